@@ -1,0 +1,427 @@
+"""Claims: the sentences (or clauses) of an article, with their direct quotes,
+speakers and checkable details (numbers, dates, weekdays, durations, names,
+negation).
+
+Rule-based on purpose: it is fast (thousands of sentences a second), needs no
+model download, and every decision can be traced to a pattern below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from triangulate.models import Article, Claim, Detail
+from triangulate.text import normalize, split_sentences
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100, "dozen": 12, "one": 1,
+}  # fmt: skip
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+TIME_UNITS = {
+    "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week",
+    "month": "month", "year": "year", "decade": "decade",
+}  # fmt: skip
+SPEECH_VERBS = (
+    "said|says|added|adds|told|tells|stated|states|noted|notes|warned|warns|explained|explains|"
+    "wrote|writes|declared|declares|asked|asks|continued|stressed|insisted|insists|argued|argues|"
+    "claimed|claims|announced|announces|recalled|remarked|emphasized|emphasised|acknowledged|"
+    "admitted|conceded|replied|responded|urged|cautioned|predicted|promised|vowed|reported"
+)
+NEGATIONS = frozenset("not n't never no neither nor none nobody nothing without denied denies deny".split())
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_QTY = rf"(?:{_NUM}|{_NUMWORD}|an?)"
+_CAP = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w'\-]*[\w]|[A-Z])"
+_NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|van|von|al|bin|da|del|der|la|le)){{0,4}}"
+
+_DURATION = re.compile(
+    rf"\b({_QTY})(?:\s*-\s*|\s+)(second|minute|hour|day|week|month|year|decade)s?\b(?:\s*-\s*long)?",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    rf"(?:([$€£¥])\s?({_NUM})(?:\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"
+    rf"|(?:\b({_NUM})\s*(thousand|million|billion|trillion)?\s*(dollars|euros|pounds|shekels|yen|yuan|rupees)\b)",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(rf"\b({_NUM})\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATE = re.compile(
+    rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_NUMBER = re.compile(rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD})(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)", re.IGNORECASE)
+_ENTITY = re.compile(rf"\b{_NAME}\b")
+_NEG = re.compile(r"\b(?:not|never|no|neither|nor|none|nobody|nothing|without|denied|denies|deny)\b|n't\b", re.IGNORECASE)
+
+# Speaker patterns, tried outside the quoted text of a sentence.
+_SPEAKER_BEFORE = re.compile(
+    rf"(?P<who>(?:[Tt]he\s+)?(?:[a-z]+\s+){{0,3}}?{_NAME}|\b(?:he|she|they|we|I)\b|\bthe\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
+    rf"\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
+)
+_SPEAKER_AFTER = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})")
+_ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME})")
+_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
+
+_ENTITY_STOP = frozenset(
+    """The A An This That These Those It He She They We I In On At For But And Or If When While After
+    Before As His Her Their Our Its There Here What Who Why How According Another One Some Most Many
+    Mr Mrs Ms Dr""".split()
+) | {d.capitalize() for d in WEEKDAYS} | {m.capitalize() for m in MONTHS}
+
+# Clause boundaries: a comma followed by a word that starts a clause reporting
+# something separable (split only when both sides are long enough).
+_CLAUSE = re.compile(
+    r",\s+(?=(?:following|after|before|while|whereas|which|with whom|where|amid|despite|as part of)\b)"
+)
+_MIN_CLAUSE_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    quote: str | None
+    opens_quote: bool
+    in_quote_at_end: bool
+
+
+def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Claim]:
+    """Split ``article`` into claims with quotes, speakers and details.
+
+    Speakers are resolved across sentences: a pronoun ("he added") or a
+    description ("the defense minister said") points to the person last quoted
+    or named with that description in the same article.
+    """
+    claims: list[Claim] = []
+    people = _people(article)
+    last_speaker: str | None = None
+    position = 0
+    for p_index, paragraph in enumerate(article.paragraphs):
+        sentences = _quote_sentences(split_sentences(paragraph))
+        speakers = [_find_speaker(s, people, last_speaker) for s in sentences]
+        attributed = [_find_attribution(s.text, people, last_speaker) for s in sentences]
+        # A quote that runs over several sentences belongs to the speaker named
+        # in any sentence of that quote run ("X said, '... . ...'" or "'... . ...,' he said").
+        runs = _quote_runs(sentences)
+        for run in runs:
+            named = next((speakers[i] for i in run if speakers[i]), None)
+            if named:
+                for i in run:
+                    if sentences[i].quote and not speakers[i]:
+                        speakers[i] = named
+        for sent, speaker, indirect in zip(sentences, speakers, attributed):
+            if speaker or indirect:
+                last_speaker = speaker or indirect
+            if not sent.quote:
+                speaker = indirect
+            elif sent.quote and last_speaker and sent.opens_quote:
+                # The continuation of a quote opened earlier in the article.
+                speaker = last_speaker
+            parts = _split_clauses(sent.text) if split_clauses and not sent.quote else [sent.text]
+            for part in parts:
+                claims.append(
+                    Claim(
+                        id=f"{article.id}:{position}",
+                        article_id=article.id,
+                        outlet=article.outlet,
+                        text=part,
+                        paragraph=p_index,
+                        position=position,
+                        quote=sent.quote if part is parts[0] or len(parts) == 1 else None,
+                        speaker=speaker,
+                        details=extract_details(part),
+                    )
+                )
+                position += 1
+    return claims
+
+
+def _quote_sentences(sentences: Sequence[str]) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    inside = False
+    for text in sentences:
+        start_inside = inside
+        quoted: list[str] = []
+        buf: list[str] = []
+        for ch in text:
+            # Only double quotes delimit speech; single quotes are headline style.
+            if ch == '"':
+                if inside and buf:
+                    quoted.append("".join(buf))
+                buf = []
+                inside = not inside
+                continue
+            if inside:
+                buf.append(ch)
+        if inside and buf:
+            quoted.append("".join(buf))
+        quote = " ".join(q.strip(" ,") for q in quoted if len(q.split()) >= 3) or None
+        out.append(_Sentence(text=text, quote=quote, opens_quote=start_inside, in_quote_at_end=inside))
+    return out
+
+
+def _quote_runs(sentences: Sequence[_Sentence]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, sent in enumerate(sentences):
+        if sent.quote and sent.opens_quote and current:
+            current.append(i)
+        else:
+            if current:
+                runs.append(current)
+            current = [i] if sent.quote else []
+        if current and not sent.in_quote_at_end:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _strip_outside(text: str, sentence: _Sentence) -> str:
+    """The part of a sentence that is not inside a quote (where attributions are)."""
+    out: list[str] = []
+    inside = sentence.opens_quote
+    buf: list[str] = []
+    for ch in text:
+        if ch == '"':
+            if not inside:
+                out.append("".join(buf))
+            buf = []
+            inside = not inside
+            out.append(" | ")
+            continue
+        if not inside:
+            buf.append(ch)
+    if not inside:
+        out.append("".join(buf))
+    return "".join(out)
+
+
+def _find_speaker(sentence: _Sentence, people: dict[str, str], last: str | None) -> str | None:
+    if not sentence.quote:
+        return None
+    outside = _strip_outside(sentence.text, sentence)
+    for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER, _ACCORDING):
+        for match in pattern.finditer(outside):
+            who = _resolve(match.group("who"), people, last)
+            if who:
+                return who
+    return None
+
+
+def _find_attribution(text: str, people: dict[str, str], last: str | None) -> str | None:
+    """The speaker of indirect speech: "Esper said that ...", "according to Channel 12"."""
+    match = _SPEAKER_BEFORE.search(text[:120])
+    if match is None:
+        return None
+    return _resolve(match.group("who"), people, last)
+
+
+def _resolve(raw: str, people: dict[str, str], last: str | None) -> str | None:
+    who = raw.strip()
+    low = who.lower()
+    if low in _PRONOUNS:
+        return last
+    if low.startswith("the "):
+        return _resolve_description(low[4:], people) or last
+    words = who.split()
+    # Drop leading lower-case words that are not part of the name ("ministry spokesman John Doe").
+    while words and not words[0][:1].isupper():
+        words.pop(0)
+    while words and words[0] in _ENTITY_STOP:
+        words.pop(0)
+    if not words:
+        return None
+    name = " ".join(words)
+    surname = words[-1]
+    return people.get(surname, name)
+
+
+def _resolve_description(description: str, people: dict[str, str]) -> str | None:
+    """'defense minister' -> the person the article introduced as '... Defense Minister X Y'."""
+    words = [w for w in description.split() if w not in {"israeli", "american", "former", "new"}]
+    if not words:
+        return None
+    # Titles such as "Defense Minister" sit right before the name they describe.
+    return people.get("@" + " ".join(words[-2:])) or people.get("@" + words[-1])
+
+
+def _people(article: Article) -> dict[str, str]:
+    """Map surnames and title phrases to the full names the article uses.
+
+    ``{"Gantz": "Benny Gantz", "@defense minister": "Benny Gantz", "@minister": ...}``
+    """
+    people: dict[str, str] = {}
+    text = normalize(article.title + "\n" + article.text)
+    pattern = re.compile(r"((?:[A-Z][a-z]+\s+){0,4})([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
+    for match in pattern.finditer(text):
+        title_words, name = match.group(1).split(), match.group(2).split()
+        # Split off title words that were captured as part of the name ("Defense Minister Benny Gantz").
+        full = title_words + name
+        idx = len(full) - 2
+        person = " ".join(full[idx:])
+        if any(w in _ENTITY_STOP for w in full[idx:]):
+            continue
+        surname = full[-1]
+        people.setdefault(surname, person)
+        titles = [w.lower() for w in full[:idx]]
+        for k in (1, 2):
+            if len(titles) >= k:
+                people.setdefault("@" + " ".join(titles[-k:]), person)
+    return people
+
+
+def _split_clauses(text: str) -> list[str]:
+    pieces = _CLAUSE.split(text)
+    if len(pieces) == 1:
+        return [text]
+    out: list[str] = []
+    for piece in pieces:
+        piece = piece.strip()
+        if out and (len(piece.split()) < _MIN_CLAUSE_WORDS or len(out[-1].split()) < _MIN_CLAUSE_WORDS):
+            out[-1] = f"{out[-1]}, {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+# --- details ----------------------------------------------------------------
+
+
+def _number_value(raw: str, scale: str | None = None) -> float | None:
+    low = raw.lower().replace(",", "")
+    if low in ("a", "an"):
+        value = 1.0
+    elif low in NUMBER_WORDS:
+        value = float(NUMBER_WORDS[low])
+    else:
+        try:
+            value = float(low)
+        except ValueError:
+            return None
+    if scale:
+        s = scale.lower()
+        value *= SCALES.get(s, {"m": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "k": 1e3}.get(s, 1.0))
+    return value
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def extract_details(text: str) -> tuple[Detail, ...]:
+    """Checkable details of one claim.
+
+    >>> [(d.kind, d.value) for d in extract_details("A 10-hour visit on Wednesday, Jan. 5, cost $2 million.")]
+    [('duration', '10 hour'), ('money', '2000000 $'), ('date', '01-05'), ('weekday', 'wednesday')]
+    """
+    text = normalize(text)
+    details: list[Detail] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(span: tuple[int, int]) -> bool:
+        return all(span[1] <= a or span[0] >= b for a, b in taken)
+
+    for m in _DURATION.finditer(text):
+        value = _number_value(m.group(1))
+        if value is None or not free(m.span()):
+            continue
+        if m.group(1).lower() in ("a", "an") and not re.search(r"\b(for|within|after|in)\s+an?\s*$", text[: m.start() + len(m.group(1))]):
+            continue
+        unit = TIME_UNITS[m.group(2).lower()]
+        details.append(Detail("duration", f"{_fmt(value)} {unit}", m.group(0), unit))
+        taken.append(m.span())
+    for m in _MONEY.finditer(text):
+        if not free(m.span()):
+            continue
+        if m.group(1):
+            value, unit = _number_value(m.group(2), m.group(3)), m.group(1)
+        else:
+            value, unit = _number_value(m.group(4), m.group(5)), m.group(6).lower()
+        if value is None:
+            continue
+        details.append(Detail("money", f"{_fmt(value)} {unit}", m.group(0), unit))
+        taken.append(m.span())
+    for m in _PERCENT.finditer(text):
+        if free(m.span()):
+            details.append(Detail("percent", m.group(1), m.group(0), "%"))
+            taken.append(m.span())
+    for m in _DATE.finditer(text):
+        if not free(m.span()):
+            continue
+        month = MONTHS[(m.group(1) or m.group(5)).lower().rstrip(".")]
+        day = int(m.group(2) or m.group(4))
+        if not 1 <= day <= 31:
+            continue
+        year = m.group(3) or m.group(6)
+        value = f"{year + '-' if year else ''}{month:02d}-{day:02d}"
+        details.append(Detail("date", value, m.group(0), "date"))
+        taken.append(m.span())
+    for m in _YEAR.finditer(text):
+        if free(m.span()):
+            details.append(Detail("date", m.group(1), m.group(0), "year"))
+            taken.append(m.span())
+    for m in _WEEKDAY.finditer(text):
+        details.append(Detail("weekday", m.group(1).lower(), m.group(0), "weekday"))
+        taken.append(m.span())
+    for m in _NUMBER.finditer(text):
+        if not free(m.span()):
+            continue
+        raw = m.group(1)
+        if raw.lower() == "one":
+            continue  # "one of them", "one moment": rarely a checkable count
+        before = text[: m.start()].rstrip()
+        prev = before.split()[-1] if before.split() else ""
+        if prev[:1].isupper() and prev not in _ENTITY_STOP and raw[:1].isdigit():
+            continue  # an identifier: "Channel 12", "Flight 370"
+        value = _number_value(raw, m.group(2))
+        if value is None:
+            continue
+        after = text[m.end() :]
+        unit_match = re.match(r"\s*(?:more\s+|other\s+|additional\s+)?([a-z]+)", after)
+        unit = _singular(unit_match.group(1)) if unit_match else ""
+        details.append(Detail("number", f"{_fmt(value)}{' ' + unit if unit else ''}", m.group(0), unit))
+        taken.append(m.span())
+    for m in _NEG.finditer(text):
+        details.append(Detail("negation", "not", m.group(0), "negation"))
+    seen: set[str] = set()
+    for m in _ENTITY.finditer(text):
+        words = m.group(0).split()
+        while words and words[0] in _ENTITY_STOP:
+            words.pop(0)
+        if not words:
+            continue
+        at_start = m.start() == 0 or text[: m.start()].rstrip().endswith(('"', ".", ":"))
+        if at_start and len(words) == 1 and m.group(0) == words[0]:
+            continue  # a capitalised first word is not a name by itself
+        name = " ".join(words)
+        if name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        details.append(Detail("entity", name.lower(), name, "entity"))
+    return tuple(details)
+
+
+def _singular(word: str) -> str:
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word

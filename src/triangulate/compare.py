@@ -1,0 +1,418 @@
+"""``compare``: triangulate one story from several articles.
+
+read -> clean -> syndication -> claims -> embed -> align -> facts, conflicts,
+single-source claims -> summary -> :class:`~triangulate.models.Report`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from triangulate.align import AlignSettings, PairScoreFn, align, same_speaker
+from triangulate.claims import extract_claims
+from triangulate.conflicts import find_conflicts
+from triangulate.embed import Embedder, load_embedder
+from triangulate.errors import InputError
+from triangulate.models import (
+    Article,
+    Claim,
+    Conflict,
+    Detail,
+    Fact,
+    RawDocument,
+    Report,
+    SingleSource,
+    Skipped,
+    SourceRef,
+    Syndication,
+    stable_id,
+)
+from triangulate.summarize import summarize
+from triangulate.text import containment, jaccard, shingles, tokens
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+Input = str | os.PathLike[str] | RawDocument | Article
+#: Called with (stage, done, total) while compare works.
+Progress = Callable[[str, int, int], None]
+
+#: Above this many articles compare refuses unless ``max_articles`` is raised:
+#: a story is a handful to a few hundred reports, not a corpus.
+DEFAULT_MAX_ARTICLES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class CompareSettings:
+    """Settings of one compare run; every field is documented in docs/compare.md."""
+
+    align: AlignSettings = field(default_factory=AlignSettings)
+    syndication_jaccard: float = 0.5
+    syndication_containment: float = 0.8
+    split_clauses: bool = True
+    max_summary_sentences: int = 5
+    max_articles: int = DEFAULT_MAX_ARTICLES
+    use_pair_model: bool = True
+    all_pairs: bool = False
+
+
+def compare(
+    inputs: Iterable[Input],
+    *,
+    source: str | None = None,
+    stdin: IO[bytes] | None = None,
+    embedder: Embedder | None = None,
+    pair_score: PairScoreFn | None = None,
+    settings: CompareSettings | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Triangulate the articles in ``inputs`` (paths, ``"-"``, RawDocuments or Articles).
+
+    Args:
+        inputs: files (txt, html, md, json, jsonl), ``"-"`` for JSONL on ``stdin``,
+            :class:`RawDocument` or already-cleaned :class:`Article` objects.
+        source: outlet name for inputs that name none (no ``source``, no URL).
+        embedder: a loaded embedder (default: the packaged MiniLM).
+        pair_score: a pair scorer (default: the shipped :class:`PairScorer`).
+        settings: thresholds and limits.
+        progress: optional callback ``(stage, done, total)``.
+
+    Returns:
+        A :class:`Report`.
+
+    Raises:
+        InputError: when no input is a readable article, or there are too many.
+
+    Example:
+        >>> report = compare(["examples/harbour-fire/*.txt"])  # doctest: +SKIP
+    """
+    settings = settings or CompareSettings()
+    articles, skipped = load_articles(inputs, source=source, stdin=stdin)
+    if not articles:
+        reasons = "; ".join(f"{s.origin}: {s.reason} ({s.detail})" for s in skipped) or "no inputs given"
+        raise InputError(f"no readable article among the inputs ({reasons})", code="E101")
+    if len(articles) > settings.max_articles:
+        raise InputError(
+            f"{len(articles)} articles is more than one story's max_articles={settings.max_articles}; "
+            "raise it with --max-articles, or ingest them into a corpus (`triangulate ingest`) "
+            "to have them grouped into stories first",
+            code="E102",
+        )
+    return compare_articles(
+        articles, skipped=skipped, embedder=embedder, pair_score=pair_score, settings=settings, progress=progress
+    )
+
+
+def load_articles(
+    inputs: Iterable[Input], *, source: str | None = None, stdin: IO[bytes] | None = None
+) -> tuple[list[Article], list[Skipped]]:
+    """Read and clean ``inputs``; bad items become :class:`Skipped` records."""
+    from triangulate.clean import clean
+    from triangulate.readers import read_inputs
+
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    paths: list[str] = []
+    raws: list[RawDocument] = []
+    for item in inputs:
+        if isinstance(item, Article):
+            articles.append(item)
+        elif isinstance(item, RawDocument):
+            raws.append(item)
+        else:
+            paths.append(os.fspath(item) if not isinstance(item, str) else item)
+    if paths:
+        for got in read_inputs(paths, source=source, stdin=stdin):
+            if isinstance(got, Skipped):
+                skipped.append(got)
+            else:
+                raws.append(got)
+    for raw in raws:
+        cleaned = clean(raw, fallback_source=source)
+        if isinstance(cleaned, Skipped):
+            skipped.append(cleaned)
+        elif not cleaned.paragraphs:
+            skipped.append(Skipped(raw.origin, "no_text", "nothing left after removing boilerplate", "clean"))
+        else:
+            articles.append(cleaned)
+    return _unique_outlet_labels(articles), skipped
+
+
+def _unique_outlet_labels(articles: list[Article]) -> list[Article]:
+    """Two articles of one outlet stay apart in the report: 'outlet', 'outlet (2)'."""
+    from dataclasses import replace
+
+    counts: dict[str, int] = {}
+    out = []
+    for article in articles:
+        counts[article.outlet] = counts.get(article.outlet, 0) + 1
+        n = counts[article.outlet]
+        out.append(article if n == 1 else replace(article, outlet=f"{article.outlet} ({n})"))
+    return out
+
+
+def compare_articles(
+    articles: Sequence[Article],
+    *,
+    skipped: Sequence[Skipped] = (),
+    embedder: Embedder | None = None,
+    pair_score: PairScoreFn | None = None,
+    settings: CompareSettings | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """The compare pipeline over cleaned articles."""
+    settings = settings or CompareSettings()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    articles = _unique_outlet_labels(list(articles))
+    sources = tuple(
+        SourceRef(
+            number=i + 1,
+            outlet=a.outlet,
+            article_id=a.id,
+            title=a.title,
+            url=a.url,
+            published=a.published,
+            origin=a.origin,
+        )
+        for i, a in enumerate(articles)
+    )
+    number_of = {s.article_id: s.number for s in sources}
+    group_of, syndication = syndication_groups(articles, settings)
+    claims: list[Claim] = []
+    for done, article in enumerate(articles, 1):
+        claims.extend(extract_claims(article, split_clauses=settings.split_clauses))
+        if progress:
+            progress("claims", done, len(articles))
+    timings["claims"] = time.perf_counter() - started
+
+    t0 = time.perf_counter()
+    if embedder is None:
+        embedder = load_embedder()
+    vecs, quote_vecs = _embed_claims(embedder, claims)
+    timings["embed"] = time.perf_counter() - t0
+    if progress:
+        progress("embed", len(claims), len(claims))
+
+    t0 = time.perf_counter()
+    if pair_score is None and settings.use_pair_model:
+        pair_score = _default_pair_score()
+    article_pos = {a.id: i for i, a in enumerate(articles)}
+    groups = [article_pos[c.article_id] for c in claims]
+    fact_sets = align(
+        claims,
+        vecs,
+        quote_vecs,
+        article_index=groups,
+        pair_score=pair_score,
+        settings=settings.align,
+        all_pairs=settings.all_pairs,
+    )
+    timings["align"] = time.perf_counter() - t0
+
+    facts, aligned_single = _build_facts(claims, fact_sets, group_of, vecs)
+    conflicts: list[Conflict] = []
+    for fact in facts:
+        conflicts.extend(find_conflicts(fact, independent=group_of))
+    single = _single_source(claims, facts, aligned_single, group_of, articles)
+    summary = summarize(
+        facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
+    )
+    timings["total"] = time.perf_counter() - started
+    title = _story_title(articles)
+    return Report(
+        sources=sources,
+        articles=tuple(articles),
+        facts=tuple(facts),
+        single_source=tuple(single),
+        conflicts=tuple(conflicts),
+        summary=tuple(summary),
+        syndication=tuple(syndication),
+        skipped=tuple(skipped),
+        claims=tuple(claims),
+        title=title,
+        settings={"model": getattr(embedder, "name", "custom"), "timings": timings, **_settings_dict(settings)},
+    )
+
+
+def _settings_dict(settings: CompareSettings) -> dict[str, object]:
+    data = asdict(settings)
+    return {"align": data.pop("align"), **data}
+
+
+def _story_title(articles: Sequence[Article]) -> str:
+    titled = [a.title for a in articles if a.title]
+    return min(titled, key=len) if titled else "Untitled story"
+
+
+def _default_pair_score() -> PairScoreFn | None:
+    try:
+        from triangulate.similarity import PairScorer
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return None
+    scorer = PairScorer.load()
+    return scorer.score
+
+
+def _embed_claims(embedder: Embedder, claims: Sequence[Claim]) -> tuple[np.ndarray, np.ndarray]:
+    texts = [c.text for c in claims]
+    quotes = [c.quote for c in claims if c.quote]
+    embedded = embedder.encode(texts + quotes) if claims else np.zeros((0, embedder.dim), dtype=np.float32)
+    vecs = embedded[: len(texts)]
+    quote_vecs = np.zeros_like(vecs)
+    k = len(texts)
+    for i, claim in enumerate(claims):
+        if claim.quote:
+            quote_vecs[i] = embedded[k]
+            k += 1
+    return vecs, quote_vecs
+
+
+def syndication_groups(
+    articles: Sequence[Article], settings: CompareSettings
+) -> tuple[dict[str, int], list[Syndication]]:
+    """Fold near-identical articles (a wire story and its reprints) into one source.
+
+    Returns article id -> group number, and one :class:`Syndication` per group of
+    two or more, whose origin is the earliest published copy (input order breaks ties).
+    """
+    sh = [shingles(a.text) for a in articles]
+    parent = list(range(len(articles)))
+    best: dict[tuple[int, int], float] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in range(len(articles)):
+        for j in range(i + 1, len(articles)):
+            sim = jaccard(sh[i], sh[j])
+            small, big = (sh[i], sh[j]) if len(sh[i]) <= len(sh[j]) else (sh[j], sh[i])
+            if sim >= settings.syndication_jaccard or containment(small, big) >= settings.syndication_containment:
+                parent[find(j)] = find(i)
+                best[(i, j)] = max(sim, containment(small, big))
+    members: dict[int, list[int]] = {}
+    for i in range(len(articles)):
+        members.setdefault(find(i), []).append(i)
+    group_of: dict[str, int] = {}
+    syndication: list[Syndication] = []
+    for root, items in members.items():
+        for i in items:
+            group_of[articles[i].id] = root
+        if len(items) > 1:
+            origin = min(items, key=lambda i: (articles[i].published or "9999", i))
+            sims = [v for (i, j), v in best.items() if i in items and j in items]
+            syndication.append(
+                Syndication(
+                    origin=articles[origin].outlet,
+                    copies=tuple(articles[i].outlet for i in items if i != origin),
+                    similarity=round(float(np.mean(sims)) if sims else 1.0, 3),
+                )
+            )
+    return group_of, syndication
+
+
+def _build_facts(
+    claims: Sequence[Claim],
+    fact_sets: Sequence[Sequence[int]],
+    group_of: dict[str, int],
+    vecs: np.ndarray,
+) -> tuple[list[Fact], list[list[int]]]:
+    """Facts with 2+ independent sources; aligned sets within one wire group are returned apart."""
+    facts: list[Fact] = []
+    within_group: list[list[int]] = []
+    for members in fact_sets:
+        fact_claims = tuple(claims[i] for i in members)
+        groups = {group_of[c.article_id] for c in fact_claims}
+        if len(groups) < 2:
+            within_group.append(list(members))
+            continue
+        outlets = tuple(dict.fromkeys(c.outlet for c in fact_claims))
+        quotes = [c for c in fact_claims if c.quote]
+        speakers = [c.speaker for c in fact_claims if c.speaker]
+        is_quote = len(quotes) == len(fact_claims) and all(same_speaker(quotes[0], q) for q in quotes)
+        sub = vecs[list(members)]
+        sims = sub @ sub.T
+        score = float((sims.sum() - len(members)) / max(1, len(members) * (len(members) - 1)))
+        if is_quote:
+            kind = "quote"
+        elif _near_verbatim(fact_claims):
+            kind = "verbatim"
+        else:
+            kind = "paraphrase"
+        facts.append(
+            Fact(
+                id=stable_id(*[c.id for c in fact_claims], length=12),
+                kind=kind,
+                claims=fact_claims,
+                outlets=outlets,
+                independent_sources=len(groups),
+                speaker=max(speakers, key=len) if speakers else None,
+                score=round(score, 3),
+            )
+        )
+    return facts, within_group
+
+
+def _near_verbatim(claims: Sequence[Claim]) -> bool:
+    toks = [set(tokens(c.text)) for c in claims]
+    return all(jaccard(toks[0], t) >= 0.8 for t in toks[1:])
+
+
+def _single_source(
+    claims: Sequence[Claim],
+    facts: Sequence[Fact],
+    within_group: Sequence[Sequence[int]],
+    group_of: dict[str, int],
+    articles: Sequence[Article],
+) -> list[SingleSource]:
+    """Claims only one independent source reports, and details only one version of a fact gives."""
+    in_fact = {c.id for f in facts for c in f.claims}
+    # A claim repeated by the reprints of its own wire story is still single-source:
+    # report it once, from the earliest claim.
+    reprinted = {claims[i].id for members in within_group for i in members[1:]}
+    out: list[SingleSource] = []
+    for claim in claims:
+        if claim.id in in_fact or claim.id in reprinted:
+            continue
+        out.append(SingleSource(outlet=claim.outlet, claim=claim))
+    # Details (numbers, durations, dates, names) that one version of a fact gives and
+    # that no other source mentions anywhere in its article.
+    text_of_group: dict[int, str] = {}
+    for article in articles:
+        g = group_of[article.id]
+        text_of_group[g] = text_of_group.get(g, "") + "\n" + article.title + "\n" + article.text.lower()
+    for fact in facts:
+        if fact.kind == "quote":
+            continue  # two translations of one quote differ in wording, not in facts
+        for claim in fact.claims:
+            g = group_of[claim.article_id]
+            others = "\n".join(t for k, t in text_of_group.items() if k != g).lower()
+            for detail in claim.details:
+                if not _is_unique_detail(detail, others):
+                    continue
+                out.append(SingleSource(outlet=claim.outlet, claim=claim, detail=detail.text))
+    return out
+
+
+def _is_unique_detail(detail: Detail, others: str) -> bool:
+    """A checkable detail that no other source's text mentions at all."""
+    if detail.kind == "negation" or detail.text.lower() in others or detail.value in others:
+        return False
+    if detail.kind == "entity":
+        words = [w for w in detail.value.split() if len(w) > 2]
+        # Multi-word names only, and only if some word of the name is missing elsewhere.
+        return len(words) >= 2 and any(w not in others for w in words)
+    if detail.kind == "duration" and detail.text.lower().startswith(("a ", "an ")):
+        return False
+    return True

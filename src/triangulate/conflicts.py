@@ -1,0 +1,143 @@
+"""Conflicts: aligned claims that disagree on a checkable detail.
+
+Only details both versions state are compared, and only within one kind and
+unit: "12 people" against "14 people" conflicts, "12 people" against "3
+vehicles" does not, and a detail one outlet leaves out is never a conflict
+(it is a single-source detail instead). Compatible values are not conflicts:
+"Washington" and "the United States" are different names, not different
+places, so names are only compared where two versions are otherwise nearly the
+same words.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
+from triangulate.text import tokens
+
+#: Detail kinds compared by value; each conflict names its kind.
+VALUE_KINDS = ("number", "money", "percent", "date", "weekday", "duration")
+_NEAR_VERBATIM = 0.6
+
+
+def find_conflicts(fact: Fact, *, independent: dict[str, int] | None = None) -> list[Conflict]:
+    """Every pair of claims of ``fact`` from different sources that disagree.
+
+    ``independent`` maps article id -> independent-source group; claims of one
+    group (a wire story and its reprints) are not compared with each other.
+    """
+    conflicts: list[Conflict] = []
+    seen: set[tuple[str, str, str]] = set()
+    claims = fact.claims
+    for x in range(len(claims)):
+        for y in range(x + 1, len(claims)):
+            a, b = claims[x], claims[y]
+            if a.article_id == b.article_id:
+                continue
+            if independent and independent.get(a.article_id) == independent.get(b.article_id):
+                continue
+            for conflict in compare_claims(fact.id, a, b):
+                key = (conflict.kind, conflict.a.value, conflict.b.value)
+                if key not in seen:
+                    seen.add(key)
+                    conflicts.append(conflict)
+    return conflicts
+
+
+def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """The details on which two aligned claims disagree."""
+    out: list[Conflict] = []
+    for kind in VALUE_KINDS:
+        da, db = a.details_of(kind), b.details_of(kind)
+        if not da or not db:
+            continue
+        for unit in sorted({d.unit for d in da} & {d.unit for d in db}):
+            va = [d for d in da if d.unit == unit]
+            vb = [d for d in db if d.unit == unit]
+            values_a = {d.value for d in va}
+            values_b = {d.value for d in vb}
+            if values_a & values_b or (kind == "number" and not unit):
+                continue
+            out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
+    out.extend(_negation_conflict(fact_id, a, b))
+    out.extend(_name_conflict(fact_id, a, b))
+    return out
+
+
+def _show(details: Sequence[Detail]) -> str:
+    return ", ".join(dict.fromkeys(d.text for d in details))
+
+
+def _conflict(fact_id: str, kind: str, a: Claim, b: Claim, va: str, vb: str, unit: str) -> Conflict:
+    label = {"weekday": "day of the week", "date": "date", "duration": "duration", "money": "amount",
+             "percent": "percentage", "number": f"number ({unit})" if unit else "number"}.get(kind, kind)  # fmt: skip
+    return Conflict(
+        fact_id=fact_id,
+        kind=kind,
+        a=ConflictSide(a.outlet, a.id, a.text, va),
+        b=ConflictSide(b.outlet, b.id, b.text, vb),
+        explanation=f"{a.outlet} gives the {label} as {va!r}; {b.outlet} gives {vb!r}",
+    )
+
+
+def _stripped(claim: Claim) -> list[str]:
+    return [t for t in tokens(claim.text) if t not in {"not", "never", "no", "t", "n't"}]
+
+
+def _similar_words(a: Claim, b: Claim) -> float:
+    return difflib.SequenceMatcher(None, _stripped(a), _stripped(b), autojunk=False).ratio()
+
+
+def _negation_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    na, nb = len(a.details_of("negation")), len(b.details_of("negation"))
+    if (na % 2) == (nb % 2) or _similar_words(a, b) < _NEAR_VERBATIM:
+        return []
+    neg, pos = (a, b) if na % 2 else (b, a)
+    word = neg.details_of("negation")[0].text
+    return [
+        Conflict(
+            fact_id=fact_id,
+            kind="negation",
+            a=ConflictSide(a.outlet, a.id, a.text, "negated" if a is neg else "affirmed"),
+            b=ConflictSide(b.outlet, b.id, b.text, "negated" if b is neg else "affirmed"),
+            explanation=f"{neg.outlet} says {word!r} where {pos.outlet} states the opposite",
+        )
+    ]
+
+
+def _name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """Who or where: the same sentence with one name swapped for another."""
+    ta, tb = a.text.split(), b.text.split()
+    matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
+    if matcher.ratio() < _NEAR_VERBATIM:
+        return []
+    out: list[Conflict] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        left, right = " ".join(ta[i1:i2]), " ".join(tb[j1:j2])
+        if _is_name(left) and _is_name(right) and not _compatible_names(left, right):
+            out.append(
+                Conflict(
+                    fact_id=fact_id,
+                    kind="entity",
+                    a=ConflictSide(a.outlet, a.id, a.text, left.strip(".,;:")),
+                    b=ConflictSide(b.outlet, b.id, b.text, right.strip(".,;:")),
+                    explanation=f"{a.outlet} names {left.strip('.,;:')!r} where {b.outlet} names {right.strip('.,;:')!r}",
+                )
+            )
+    return out
+
+
+def _is_name(span: str) -> bool:
+    words = [w.strip(".,;:\"'()") for w in span.split()]
+    return bool(words) and all(w[:1].isupper() for w in words if w) and len(words) <= 4
+
+
+def _compatible_names(a: str, b: str) -> bool:
+    wa = {w.strip(".,;:\"'()").lower() for w in a.split()}
+    wb = {w.strip(".,;:\"'()").lower() for w in b.split()}
+    # "Mark Esper" vs "Esper", "U.S." vs "US": one contains the other.
+    return bool(wa <= wb or wb <= wa or {w.replace(".", "") for w in wa} == {w.replace(".", "") for w in wb})

@@ -1,0 +1,95 @@
+"""An extractive, neutral summary in which every sentence cites its outlets.
+
+Sentences are taken from the best-supported facts (most independent sources
+first, then the earliest in the articles), each written in one outlet's words
+and cited with every source whose claim is part of that fact, so each
+citation points at a sentence that says the same thing. Conflicts get one
+neutral sentence naming both versions. A story with no corroborated fact is
+summarised by each outlet's lead, cited to that outlet alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from triangulate.models import Article, Claim, Conflict, Fact, SummarySentence
+from triangulate.text import jaccard, tokens
+
+_PRONOUN_VERB = re.compile(r"\b(he|she)\s+(said|added|noted|told|stressed|warned|explained)\b", re.IGNORECASE)
+_LEADING_PRONOUN = re.compile(r"^(He|She)\b")
+
+
+def summarize(
+    facts: Sequence[Fact],
+    conflicts: Sequence[Conflict],
+    articles: Sequence[Article],
+    claims: Sequence[Claim],
+    number_of: dict[str, int],
+    *,
+    max_sentences: int = 5,
+) -> list[SummarySentence]:
+    """Build the summary. ``number_of`` maps article id -> source number."""
+    corroborated = [f for f in facts if f.independent_sources >= 2]
+    ranked = sorted(corroborated, key=lambda f: (-f.independent_sources, min(c.position for c in f.claims)))
+    chosen = ranked[:max_sentences]
+    out: list[SummarySentence] = []
+    used_texts: set[str] = set()
+    for fact in sorted(chosen, key=lambda f: min(c.position for c in f.claims)):
+        claim = _representative(fact)
+        text = _readable(claim, fact.speaker)
+        if text in used_texts:
+            continue
+        used_texts.add(text)
+        cites = tuple(sorted({number_of[c.article_id] for c in fact.claims}))
+        out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
+    for conflict in conflicts[:2]:
+        side_a = next(c for c in claims if c.id == conflict.a.claim_id)
+        side_b = next(c for c in claims if c.id == conflict.b.claim_id)
+        text = (
+            f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {conflict.a.value}, "
+            f"{conflict.b.outlet} gives {conflict.b.value}."
+        )
+        cites = tuple(sorted({number_of[side_a.article_id], number_of[side_b.article_id]}))
+        out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
+    if not out:
+        for article in articles[:max_sentences]:
+            lead = next((c for c in claims if c.article_id == article.id and _is_sentence(c.text)), None)
+            if lead is not None:
+                out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
+    return out
+
+
+def _label(kind: str) -> str:
+    return {"weekday": "day", "number": "figures", "money": "amount", "percent": "percentage",
+            "duration": "duration", "date": "date", "negation": "facts", "entity": "names"}.get(kind, kind)  # fmt: skip
+
+
+def _is_sentence(text: str) -> bool:
+    return bool(text) and (text[0].isupper() or text[0] == '"') and text.rstrip()[-1:] in '.!?"'
+
+
+def _representative(fact: Fact) -> Claim:
+    """The claim that reads best on its own and shares most words with the other
+    versions (so every cited source says what it says); shorter wins a tie."""
+    full = [c for c in fact.claims if _is_sentence(c.text)]
+    pool = full or list(fact.claims)
+    words = {c.id: set(tokens(c.text)) for c in fact.claims}
+
+    def agreement(claim: Claim) -> float:
+        others = [c for c in fact.claims if c.article_id != claim.article_id]
+        return sum(jaccard(words[claim.id], words[o.id]) for o in others) / max(1, len(others))
+
+    return max(pool, key=lambda c: (round(agreement(c), 3), -len(c.text)))
+
+
+def _readable(claim: Claim, speaker: str | None) -> str:
+    """Replace a pronoun speaker by the name, so the sentence stands alone."""
+    text = claim.text
+    if speaker:
+        surname = speaker.split()[-1]
+        text = _PRONOUN_VERB.sub(lambda m: f"{surname} {m.group(2)}", text, count=1)
+        text = _LEADING_PRONOUN.sub(surname, text, count=1)
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text
