@@ -1,0 +1,84 @@
+"""`triangulate compare FILE...`"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from triangulate.errors import TriangulateError
+
+FORMATS = ("terminal", "json", "markdown", "html")
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
+@click.option("--source", help="Outlet name for inputs that name none (no `source` field, no URL).")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True,
+    help="Output format. json follows docs/report-schema.md.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option("--show-removed", is_flag=True, help="Also show the boilerplate removed from each article, with reasons.")
+@click.option("--show-claims", is_flag=True, help="Also list every claim of every article.")
+@click.option("--model", help="Embedding model: minilm-onnx (default), st:<name or path>, or a .onnx file.")
+@click.option("--max-articles", type=int, default=1000, show_default=True, help="Refuse larger inputs (a story, not a corpus).")
+@click.option("--strict", is_flag=True, help="Exit with status 2 when any input was skipped.")
+def compare(
+    inputs: tuple[str, ...],
+    source: str | None,
+    fmt: str,
+    output: str | None,
+    show_removed: bool,
+    show_claims: bool,
+    model: str | None,
+    max_articles: int,
+    strict: bool,
+) -> None:
+    """Triangulate one story from several articles about it.
+
+    FILE may be a .txt (title line, then paragraphs), .html, .md, .json or .jsonl
+    file, a folder or glob of them, or `-` for JSONL records on stdin. Each
+    record may carry url, source, title, published and text or html.
+
+    \b
+    Exit status: 0 report written; 1 unexpected error; 2 no readable article,
+    too many articles, or (with --strict) a skipped input; 3 embedding model
+    missing or unloadable.
+    """
+    from rich.console import Console
+
+    from triangulate.compare import CompareSettings, compare as run_compare
+    from triangulate.embed import load_embedder
+    from triangulate.render import render
+
+    err = Console(stderr=True)
+    try:
+        embedder = load_embedder(model)
+        settings = CompareSettings(max_articles=max_articles)
+        with err.status("Comparing articles...", spinner="dots") if err.is_terminal else _Null():
+            report = run_compare(inputs, source=source, stdin=sys.stdin.buffer, embedder=embedder, settings=settings)
+    except TriangulateError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    for skip in report.skipped:
+        err.print(f"[yellow]skipped[/] {skip.origin}: {skip.reason} - {skip.detail}", highlight=False)
+    if output:
+        text = render(report, "terminal" if fmt == "terminal" else fmt, show_removed=show_removed, show_claims=show_claims)
+        Path(output).write_text(text or "", encoding="utf-8")
+        err.print(f"Report written to {output}")
+    elif fmt == "terminal":
+        render(report, "terminal", show_removed=show_removed, show_claims=show_claims, console=Console())
+    else:
+        click.echo(render(report, fmt, show_removed=show_removed, show_claims=show_claims))
+    if strict and report.skipped:
+        sys.exit(2)
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
