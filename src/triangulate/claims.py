@@ -396,7 +396,8 @@ def extract_details(text: str) -> tuple[Detail, ...]:
         after = text[m.end() :]
         unit_match = re.match(r"\s*(?:more\s+|other\s+|additional\s+)?([a-z]+)", after)
         unit = _singular(unit_match.group(1)) if unit_match else ""
-        details.append(Detail("number", f"{_fmt(value)}{' ' + unit if unit else ''}", m.group(0), unit))
+        shown = text[m.start() : m.end() + unit_match.end()] if unit_match else m.group(0)
+        details.append(Detail("number", f"{_fmt(value)}{' ' + unit if unit else ''}", shown, unit))
         taken.append(m.span())
     for m in _NEG.finditer(text):
         details.append(Detail("negation", "not", m.group(0), "negation"))

@@ -258,7 +258,13 @@ def _default_pair_score() -> PairScoreFn | None:
         from triangulate.similarity import PairScorer
     except ImportError:  # pragma: no cover - the module ships with the package
         return None
-    scorer = PairScorer.load()
+    from triangulate.errors import ModelError
+
+    try:
+        scorer = PairScorer.load()
+    except ModelError as exc:
+        log.warning("pair model unavailable, aligning on embedding cosine only: %s", exc)
+        return None
     return scorer.score
 
 

@@ -25,6 +25,7 @@ FORMATS = ("terminal", "json", "markdown", "html")
 @click.option("--model", help="Embedding model: minilm-onnx (default), st:<name or path>, or a .onnx file.")
 @click.option("--max-articles", type=int, default=1000, show_default=True, help="Refuse larger inputs (a story, not a corpus).")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any input was skipped.")
+@click.option("--all-pairs", is_flag=True, hidden=True, help="Score every claim pair (the benchmark's naive baseline).")
 def compare(
     inputs: tuple[str, ...],
     source: str | None,
@@ -35,6 +36,7 @@ def compare(
     model: str | None,
     max_articles: int,
     strict: bool,
+    all_pairs: bool,
 ) -> None:
     """Triangulate one story from several articles about it.
 
@@ -56,7 +58,7 @@ def compare(
     err = Console(stderr=True)
     try:
         embedder = load_embedder(model)
-        settings = CompareSettings(max_articles=max_articles)
+        settings = CompareSettings(max_articles=max_articles, all_pairs=all_pairs)
         with err.status("Comparing articles...", spinner="dots") if err.is_terminal else _Null():
             report = run_compare(inputs, source=source, stdin=sys.stdin.buffer, embedder=embedder, settings=settings)
     except TriangulateError as exc:

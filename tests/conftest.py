@@ -1,0 +1,27 @@
+"""Shared fixtures: one embedder per session, paths to ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from triangulate.embed import load_embedder
+
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} not found: the shared seeds and data sets live beside the repository")
+    return SHARED

@@ -1,0 +1,110 @@
+"""Claims: sentences survive abbreviations, quotes find their speakers, details are extracted."""
+
+from __future__ import annotations
+
+from triangulate.claims import extract_claims, extract_details
+from triangulate.models import Article
+from triangulate.text import split_sentences
+
+
+def article(*paragraphs: str, title: str = "A fictional report") -> Article:
+    return Article(id="a1", outlet="Example Post", title=title, paragraphs=paragraphs)
+
+
+def values(text: str, kind: str) -> list[str]:
+    return [d.value for d in extract_details(text) if d.kind == kind]
+
+
+def test_sentences_survive_abbreviations():
+    text = (
+        "Dr. Ana Holt met U.S. officials on Jan. 12 in the capital. "
+        "The U.N. envoy, Gen. Rafe Moro, did not attend. He left at 4 p.m. on Friday."
+    )
+    assert split_sentences(text) == [
+        "Dr. Ana Holt met U.S. officials on Jan. 12 in the capital.",
+        "The U.N. envoy, Gen. Rafe Moro, did not attend.",
+        "He left at 4 p.m. on Friday.",
+    ]
+
+
+def test_initialism_ends_a_sentence_before_a_sentence_starter():
+    assert split_sentences("She moved to the U.S. The move took a year.") == [
+        "She moved to the U.S.",
+        "The move took a year.",
+    ]
+
+
+def test_quote_over_two_sentences_keeps_its_speaker():
+    claims = extract_claims(
+        article(
+            'Mayor Ilse Brandt said, "The pier will reopen soon. We owe that to the fishermen of this town."',
+        )
+    )
+    assert [c.speaker for c in claims] == ["Ilse Brandt", "Ilse Brandt"]
+    assert claims[1].quote and "fishermen" in claims[1].quote
+
+
+def test_pronoun_speaker_resolves_to_the_last_speaker():
+    claims = extract_claims(
+        article(
+            'Fire chief Tomas Okafor said the blaze was under control by dawn.',
+            '"Nobody should go near the warehouse until the engineers have checked it," he added.',
+        )
+    )
+    quote = [c for c in claims if c.quote][0]
+    assert quote.speaker == "Tomas Okafor"
+
+
+def test_descriptive_speaker_resolves_through_the_title_the_article_gave():
+    claims = extract_claims(
+        article(
+            "Harbour Minister Dana Reyes visited the site on Tuesday.",
+            'Standing by the pier, the harbour minister added, "We will rebuild what was lost this week."',
+        )
+    )
+    quote = [c for c in claims if c.quote][0]
+    assert quote.speaker == "Dana Reyes"
+
+
+def test_unattributed_sentence_has_no_speaker():
+    claims = extract_claims(article("The warehouse burned for six hours before the fire was out."))
+    assert claims[0].speaker is None and claims[0].quote is None
+
+
+def test_durations_numbers_money_and_percent():
+    text = "The 10-hour search found 12 people; repairs will cost $2.5 million and 40% of the pier is lost."
+    assert values(text, "duration") == ["10 hour"]
+    assert values(text, "number") == ["12 people"]
+    assert values(text, "money") == ["2500000 $"]
+    assert values(text, "percent") == ["40"]
+
+
+def test_weekdays_and_dates():
+    text = "The blaze broke out on Tuesday, Oct. 14, 2025, and was out by 3 November."
+    assert values(text, "weekday") == ["tuesday"]
+    assert values(text, "date") == ["2025-10-14", "11-03"]
+
+
+def test_identifiers_are_not_counts():
+    text = "Channel 12 reported that Flight 370 and the F-35 were discussed."
+    assert values(text, "number") == []
+
+
+def test_spelled_out_counts_are_numbers():
+    assert values("Fourteen people were hurt and two ships sank.", "number") == ["14 people", "2 ship"]
+
+
+def test_negation_is_a_detail():
+    assert values("The mayor did not resign.", "negation") == ["not"]
+    assert values("The mayor resigned.", "negation") == []
+
+
+def test_clauses_split_off_a_separate_report():
+    claims = extract_claims(
+        article(
+            "The minister left for the capital on Wednesday night for an urgent visit to the ministry, "
+            "following consultations with the prime minister and the heads of the harbour authority."
+        )
+    )
+    assert len(claims) == 2
+    assert claims[1].text.startswith("following consultations")

@@ -1,0 +1,154 @@
+"""compare: facts, independent sources, conflicts, single-source claims, cited summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from triangulate.compare import compare_articles
+from triangulate.errors import InputError
+from triangulate.models import Article, Report
+
+
+def art(outlet: str, *paragraphs: str, published: str | None = None) -> Article:
+    return Article(
+        id=f"id-{outlet}", outlet=outlet, title=f"{outlet} on the pier fire", paragraphs=paragraphs, published=published
+    )
+
+
+HARBOUR = art(
+    "Harbour Herald",
+    "A fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night, officials said.",
+    "The fire injured 12 people, three of them firefighters, according to the fire service.",
+    "Mayor Ilse Brandt said the pier would stay closed for at least two weeks while engineers inspect it.",
+    "The warehouse was built in 1911 and stored grain for the northern farms.",
+)
+COURIER = art(
+    "Coastal Courier",
+    "Officials said a blaze gutted the main east pier warehouse in Port Ellis late on Tuesday.",
+    "Fourteen people were injured in the fire, the fire service said.",
+    "Engineers will inspect the pier, which Mayor Ilse Brandt said would remain shut for at least two weeks.",
+    "Local fishermen have started a fund to help the families of the injured workers.",
+)
+
+
+@pytest.fixture(scope="module")
+def report(embedder) -> Report:
+    return compare_articles([HARBOUR, COURIER], embedder=embedder)
+
+
+def fact_with(report: Report, phrase: str):
+    hits = [f for f in report.facts if any(phrase in c.text for c in f.claims)]
+    assert hits, f"no fact contains {phrase!r}"
+    return hits[0]
+
+
+def test_paraphrases_become_one_fact_with_two_independent_sources(report):
+    fact = fact_with(report, "destroyed the main warehouse")
+    assert set(fact.outlets) == {"Harbour Herald", "Coastal Courier"}
+    assert fact.independent_sources == 2
+    assert any("gutted" in c.text for c in fact.claims)
+
+
+def test_conflicting_figure_is_reported_with_both_versions(report):
+    numbers = [c for c in report.conflicts if c.kind == "number"]
+    assert len(numbers) == 1
+    values = {numbers[0].a.value, numbers[0].b.value}
+    assert values == {"12 people", "Fourteen people"}
+
+
+def test_compatible_details_are_not_conflicts(report):
+    # Both say Tuesday and "two weeks": nothing to flag there.
+    assert not [c for c in report.conflicts if c.kind in {"weekday", "duration"}]
+
+
+def test_single_source_claims_are_listed_per_outlet(report):
+    herald = [s.claim.text for s in report.single_source if s.outlet == "Harbour Herald" and s.detail is None]
+    courier = [s.claim.text for s in report.single_source if s.outlet == "Coastal Courier" and s.detail is None]
+    assert any("built in 1911" in t for t in herald)
+    assert any("fishermen have started a fund" in t for t in courier)
+
+
+def test_topic_sharing_claims_are_not_merged(report):
+    for fact in report.facts:
+        texts = " ".join(c.text for c in fact.claims)
+        assert not ("1911" in texts and "fishermen" in texts)
+
+
+def test_every_summary_sentence_cites_sources_that_support_it(report):
+    assert report.summary
+    facts = {f.id: f for f in report.facts}
+    number_of = {s.article_id: s.number for s in report.sources}
+    for sentence in report.summary:
+        assert sentence.citations
+        fact = facts.get(sentence.fact_id)
+        if fact is None:  # a conflict sentence: its two sides
+            conflict = next(c for c in report.conflicts if c.fact_id == sentence.fact_id)
+            assert set(sentence.citations) <= {number_of[f"id-{conflict.a.outlet}"], number_of[f"id-{conflict.b.outlet}"]}
+            continue
+        supporting = {number_of[c.article_id] for c in fact.claims}
+        assert set(sentence.citations) <= supporting
+
+
+def test_a_reprinted_wire_story_counts_once(embedder):
+    wire = art(
+        "Meridian Press",
+        "A fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night, officials said.",
+        "Mayor Ilse Brandt said the pier would stay closed for at least two weeks while engineers inspect it.",
+        published="2025-10-14T22:00:00Z",
+    )
+    reprint = art("Valley Daily", *wire.paragraphs, published="2025-10-15T06:00:00Z")
+    report = compare_articles([reprint, wire, COURIER], embedder=embedder)
+    assert len(report.syndication) == 1
+    assert report.syndication[0].origin == "Meridian Press"
+    assert report.syndication[0].copies == ("Valley Daily",)
+    fact = fact_with(report, "destroyed the main warehouse")
+    assert set(fact.outlets) == {"Meridian Press", "Valley Daily", "Coastal Courier"}
+    assert fact.independent_sources == 2
+
+
+def test_two_identical_articles_are_one_source_and_no_fact(embedder):
+    twin = art("Valley Daily", *HARBOUR.paragraphs)
+    report = compare_articles([HARBOUR, twin], embedder=embedder)
+    assert report.facts == ()
+    assert len(report.syndication) == 1
+    # Each claim is listed once as single-source, not once per copy.
+    texts = [s.claim.text for s in report.single_source if s.detail is None]
+    assert len(texts) == len(set(texts))
+
+
+def test_a_single_article_is_all_single_source(embedder):
+    report = compare_articles([HARBOUR], embedder=embedder)
+    assert report.facts == () and report.conflicts == ()
+    assert len([s for s in report.single_source if s.detail is None]) == len(report.claims)
+    assert report.summary and report.summary[0].citations == (1,)
+
+
+def test_weekday_conflict(embedder):
+    a = art("North Star", "The blaze broke out on the east pier of Port Ellis on Tuesday night, the fire service said.")
+    b = art("South Wind", "The blaze broke out on the east pier of Port Ellis late on Monday, the fire service said.")
+    report = compare_articles([a, b], embedder=embedder)
+    kinds = {c.kind: c for c in report.conflicts}
+    assert "weekday" in kinds
+    assert {kinds["weekday"].a.value, kinds["weekday"].b.value} == {"Tuesday", "Monday"}
+
+
+def test_negation_conflict(embedder):
+    a = art(
+        "North Star",
+        "The mayor of Port Ellis has resigned over the handling of the pier fire, her office said.",
+        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    )
+    b = art(
+        "South Wind",
+        "The mayor of Port Ellis has not resigned over the handling of the pier fire, her office said.",
+        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
+    )
+    report = compare_articles([a, b], embedder=embedder)
+    assert [c.kind for c in report.conflicts] == ["negation"]
+
+
+def test_no_input_is_a_clear_error():
+    from triangulate.compare import compare
+
+    with pytest.raises(InputError, match=r"\[E101\]"):
+        compare([])
