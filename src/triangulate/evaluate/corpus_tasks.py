@@ -1,0 +1,868 @@
+"""Corpus evaluations: story clustering (ECB+), story-pair similarity (SemEval-2022
+Task 8) and article extraction (trafilatura-eval and the ground-truth.json layout).
+
+Each command prints a human table and, as its last line, one JSON object with
+the metrics (../shared/EVAL.md); ``--out`` writes one JSON object per scored item.
+Nothing is fitted on the data that is scored: the clustering weights and the
+baseline thresholds come from ``data/cluster_params.json`` (fitted on ECB+
+topics 1-25 by ``calibrate_clustering``), the pair weights from
+``data/cluster_pairs.json`` (fitted on one half of SemEval ``training_set.csv``;
+pairs of that half are left out of any file that is scored).
+
+Commands are attached to the ``eval`` group with :func:`register`, and the
+calibration commands to the ``calibrate`` group with :func:`register_calibration`.
+They also run stand-alone: ``python -m triangulate.evaluate.corpus_tasks --help``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import math
+import re
+import sys
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from triangulate.errors import EvalError
+from triangulate.models import Article
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+CLUSTER_PARAMS = "cluster_params.json"
+PAIR_PARAMS = "cluster_pairs.json"
+TRAIN_TOPICS_MAX = 25
+
+
+# --- small shared helpers --------------------------------------------------------------
+
+
+def _write_jsonl(path: Path | None, records: Iterable[dict[str, Any]]) -> None:
+    if path is None:
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for rec in records:
+            handle.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[str(h) for h in header]] + [[f"{c:.4f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    click.echo(title)
+    for k, r in enumerate(cells):
+        click.echo("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if k == 0:
+            click.echo("  " + "  ".join("-" * w for w in widths))
+
+
+def _pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    if a.size < 2:
+        return 0.0
+    a = a - a.mean()
+    b = b - b.mean()
+    denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    return float((a * b).sum() / denom) if denom else 0.0
+
+
+def _load_params(name: str) -> dict[str, Any]:
+    try:
+        return dict(json.loads(resources.files("triangulate").joinpath(f"data/{name}").read_text("utf-8")))
+    except FileNotFoundError as exc:
+        raise EvalError(f"data/{name} is missing: run the calibration command first", code="E610") from exc
+
+
+def _load_embedder(model: str | None) -> Any:
+    from triangulate.embed import load_embedder
+
+    return load_embedder(model)
+
+
+# =====================================================================================
+# Clustering: ECB+
+# =====================================================================================
+
+
+@dataclass(frozen=True, slots=True)
+class EcbDoc:
+    """One ECB+ document: ``doc`` is its path relative to the ECB+ folder."""
+
+    doc: str
+    topic: int
+    sub: str  # "ecb" or "ecbplus"
+    sentences: tuple[str, ...]
+
+    @property
+    def gold(self) -> str:
+        return f"{self.topic}_{self.sub}"
+
+
+_NO_SPACE_BEFORE = re.compile(r" ([.,;:!?%)\]}]|'s\b|'S\b|n't\b|'re\b|'ve\b|'ll\b|'d\b|'m\b)")
+_NO_SPACE_AFTER = re.compile(r"([(\[{$]) ")
+
+
+def detokenize(tokens: Sequence[str]) -> str:
+    """Join CROMER tokens into readable text ("Calif . ," -> "Calif.,")."""
+    text = " ".join(t for t in tokens if t)
+    text = text.replace("``", '"').replace("''", '"')
+    text = _NO_SPACE_BEFORE.sub(r"\1", text)
+    text = _NO_SPACE_AFTER.sub(r"\1", text)
+    text = re.sub(r'" ([^"]*?) "', r'"\1"', text)
+    text = re.sub(r"(?<=\w) - (?=\w)", "-", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def ecb_root(data: Path) -> Path:
+    data = Path(data)
+    for candidate in (data / "ECB+", data):
+        if candidate.is_dir() and any(p.is_dir() and p.name.isdigit() for p in candidate.iterdir()):
+            return candidate
+    raise EvalError(f"`eval clustering` expects ECB+/<topic>/<n>ecb.xml files under {data}", code="E601")
+
+
+def read_ecbplus(data: Path) -> list[EcbDoc]:
+    """All ECB+ documents under ``data`` in sorted path order.
+
+    The source-URL sentence that opens every ``ecbplus`` file (and no ``ecb`` file)
+    is dropped: it is an artefact of the data set that names the event.
+    """
+    from lxml import etree
+
+    root = ecb_root(data)
+    paths = sorted(root.glob("*/*.xml"), key=lambda p: str(p.relative_to(root)))
+    docs: list[EcbDoc] = []
+    for path in paths:
+        m = re.fullmatch(r"(\d+)_(\d+)(ecb|ecbplus)\.xml", path.name)
+        if not m:
+            continue
+        tree = etree.parse(str(path))
+        sentences: dict[int, list[str]] = {}
+        for tok in tree.iter("token"):
+            sentences.setdefault(int(tok.get("sentence", "0")), []).append(tok.text or "")
+        order = sorted(sentences)
+        if m.group(3) == "ecbplus" and order:
+            first = detokenize(sentences[order[0]])
+            if re.match(r"https?\s*:|www\.", first.replace(" ", "")):
+                order = order[1:]
+        texts = tuple(detokenize(sentences[k]) for k in order)
+        docs.append(EcbDoc(str(path.relative_to(root)), int(m.group(1)), m.group(3), tuple(t for t in texts if t)))
+    if not docs:
+        raise EvalError(f"no ECB+ documents found under {root}", code="E602")
+    return docs
+
+
+def ecb_article(doc: EcbDoc) -> Article:
+    """An ECB+ document as an Article: first sentence as title, the rest as body."""
+    title = doc.sentences[0] if doc.sentences else ""
+    body = doc.sentences[1:] or (title,)
+    return Article(id=doc.doc, outlet="ecbplus", title=title, paragraphs=tuple(body), origin=doc.doc)
+
+
+def bcubed(pred: dict[str, str], gold: dict[str, str], items: Iterable[str] | None = None) -> dict[str, float]:
+    """B-cubed precision, recall, F1 and the adjusted Rand index over ``items``
+    (default: all gold items); clusters are restricted to those items."""
+    from sklearn.metrics import adjusted_rand_score
+
+    keys = sorted(items if items is not None else gold)
+    if not keys:
+        return {"bcubed_precision": 0.0, "bcubed_recall": 0.0, "bcubed_f1": 0.0, "ari": 0.0, "n": 0}
+    pc: dict[str, set[str]] = {}
+    gc: dict[str, set[str]] = {}
+    for k in keys:
+        pc.setdefault(pred[k], set()).add(k)
+        gc.setdefault(gold[k], set()).add(k)
+    p = r = 0.0
+    for k in keys:
+        a, b = pc[pred[k]], gc[gold[k]]
+        inter = len(a & b)
+        p += inter / len(a)
+        r += inter / len(b)
+    p /= len(keys)
+    r /= len(keys)
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    ari = float(adjusted_rand_score([gold[k] for k in keys], [pred[k] for k in keys]))
+    return {"bcubed_precision": p, "bcubed_recall": r, "bcubed_f1": f1, "ari": ari, "n": len(keys)}
+
+
+def stream_cluster(
+    articles: Sequence[Article], vectors: np.ndarray, *, settings: Any, embedder: Any = None
+) -> dict[str, str]:
+    """Run the real StoryClusterer over ``articles`` in order; article id -> final story id."""
+    from triangulate.cluster import StoryClusterer
+
+    clusterer = StoryClusterer(embedder=embedder, settings=settings)
+    for article, vec in zip(articles, vectors):
+        clusterer.add(article, vector=vec)
+    return {a.id: clusterer.story_of(a.id) or a.id for a in articles}
+
+
+def agglomerative(vectors: np.ndarray, threshold: float) -> list[int]:
+    """Average-link agglomerative clustering on cosine distance, cut at ``threshold``."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(vectors) < 2:
+        return [1] * len(vectors)
+    x = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = x / np.clip(norms, 1e-12, None)
+    z = linkage(x, method="average", metric="cosine")
+    return [int(c) for c in fcluster(z, t=threshold, criterion="distance")]
+
+
+def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
+    """TF-IDF (sublinear tf, English stop words) of the texts being clustered (unsupervised)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1)
+    return np.asarray(vec.fit_transform(texts).toarray(), dtype=np.float32)
+
+
+def _full_text(article: Article) -> str:
+    return f"{article.title}\n{article.text}".strip()
+
+
+def _best_threshold(
+    score: Callable[[float], float], grid: Iterable[float]
+) -> tuple[float, float]:
+    best_t, best_f = 0.0, -1.0
+    for t in grid:
+        f = score(t)
+        if f > best_f + 1e-9:
+            best_t, best_f = t, f
+    return best_t, best_f
+
+
+def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True) -> dict[str, Any]:
+    """Fit the clustering weights and thresholds on ECB+ topics 1-25 only.
+
+    1. Teacher-forced pass: each training article is compared with the hot stories
+       built from the gold clusters so far (the real candidate retrieval plus its
+       gold story); a logistic regression on (emb, lex, ent) -> same story gives
+       the weights.
+    2. Streaming pass: the real clusterer runs over the training topics for a grid
+       of join and merge thresholds; the best B-cubed F1 wins.
+    3. The two baselines' cut-offs are fitted on the same training topics.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from triangulate.cluster import ClusterSettings, StoryClusterer, load_settings
+
+    started = time.perf_counter()
+    docs = [d for d in read_ecbplus(data) if d.topic <= TRAIN_TOPICS_MAX]
+    articles = [ecb_article(d) for d in docs]
+    gold = {d.doc: d.gold for d in docs}
+    embedder = embedder or _load_embedder(None)
+    base = replace(load_settings(), threshold=0.0, merge_threshold=99.0)
+    probe = StoryClusterer(embedder=embedder, settings=base)
+    vectors = probe.vectors(articles)
+
+    # 1. teacher-forced features
+    x_rows: list[tuple[float, float, float]] = []
+    y_rows: list[int] = []
+    teacher = StoryClusterer(embedder=embedder, settings=base)
+    for article, vec, doc in zip(articles, vectors, docs):
+        gold_sid = f"gold:{doc.gold}"
+        seen = set()
+        for sid, feats in teacher.candidates(article, vector=vec):
+            seen.add(sid)
+            x_rows.append((feats["emb"], feats["lex"], feats["ent"]))
+            y_rows.append(int(sid == gold_sid))
+        if gold_sid in teacher.hot_story_ids and gold_sid not in seen:
+            d = teacher._doc(article, vec, None)
+            story = teacher._stories[gold_sid]
+            cos = float(teacher._matrix[story.row] @ d.vec)
+            f = teacher._features(d, story, cos)
+            x_rows.append((f[0], f[1], f[2]))
+            y_rows.append(1)
+        teacher.add(article, vector=vec, story_id=gold_sid)
+    x = np.asarray(x_rows)
+    y = np.asarray(y_rows)
+    lr = LogisticRegression(C=1.0, max_iter=1000)
+    lr.fit(x, y)
+    w_emb, w_lex, w_ent = (float(v) for v in lr.coef_[0])
+    bias = float(lr.intercept_[0])
+    fitted = replace(base, w_emb=round(w_emb, 4), w_lex=round(w_lex, 4), w_ent=round(w_ent, 4), bias=round(bias, 4))
+
+    # 2. thresholds on the streaming clustering itself
+    def f1_for(settings: ClusterSettings) -> float:
+        pred = stream_cluster(articles, vectors, settings=settings, embedder=embedder)
+        return bcubed(pred, gold)["bcubed_f1"]
+
+    grid = [round(v, 2) for v in np.arange(-2.0, 2.01, 0.25)]
+    thr, f_thr = _best_threshold(lambda t: f1_for(replace(fitted, threshold=t)), grid)
+    # refine around the best
+    fine = [round(thr + d, 3) for d in np.arange(-0.2, 0.201, 0.05)]
+    thr, f_thr = _best_threshold(lambda t: f1_for(replace(fitted, threshold=t)), fine)
+    merge_grid = [99.0] + [round(thr + d, 2) for d in (0.5, 1.0, 1.5, 2.0, 3.0)]
+    # Prefer no merging unless it helps: 99.0 is tried first and kept on ties.
+    merge, f_merge = _best_threshold(lambda m: f1_for(replace(fitted, threshold=thr, merge_threshold=m)), merge_grid)
+    final = replace(fitted, threshold=thr, merge_threshold=merge)
+
+    # 3. baselines, fitted on the same training topics
+    texts = [_full_text(a) for a in articles]
+    tfidf = tfidf_matrix(texts)
+    plain = embedder.encode(texts)
+    ids = [a.id for a in articles]
+
+    def agg_f1(mat: np.ndarray, t: float) -> float:
+        labels = agglomerative(mat, t)
+        return bcubed({i: str(c) for i, c in zip(ids, labels)}, gold)["bcubed_f1"]
+
+    agg_grid = [round(v, 3) for v in np.arange(0.3, 0.99, 0.02)]
+    t_tfidf, f_tfidf = _best_threshold(lambda t: agg_f1(tfidf, t), agg_grid)
+    t_emb, f_emb = _best_threshold(lambda t: agg_f1(plain, t), agg_grid)
+
+    params = {
+        "fitted_on": f"ECB+ topics 1-{TRAIN_TOPICS_MAX} ({len(docs)} documents), sorted path order",
+        "command": "python -m triangulate.evaluate.corpus_tasks calibrate-clustering --data ../shared/data/ecbplus",
+        "embedder": getattr(embedder, "name", "unknown"),
+        "settings": final.to_dict(),
+        "train_bcubed_f1": {"teacher_forced_pairs": int(len(y)), "stream": round(f_merge, 4), "threshold_only": round(f_thr, 4)},
+        "baselines": {
+            "tfidf_average_link_distance": t_tfidf,
+            "tfidf_train_bcubed_f1": round(f_tfidf, 4),
+            "embedding_average_link_distance": t_emb,
+            "embedding_train_bcubed_f1": round(f_emb, 4),
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if write:
+        (DATA_DIR / CLUSTER_PARAMS).write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
+    return params
+
+
+def run_clustering(data: Path, *, embedder: Any = None, model: str | None = None) -> dict[str, Any]:
+    """Stream all documents of ``data`` through the clusterer; score beside the baselines."""
+    from triangulate.cluster import StoryClusterer, load_settings
+
+    params = _load_params(CLUSTER_PARAMS)
+    docs = read_ecbplus(data)
+    articles = [ecb_article(d) for d in docs]
+    gold = {d.doc: d.gold for d in docs}
+    embedder = embedder or _load_embedder(model)
+    clusterer = StoryClusterer(embedder=embedder, settings=load_settings())
+    started = time.perf_counter()
+    vectors = clusterer.vectors(articles)
+    for article, vec in zip(articles, vectors):
+        clusterer.add(article, vector=vec)
+    pred = {a.id: clusterer.story_of(a.id) or a.id for a in articles}
+    seconds = time.perf_counter() - started
+
+    ids = [a.id for a in articles]
+    texts = [_full_text(a) for a in articles]
+    base = params.get("baselines", {})
+    tf_labels = agglomerative(tfidf_matrix(texts), float(base.get("tfidf_average_link_distance", 0.8)))
+    em_labels = agglomerative(embedder.encode(texts), float(base.get("embedding_average_link_distance", 0.5)))
+    systems = {
+        "triangulate": pred,
+        "tfidf_avg_link": {i: f"t{c}" for i, c in zip(ids, tf_labels)},
+        "embedding_avg_link": {i: f"e{c}" for i, c in zip(ids, em_labels)},
+    }
+    unseen = [d.doc for d in docs if d.topic > TRAIN_TOPICS_MAX]
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for name, labels in systems.items():
+        results[name] = {"all": bcubed(labels, gold), "unseen": bcubed(labels, gold, unseen)}
+    return {
+        "docs": docs,
+        "pred": pred,
+        "results": results,
+        "n_stories": len(set(pred.values())),
+        "n_gold": len(set(gold.values())),
+        "seconds": seconds,
+        "unseen_n": len(unseen),
+    }
+
+
+@click.command("clustering")
+@click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="ECB+ folder.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-document JSONL.")
+@click.option("--model", default=None, help="Embedding model (default: the packaged MiniLM).")
+def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
+    """Story clustering on ECB+: all documents streamed in one run, B-cubed and ARI.
+
+    Metrics are printed over all documents of DATA and over the topics the
+    weights were not fitted on (> 25), beside average-link TF-IDF and embedding
+    baselines whose cut-offs were fitted on topics 1-25.
+    """
+    r = run_clustering(data, model=model)
+    res = r["results"]
+    rows = []
+    for name in ("triangulate", "tfidf_avg_link", "embedding_avg_link"):
+        for subset in ("unseen", "all"):
+            m = res[name][subset]
+            rows.append((f"{name} [{subset}]", m["bcubed_precision"], m["bcubed_recall"], m["bcubed_f1"], m["ari"], m["n"]))
+    _table(
+        f"ECB+ story clustering: {len(r['docs'])} documents, {r['n_gold']} gold clusters, "
+        f"{r['n_stories']} stories found in {r['seconds']:.1f}s (unseen = topics > {TRAIN_TOPICS_MAX})",
+        ["system [docs]", "B3 P", "B3 R", "B3 F1", "ARI", "n"],
+        rows,
+    )
+    _write_jsonl(out, ({"doc": d.doc, "cluster": r["pred"][d.doc]} for d in r["docs"]))
+    t = res["triangulate"]
+    summary = {
+        "task": "clustering",
+        "n": len(r["docs"]),
+        **{k: round(v, 4) for k, v in t["all"].items() if k != "n"},
+        "unseen": {k: round(v, 4) for k, v in t["unseen"].items()},
+        "baselines": {
+            name: {"all_bcubed_f1": round(res[name]["all"]["bcubed_f1"], 4), "unseen_bcubed_f1": round(res[name]["unseen"]["bcubed_f1"], 4)}
+            for name in ("tfidf_avg_link", "embedding_avg_link")
+        },
+    }
+    click.echo(json.dumps(summary))
+
+
+# =====================================================================================
+# Pairs: SemEval-2022 Task 8
+# =====================================================================================
+
+
+@dataclass(frozen=True, slots=True)
+class NewsPair:
+    pair_id: str
+    lang1: str
+    lang2: str
+    text1: str
+    text2: str
+    overall: float
+
+    @property
+    def base_id(self) -> str:
+        """The original pair id, without the language suffixes of translated copies."""
+        return re.sub(r"(?<=\d)[a-z]{2}(?=_|$)", "", self.pair_id)
+
+
+def pairs_file(data: Path) -> Path:
+    """The CSV to score: ``data`` itself, or the test file of a folder (else the training file)."""
+    data = Path(data)
+    if data.is_file():
+        return data
+    for name in ("testing_set.csv", "test.csv", "training_set.csv"):
+        if (data / name).is_file():
+            return data / name
+    found = sorted(data.glob("*.csv"))
+    if found:
+        return found[0]
+    raise EvalError(f"`eval pairs` expects a SemEval-2022 Task 8 CSV in {data}", code="E601")
+
+
+def read_pairs(path: Path) -> list[NewsPair]:
+    csv.field_size_limit(sys.maxsize)
+    rows: list[NewsPair] = []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for rec in csv.DictReader(handle):
+            try:
+                overall = float(rec["Overall"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            rows.append(
+                NewsPair(rec["pair_id"], rec.get("lang1", ""), rec.get("lang2", ""), rec.get("text1") or "", rec.get("text2") or "", overall)
+            )
+    if not rows:
+        raise EvalError(f"no scored pairs (pair_id, text1, text2, Overall) in {path}", code="E602")
+    return rows
+
+
+def pair_article(pair_id: str, side: int, text: str) -> Article:
+    return Article(id=f"{pair_id}#{side}", outlet="", title="", paragraphs=(" ".join(text.split()),))
+
+
+def _fit_half(pair: NewsPair) -> bool:
+    return zlib.crc32(pair.base_id.encode("utf-8")) % 2 == 0
+
+
+def calibrate_pairs(path: Path, *, embedder: Any = None, write: bool = True) -> dict[str, Any]:
+    """Fit the story-similarity weights on the fit half of a SemEval training file.
+
+    The half is chosen by a CRC-32 of the original pair id (translated copies of
+    a pair stay on its side); those ids are stored, and ``eval pairs`` leaves them
+    out of whatever file it scores.
+    """
+    from sklearn.linear_model import Ridge
+
+    from triangulate.cluster import StorySimilarity
+
+    path = pairs_file(path)
+    rows = read_pairs(path)
+    fit = [p for p in rows if _fit_half(p)]
+    embedder = embedder or _load_embedder(None)
+    sim = StorySimilarity(embedder=embedder, weights={})
+    feats = sim.features([(pair_article(p.pair_id, 1, p.text1), pair_article(p.pair_id, 2, p.text2)) for p in fit])
+    target = np.asarray([(4.0 - p.overall) / 3.0 for p in fit])
+    model = Ridge(alpha=1.0).fit(feats, target)
+    weights = {"bias": round(float(model.intercept_), 5)}
+    weights.update({name: round(float(w), 5) for name, w in zip(StorySimilarity.FEATURES, model.coef_)})
+    pred = np.clip(model.predict(feats), 0, 1)
+    params = {
+        "fitted_on": f"{path.name}: rows whose original pair id has an even CRC-32 ({len(fit)} of {len(rows)} rows)",
+        "command": "python -m triangulate.evaluate.corpus_tasks calibrate-pairs --data ../shared/data/semeval2022-task8/training_set.csv",
+        "kind": "linear",
+        "target": "(4 - Overall) / 3, clipped to [0, 1]",
+        "weights": weights,
+        "train_pearson": round(_pearson(pred, [-p.overall for p in fit]), 4),
+        "fitted_pair_ids": sorted({p.base_id for p in fit}),
+    }
+    if write:
+        (DATA_DIR / PAIR_PARAMS).write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
+    return params
+
+
+def _embedding_cosines(embedder: Any, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+    va = embedder.encode(list(a))
+    vb = embedder.encode(list(b))
+    return np.einsum("ij,ij->i", va, vb)
+
+
+def _tfidf_cosines(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(sublinear_tf=True).fit(list(a) + list(b))
+    ma = vec.transform(a)
+    mb = vec.transform(b)
+    return np.asarray(ma.multiply(mb).sum(axis=1)).reshape(-1)
+
+
+def run_pairs(data: Path, *, embedder: Any = None, model: str | None = None) -> dict[str, Any]:
+    from triangulate.cluster import StorySimilarity
+
+    path = pairs_file(data)
+    rows = read_pairs(path)
+    params = _load_params(PAIR_PARAMS)
+    fitted = set(params.get("fitted_pair_ids", []))
+    scored = [p for p in rows if p.base_id not in fitted]
+    left_out = len(rows) - len(scored)
+    if not scored:
+        raise EvalError(f"every pair of {path} was used for fitting; score another file", code="E603")
+    embedder = embedder or _load_embedder(model)
+    sim = StorySimilarity(embedder=embedder)
+    started = time.perf_counter()
+    ours = sim.score([(pair_article(p.pair_id, 1, p.text1), pair_article(p.pair_id, 2, p.text2)) for p in scored])
+    seconds = time.perf_counter() - started
+    a = [" ".join(p.text1.split()) for p in scored]
+    b = [" ".join(p.text2.split()) for p in scored]
+    cos = _embedding_cosines(embedder, a, b)
+    tfidf = _tfidf_cosines(a, b)
+    gold = np.asarray([-p.overall for p in scored])
+    en = np.asarray([p.lang1 == "en" and p.lang2 == "en" for p in scored])
+    results = {}
+    for name, pred in (("triangulate", ours), ("minilm_cosine", cos), ("tfidf_cosine", tfidf)):
+        results[name] = {
+            "pearson": _pearson(pred, gold),
+            "pearson_en": _pearson(pred[en], gold[en]) if en.sum() >= 2 else 0.0,
+        }
+    return {
+        "path": path,
+        "pairs": scored,
+        "pred": ours,
+        "results": results,
+        "left_out": left_out,
+        "n_en": int(en.sum()),
+        "seconds": seconds,
+    }
+
+
+@click.command("pairs")
+@click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="SemEval-2022 Task 8 CSV or its folder.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-pair JSONL.")
+@click.option("--model", default=None, help="Embedding model (default: the packaged MiniLM).")
+def pairs_command(data: Path, out: Path | None, model: str | None) -> None:
+    """Story similarity of news-article pairs against the human "Overall" score.
+
+    Pairs whose original id was used to fit the weights are left out (their
+    number is printed).
+    """
+    r = run_pairs(data, model=model)
+    rows = [(name, m["pearson"], m["pearson_en"]) for name, m in r["results"].items()]
+    _table(
+        f"SemEval-2022 Task 8 pairs: {r['path'].name}, {len(r['pairs'])} pairs scored ({r['n_en']} en-en), "
+        f"{r['left_out']} left out as fitting pairs; {r['seconds']:.1f}s",
+        ["system", "pearson (all)", "pearson (en-en)"],
+        rows,
+    )
+    _write_jsonl(out, ({"pair_id": p.pair_id, "similarity": round(float(s), 6)} for p, s in zip(r["pairs"], r["pred"])))
+    t = r["results"]
+    click.echo(
+        json.dumps(
+            {
+                "task": "pairs",
+                "file": r["path"].name,
+                "n": len(r["pairs"]),
+                "n_en": r["n_en"],
+                "left_out": r["left_out"],
+                "pearson": round(t["triangulate"]["pearson"], 4),
+                "pearson_en": round(t["triangulate"]["pearson_en"], 4),
+                "baselines": {k: {kk: round(vv, 4) for kk, vv in v.items()} for k, v in t.items() if k != "triangulate"},
+            }
+        )
+    )
+
+
+# =====================================================================================
+# Extraction: trafilatura-eval and ground-truth.json layouts
+# =====================================================================================
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from trafilatura.utils import decode_file
+
+        decoded = decode_file(data)
+        return decoded if isinstance(decoded, str) else data.decode("utf-8", errors="replace")
+
+
+def trafilatura_extract(html: bytes, url: str | None = None) -> str:
+    """The baseline: trafilatura's own ``extract`` with its defaults."""
+    import trafilatura
+
+    return trafilatura.extract(html, url=url) or ""
+
+
+def our_extractor() -> tuple[str, Callable[[bytes, str | None], str]]:
+    """triangulate's extractor: ``clean.clean`` over an html RawDocument when the
+    cleaning module is installed, else trafilatura (said in the output)."""
+    try:
+        from triangulate.clean import clean
+    except ImportError:
+        return "trafilatura (triangulate.clean not available)", trafilatura_extract
+    from triangulate.models import RawDocument, Skipped
+
+    def run(html: bytes, url: str | None = None) -> str:
+        doc = RawDocument(origin=url or "page.html", content=_decode(html), kind="html", url=url)
+        result = clean(doc)
+        if isinstance(result, Skipped):
+            return ""
+        return "\n".join(result.paragraphs)
+
+    return "triangulate.clean", run
+
+
+def _snippet_counts(text: str | None, item: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(tp, fn, fp, tn) as trafilatura's evaluation counts them (plain substring tests)."""
+    with_ = item.get("with", []) or []
+    without = item.get("without", []) or []
+    if not text:
+        return 0, len(with_), 0, len(without)
+    tp = sum(1 for s in with_ if s in text)
+    fp = sum(1 for s in without if s in text)
+    return tp, len(with_) - tp, fp, len(without) - fp
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _shingle_counts(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    toks = _WORD.findall(text or "")
+    if not toks:
+        return Counter()
+    if len(toks) < n:
+        return Counter([tuple(toks)])
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+def shingle_pr(true: str, pred: str) -> tuple[float | None, float | None]:
+    """Per-document precision and recall over word 4-gram multisets (None = undefined)."""
+    t = _shingle_counts(true)
+    p = _shingle_counts(pred)
+    tp = fp = fn = 0.0
+    for key in set(t) | set(p):
+        tc, pc = t.get(key, 0), p.get(key, 0)
+        tp += min(tc, pc)
+        fp += max(0, pc - tc)
+        fn += max(0, tc - pc)
+    total = tp + fp + fn
+    if total:
+        tp, fp, fn = tp / total, fp / total, fn / total
+    if fp == fn == 0:
+        prec: float | None = 1.0
+        rec: float | None = 1.0
+    else:
+        prec = (0.0 if tp == fp == 0 else tp / (tp + fp)) if tp + fp > 0 else None
+        rec = (0.0 if tp == fn == 0 else tp / (tp + fn)) if tp + fn > 0 else None
+    return prec, rec
+
+
+def _extraction_items(data: Path, limit: int | None) -> tuple[str, list[tuple[str, str | None, Path, Any]]]:
+    data = Path(data)
+    if (data / "evaldata.json").is_file():
+        meta = json.loads((data / "evaldata.json").read_text(encoding="utf-8"))
+        items = []
+        for url in sorted(meta):
+            item = meta[url]
+            path = data / "html" / item["file"]
+            if path.is_file():
+                items.append((item["file"], url, path, item))
+        layout = "evaldata"
+    elif (data / "ground-truth.json").is_file():
+        meta = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+        items = []
+        for key in sorted(meta):
+            path = data / "html" / f"{key}.html"
+            if not path.is_file() and (data / "html" / f"{key}.html.gz").is_file():
+                path = data / "html" / f"{key}.html.gz"
+            if path.is_file():
+                items.append((key, meta[key].get("url"), path, meta[key]))
+        layout = "ground-truth"
+    else:
+        raise EvalError(f"`eval extraction` expects evaldata.json + html/ or ground-truth.json + html/ in {data}", code="E601")
+    if not items:
+        raise EvalError(f"no html files found for the documents listed in {data}", code="E602")
+    if limit:
+        items = items[:limit]
+    return layout, items
+
+
+def _read_html(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        import gzip
+
+        data = gzip.decompress(data)
+    return data
+
+
+def run_extraction(data: Path, *, limit: int | None = None) -> dict[str, Any]:
+    layout, items = _extraction_items(data, limit)
+    name, ours = our_extractor()
+    systems: dict[str, Callable[[bytes, str | None], str]] = {"triangulate": ours, "trafilatura": trafilatura_extract}
+    texts: dict[str, list[str]] = {k: [] for k in systems}
+    seconds = {k: 0.0 for k in systems}
+    for _, url, path, _ in items:
+        html = _read_html(path)
+        for key, fn in systems.items():
+            t0 = time.perf_counter()
+            try:
+                text = fn(html, url)
+            except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run
+                log.warning("%s failed on %s: %s", key, path.name, exc)
+                text = ""
+            seconds[key] += time.perf_counter() - t0
+            texts[key].append(text)
+    results: dict[str, dict[str, float]] = {}
+    for key in systems:
+        if layout == "evaldata":
+            tp = fn_ = fp = tn = 0
+            for (_, _, _, item), text in zip(items, texts[key]):
+                a, b, c, d = _snippet_counts(text, item)
+                tp, fn_, fp, tn = tp + a, fn_ + b, fp + c, tn + d
+            p = tp / (tp + fp) if tp + fp else 0.0
+            r = tp / (tp + fn_) if tp + fn_ else 0.0
+            results[key] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                            "accuracy": (tp + tn) / max(1, tp + tn + fp + fn_)}
+        else:
+            ps, rs = [], []
+            for (_, _, _, item), text in zip(items, texts[key]):
+                p_, r_ = shingle_pr(item.get("articleBody", ""), text)
+                if p_ is not None:
+                    ps.append(p_)
+                if r_ is not None:
+                    rs.append(r_)
+            p = float(np.mean(ps)) if ps else 0.0
+            r = float(np.mean(rs)) if rs else 0.0
+            results[key] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+        results[key]["ms_per_doc"] = 1000.0 * seconds[key] / len(items)
+    return {"layout": layout, "items": items, "texts": texts["triangulate"], "results": results, "extractor": name}
+
+
+@click.command("extraction")
+@click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="trafilatura-eval or ground-truth.json folder.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-document JSONL.")
+@click.option("--limit", type=int, default=None, help="Score only the first N documents (sorted by key).")
+def extraction_command(data: Path, out: Path | None, limit: int | None) -> None:
+    """Main-text extraction from HTML pages beside plain trafilatura, in the same run."""
+    r = run_extraction(data, limit=limit)
+    rows = [(k, m["precision"], m["recall"], m["f1"], round(m["ms_per_doc"], 1)) for k, m in r["results"].items()]
+    _table(
+        f"Extraction ({r['layout']} layout): {len(r['items'])} documents; ours = {r['extractor']}",
+        ["system", "precision", "recall", "f1", "ms/doc"],
+        rows,
+    )
+    _write_jsonl(out, ({"id": key, "text": text} for (key, _, _, _), text in zip(r["items"], r["texts"])))
+    t = r["results"]["triangulate"]
+    click.echo(
+        json.dumps(
+            {
+                "task": "extraction",
+                "layout": r["layout"],
+                "n": len(r["items"]),
+                "extractor": r["extractor"],
+                "precision": round(t["precision"], 4),
+                "recall": round(t["recall"], 4),
+                "f1": round(t["f1"], 4),
+                "baselines": {"trafilatura": {k: round(v, 4) for k, v in r["results"]["trafilatura"].items()}},
+            }
+        )
+    )
+
+
+# =====================================================================================
+# Registration and stand-alone entry point
+# =====================================================================================
+
+COMMANDS = (clustering_command, pairs_command, extraction_command)
+
+
+@click.command("clustering")
+@click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="ECB+ folder.")
+@click.option("--dry-run", is_flag=True, help="Print the fitted parameters without writing them.")
+def calibrate_clustering_command(data: Path, dry_run: bool) -> None:
+    """Fit the story-clustering weights and thresholds on ECB+ topics 1-25 (data/cluster_params.json)."""
+    params = calibrate_clustering(data, write=not dry_run)
+    click.echo(json.dumps(params, indent=2))
+
+
+@click.command("story-pairs")
+@click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="SemEval training CSV (or its folder: training_set.csv).")
+@click.option("--dry-run", is_flag=True, help="Print the fitted parameters without writing them.")
+def calibrate_pairs_command(data: Path, dry_run: bool) -> None:
+    """Fit the story-similarity weights on half of SemEval-2022 Task 8 training_set.csv (data/cluster_pairs.json)."""
+    path = Path(data)
+    if path.is_dir():
+        path = path / "training_set.csv"
+    params = calibrate_pairs(path, write=not dry_run)
+    shown = {k: v for k, v in params.items() if k != "fitted_pair_ids"}
+    click.echo(json.dumps(shown, indent=2))
+
+
+def register(group: click.Group) -> None:
+    """Attach ``clustering``, ``pairs`` and ``extraction`` to an ``eval`` group."""
+    for command in COMMANDS:
+        if command.name not in group.commands:
+            group.add_command(command)
+
+
+def register_calibration(group: click.Group) -> None:
+    """Attach ``clustering`` and ``story-pairs`` to a ``calibrate`` group."""
+    for command in (calibrate_clustering_command, calibrate_pairs_command):
+        if command.name not in group.commands:
+            group.add_command(command)
+
+
+@click.group()
+def main() -> None:
+    """Corpus evaluations and their calibration, stand-alone."""
+
+
+for _cmd in COMMANDS:
+    main.add_command(_cmd)
+main.add_command(calibrate_clustering_command, "calibrate-clustering")
+main.add_command(calibrate_pairs_command, "calibrate-pairs")
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""``triangulate eval sts``: STS-B test correlations of the graded head, beside baselines.
+
+Scores ``sts-test.csv`` only, all rows and the ``main-news`` genre. The graded
+head was fitted on STS-B train by ``calibrate pairs``; the baselines (embedding
+cosine, TF-IDF cosine with the MRPC-train idf table) need no fitting on STS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triangulate.evaluate.baselines import Baselines
+from triangulate.evaluate.common import STS_TEST, EvalResult, embed_unique, find_file, pearson, read_sts, spearman
+from triangulate.similarity import PairScorer
+
+NEWS_GENRE = "main-news"
+
+
+def evaluate_sts(data: Path, *, embedder: Any, scorer: PairScorer | None = None, baselines: Baselines | None = None) -> EvalResult:
+    """Score DIR/sts-test.csv: Pearson and Spearman, overall and on the news genre."""
+    path = find_file(Path(data), STS_TEST, task="sts")
+    pairs = read_sts(path)
+    scorer = scorer or PairScorer.load()
+    baselines = baselines or Baselines.load()
+    a = [p.text1 for p in pairs]
+    b = [p.text2 for p in pairs]
+    va, vb = embed_unique(embedder, a), embed_unique(embedder, b)
+    gold = np.array([p.score for p in pairs])
+    news = np.array([p.genre == NEWS_GENRE for p in pairs])
+    systems = {
+        "graded head": scorer.similarity(a, b, va, vb),
+        "cosine": np.einsum("ij,ij->i", va, vb).astype(np.float64),
+        "tfidf": baselines.tfidf.cosine(a, b),
+    }
+
+    def corr(pred: np.ndarray) -> dict[str, float]:
+        out = {"pearson": pearson(pred, gold), "spearman": spearman(pred, gold)}
+        if news.any():
+            out["pearson_news"] = pearson(pred[news], gold[news])
+            out["spearman_news"] = spearman(pred[news], gold[news])
+        else:
+            out["pearson_news"] = out["spearman_news"] = float("nan")
+        return out
+
+    results = {name: corr(pred) for name, pred in systems.items()}
+    metrics: dict[str, Any] = {"task": "sts", "n": len(pairs), "n_news": int(news.sum())}
+    metrics.update({k: round(v, 4) for k, v in results["graded head"].items()})
+    for name in ("cosine", "tfidf"):
+        metrics.update({f"{name}_{k}": round(v, 4) for k, v in results[name].items()})
+    rows = tuple((name, r["pearson"], r["spearman"], r["pearson_news"], r["spearman_news"]) for name, r in results.items())
+    records = tuple({"index": p.index, "score": round(float(s), 6)} for p, s in zip(pairs, systems["graded head"]))
+    notes = (f"scored {path} ({len(pairs)} pairs, {int(news.sum())} {NEWS_GENRE}); index = 0-based line number",)
+    return EvalResult("sts", metrics, ("system", "pearson", "spearman", "pearson_news", "spearman_news"), rows, records, notes)

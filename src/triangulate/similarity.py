@@ -1,0 +1,395 @@
+"""Sentence-pair similarity: does this pair of sentences say the same thing?
+
+:class:`PairScorer` turns two row-aligned lists of sentences (and their
+L2-normalised embeddings) into
+
+* :meth:`PairScorer.score` - the probability that each pair is a paraphrase
+  (same content), compared with :attr:`PairScorer.threshold`;
+* :meth:`PairScorer.similarity` - a graded similarity on the STS 0-5 scale.
+
+Both are linear models over a few cheap, symmetric features (embedding cosine,
+lexical overlaps, number and negation agreement, length balance, and the
+embedding difference/product projected by the fitted weights). Everything is
+vectorised numpy; the parameters ship in ``data/pair_model.json`` and are fitted
+by ``triangulate calibrate pairs`` on training files only (MRPC train for the
+paraphrase head, STS-B train for the graded head; see docs/eval.md).
+
+>>> scorer = PairScorer.load()                                  # doctest: +SKIP
+>>> p = scorer.score(["Gantz left on Wednesday."], ["Gantz departed Wednesday."], va, vb)  # doctest: +SKIP
+>>> bool(p[0] >= scorer.threshold)                              # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triangulate.errors import ModelError
+from triangulate.text import STOPWORDS, tokens
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+#: Version of the parameter file layout; a file with another major version is refused.
+FORMAT_VERSION = 1
+
+_NEGATIONS = frozenset({"not", "no", "never", "n't", "nt", "without", "neither", "nor", "none", "nobody", "nothing"})
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
+}  # fmt: skip
+
+#: Scalar features, in column order. Every one is symmetric in (a, b).
+SCALAR_FEATURES: tuple[str, ...] = (
+    "cosine",
+    "content_jaccard",
+    "containment_min",
+    "containment_max",
+    "token_jaccard",
+    "bigram_jaccard",
+    "unmatched_content_min",
+    "unmatched_content_max",
+    "numbers_differ",
+    "numbers_one_side",
+    "numbers_shared",
+    "negation_differs",
+    "names_jaccard",
+    "length_ratio",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexical:
+    """Token views of one sentence used by the lexical features."""
+
+    toks: frozenset[str]
+    content: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    numbers: frozenset[str]
+    names: frozenset[str]
+    negated: bool
+    length: int
+
+
+def _lexical(text: str) -> _Lexical:
+    toks = tokens(text)
+    # Light normalisation so "'s" / "n't" splits of tokenised corpora and plain text agree.
+    toks = [t.strip("'") for t in toks if t.strip("'")]
+    content = [t for t in toks if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+    numbers = {t.replace(",", "") for t in toks if _NUMBER.match(t)}
+    numbers |= {_NUMBER_WORDS[t] for t in toks if t in _NUMBER_WORDS}
+    raw_words = re.findall(r"[^\W\d_][\w'\-]*", text)
+    # Capitalised words not opening the sentence: a cheap stand-in for names.
+    names = {w.lower() for i, w in enumerate(raw_words) if i > 0 and w[:1].isupper() and w.lower() not in STOPWORDS}
+    negated = any(t in _NEGATIONS or t.endswith("n't") for t in toks) or "n't" in text
+    return _Lexical(
+        toks=frozenset(toks),
+        content=frozenset(content),
+        bigrams=frozenset(zip(toks, toks[1:])),
+        numbers=frozenset(numbers),
+        names=frozenset(names),
+        negated=negated,
+        length=len(toks),
+    )
+
+
+def _incidence(views: Sequence[frozenset[Any]]) -> Any:
+    """A binary CSR matrix (texts x items) of one token view."""
+    from scipy import sparse
+
+    vocab: dict[Any, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    for items in views:
+        for item in items:
+            indices.append(vocab.setdefault(item, len(vocab)))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return sparse.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)), shape=(len(views), max(len(vocab), 1)))
+
+
+def _overlap(matrix: Any, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(|A & B|, |A|, |B|) for the row pairs ``(ia[k], ib[k])`` of a binary matrix."""
+    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    inter = np.asarray(matrix[ia].multiply(matrix[ib]).sum(axis=1)).ravel()
+    return inter, sizes[ia], sizes[ib]
+
+
+def _jaccard(inter: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    union = sa + sb - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+
+
+def scalar_features(a_texts: Sequence[str], b_texts: Sequence[str], a_vecs: np.ndarray, b_vecs: np.ndarray) -> np.ndarray:
+    """The :data:`SCALAR_FEATURES` of row-aligned pairs, shape ``(n, len(SCALAR_FEATURES))``.
+
+    Token views are computed once per distinct text; overlaps are sparse
+    row-wise products, so many pairs over few sentences (claim alignment) cost
+    little more than the sentences themselves.
+    """
+    n = len(a_texts)
+    if len(b_texts) != n or len(a_vecs) != n or len(b_vecs) != n:
+        raise ValueError(f"row-aligned inputs differ in length: {n}, {len(b_texts)}, {len(a_vecs)}, {len(b_vecs)}")
+    out = np.zeros((n, len(SCALAR_FEATURES)), dtype=np.float64)
+    if n == 0:
+        return out
+    a_vecs = np.asarray(a_vecs, dtype=np.float32)
+    b_vecs = np.asarray(b_vecs, dtype=np.float32)
+    out[:, 0] = np.einsum("ij,ij->i", a_vecs, b_vecs)
+
+    index: dict[str, int] = {}
+    ia = np.fromiter((index.setdefault(t, len(index)) for t in a_texts), dtype=np.int64, count=n)
+    ib = np.fromiter((index.setdefault(t, len(index)) for t in b_texts), dtype=np.int64, count=n)
+    views = [_lexical(t) for t in index]
+
+    c_in, c_a, c_b = _overlap(_incidence([v.content for v in views]), ia, ib)
+    ca = np.where(c_a > 0, c_in / np.maximum(c_a, 1), 1.0)
+    cb = np.where(c_b > 0, c_in / np.maximum(c_b, 1), 1.0)
+    ua = np.log1p(c_a - c_in)
+    ub = np.log1p(c_b - c_in)
+    t_in, t_a, t_b = _overlap(_incidence([v.toks for v in views]), ia, ib)
+    g_in, g_a, g_b = _overlap(_incidence([v.bigrams for v in views]), ia, ib)
+    n_in, n_a, n_b = _overlap(_incidence([v.numbers for v in views]), ia, ib)
+    m_in, m_a, m_b = _overlap(_incidence([v.names for v in views]), ia, ib)
+    negated = np.array([v.negated for v in views], dtype=bool)
+    length = np.array([v.length for v in views], dtype=np.float64)
+    la, lb = length[ia], length[ib]
+
+    out[:, 1] = _jaccard(c_in, c_a, c_b)
+    out[:, 2] = np.minimum(ca, cb)
+    out[:, 3] = np.maximum(ca, cb)
+    out[:, 4] = _jaccard(t_in, t_a, t_b)
+    out[:, 5] = _jaccard(g_in, g_a, g_b)
+    out[:, 6] = np.minimum(ua, ub)
+    out[:, 7] = np.maximum(ua, ub)
+    both = (n_a > 0) & (n_b > 0)
+    out[:, 8] = both & ~((n_in == n_a) & (n_in == n_b))
+    out[:, 9] = (n_a > 0) != (n_b > 0)
+    out[:, 10] = n_in > 0
+    out[:, 11] = negated[ia] != negated[ib]
+    out[:, 12] = _jaccard(m_in, m_a, m_b)
+    out[:, 13] = np.minimum(la, lb) / np.maximum(np.maximum(la, lb), 1)
+    return out
+
+
+# --- fitted heads --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticHead:
+    """``sigmoid(((x - mean) / scale) . coef + intercept)`` over the scalar features."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef) + self.intercept
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "logistic", "mean": list(self.mean), "scale": list(self.scale), "coef": list(self.coef), "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LogisticHead:
+        return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["coef"]), float(d["intercept"]))
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEnsembleHead:
+    """A gradient-boosted regression forest stored as flat node arrays.
+
+    Node ``k`` of the packed forest: a leaf when ``feature[k] < 0`` (its output is
+    ``value[k]``), otherwise it sends a row to ``left[k]`` when
+    ``x[feature[k]] <= threshold[k]`` and to ``right[k]`` otherwise. ``roots``
+    holds each tree's first node. The prediction is ``baseline`` plus the sum of
+    the reached leaves, clipped to ``[low, high]``. All trees are walked at once,
+    one depth level per step.
+    """
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+    roots: tuple[int, ...]
+    depth: int
+    baseline: float
+    low: float = 0.0
+    high: float = 5.0
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def _array(self, name: str, dtype: Any) -> np.ndarray:
+        arr = self._arrays.get(name)
+        if arr is None:
+            arr = self._arrays[name] = np.asarray(getattr(self, name), dtype=dtype)
+        return arr
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        feature = self._array("feature", np.int64)
+        threshold = self._array("threshold", np.float64)
+        left = self._array("left", np.int64)
+        right = self._array("right", np.int64)
+        value = self._array("value", np.float64)
+        n = x.shape[0]
+        node = np.broadcast_to(self._array("roots", np.int64), (n, len(self.roots))).copy()
+        rows = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            feat = feature[node]
+            inner = feat >= 0
+            if not inner.any():
+                break
+            go_left = x[rows, np.where(inner, feat, 0)] <= threshold[node]
+            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+        out = self.baseline + value[node].sum(axis=1)
+        return np.clip(out, self.low, self.high)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "trees",
+            "feature": list(self.feature),
+            "threshold": [round(t, 6) for t in self.threshold],
+            "left": list(self.left),
+            "right": list(self.right),
+            "value": [round(v, 6) for v in self.value],
+            "roots": list(self.roots),
+            "depth": self.depth,
+            "baseline": self.baseline,
+            "low": self.low,
+            "high": self.high,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TreeEnsembleHead:
+        return cls(
+            tuple(int(v) for v in d["feature"]),
+            tuple(float(v) for v in d["threshold"]),
+            tuple(int(v) for v in d["left"]),
+            tuple(int(v) for v in d["right"]),
+            tuple(float(v) for v in d["value"]),
+            tuple(int(v) for v in d["roots"]),
+            int(d["depth"]),
+            float(d["baseline"]),
+            float(d.get("low", 0.0)),
+            float(d.get("high", 5.0)),
+        )
+
+
+def _head_from_dict(d: dict[str, Any]) -> LogisticHead | TreeEnsembleHead:
+    if d.get("kind") == "logistic":
+        return LogisticHead.from_dict(d)
+    if d.get("kind") == "trees":
+        return TreeEnsembleHead.from_dict(d)
+    raise ModelError(f"unknown model head kind {d.get('kind')!r} in the pair model file", code="E311")
+
+
+DEFAULT_MODEL_FILE = "pair_model.json"
+
+
+@dataclass(frozen=True, slots=True)
+class PairScorer:
+    """Scores row-aligned sentence pairs; parameters come from ``data/pair_model.json``.
+
+    Attributes:
+        features_names: the scalar feature columns the heads were fitted on.
+        paraphrase: logistic head giving P(same content).
+        threshold: decision threshold on :meth:`score` (F1-optimal on
+            out-of-fold MRPC train predictions).
+        graded: regression head giving STS-style similarity 0-5, or None.
+        meta: how and on what the parameters were fitted.
+    """
+
+    feature_names: tuple[str, ...]
+    paraphrase: LogisticHead
+    threshold: float
+    graded: TreeEnsembleHead | LogisticHead | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> PairScorer:
+        """Load fitted parameters (default: the file shipped in ``triangulate/data``).
+
+        Raises:
+            ModelError: the file is missing, unreadable or of another format version.
+        """
+        try:
+            if path is None:
+                raw = resources.files("triangulate").joinpath("data", DEFAULT_MODEL_FILE).read_text(encoding="utf-8")
+                origin = f"triangulate/data/{DEFAULT_MODEL_FILE}"
+            else:
+                raw = Path(path).read_text(encoding="utf-8")
+                origin = str(path)
+            data = json.loads(raw)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(
+                f"could not read the pair model ({exc}); re-create it with "
+                "`triangulate calibrate pairs --data ../shared/data`",
+                code="E310",
+            ) from exc
+        return cls.from_dict(data, origin=origin)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, origin: str = "<dict>") -> PairScorer:
+        """Build a scorer from the JSON layout written by :meth:`to_dict`."""
+        if int(data.get("format", 0)) != FORMAT_VERSION:
+            raise ModelError(f"{origin}: pair model format {data.get('format')!r}, expected {FORMAT_VERSION}", code="E312")
+        names = tuple(data["features"])
+        unknown = [n for n in names if n not in SCALAR_FEATURES]
+        if unknown:
+            raise ModelError(f"{origin}: unknown features {unknown}; this version computes {list(SCALAR_FEATURES)}", code="E313")
+        graded = data.get("graded")
+        return cls(
+            feature_names=names,
+            paraphrase=LogisticHead.from_dict(data["paraphrase"]),
+            threshold=float(data["threshold"]),
+            graded=_head_from_dict(graded) if graded else None,
+            meta=dict(data.get("meta", {})),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON layout of the parameter file."""
+        return {
+            "format": FORMAT_VERSION,
+            "features": list(self.feature_names),
+            "threshold": self.threshold,
+            "paraphrase": self.paraphrase.to_dict(),
+            "graded": self.graded.to_dict() if self.graded else None,
+            "meta": self.meta,
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the parameters as JSON (what ``calibrate pairs`` ships)."""
+        Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")) + "\n", encoding="utf-8")
+
+    def features(self, a_texts: Sequence[str], b_texts: Sequence[str], a_vecs: np.ndarray, b_vecs: np.ndarray) -> np.ndarray:
+        """Feature matrix ``(n, len(feature_names))`` of row-aligned pairs."""
+        full = scalar_features(a_texts, b_texts, a_vecs, b_vecs)
+        cols = [SCALAR_FEATURES.index(n) for n in self.feature_names]
+        return full[:, cols]
+
+    def score(self, a_texts: Sequence[str], b_texts: Sequence[str], a_vecs: np.ndarray, b_vecs: np.ndarray) -> np.ndarray:
+        """P(pair ``i`` says the same thing) for each row-aligned pair; compare with :attr:`threshold`."""
+        return self.paraphrase.predict(self.features(a_texts, b_texts, a_vecs, b_vecs))
+
+    def similarity(self, a_texts: Sequence[str], b_texts: Sequence[str], a_vecs: np.ndarray, b_vecs: np.ndarray) -> np.ndarray:
+        """Graded similarity on the STS 0-5 scale (the graded head; cosine x 5 when none is fitted)."""
+        x = self.features(a_texts, b_texts, a_vecs, b_vecs)
+        if self.graded is None:
+            return np.clip(x[:, self.feature_names.index("cosine")] * 5.0, 0.0, 5.0) if "cosine" in self.feature_names else np.zeros(len(x))
+        return self.graded.predict(x)
+
+    def decide(self, a_texts: Sequence[str], b_texts: Sequence[str], a_vecs: np.ndarray, b_vecs: np.ndarray) -> np.ndarray:
+        """Boolean paraphrase decisions (``score >= threshold``)."""
+        return self.score(a_texts, b_texts, a_vecs, b_vecs) >= self.threshold
