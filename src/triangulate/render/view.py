@@ -1,0 +1,281 @@
+"""What every output format shows, computed once: the report as display rows.
+
+The terminal, Markdown and HTML renderers differ only in markup; the choice of
+what to show (which facts count as corroborated, which source numbers a fact
+cites, how wire copies are described, which span of a conflicting sentence to
+highlight) lives here so that the formats cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
+from triangulate.report_json import conflict_span, wire_copies_in
+
+__all__ = [
+    "ConflictRow",
+    "FactRow",
+    "QuoteRow",
+    "ReportView",
+    "SideRow",
+    "SingleSourceGroup",
+    "Version",
+    "build_view",
+    "split_highlight",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One outlet's wording of a fact or quote."""
+
+    outlet: str
+    source: int | None
+    claim_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """A fact as shown: its headline text, who supports it and each outlet's wording."""
+
+    id: str
+    kind: str
+    text: str
+    sources: tuple[int, ...]
+    outlets: tuple[str, ...]
+    independent_sources: int
+    support: str
+    versions: tuple[Version, ...]
+    speaker: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """Spoken words reported by several outlets, each in its own wording."""
+
+    fact_id: str
+    speaker: str
+    support: str
+    versions: tuple[Version, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SideRow:
+    """One version of a conflicting fact; ``span`` is the differing detail as written."""
+
+    outlet: str
+    source: int | None
+    claim_id: str
+    text: str
+    value: str
+    span: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRow:
+    fact_id: str
+    kind: str
+    explanation: str
+    a: SideRow
+    b: SideRow
+
+
+@dataclass(frozen=True, slots=True)
+class SingleSourceGroup:
+    """What only one outlet reports: whole claims, or one detail of an aligned claim."""
+
+    outlet: str
+    sources: tuple[int, ...]
+    items: tuple[SingleSource, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """The display rows of a report, shared by every output format."""
+
+    title: str
+    sources: tuple[SourceRef, ...]
+    corroborated: tuple[FactRow, ...]
+    other_facts: tuple[FactRow, ...]
+    quotes: tuple[QuoteRow, ...]
+    conflicts: tuple[ConflictRow, ...]
+    single_source: tuple[SingleSourceGroup, ...]
+    fact_ids: frozenset[str]
+
+    def source(self, number: int) -> SourceRef | None:
+        for ref in self.sources:
+            if ref.number == number:
+                return ref
+        return None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def support_text(report: Report, fact: Fact) -> str:
+    """The support line of a fact, e.g. "2 independent sources (3 outlets; wire copy: B reprinted A)"."""
+    outlets = len(set(fact.outlets))
+    parts = [_plural(outlets, "outlet")]
+    for group in wire_copies_in(report, fact.outlets):
+        if group.origin in fact.outlets:
+            parts.append(f"wire copy: {_join(list(group.copies))} reprinted {group.origin}")
+        else:
+            parts.append(f"wire copy: {_join(list(group.copies))} reprinted the same {group.origin} story")
+    return f"{_plural(fact.independent_sources, 'independent source')} ({'; '.join(parts)})"
+
+
+class _Sources:
+    def __init__(self, report: Report) -> None:
+        self.by_article = {ref.article_id: ref.number for ref in report.sources}
+        self.by_outlet: dict[str, int] = {}
+        for ref in sorted(report.sources, key=lambda r: r.number):
+            self.by_outlet.setdefault(ref.outlet, ref.number)
+
+    def of_claim(self, claim: Claim) -> int | None:
+        number = self.by_article.get(claim.article_id)
+        return number if number is not None else self.by_outlet.get(claim.outlet)
+
+    def of_outlet(self, outlet: str) -> int | None:
+        return self.by_outlet.get(outlet)
+
+
+def _order(number: int | None) -> int:
+    return number if number is not None else 1 << 30
+
+
+def _versions(claims: tuple[Claim, ...], numbers: _Sources, *, quote: bool) -> tuple[Version, ...]:
+    versions = [
+        Version(
+            outlet=c.outlet,
+            source=numbers.of_claim(c),
+            claim_id=c.id,
+            text=(c.quote or c.text) if quote else c.text,
+        )
+        for c in claims
+    ]
+    return tuple(sorted(versions, key=lambda v: (_order(v.source), v.outlet)))
+
+
+def _fact_row(report: Report, fact: Fact, numbers: _Sources) -> FactRow:
+    versions = _versions(fact.claims, numbers, quote=False)
+    sources = tuple(sorted({v.source for v in versions if v.source is not None}))
+    text = versions[0].text if versions else ""
+    if fact.kind == "quote" and versions:
+        # Show the spoken words themselves; each outlet's full sentence is in ``versions``.
+        first = next(c for c in fact.claims if c.id == versions[0].claim_id)
+        if first.quote:
+            text = f"“{first.quote}”"
+    return FactRow(
+        id=fact.id,
+        kind=fact.kind,
+        text=text,
+        sources=sources,
+        outlets=tuple(dict.fromkeys(v.outlet for v in versions)) or fact.outlets,
+        independent_sources=fact.independent_sources,
+        support=support_text(report, fact),
+        versions=versions,
+        speaker=fact.speaker,
+    )
+
+
+def _side(side: ConflictSide, claims: dict[str, Claim], numbers: _Sources, kind: str) -> SideRow:
+    claim = claims.get(side.claim_id)
+    return SideRow(
+        outlet=side.outlet,
+        source=numbers.of_claim(claim) if claim is not None else numbers.of_outlet(side.outlet),
+        claim_id=side.claim_id,
+        text=side.text,
+        value=side.value,
+        span=conflict_span(side, claim, kind),
+    )
+
+
+def _conflict_row(conflict: Conflict, claims: dict[str, Claim], numbers: _Sources) -> ConflictRow:
+    return ConflictRow(
+        fact_id=conflict.fact_id,
+        kind=conflict.kind,
+        explanation=conflict.explanation,
+        a=_side(conflict.a, claims, numbers, conflict.kind),
+        b=_side(conflict.b, claims, numbers, conflict.kind),
+    )
+
+
+def build_view(report: Report) -> ReportView:
+    """Everything a renderer shows, in display order (sources by number, facts by support)."""
+    numbers = _Sources(report)
+    claims: dict[str, Claim] = {c.id: c for c in report.claims}
+    for fact in report.facts:
+        for claim in fact.claims:
+            claims.setdefault(claim.id, claim)
+    # Keep the engine's order among equals: it ranks facts by its own score.
+    ranked = sorted(report.facts, key=lambda f: -f.independent_sources)
+    corroborated = tuple(_fact_row(report, f, numbers) for f in ranked if f.independent_sources >= 2)
+    others = tuple(_fact_row(report, f, numbers) for f in ranked if f.independent_sources < 2)
+    quotes = tuple(
+        QuoteRow(
+            fact_id=f.id,
+            speaker=f.speaker or next((c.speaker for c in f.claims if c.speaker), None) or "Unattributed",
+            support=support_text(report, f),
+            versions=_versions(f.claims, numbers, quote=True),
+        )
+        for f in report.quotes
+    )
+    groups: dict[str, list[SingleSource]] = {}
+    for single in report.single_source:
+        groups.setdefault(single.outlet, []).append(single)
+    single_groups = []
+    for outlet, items in groups.items():
+        found = {n for n in (numbers.of_claim(s.claim) for s in items) if n is not None}
+        if not found and (first := numbers.of_outlet(outlet)) is not None:
+            found.add(first)
+        single_groups.append(SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(items)))
+    single_groups.sort(key=lambda g: (_order(g.sources[0] if g.sources else None), g.outlet))
+    return ReportView(
+        title=report.title or _default_title(report),
+        sources=tuple(sorted(report.sources, key=lambda r: r.number)),
+        corroborated=corroborated,
+        other_facts=others,
+        quotes=quotes,
+        conflicts=tuple(_conflict_row(c, claims, numbers) for c in report.conflicts),
+        single_source=tuple(single_groups),
+        fact_ids=frozenset(f.id for f in report.facts),
+    )
+
+
+def _default_title(report: Report) -> str:
+    outlets = list(dict.fromkeys(ref.outlet for ref in report.sources))
+    if not outlets:
+        return "Triangulation report"
+    return f"How {_join(outlets)} report the story"
+
+
+def split_highlight(text: str, span: str | None) -> list[tuple[str, bool]]:
+    """``text`` cut into (segment, highlighted) pieces around the first occurrence of ``span``.
+
+    >>> split_highlight("He left on Tuesday.", "Tuesday")
+    [('He left on ', False), ('Tuesday', True), ('.', False)]
+    """
+    if not span:
+        return [(text, False)]
+    start = text.lower().find(span.lower())
+    if start < 0:
+        return [(text, False)]
+    end = start + len(span)
+    pieces = [(text[:start], False), (text[start:end], True), (text[end:], False)]
+    return [piece for piece in pieces if piece[0]]
+
+
+def article_label(article: Article, sources: tuple[SourceRef, ...]) -> tuple[int | None, str]:
+    """The source number of ``article`` (if listed) and a "Outlet — Title" label."""
+    number = next((ref.number for ref in sources if ref.article_id == article.id), None)
+    label = f"{article.outlet} — {article.title}" if article.title else article.outlet
+    return number, label
