@@ -1,0 +1,903 @@
+"""Turn a raw document into a clean article: main text, metadata, and every piece
+of news boilerplate that was removed, each with a reason code.
+
+The same rule-based cleaner runs on plain text, on Markdown (after its markup is
+stripped) and on the main text that trafilatura extracts from HTML. Rules are
+generic (cue phrases and line shapes), never tied to one outlet. Nothing is lost:
+each removed piece is kept as a :class:`~triangulate.models.Removed` with a code
+from :data:`REASONS`, bylines and datelines also become metadata, and the raw
+input is stored unmodified on the article. See docs/cleaning.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from triangulate.models import Article, RawDocument, Removed, Skipped
+from triangulate.readers import resolve_outlet
+from triangulate.text import tokens
+
+__all__ = [
+    "REASONS",
+    "CleanedText",
+    "clean",
+    "clean_many",
+    "clean_text",
+    "extract_html",
+    "markdown_to_text",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: Reason code -> what the rule removes. Every ``Removed.reason`` is one of these.
+REASONS: dict[str, str] = {
+    "photo_caption": "a photo caption: the line before or around a photo credit, or a repeat of such a caption",
+    "photo_credit": "a photo credit: '(photo credit: X)', 'Photo: X/Reuters', 'Credit: X', 'Getty Images'",
+    "contributors": "a contributor note: 'X and Y contributed to this report', 'Reporting by X; Editing by Y'",
+    "appeal": "a donation, subscription, membership or newsletter appeal (the whole block of paragraphs)",
+    "share": "share / tweet / email / print links and 'follow us on' lines",
+    "related": "related-links lines: 'Related:', 'Read more:', 'Recommended', 'Also read' and the link titles under them",
+    "advertisement": "advertising markers: 'Advertisement', 'Story continues below', 'Sponsored content'",
+    "copyright": "copyright and reuse notices: '(c) 2020 X', 'All rights reserved'",
+    "byline": "a byline ('By Jane Doe'); its names are kept in Article.authors",
+    "dateline": "a dateline ('WASHINGTON (Reuters) -') or a publication timestamp; kept in Article.dateline / published",
+    "title": "the headline repeated as the first line of the body (the title is kept in Article.title)",
+    "duplicate_paragraph": "a paragraph identical to, or contained in, another paragraph of the same article",
+}
+
+#: Fewer kept words than this and an HTML page counts as holding no article.
+MIN_HTML_WORDS = 10
+#: Paragraphs shorter than this (in tokens) are never removed as duplicates.
+MIN_DUPLICATE_TOKENS = 6
+#: Neutral paragraphs allowed between two appeal paragraphs of one block.
+MAX_APPEAL_GAP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedText:
+    """The result of :func:`clean_text`: kept text, what was removed, and metadata found."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    removed: tuple[Removed, ...]
+    authors: tuple[str, ...] = ()
+    dateline: str | None = None
+    published: str | None = None
+
+
+# ----------------------------------------------------------------------- patterns
+
+_WS = re.compile(r"[^\S\n]+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+_ENDS_SENTENCE = re.compile(r"""[.!?…]["'”’)\]]*$""")
+_ENDS_PERIOD = re.compile(r"""(?<!\.\.)\.["'”’)\]]*$""")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"\S+")
+
+_CREDIT_WORDS = r"(?:photo(?:graph)?|image|picture|pic|video|illustration|graphic|cartoon|footage)s?"
+_AGENCIES = (
+    r"(?:Reuters|AP|AFP|Getty\s+Images|Getty|EPA(?:-EFE)?|EFE|Shutterstock|Flash\s?90|Xinhua|Bloomberg"
+    r"|Anadolu(?:\s+Agency)?|Alamy|iStock(?:photo)?|Pool|GPO|SIPA|Sipa|ZUMA(?:\s+(?:Wire|Press))?|dpa|AAP"
+    r"|PA(?:\s+(?:Media|Wire))?|Associated\s+Press|NurPhoto|Wikimedia\s+Commons|Unsplash|[Hh]andout)"
+)
+_CREDIT_BODY = r"[^()\n]{1,120}"
+# "(photo credit: X)", "Photo: X/Reuters", "Image courtesy: X", "Credit: X", "Photo by X"
+_CREDIT_LINE = re.compile(
+    rf"""^\(?\s*(?:
+        (?i:{_CREDIT_WORDS})(?:\s+(?i:credit|credits|courtesy|by|source))?\s*[:：]\s*{_CREDIT_BODY}
+      | (?i:credits?|courtesy(?:\s+of)?)\s*[:：]\s*{_CREDIT_BODY}
+      | (?i:photo(?:graph)?s?\s+(?:by|courtesy\s+of)|courtesy\s+of|image\s+(?:source|copyright))\s*[:,]?\s+{_CREDIT_BODY}
+      | [^()\n.!?]{{0,80}}?\s*/\s*{_AGENCIES}(?:\s+via\s+[^()\n]{{1,60}})?
+      | {_AGENCIES}(?:\s+(?i:photo|images?))?(?:\s*/\s*[^()\n]{{1,60}})?
+    )\s*\)?\.?$""",
+    re.X,
+)
+# "Caption text (photo credit: X)", "Caption. (AP Photo/Jane Roe)", "Caption. Photo: X/Reuters"
+_INLINE_CREDIT = re.compile(
+    rf"""^(?P<caption>.+?)\s*(?P<credit>
+        \(\s*(?i:{_CREDIT_WORDS})(?:\s+(?i:credit|credits|courtesy|by|source))?\s*[:：]\s*[^()\n]{{1,120}}\)
+      | \((?:[^()\n]{{0,60}}/\s*)?{_AGENCIES}(?:\s+(?i:photo|images?))?(?:\s*/\s*[^()\n]{{1,60}})?\)
+      | (?<=[.!?])\s*(?i:{_CREDIT_WORDS})(?:\s+(?i:credit|by))?\s*:\s*[^()\n.]{{1,80}}
+    )\s*\.?$""",
+    re.X,
+)
+_IMAGE_CAPTION = re.compile(r"^(?i:image\s+caption|caption)\s*[,:]\s*(?P<caption>.+)$")
+
+_CONTRIBUTED = re.compile(
+    r"(?i)\bcontribut(?:ed|ing)\s+(?:additional\s+)?(?:reporting|to\s+(?:this|the)\s+(?:report|story|article))\b"
+)
+_REPORTING_BY = re.compile(
+    r"^\(?\s*(?i:additional\s+)?(?i:reporting|writing|editing|edited|compiled|research|fact-checking|graphics)"
+    r"\s+(?i:by|from)\s+[A-Z]"
+)
+
+_SHARE_WORDS = frozenset(
+    """share shares sharing tweet tweets email e-mail mail print copy copied link url clipboard facebook twitter
+    x whatsapp linkedin reddit telegram pinterest flipboard messenger pocket tumblr threads bluesky mastodon
+    sms save bookmark comments comment this article story page post on via to the with friend friends a or
+    and your by""".split()
+)
+_SHARE_CORE = frozenset(
+    """share shares sharing tweet email e-mail print facebook twitter whatsapp linkedin reddit telegram
+    pinterest flipboard messenger tumblr bluesky mastodon""".split()
+)
+_FOLLOW = re.compile(
+    r"(?i)^(?:follow|like|join|find)\s+(?:us|@\w+|[\w.'’]+(?:\s[\w.'’]+)?)\s+on\s+"
+    r"(?:twitter|facebook|instagram|x|telegram|linkedin|youtube|tiktok|threads|whatsapp|google\s+news|bluesky)\b"
+    r"|^click\s+(?:here\s+)?to\s+(?:share|email|print|tweet)\b"
+)
+
+_RELATED = re.compile(
+    r"""(?ix)^(?:
+        related(?:\s+(?:articles?|stories|coverage|content|news|topics|links|reading|posts?|videos?))?
+      | read\s+(?:more|also|next)(?:\s+(?:about|on)\s+[^:]{1,40})? | also\s+read | see\s+also
+      | more\s+on\s+(?:this|the)\s+(?:story|topic|subject) | recommended(?:\s+(?:for\s+you|articles?|stories|reading))?
+      | you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in) | more\s+from\s+[\w .'’&-]{1,30}
+      | most\s+(?:read|popular|viewed|shared) | more\s+stories | top\s+stories | trending(?:\s+now)?
+      | further\s+reading | editor[’']?s?\s+picks? | don[’']?t\s+miss | must\s+read | more\s+news | latest\s+news
+    )\s*(?:[:|»>\-–—]+\s*(?P<rest>.*))?$"""
+)
+_WATCH = re.compile(r"^(?:WATCH|LISTEN|Watch|Listen|VIDEO|Video)\s*:\s*\S")
+
+_ADVERT = re.compile(
+    r"""(?ix)^\[?(?:advertisement|advertising|ad|sponsored(?:\s+(?:content|post|links?))?
+      | paid\s+(?:content|post|partner\s+content) | (?:story|article)\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?
+      | continue\s+reading\s+(?:below|the\s+main\s+story) | scroll\s+(?:down\s+)?to\s+continue(?:\s+(?:with|reading)\s+content)?
+    )\]?\s*[:.]?$"""
+)
+_COPYRIGHT = re.compile(
+    r"(?i)^(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\))?\s*\d{4})|\ball\s+rights\s+reserved\b"
+    r"|^this\s+(?:material|article|story|content)\s+may\s+not\s+be\s+(?:published|reproduced|broadcast|copied)"
+)
+
+_BYLINE = re.compile(r"^(?:[Bb]y|BY|(?:[Ww]ritten|[Ss]tory|[Ww]ords|[Rr]eported)\s+by)\s*:?\s+(?P<names>\S.*?)\s*$")
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&|\bwith\b)\s*")
+_NAME_PARTICLES = frozenset("de da di del della van von der den al el bin ben la le du dos das y st. jr. sr. ii iii".split())
+_ROLE = re.compile(
+    r"(?i)^(?:(?:senior|chief|staff|special|political|foreign|diplomatic|defen[cs]e|military|news|sports|business)\s+)?"
+    r"(?:staff(?:\s+writer)?|correspondent|reporter|writer|editor|contributor|columnist|analyst)s?$"
+)
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}})?)"
+_CAPS_PLACE = r"[A-Z][A-Z'’.\-]*[A-Z.](?:\s+[A-Z][A-Z'’.\-]*[A-Z.]){0,3}"
+_MIXED_PLACE = r"[A-Z][a-z]+(?:[\s-][A-Z][a-z]+){0,2}"
+_REGION = r"(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?"
+_AGENCY_TAG = r"\([A-Z][A-Za-z&.\- ]{1,30}\)"
+_DATELINE = re.compile(
+    rf"""^(?P<dl>
+        {_CAPS_PLACE}{_REGION}(?:,\s*{_DATE})?(?:\s*{_AGENCY_TAG})?
+      | {_MIXED_PLACE}{_REGION}(?:,\s*{_DATE}(?:\s*{_AGENCY_TAG})?|\s*{_AGENCY_TAG})
+    )(?P<sep>\s*(?:[-–—]+|:)\s+|\s*[-–—]+\s*$)""",
+    re.X,
+)
+_NOT_PLACES = frozenset(
+    "BREAKING UPDATE UPDATED EXCLUSIVE WATCH LISTEN LIVE ANALYSIS OPINION EDITORIAL VIDEO PHOTOS NOTE "
+    "CORRECTION COMMENT REVIEW INTERVIEW FACT CHECK Q&A".split()
+)
+_WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?"
+_TIME = r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?|[AP]M)?(?:\s*\(?[A-Z]{2,5}\)?)?"
+_STAMP = (
+    rf"(?:(?:{_WEEKDAY},?\s+)?(?:{_DATE}|\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{2}}:\d{{2}}(?::\d{{2}})?(?:\.\d+)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?"
+    rf"|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})(?:(?:,|\s+at|\s+[-|])?\s+{_TIME})?|{_TIME})"
+)
+_TIMESTAMP = re.compile(
+    rf"""(?x)^(?:
+        (?P<label>(?i:published|updated|posted|last\s+updated|first\s+published|modified|date))(?:\s+(?i:on|at))?\s*:?\s*
+        (?P<value>{_STAMP})
+      | {_STAMP}
+    )\.?$"""
+)
+
+_APPEAL_CUES = re.compile(
+    r"""(?ix)\b(?:
+        donat(?:e|es|ed|ing|ion|ions) | support\s+(?:[\w'’-]+\s+){0,2}journalism | support\s+us
+      | your\s+(?:support|generosity|contribution|gift) | (?:make|making)\s+a\s+(?:gift|contribution|donation)
+      | contributions?\s+you\s+(?:can\s+)?make | subscri(?:be|bing|ption|ptions|ber|bers) | newsletters?
+      | sign\s*(?:-\s*)?up | become\s+a\s+(?:member|subscriber|supporter|patron|friend) | membership
+      | generosity | reader-(?:supported|funded) | (?:readers|supporters)\s+like\s+you | paywall | free\s+trial
+      | unlimited\s+(?:digital\s+)?access | already\s+a\s+(?:subscriber|member) | log\s*in | sign\s+in
+      | premium\s+(?:content|subscription|access|membership) | patreon | ad-free | mailing\s+list
+      | (?:in|to)\s+your\s+inbox | independent\s+journalism | quality\s+journalism | chip\s+in
+    )\b"""
+)
+# A heading opens an appeal only when it asks for something ("Support ...",
+# "Subscribe ...", "Donate"), so that a news headline about subscribers does not.
+_APPEAL_HEADING = re.compile(
+    r"(?i)^(?:please\s+)?(?:support|subscribe|donate|sign\s*(?:-\s*)?up|join|become|get\s+(?:our|the)|help\s+us"
+    r"|give|back\s+us|chip\s+in|newsletters?\b|stay\s+informed|never\s+miss)"
+)
+_VOICE = re.compile(r"(?i)\b(?:we|our|ours|us|you|your|yours)\b")
+_NEWS_VERBS = re.compile(
+    r"(?i)\b(?:said|says|told|according\s+to|reported|reports|announced|stated|explained|declined|confirmed|denied|added)\b"
+)
+_QUOTED = re.compile(r"""["“”«»„][^"“”«»„]*["“”«»„]?""")
+_DOUBLE_QUOTES = re.compile(r"""["“”«»„]""")
+
+# Markdown
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)|\[([^\]]+)\]\[[^\]]*\]")
+_MD_REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_MD_STRIKE = re.compile(r"~~(.+?)~~")
+_MD_CODE = re.compile(r"`+([^`]+)`+")
+_MD_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
+_MD_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_MD_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+_FM_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$")
+
+
+# ---------------------------------------------------------------------- segments
+
+
+class _Seg:
+    """A paragraph candidate while rules run (mutable, local to one call)."""
+
+    __slots__ = ("text", "removed", "pre", "_key", "_words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.removed: list[Removed] | None = None
+        self.pre: list[Removed] = []
+        self._key: str | None = None
+        self._words: int | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.removed is None
+
+    def drop(self, reason: str, pieces: list[Removed] | None = None) -> None:
+        self.removed = pieces if pieces is not None else [Removed(self.text, reason)]
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            self._key = " ".join(tokens(self.text))
+        return self._key
+
+    @property
+    def words(self) -> int:
+        if self._words is None:
+            self._words = len(_WORDS.findall(self.text))
+        return self._words
+
+
+def _tidy(line: str) -> str:
+    return _WS.sub(" ", _INVISIBLE.sub("", line)).strip()
+
+
+def _headline_like(text: str, max_words: int = 25) -> bool:
+    words = len(_WORDS.findall(text))
+    return (
+        0 < words <= max_words
+        and len(text) <= 250
+        and _LETTER.search(text) is not None
+        and not _ENDS_PERIOD.search(text)
+        and not text.endswith((":", ",", ";"))
+    )
+
+
+def _line_rule(text: str) -> list[Removed] | None:
+    """Single-line rules: the pieces a whole line is removed as, or None to keep it."""
+    words = len(_WORDS.findall(text))
+    if words == 0:
+        return None
+    if words <= 40:
+        if _CREDIT_LINE.match(text) and words <= 25:
+            return [Removed(text, "photo_credit")]
+        m = _IMAGE_CAPTION.match(text)
+        if m:
+            return [Removed(text, "photo_caption")]
+        m = _INLINE_CREDIT.match(text)
+        if m and len(_WORDS.findall(m.group("caption"))) <= 40:
+            return [
+                Removed(m.group("caption").strip(), "photo_caption"),
+                Removed(text[m.start("credit") :].strip(), "photo_credit"),
+            ]
+    if words <= 60 and (_CONTRIBUTED.search(text) or _is_reporting_credit(text, words)):
+        return [Removed(text, "contributors")]
+    if words <= 12:
+        if _is_share(text):
+            return [Removed(text, "share")]
+        if _RELATED.match(text) or _WATCH.match(text):
+            return [Removed(text, "related")]
+        if _ADVERT.match(text):
+            return [Removed(text, "advertisement")]
+    if words <= 30 and _COPYRIGHT.search(text):
+        return [Removed(text, "copyright")]
+    if words <= 16 and _byline_names(text) is not None:
+        return [Removed(text, "byline")]
+    if words <= 16 and _TIMESTAMP.match(text):
+        return [Removed(text, "dateline")]
+    return None
+
+
+def _is_reporting_credit(text: str, words: int) -> bool:
+    if not _REPORTING_BY.match(text) or words > 30:
+        return False
+    return ";" in text or "editing" in text.lower() or text.endswith(")") or not _ENDS_PERIOD.search(text) or words <= 12
+
+
+def _is_share(text: str) -> bool:
+    if _FOLLOW.match(text):
+        return True
+    toks = [t.strip(".:!|·•/-") for t in text.lower().split()]
+    toks = [t for t in toks if t]
+    if not toks or toks == ["x"]:
+        return False
+    return all(t in _SHARE_WORDS for t in toks) and any(t in _SHARE_CORE for t in toks)
+
+
+def _byline_names(text: str) -> tuple[str, ...] | None:
+    """Author names of a byline line, or None when the line is not a byline."""
+    m = _BYLINE.match(text)
+    if not m:
+        return None
+    names: list[str] = []
+    for part in _NAME_SPLIT.split(m.group("names").rstrip(".")):
+        part = part.strip(" .-–—|")
+        if not part:
+            continue
+        words = part.split()
+        if len(words) > 5:
+            return None
+        ok = all(w[:1].isupper() or w.lower() in _NAME_PARTICLES or not _LETTER.search(w) for w in words)
+        if not ok:
+            return None
+        if _ROLE.match(part) or any(ch.isdigit() for ch in part):
+            continue
+        names.append(part)
+    return tuple(names) if names or m.group("names") else None
+
+
+def _split_segments(text: str, *, unwrap: bool) -> list[_Seg]:
+    """Blocks at blank lines; inside a block one paragraph per line, unless the
+    lines look hard-wrapped, in which case they are joined."""
+    lines = [_tidy(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    segs: list[_Seg] = []
+    block: list[str] = []
+    first = True
+
+    def flush() -> None:
+        nonlocal first
+        if not block:
+            return
+        if unwrap and len(block) > 1:
+            segs.extend(_Seg(p) for p in _unwrap(block, first_of_doc=first))
+        else:
+            segs.extend(_Seg(p) for p in block)
+        first = False
+        block.clear()
+
+    for line in lines:
+        if line:
+            block.append(line)
+        else:
+            flush()
+    flush()
+    return segs
+
+
+def _unwrap(block: list[str], *, first_of_doc: bool) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+    for i, line in enumerate(block):
+        alone = _line_rule(line) is not None
+        if first_of_doc and i == 0 and len(block) > 1 and _headline_like(line, 20) and block[1][:1].isupper():
+            alone = True
+        if alone:
+            out.extend(_join_run(run))
+            run = []
+            out.append(line)
+        else:
+            run.append(line)
+    out.extend(_join_run(run))
+    return out
+
+
+def _join_run(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines: similar widths (20-110 characters) and at least
+    one line that visibly continues on the next."""
+    if len(lines) < 2:
+        return list(lines)
+    body = lines[:-1]
+    width = max(len(line) for line in body)
+    if not 20 <= width <= 110:
+        return list(lines)
+    if sum(len(line) >= 0.55 * width for line in body) < 0.75 * len(body):
+        return list(lines)
+    continues = [
+        not _ENDS_SENTENCE.search(a) or b[:1].islower() for a, b in zip(lines, lines[1:], strict=False)
+    ]
+    if not any(continues):
+        return list(lines)
+    if len(lines) == 2 and not (lines[1][:1].islower() or (len(lines[0]) >= 40 and continues[0])):
+        return list(lines)
+    paras: list[str] = []
+    cur: list[str] = []
+    for k, line in enumerate(lines):
+        cur.append(line)
+        nxt = lines[k + 1] if k + 1 < len(lines) else ""
+        if nxt and _ENDS_SENTENCE.search(line) and len(line) < 0.7 * width and not nxt[:1].islower():
+            paras.append(" ".join(cur))
+            cur = []
+    if cur:
+        paras.append(" ".join(cur))
+    return paras
+
+
+# -------------------------------------------------------------------------- rules
+
+
+def _apply_line_rules(segs: list[_Seg]) -> None:
+    for seg in segs:
+        pieces = _line_rule(seg.text)
+        if pieces is not None:
+            seg.drop(pieces[0].reason, pieces)
+
+
+def _apply_caption_context(segs: list[_Seg]) -> None:
+    """Captions around credits: the line before a stand-alone credit, and any
+    later repeat of a caption (with or without its credit)."""
+    captions: set[str] = set()
+    for i, seg in enumerate(segs):
+        if seg.removed is None:
+            continue
+        for piece in seg.removed:
+            if piece.reason == "photo_caption":
+                captions.add(" ".join(tokens(piece.text)))
+        is_credit = len(seg.removed) == 1 and seg.removed[0].reason == "photo_credit"
+        if is_credit and i > 1:
+            prev = segs[i - 1]
+            if prev.kept and prev.words <= 35 and not prev.text.endswith(":"):
+                prev.drop("photo_caption")
+                captions.add(prev.key)
+    captions.discard("")
+    if captions:
+        for seg in segs:
+            if seg.kept and seg.key in captions:
+                seg.drop("photo_caption")
+
+
+def _apply_related_lists(segs: list[_Seg]) -> None:
+    """A bare 'Related' / 'Read more' heading takes the link titles under it."""
+    i = 0
+    while i < len(segs):
+        seg = segs[i]
+        m = _RELATED.match(seg.text) if seg.removed and seg.removed[0].reason == "related" else None
+        if m and not (m.group("rest") or "").strip():
+            j = i + 1
+            while j < len(segs) and j - i <= 8:
+                nxt = segs[j]
+                if nxt.kept and _headline_like(nxt.text, 16) and not _DOUBLE_QUOTES.search(nxt.text[:1]):
+                    nxt.drop("related")
+                elif nxt.kept:
+                    break
+                j += 1
+            i = j
+        else:
+            i += 1
+
+
+def _voice(text: str) -> int:
+    return len(_VOICE.findall(_QUOTED.sub(" ", text)))
+
+
+def _newsy(text: str) -> bool:
+    return bool(_NEWS_VERBS.search(text) or _DOUBLE_QUOTES.search(text))
+
+
+def _apply_appeals(segs: list[_Seg]) -> None:
+    """Donation / subscription / newsletter appeals, removed as whole blocks.
+
+    A block starts at a paragraph (or heading) with an appeal cue that is not
+    news (no reporting verb, no quotation) and either speaks to the reader
+    (we / our / you) or is a short heading. It runs on through paragraphs in the
+    outlet's own voice or with more cues, bridging at most MAX_APPEAL_GAP neutral
+    paragraphs, and stops at the first paragraph that reads like news.
+    """
+    n = len(segs)
+    i = 0
+    while i < n:
+        seg = segs[i]
+        if not (seg.kept and _is_appeal_start(seg)):
+            i += 1
+            continue
+        last = i
+        gap = 0
+        j = i + 1
+        while j < n:
+            nxt = segs[j]
+            if not nxt.kept:
+                j += 1
+                continue
+            if _newsy(nxt.text):
+                break
+            if _APPEAL_CUES.search(nxt.text) or _voice(nxt.text):
+                last = j
+                gap = 0
+            else:
+                gap += 1
+                if gap > MAX_APPEAL_GAP:
+                    break
+            j += 1
+        for k in range(i, last + 1):
+            if segs[k].kept:
+                segs[k].drop("appeal")
+        i = last + 1
+
+
+def _is_appeal_start(seg: _Seg) -> bool:
+    text = seg.text
+    if not _APPEAL_CUES.search(text) or _newsy(text):
+        return False
+    return _voice(text) > 0 or (_headline_like(text, 12) and _APPEAL_HEADING.match(text) is not None)
+
+
+def _apply_title(segs: list[_Seg], title: str | None, find_title: bool) -> str:
+    first = next((s for s in segs if s.kept), None)
+    if title:
+        if first is not None and first.key and first.key == " ".join(tokens(title)):
+            first.drop("title")
+        return title
+    if not find_title or first is None:
+        return ""
+    rest = any(s.kept for s in segs if s is not first)
+    if rest and _headline_like(first.text) and _DATELINE.match(first.text) is None:
+        first.removed = []  # consumed as the title: neither kept nor "removed"
+        return first.text
+    return ""
+
+
+def _apply_dateline(segs: list[_Seg]) -> str | None:
+    """A dateline opening one of the first body paragraphs becomes metadata."""
+    seen = 0
+    for seg in segs:
+        if not seg.kept:
+            continue
+        seen += 1
+        if seen > 3:
+            return None
+        m = _DATELINE.match(seg.text)
+        if not m:
+            continue
+        place = m.group("dl")
+        if place.split(",")[0].strip().upper() in _NOT_PLACES or place.split()[0].rstrip(":") in _NOT_PLACES:
+            continue
+        rest = seg.text[m.end() :].strip()
+        if rest and not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "\"'“‘("):
+            continue
+        prefix = seg.text[: m.end()].strip()
+        if rest:
+            seg.pre.append(Removed(prefix, "dateline"))
+            seg.text = rest
+            seg._key = None
+            seg._words = None
+        else:
+            seg.drop("dateline")
+        return place.strip()
+    return None
+
+
+def _apply_duplicates(segs: list[_Seg]) -> None:
+    """A paragraph identical to, or contained in, another counts once: the
+    contained (or, for identical ones, the earlier) copy is removed."""
+    kept = [s for s in segs if s.kept and s.key.count(" ") + 1 >= MIN_DUPLICATE_TOKENS]
+    if len(kept) < 2:
+        return
+    padded = [f" {s.key} " for s in kept]
+    vocab = [set(s.key.split()) for s in kept]
+    for a, seg in enumerate(kept):
+        needle = padded[a]
+        head = seg.key.split(" ", 1)[0]
+        for b, other in enumerate(kept):
+            if a == b or not other.kept or len(padded[b]) < len(needle) or head not in vocab[b]:
+                continue
+            if len(padded[b]) == len(needle) and b < a:
+                continue  # identical copies: the earlier one goes, the later one stays
+            if needle in padded[b]:
+                seg.drop("duplicate_paragraph")
+                break
+
+
+# ------------------------------------------------------------------------ public
+
+
+def clean_text(
+    text: str,
+    *,
+    title: str | None = None,
+    find_title: bool = True,
+    unwrap: bool = True,
+) -> CleanedText:
+    """Remove news boilerplate from plain text.
+
+    Args:
+        text: the article text (paragraphs at line breaks or blank lines).
+        title: the headline if known (a record's title, HTML metadata); a first
+            line repeating it is removed with reason ``title``.
+        find_title: when no ``title`` is given, take the first line as the title
+            if it looks like a headline (short, no final period).
+        unwrap: join hard-wrapped lines into paragraphs (off for text whose lines
+            are known to be paragraphs, such as extracted HTML).
+
+    Returns:
+        The kept paragraphs, removed pieces (document order) and metadata found.
+
+    >>> out = clean_text("Storm hits coast\\n\\nBy Jane Roe\\n\\nThe storm hit on Monday.\\n\\nShare this article")
+    >>> out.title, out.paragraphs, out.authors
+    ('Storm hits coast', ('The storm hit on Monday.',), ('Jane Roe',))
+    >>> [r.reason for r in out.removed]
+    ['byline', 'share']
+    """
+    segs = _split_segments(text, unwrap=unwrap)
+    _apply_line_rules(segs)
+    _apply_caption_context(segs)
+    _apply_related_lists(segs)
+    found_title = _apply_title(segs, title, find_title)
+    _apply_appeals(segs)
+    dateline = _apply_dateline(segs)
+    _apply_duplicates(segs)
+
+    paragraphs: list[str] = []
+    removed: list[Removed] = []
+    authors: list[str] = []
+    published: str | None = None
+    for seg in segs:
+        removed.extend(seg.pre)
+        if seg.removed is None:
+            paragraphs.append(seg.text)
+            continue
+        for piece in seg.removed:
+            removed.append(piece)
+            if piece.reason == "byline":
+                for name in _byline_names(piece.text) or ():
+                    if name not in authors:
+                        authors.append(name)
+            elif piece.reason == "dateline" and published is None:
+                m = _TIMESTAMP.match(piece.text)
+                if m and (m.group("label") or "published").lower() in ("published", "posted", "first published", "date"):
+                    published = (m.group("value") or piece.text).strip()
+    return CleanedText(
+        title=found_title,
+        paragraphs=tuple(paragraphs),
+        removed=tuple(removed),
+        authors=tuple(authors),
+        dateline=dateline,
+        published=published,
+    )
+
+
+def markdown_to_text(markdown: str) -> tuple[str, dict[str, str], list[Removed]]:
+    """Strip Markdown markup, keeping the words.
+
+    Headings become their own lines (the first, if it opens the document, is
+    returned as ``meta["title"]``), links become their text, emphasis and code
+    marks go, images are returned as removed ``photo_caption`` pieces (their alt
+    text), and the lines of one paragraph are joined. Simple YAML front matter
+    (``title``, ``author``, ``date``, ``url``, ``source``) goes into ``meta``.
+
+    Returns:
+        ``(text, meta, removed)``: paragraphs separated by blank lines.
+    """
+    meta: dict[str, str] = {}
+    removed: list[Removed] = []
+    fm = _FRONT_MATTER.match(markdown)
+    if fm:
+        for line in fm.group("body").split("\n"):
+            m = _FM_LINE.match(line.strip())
+            if m:
+                value = m.group("value").strip().strip("'\"")
+                if value:
+                    meta[m.group("key").lower()] = value
+        markdown = markdown[fm.end() :]
+    out: list[str] = []
+    para: list[str] = []
+    seen_text = False
+    in_fence = False
+
+    def flush() -> None:
+        if para:
+            out.append(" ".join(para))
+            out.append("")
+            para.clear()
+
+    raw_lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for idx, raw in enumerate(raw_lines):
+        if _MD_FENCE.match(raw):
+            in_fence = not in_fence
+            flush()
+            continue
+        if in_fence:
+            if raw.strip():
+                para.append(raw.strip())
+            continue
+        if _MD_SETEXT.match(raw) and para and idx > 0 and raw_lines[idx - 1].strip():
+            heading = " ".join(para)
+            para.clear()
+            if not seen_text and "title" not in meta:
+                meta["title"] = heading
+            else:
+                out.extend([heading, ""])
+            seen_text = True
+            continue
+        if _MD_REFDEF.match(raw) or _MD_RULE.match(raw):
+            flush()
+            continue
+        line = _MD_QUOTE.sub("", raw)
+        heading_match = _MD_HEADING.match(line)
+        is_item = bool(_MD_LIST.match(line))
+        line = _MD_LIST.sub("", line) if is_item else line
+        for image in _MD_IMAGE.finditer(line):
+            alt = _tidy(image.group(1))
+            if alt:
+                removed.append(Removed(alt, "photo_caption"))
+        line = _MD_IMAGE.sub(" ", line)
+        line = _MD_LINK.sub(lambda m: m.group(1) or m.group(2) or "", line)
+        line = _MD_TAG.sub(" ", line)
+        line = _MD_CODE.sub(r"\1", line)
+        line = _MD_BOLD.sub(r"\2", line)
+        line = _MD_EM.sub(r"\2", line)
+        line = _MD_STRIKE.sub(r"\1", line)
+        line = _tidy(line)
+        if heading_match:
+            flush()
+            heading = _tidy(line.lstrip("#").rstrip("#"))
+            if heading:
+                if not seen_text and "title" not in meta:
+                    meta["title"] = heading
+                else:
+                    out.extend([heading, ""])
+                seen_text = True
+            continue
+        if not line:
+            flush()
+            continue
+        if is_item:
+            flush()
+        para.append(line)
+        seen_text = True
+    flush()
+    return "\n".join(out).strip(), meta, removed
+
+
+def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, str]] | None:
+    """Main text and metadata of an HTML page via trafilatura, or None when the
+    page holds no article.
+
+    Precision-oriented settings (``favor_precision``, no comments, no tables,
+    no images) are tried first; when they find nothing the default settings are
+    tried once. The text has one paragraph per line.
+
+    Returns:
+        ``(text, meta)`` with meta keys among ``title``, ``author``, ``date``,
+        ``url``, ``sitename``, ``language``.
+    """
+    import trafilatura  # lazy: importing it costs a few hundred ms
+
+    document = None
+    for precision in (True, False):
+        try:
+            document = trafilatura.bare_extraction(
+                html,
+                url=url,
+                favor_precision=precision,
+                include_comments=False,
+                include_tables=False,
+                include_images=False,
+                with_metadata=True,
+                deduplicate=False,
+            )
+        except Exception as exc:  # trafilatura/lxml raise assorted errors on broken markup
+            logger.debug("trafilatura failed on %s: %s", url, exc)
+            document = None
+        if document is not None and (getattr(document, "text", None) or "").strip():
+            break
+    if document is None or not (getattr(document, "text", None) or "").strip():
+        return None
+    meta: dict[str, str] = {}
+    for key in ("title", "author", "date", "url", "sitename", "language"):
+        value = getattr(document, key, None)
+        if isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
+    return document.text, meta
+
+
+def _split_authors(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"\s*(?:;|\|)\s*", value) if p.strip())
+
+
+def clean(doc: RawDocument, *, fallback_source: str | None = None) -> Article | Skipped:
+    """Clean one raw document into an :class:`~triangulate.models.Article`.
+
+    Plain text: the first line is the title when it looks like a headline.
+    Markdown: markup stripped, the first heading is the title. HTML: main text
+    and metadata via trafilatura, then the same text rules. JSON records arrive
+    here already split into text / html / markdown documents by the readers.
+
+    Args:
+        doc: the raw document (its ``content`` is stored unmodified as ``Article.raw``).
+        fallback_source: the ``--source`` value, used for the outlet when the
+            document has neither a source nor a URL (see ``readers.resolve_outlet``).
+
+    Returns:
+        The article, or ``Skipped`` with stage ``"clean"`` and reason ``empty``
+        (no text) or ``no_article`` (an HTML page without article text, or text
+        that was all boilerplate).
+
+    >>> art = clean(RawDocument(origin="daily-tide.txt", content="Storm hits\\n\\nThe storm hit on Monday."))
+    >>> art.outlet, art.title, art.paragraphs
+    ('daily-tide', 'Storm hits', ('The storm hit on Monday.',))
+    """
+    content = doc.content
+    if not content or not content.strip():
+        return Skipped(doc.origin, "empty", "the document has no text", stage="clean")
+    removed_before: list[Removed] = []
+    meta: dict[str, str] = {}
+    title = doc.title
+    if doc.kind == "html":
+        extracted = extract_html(content, url=doc.url)
+        if extracted is None:
+            return Skipped(doc.origin, "no_article", "no article text found in the HTML page", stage="clean")
+        text, meta = extracted
+        title = title or meta.get("title")
+        result = clean_text(text, title=title, find_title=not title, unwrap=False)
+    elif doc.kind == "markdown":
+        text, meta, removed_before = markdown_to_text(content)
+        title = title or meta.get("title")
+        result = clean_text(text, title=title, find_title=not title, unwrap=False)
+    else:
+        result = clean_text(content, title=title, find_title=not title, unwrap=True)
+
+    kept_words = sum(len(_WORDS.findall(p)) for p in result.paragraphs)
+    if not result.paragraphs or (doc.kind == "html" and kept_words < MIN_HTML_WORDS):
+        what = "HTML page" if doc.kind == "html" else "document"
+        return Skipped(
+            doc.origin,
+            "no_article",
+            f"no article text left in the {what} after removing {len(result.removed)} boilerplate piece(s)",
+            stage="clean",
+        )
+    url = doc.url or meta.get("url")
+    authors = doc.authors or result.authors
+    if not authors and (meta.get("author") or meta.get("authors")):
+        authors = _split_authors(meta.get("author") or meta.get("authors") or "")
+    meta_doc = doc
+    if doc.source is None and doc.kind == "markdown" and meta.get("source"):
+        meta_doc = RawDocument(origin=doc.origin, content="", source=meta["source"], url=doc.url)
+    return Article(
+        id=doc.id,
+        outlet=resolve_outlet(meta_doc, fallback_source, url=url),
+        title=result.title,
+        paragraphs=result.paragraphs,
+        removed=tuple(removed_before) + result.removed,
+        url=url,
+        published=doc.published or meta.get("date") or meta.get("published") or result.published,
+        authors=tuple(authors),
+        dateline=result.dateline,
+        origin=doc.origin,
+        raw=content,
+        kind=doc.kind,
+        language=meta.get("language"),
+    )
+
+
+def clean_many(
+    docs: Iterable[RawDocument | Skipped], *, fallback_source: str | None = None
+) -> Iterable[Article | Skipped]:
+    """Clean a stream of documents, passing earlier skips through, in order."""
+    for doc in docs:
+        yield doc if isinstance(doc, Skipped) else clean(doc, fallback_source=fallback_source)
