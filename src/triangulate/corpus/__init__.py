@@ -1,0 +1,500 @@
+"""A living corpus: ingest files, archives, pages and feeds; deduplicate; group into stories.
+
+>>> from triangulate.corpus import Corpus
+>>> with Corpus.open("news.db") as corpus:                       # doctest: +SKIP
+...     summary = corpus.ingest(["articles/", "https://example.com/a"])
+...     print(summary.line())
+...     for story in corpus.stories(min_sources=2):
+...         report = corpus.report(story.id)
+
+The store is SQLite (:mod:`triangulate.corpus.store`); writes go through the
+:class:`~triangulate.corpus.ingest.Ingester`; URLs through the
+:class:`~triangulate.corpus.fetch.Fetcher`. See docs/corpus.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from triangulate.corpus.fetch import FetchFailure, Fetcher, FetchSettings
+from triangulate.corpus.feeds import PollResult, poll_feed, read_opml_file
+from triangulate.corpus.ingest import Ingester, IngestResult, IngestSummary, is_url, iter_inputs
+from triangulate.corpus.outlets import Outlet, load_registry, save_registry
+from triangulate.corpus.store import FeedInfo, SkipRecord, Store, StoredArticle, StoryInfo, default_db_path, now_iso
+from triangulate.errors import InputError
+from triangulate.models import Article, RawDocument, Report, Skipped
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+__all__ = [
+    "Corpus",
+    "FeedInfo",
+    "FetchSettings",
+    "IngestResult",
+    "IngestSummary",
+    "Outlet",
+    "PollResult",
+    "SearchHit",
+    "StoredArticle",
+    "StoryDetail",
+    "StoryInfo",
+    "default_db_path",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One full-text search result: the article and a snippet with the match in [brackets]."""
+
+    article: StoredArticle
+    snippet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.article.to_dict(), "snippet": self.snippet}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    """A story with its current articles and the corrections among them (articles with several versions)."""
+
+    info: StoryInfo
+    articles: tuple[StoredArticle, ...]
+    corrections: tuple[StoredArticle, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.info.to_dict(),
+            "articles": [a.to_dict() for a in self.articles],
+            "corrections": [a.to_dict() for a in self.corrections],
+        }
+
+
+class _LazyEmbedder:
+    """Loads the embedding model on first use and shares it (clusterer and reports)."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self._model = model
+        self._inner: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._inner is None:
+                from triangulate.embed import load_embedder
+
+                self._inner = load_embedder(self._model)
+            return self._inner
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        return self._get().encode(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+class Corpus:
+    """An open corpus: the library API behind the corpus commands.
+
+    Use :meth:`open` (a context manager). One ``Corpus`` is safe to share between
+    threads (writes are serialised); several processes may open one database.
+
+    Args:
+        store: an open :class:`Store`.
+        allow_private: let the fetcher reach loopback / private addresses (local testing only).
+        fetch_settings: fetcher settings (``allow_private`` above wins).
+        embedder: a loaded embedder; the packaged MiniLM is loaded on first use otherwise.
+        ingest_options: keyword arguments of :class:`~triangulate.corpus.ingest.Ingester`
+            (``batch_size``, ``snapshot_every``, ``dedup_settings``, ``cluster_settings``...).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        allow_private: bool = False,
+        fetch_settings: FetchSettings | None = None,
+        embedder: Any = None,
+        **ingest_options: Any,
+    ) -> None:
+        self.store = store
+        settings = fetch_settings or FetchSettings()
+        if allow_private:
+            settings = replace(settings, allow_private=True)
+        self.fetch_settings = settings
+        self.embedder = embedder if embedder is not None else _LazyEmbedder()
+        self._ingest_options = ingest_options
+        self._ingester: Ingester | None = None
+        self._fetcher: Fetcher | None = None
+        self._write_lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> Corpus:
+        """Open (creating when needed) the corpus at ``path`` (default ``$TRIANGULATE_DB`` or ``./triangulate.db``).
+
+        Raises:
+            StoreError: when the database cannot be opened or migrated.
+        """
+        return cls(Store.open(path), **options)
+
+    @property
+    def path(self) -> str:
+        return self.store.path
+
+    def close(self) -> None:
+        """Save index snapshots and close the database and the fetcher."""
+        with self._write_lock:
+            if self._ingester is not None and self._ingester.loaded:
+                try:
+                    self._ingester.snapshot()
+                except Exception as exc:  # pragma: no cover - a snapshot is an optimisation
+                    log.warning("could not save the index snapshot: %s", exc)
+            if self._fetcher is not None:
+                self._fetcher.close()
+                self._fetcher = None
+            self.store.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- components ----------------------------------------------------------------
+
+    @property
+    def ingester(self) -> Ingester:
+        if self._ingester is None:
+            self._ingester = Ingester(self.store, embedder=self.embedder, **self._ingest_options)
+        return self._ingester
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            self._fetcher = Fetcher(self.fetch_settings)
+        return self._fetcher
+
+    def fetch_documents(self, url: str, *, source: str | None = None) -> list[RawDocument] | Skipped:
+        """Fetch a URL and read it into documents (an HTML page, a text file, JSON...), or a skip."""
+        from triangulate.readers import read_bytes
+
+        try:
+            got = self.fetcher.fetch(url)
+        except FetchFailure as exc:
+            return Skipped(url, exc.reason, exc.detail, "fetch")
+        ctype = got.content_type
+        kind = "html" if "html" in ctype else "text" if ctype == "text/plain" else None
+        docs = read_bytes(got.content, origin=got.final_url, url=got.final_url, source=source, kind=kind, max_bytes=self.fetch_settings.max_bytes)
+        if isinstance(docs, Skipped):
+            return Skipped(url, docs.reason, docs.detail, docs.stage)
+        return [replace(d, fetched=got.fetched) for d in docs]
+
+    # --- writing ---------------------------------------------------------------------
+
+    def add(self, item: RawDocument | Article, *, source: str | None = None) -> IngestResult:
+        """Add one document or cleaned article; returns what happened to it."""
+        return self.add_many([item], source=source)[0]
+
+    def add_many(self, items: Iterable[RawDocument | Article | Skipped], *, source: str | None = None) -> list[IngestResult]:
+        """Add documents / articles (skips are recorded) in batches; one result per item, in order."""
+        with self._write_lock:
+            return list(self.ingester.add_items(items, source=source))
+
+    def ingest_iter(
+        self, targets: Iterable[str | os.PathLike[str]], *, source: str | None = None
+    ) -> Iterator[IngestResult]:
+        """Like :meth:`ingest`, yielding each result as soon as its batch is committed."""
+        items = iter_inputs(targets, source=source, fetch=lambda url: self.fetch_documents(url, source=source))
+        with self._write_lock:
+            yield from self.ingester.add_items(items, source=source)
+
+    def ingest(
+        self,
+        targets: Iterable[str | os.PathLike[str]],
+        *,
+        source: str | None = None,
+        on_result: Callable[[IngestResult], None] | None = None,
+    ) -> IngestSummary:
+        """Ingest files, folders, globs, WARC archives and URLs.
+
+        Args:
+            targets: what to ingest.
+            source: outlet name for documents that name none (no source, no URL).
+            on_result: called with each result (progress display).
+
+        Returns:
+            The counts: new, duplicate, updated, skipped (with reasons).
+        """
+        started = datetime.now(timezone.utc)
+        summary = IngestSummary()
+        for result in self.ingest_iter(targets, source=source):
+            summary.count(result)
+            if on_result is not None:
+                on_result(result)
+        summary.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+        return summary
+
+    # --- reading -----------------------------------------------------------------------
+
+    def stories(
+        self,
+        *,
+        since: str | None = None,
+        min_sources: int = 1,
+        query: str | None = None,
+        outlet: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[StoryInfo]:
+        """Stories, most recently active first (see :meth:`Store.stories`). ``since`` takes ``24h``, ``7d`` or a date."""
+        from triangulate.corpus.store import parse_since
+
+        since_iso = parse_since(since) if since else None
+        return self.store.stories(since=since_iso, min_sources=min_sources, query=query, outlet=outlet, limit=limit, offset=offset)
+
+    def story(self, story_id: str) -> StoryDetail | None:
+        """One story with its current articles (oldest first) and corrections; ``None`` when unknown."""
+        info = self.store.story(story_id)
+        if info is None:
+            return None
+        articles = tuple(self.store.articles(story=info.id, limit=None, newest_first=False))
+        corrections = tuple(a for a in articles if a.version > 1)
+        return StoryDetail(info, articles, corrections)
+
+    def report(self, story_id: str, *, refresh: bool = False, max_articles: int | None = None) -> Report:
+        """The compare report of a story, cached until the story gains (or loses) articles.
+
+        Raises:
+            InputError: when the story is unknown.
+        """
+        from triangulate.compare import DEFAULT_MAX_ARTICLES, compare_articles
+        from triangulate.report_json import report_from_dict
+
+        info = self.store.story(story_id)
+        if info is None:
+            raise InputError(f"no story {story_id!r} in {self.store.path}; list them with `triangulate stories`", code="E120")
+        if not refresh:
+            cached = self.store.cached_report(info.id)
+            if cached is not None:
+                try:
+                    return report_from_dict(cached)
+                except Exception as exc:  # an old or damaged cache entry is recomputed
+                    log.info("cached report of %s unreadable (%s): recomputing", info.id, exc)
+        stored = self.store.articles(story=info.id, limit=None, full=True, newest_first=False)
+        cap = max_articles or DEFAULT_MAX_ARTICLES
+        if len(stored) > cap:
+            # Keep originals before reprints, then the earliest: a big story's report stays bounded.
+            stored = sorted(stored, key=lambda a: (a.duplicate_of is not None, a.published or a.added, a.seq))[:cap]
+            stored.sort(key=lambda a: (a.published or a.added, a.seq))
+        if not stored:
+            raise InputError(f"story {info.id} has no articles", code="E121")
+        report = compare_articles([a.to_article() for a in stored], embedder=self.embedder)
+        self.store.save_report(info.id, info.version, report.to_dict())
+        return report
+
+    def articles(
+        self,
+        *,
+        story: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+        include_superseded: bool = False,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[StoredArticle]:
+        """Articles, newest first."""
+        from triangulate.corpus.store import parse_since
+
+        sid = self.store.resolve_story(story) if story else None
+        if story and sid is None:
+            return []
+        return self.store.articles(
+            story=sid, outlet=outlet, since=parse_since(since) if since else None,
+            include_superseded=include_superseded, limit=limit, offset=offset,
+        )
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        """One article version with its raw input, cleaned text and removed boilerplate (id or unique prefix)."""
+        return self.store.article(article_id, full=True)
+
+    def versions(self, article_id: str) -> list[StoredArticle]:
+        """Every version stored at the URL of an article, oldest first."""
+        art = self.store.article(article_id, full=False)
+        return self.store.versions(art.url_key, full=True) if art else []
+
+    def diff(self, article_id: str, *, against: str | None = None, context: int = 2) -> str:
+        """A unified diff (by sentence lines) from the previous version of an article to this one.
+
+        Returns an empty string for a first version with nothing to compare.
+        """
+        from triangulate.text import split_sentences
+
+        art = self.article(article_id)
+        if art is None:
+            raise InputError(f"no article {article_id!r}", code="E122")
+        if against is not None:
+            old = self.article(against)
+        else:
+            older = [v for v in self.store.versions(art.url_key, full=True) if v.version < art.version]
+            old = older[-1] if older else None
+        if old is None:
+            return ""
+
+        def lines(a: StoredArticle) -> list[str]:
+            out = [a.title, ""]
+            for para in a.text.split("\n\n"):
+                out.extend(split_sentences(para) or [para])
+                out.append("")
+            return out
+
+        return "\n".join(
+            difflib.unified_diff(
+                lines(old), lines(art), fromfile=f"v{old.version} {old.id}", tofile=f"v{art.version} {art.id}", n=context, lineterm=""
+            )
+        )
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        """Full-text search (FTS5) over titles and cleaned text, best first."""
+        return [SearchHit(a, s) for a, s in self.store.search(query, limit=limit, offset=offset)]
+
+    def outlets(self) -> list[dict[str, Any]]:
+        """Outlets with counts (articles, stories, reprints) and their registry entry."""
+        return self.store.outlet_counts()
+
+    def skips(self, *, limit: int = 50, reason: str | None = None) -> list[SkipRecord]:
+        """The most recent recorded skips."""
+        return self.store.skips(limit=limit, reason=reason)
+
+    def stats(self) -> dict[str, int]:
+        return self.store.stats()
+
+    # --- outlet registry ------------------------------------------------------------------
+
+    def registry(self) -> list[Outlet]:
+        return [Outlet(n, d, c, k) for n, d, c, k in self.store.registry()]
+
+    def load_registry(self, path: str | os.PathLike[str], *, replace_all: bool = False) -> int:
+        """Load (merge, or replace) outlet registry entries from a TOML/JSON file; returns how many."""
+        outlets = load_registry(path)
+        with self._write_lock:
+            with self.store.transaction():
+                if replace_all:
+                    self.store.conn.execute("DELETE FROM outlets")
+                self.store.upsert_outlets((o.name, o.domain, o.country, o.kind) for o in outlets)
+            if self._ingester is not None:
+                self._ingester.reload_registry()
+        return len(outlets)
+
+    def set_outlet(self, outlet: Outlet) -> None:
+        """Add or replace one registry entry."""
+        with self._write_lock:
+            self.store.upsert_outlets([(outlet.name, outlet.domain, outlet.country, outlet.kind)])
+            if self._ingester is not None:
+                self._ingester.reload_registry()
+
+    def save_registry(self, path: str | os.PathLike[str]) -> int:
+        """Write the registry to a TOML/JSON file (format from the suffix); returns how many entries."""
+        outlets = self.registry()
+        save_registry(path, outlets)
+        return len(outlets)
+
+    # --- feeds ------------------------------------------------------------------------------
+
+    def add_feed(self, url: str, *, title: str = "") -> bool:
+        """Follow a feed (``False`` if already followed).
+
+        Raises:
+            InputError: when ``url`` is not an http(s) URL.
+        """
+        if not is_url(url):
+            raise InputError(f"not an http(s) feed URL: {url!r}", code="E112")
+        return self.store.add_feed(url.strip(), title=title)
+
+    def remove_feed(self, url: str) -> bool:
+        return self.store.remove_feed(url.strip())
+
+    def feeds(self) -> list[FeedInfo]:
+        return self.store.feeds()
+
+    def import_opml(self, path: str | os.PathLike[str]) -> tuple[int, int]:
+        """Follow every feed of an OPML file: (added, already followed)."""
+        added = known = 0
+        for url, title in read_opml_file(path):
+            if not is_url(url):
+                continue
+            if self.store.add_feed(url, title=title):
+                added += 1
+            else:
+                known += 1
+        return added, known
+
+    def poll(
+        self,
+        *,
+        due_only: bool = True,
+        interval: float = 900.0,
+        follow: bool = True,
+        source: str | None = None,
+        on_result: Callable[[IngestResult], None] | None = None,
+    ) -> list[PollResult]:
+        """Poll the feeds (those due, or all) once and ingest new entries."""
+        feeds = self.store.due_feeds(now_iso()) if due_only else self.store.feeds()
+        out: list[PollResult] = []
+
+        def ingest(batch: Sequence[RawDocument | Skipped]) -> list[IngestResult]:
+            results = self.add_many(batch, source=source)
+            if on_result is not None:
+                for r in results:
+                    on_result(r)
+            return results
+
+        for feed in feeds:
+            out.append(poll_feed(self.store, self.fetcher, feed, ingest=ingest, interval=interval, follow=follow))
+        return out
+
+    def watch(
+        self,
+        *,
+        interval: float = 900.0,
+        once: bool = False,
+        stop: threading.Event | None = None,
+        on_poll: Callable[[PollResult], None] | None = None,
+        on_result: Callable[[IngestResult], None] | None = None,
+        follow: bool = True,
+    ) -> int:
+        """Poll feeds until ``stop`` is set (or once); returns the number of polls made."""
+        stop = stop or threading.Event()
+        polls = 0
+        while not stop.is_set():
+            results = self.poll(due_only=not once, interval=interval, follow=follow, on_result=on_result)
+            polls += len(results)
+            for r in results:
+                if on_poll is not None:
+                    on_poll(r)
+            if once:
+                break
+            if self._ingester is not None and self._ingester.loaded:
+                self._ingester.snapshot()
+            stop.wait(self._seconds_to_next_poll(interval))
+        return polls
+
+    def _seconds_to_next_poll(self, interval: float) -> float:
+        from triangulate.corpus.store import parse_time
+
+        times = [parse_time(f.next_poll) for f in self.store.feeds()]
+        known = [t for t in times if t is not None]
+        if not known:
+            return min(interval, 60.0) if not times else 1.0
+        wait = (min(known) - datetime.now(timezone.utc)).total_seconds()
+        return max(1.0, min(wait, interval))

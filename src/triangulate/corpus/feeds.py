@@ -1,0 +1,275 @@
+"""Feeds: follow RSS / Atom feeds, import OPML, poll politely.
+
+A poll is a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the
+last answer); a ``304`` costs nothing. New entries (by id, else link) are
+followed to their article page; when the page cannot be fetched or holds no
+article, the entry's own content or summary is used instead. Errors (a 500, a
+timeout, an HTML page where a feed was expected) are recorded on the feed and
+as skips, and push its next poll back exponentially: ``interval * 2**errors``,
+at most a day.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from time import struct_time
+from typing import Any
+
+from triangulate.corpus.fetch import FetchFailure, Fetcher
+from triangulate.corpus.ingest import IngestResult
+from triangulate.corpus.store import FeedInfo, Store, now_iso
+from triangulate.errors import InputError
+from triangulate.models import RawDocument, Skipped, stable_id
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+MAX_BACKOFF_SECONDS = 86400.0
+#: Failures that may pass: an entry whose page failed this way is tried again at the next poll.
+TRANSIENT = ("timeout", "connection-error", "http-429", "http-500", "http-502", "http-503", "http-504", "dns-error")
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """One poll of one feed.
+
+    ``status`` is ``ok``, ``not-modified`` or ``error`` (then ``error`` holds the
+    reason code and ``detail`` the message).
+    """
+
+    url: str
+    status: str
+    entries: int = 0
+    new_entries: int = 0
+    results: tuple[IngestResult, ...] = ()
+    error: str | None = None
+    detail: str | None = None
+    next_poll: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": self.status,
+            "entries": self.entries,
+            "new_entries": self.new_entries,
+            "results": [r.to_dict() for r in self.results],
+            "error": self.error,
+            "detail": self.detail,
+            "next_poll": self.next_poll,
+        }
+
+
+def parse_opml(data: bytes | str) -> list[tuple[str, str]]:
+    """(feed URL, title) of every outline with an ``xmlUrl`` in an OPML document.
+
+    Raises:
+        InputError: when the document is not XML.
+    """
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise InputError(f"not an OPML file: {exc}", code="E110") from exc
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for node in root.iter("outline"):
+        url = (node.get("xmlUrl") or node.get("xmlurl") or "").strip()
+        if url and url not in seen:
+            seen.add(url)
+            out.append((url, (node.get("title") or node.get("text") or "").strip()))
+    return out
+
+
+def _iso(value: struct_time | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=timezone.utc).isoformat(timespec="seconds")
+    except (TypeError, ValueError):
+        return None
+
+
+def entry_key(entry: Any) -> str:
+    """A stable key of a feed entry: its id, else its link, else a hash of title and summary."""
+    for name in ("id", "guid", "link"):
+        value = entry.get(name)
+        if value:
+            return str(value)
+    return "hash:" + stable_id(entry.get("title"), entry.get("summary"))
+
+
+def _entry_content(entry: Any) -> str:
+    for item in entry.get("content") or []:
+        value = item.get("value") if isinstance(item, dict) else None
+        if value and value.strip():
+            return str(value)
+    return str(entry.get("summary") or entry.get("description") or "")
+
+
+def _entry_authors(entry: Any) -> tuple[str, ...]:
+    names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+    if not names and entry.get("author"):
+        names = [entry.get("author")]
+    return tuple(str(n) for n in names)
+
+
+def next_poll_time(interval: float, errors: int, *, now: datetime | None = None) -> str:
+    """When to poll again: ``interval`` after a success, exponentially later after errors (max a day)."""
+    base = now or datetime.now(timezone.utc)
+    wait = interval if errors <= 0 else min(interval * (2 ** min(errors, 16)), MAX_BACKOFF_SECONDS)
+    return (base + timedelta(seconds=wait)).isoformat(timespec="seconds")
+
+
+def entry_documents(
+    entry: Any,
+    *,
+    feed_url: str,
+    fetcher: Fetcher | None,
+    read: Callable[..., list[RawDocument] | Skipped],
+    follow: bool = True,
+) -> tuple[list[RawDocument] | Skipped, bool]:
+    """The documents of one feed entry, and whether the entry is settled (not to be tried again).
+
+    Follows the entry's link to the article page; falls back to the entry's
+    content or summary when the page fails or is not an article.
+    """
+    link = (entry.get("link") or "").strip() or None
+    title = (entry.get("title") or "").strip() or None
+    published = _iso(entry.get("published_parsed") or entry.get("updated_parsed")) or entry.get("published")
+    authors = _entry_authors(entry)
+    page_failure: Skipped | None = None
+    if follow and link and fetcher is not None:
+        try:
+            got = fetcher.fetch(link)
+            docs = read(got.content, origin=got.final_url, url=got.final_url, kind=_kind(got.content_type))
+            if isinstance(docs, Skipped):
+                page_failure = docs
+            else:
+                return [
+                    replace(d, title=d.title or title, published=d.published or published, authors=d.authors or authors, fetched=got.fetched)
+                    for d in docs
+                ], True
+        except FetchFailure as exc:
+            page_failure = Skipped(link, exc.reason, exc.detail, "fetch")
+    content = _entry_content(entry)
+    if content.strip():
+        doc = RawDocument(
+            origin=link or f"{feed_url}#{entry_key(entry)}",
+            content=content,
+            kind="html",
+            url=link,
+            title=title,
+            published=published,
+            authors=authors,
+            fetched=now_iso(),
+        )
+        if page_failure is not None:
+            log.info("%s: page failed (%s), using the feed entry's own text", link, page_failure.reason)
+        return [doc], True
+    if page_failure is not None:
+        return page_failure, page_failure.reason not in TRANSIENT
+    return Skipped(link or feed_url, "empty", "the feed entry has no link and no text", "feed"), True
+
+
+def _kind(content_type: str) -> str | None:
+    if "html" in content_type:
+        return "html"
+    if content_type in ("text/plain",):
+        return "text"
+    if content_type in ("text/markdown",):
+        return "markdown"
+    return None
+
+
+def poll_feed(
+    store: Store,
+    fetcher: Fetcher,
+    feed: FeedInfo,
+    *,
+    ingest: Callable[[Sequence[RawDocument | Skipped]], list[IngestResult]],
+    interval: float = 900.0,
+    max_entries: int = 200,
+    follow: bool = True,
+) -> PollResult:
+    """Poll one feed once and ingest its new entries.
+
+    Args:
+        store: the corpus store (feed state, seen entries, skips).
+        fetcher: the fetcher (its safety and politeness rules apply).
+        feed: the feed to poll.
+        ingest: takes documents, returns one :class:`IngestResult` each.
+        interval: seconds until the next poll after a success.
+        max_entries: newest entries looked at per poll.
+        follow: fetch each entry's article page (else use the entry's text).
+    """
+    import feedparser
+
+    from triangulate.readers import read_bytes
+
+    stamp = now_iso()
+    try:
+        got = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT)
+    except FetchFailure as exc:
+        return _failed(store, feed, exc.reason, exc.detail, stamp, interval)
+    if got.not_modified:
+        nxt = next_poll_time(interval, 0)
+        store.update_feed(feed.url, last_polled=stamp, last_status="not-modified", last_error=None, error_count=0, next_poll=nxt)
+        return PollResult(feed.url, "not-modified", next_poll=nxt)
+    parsed = feedparser.parse(got.content, response_headers={"content-location": got.final_url})
+    if not parsed.get("version") and not parsed.entries:
+        kind = got.content_type or "unknown content"
+        return _failed(store, feed, "not-a-feed", f"{feed.url} answered {kind}, not an RSS/Atom feed", stamp, interval)
+    entries = list(parsed.entries)[:max_entries]
+    keys = [entry_key(e) for e in entries]
+    seen = store.seen_entries(feed.url, keys)
+    fresh = [(k, e) for k, e in zip(keys, entries) if k not in seen]
+    fresh.reverse()  # feeds list newest first; ingest oldest first so origins precede copies
+    results: list[IngestResult] = []
+    settled: list[tuple[str, str | None]] = []
+    for key, entry in fresh:
+        docs, done = entry_documents(entry, feed_url=feed.url, fetcher=fetcher, read=read_bytes, follow=follow)
+        batch: list[RawDocument | Skipped] = [docs] if isinstance(docs, Skipped) else list(docs)
+        entry_results = ingest(batch)
+        results.extend(entry_results)
+        if done:
+            article = next((r.article_id for r in entry_results if r.article_id), None)
+            settled.append((key, article))
+    if settled:
+        store.mark_entries(feed.url, settled)
+    title = str(parsed.feed.get("title") or feed.title or "")
+    nxt = next_poll_time(interval, 0)
+    store.update_feed(
+        feed.url,
+        title=title,
+        etag=got.etag,
+        last_modified=got.last_modified,
+        last_polled=stamp,
+        last_status=f"ok {got.status}",
+        last_error=None,
+        error_count=0,
+        next_poll=nxt,
+    )
+    return PollResult(feed.url, "ok", entries=len(entries), new_entries=len(fresh), results=tuple(results), next_poll=nxt)
+
+
+def _failed(store: Store, feed: FeedInfo, reason: str, detail: str, stamp: str, interval: float) -> PollResult:
+    errors = feed.error_count + 1
+    nxt = next_poll_time(interval, errors)
+    store.update_feed(feed.url, last_polled=stamp, last_status="error", last_error=f"{reason}: {detail}", error_count=errors, next_poll=nxt)
+    store.add_skips([Skipped(feed.url, reason, detail, "feed")])
+    log.warning("feed %s failed (%s): %s; next poll %s", feed.url, reason, detail, nxt)
+    return PollResult(feed.url, "error", error=reason, detail=detail, next_poll=nxt)
+
+
+def read_opml_file(path: str | Path) -> list[tuple[str, str]]:
+    """Feeds listed in an OPML file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="E111") from exc
+    return parse_opml(data)

@@ -1,0 +1,456 @@
+"""A polite, careful HTTP fetcher for articles and feeds.
+
+Politeness: a clear User-Agent (``triangulate/<version> (+URL)``), robots.txt
+respected (its ``Crawl-delay`` too), a delay between two requests to one host,
+timeouts, and retries with exponential backoff on timeouts, connection errors,
+429 and 5xx answers (``Retry-After`` honoured, capped).
+
+Safety: by default the fetcher refuses any URL whose host is, or resolves to,
+an address that is not globally routable (loopback, private, link-local,
+shared, reserved, multicast, unspecified, IPv4-mapped forms of these). Every
+address a name resolves to is checked, every redirect hop is checked again,
+and the connection is pinned to the address that was checked (the URL is
+rewritten to that IP, with the original ``Host`` header and TLS server name),
+so a second DNS answer cannot slip a private address in (DNS rebinding).
+``allow_private=True`` lifts the guard for local testing.
+
+Every failure is a :class:`FetchFailure` with a stable ``reason`` code, which
+ingest turns into a recorded skip.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import socket
+import threading
+import time
+import urllib.robotparser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from triangulate.errors import FetchError
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+PROJECT_URL = "https://github.com/triangulate/triangulate"
+
+
+def user_agent() -> str:
+    """``triangulate/<version> (+project URL)``."""
+    try:
+        from triangulate import __version__
+    except ImportError:  # pragma: no cover
+        __version__ = "0"
+    return f"triangulate/{__version__} (+{PROJECT_URL})"
+
+
+class FetchFailure(FetchError):
+    """A URL could not be fetched; ``reason`` is a stable code such as ``http-404`` or ``private-address``."""
+
+    def __init__(self, url: str, reason: str, detail: str, *, status: int | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.detail = detail
+        self.status = status
+        super().__init__(f"{url}: {detail}", code="E401" if reason == "private-address" else "E400")
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How the fetcher behaves. All times in seconds.
+
+    Args:
+        timeout: read/write/pool timeout of one request.
+        connect_timeout: connect timeout of one request.
+        retries: extra attempts after a timeout, connection error, 429 or 5xx.
+        backoff: first retry delay; doubles at each retry (with up to 25% jitter).
+        max_backoff: cap of one retry delay (also caps ``Retry-After``).
+        delay: minimum time between two requests to the same host.
+        max_bytes: largest body accepted (larger answers are refused).
+        max_redirects: redirect hops followed before giving up.
+        robots: respect robots.txt.
+        allow_private: allow loopback / private / link-local / reserved addresses.
+        user_agent: the User-Agent header (default :func:`user_agent`).
+    """
+
+    timeout: float = 15.0
+    connect_timeout: float = 5.0
+    retries: int = 2
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    delay: float = 1.0
+    max_bytes: int = 20_000_000
+    max_redirects: int = 5
+    robots: bool = True
+    allow_private: bool = False
+    user_agent: str = field(default_factory=user_agent)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A successful answer (or a 304 ``not_modified`` to a conditional GET)."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    fetched: str
+    not_modified: bool = False
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (IPv4 and IPv6)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchFailure(host, "dns-error", f"cannot resolve {host}: {exc.strerror or exc}") from exc
+    out: list[str] = []
+    for info in infos:
+        addr = str(info[4][0]).split("%", 1)[0]
+        if addr not in out:
+            out.append(addr)
+    return out
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is globally routable (the only kind fetched by default)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is not None:
+            return is_public_address(str(mapped))
+        if ip.teredo is not None:
+            return False
+    return bool(ip.is_global) and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_private)
+
+
+def check_host(host: str, port: int, *, resolver: Resolver = system_resolver) -> list[str]:
+    """Resolve ``host`` and refuse it unless every address is public.
+
+    Returns:
+        The addresses (all public).
+
+    Raises:
+        FetchFailure: ``private-address`` when any address is not public, ``dns-error``
+            when the name does not resolve.
+    """
+    host = host.strip("[]")
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(".localhost"):
+            raise FetchFailure(host, "private-address", f"refusing {host}: a loopback name (use --allow-private for local testing)") from None
+        addresses = resolver(host, port)
+    if not addresses:
+        raise FetchFailure(host, "dns-error", f"{host} resolves to no address")
+    bad = [a for a in addresses if not is_public_address(a)]
+    if bad:
+        raise FetchFailure(
+            host,
+            "private-address",
+            f"refusing {host}: it resolves to a non-public address ({', '.join(bad)}); use --allow-private for local testing",
+        )
+    return addresses
+
+
+class Fetcher:
+    """Fetch URLs politely and safely (see the module docstring).
+
+    Args:
+        settings: :class:`FetchSettings`.
+        transport: an httpx transport (tests use ``httpx.MockTransport``).
+        resolver: ``(host, port) -> [addresses]``; the system resolver by default.
+        sleep, clock: injectable for tests.
+
+    Example:
+        >>> with Fetcher(FetchSettings(allow_private=True)) as f:      # doctest: +SKIP
+        ...     page = f.fetch("http://127.0.0.1:8000/a.html")
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        resolver: Resolver = system_resolver,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self._resolver = resolver
+        self._sleep = sleep
+        self._clock = clock
+        s = self.settings
+        self._client = httpx.Client(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
+            trust_env=False,
+        )
+        self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | None, bool]] = {}
+        self._last: dict[str, float] = {}
+        self._crawl_delay: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- public ------------------------------------------------------------------
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    ) -> Fetched:
+        """GET ``url`` following redirects (each hop checked), with retries.
+
+        Args:
+            etag, last_modified: validators for a conditional GET; a 304 answer
+                comes back as ``Fetched(not_modified=True, content=b"")``.
+
+        Raises:
+            FetchFailure: with ``reason`` one of ``bad-url``, ``private-address``,
+                ``dns-error``, ``robots-disallowed``, ``redirect-loop``,
+                ``too-many-redirects``, ``http-<status>``, ``timeout``,
+                ``connection-error``, ``too-large``, ``bad-encoding``.
+        """
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        seen = {self._normal(url)}
+        for _hop in range(self.settings.max_redirects + 1):
+            self._validate(current)
+            if self.settings.robots and not self._robots_allow(current):
+                raise FetchFailure(current, "robots-disallowed", f"robots.txt of {urlsplit(current).netloc} disallows {current}")
+            status, resp_headers, body = self._get_with_retries(current, headers)
+            if status in (301, 302, 303, 307, 308):
+                location = resp_headers.get("location")
+                if not location:
+                    raise FetchFailure(current, f"http-{status}", f"redirect {status} without a Location header", status=status)
+                nxt = urljoin(current, location)
+                key = self._normal(nxt)
+                if key in seen:
+                    raise FetchFailure(url, "redirect-loop", f"redirect loop: {current} -> {nxt}", status=status)
+                seen.add(key)
+                current = nxt
+                continue
+            stamp = _now_iso()
+            if status == 304:
+                return Fetched(url, current, status, resp_headers, b"", stamp, not_modified=True)
+            if status >= 400:
+                raise FetchFailure(current, f"http-{status}", f"HTTP {status} from {current}", status=status)
+            return Fetched(url, current, status, resp_headers, body, stamp)
+        raise FetchFailure(url, "too-many-redirects", f"more than {self.settings.max_redirects} redirects from {url}")
+
+    # --- guard -------------------------------------------------------------------------
+
+    @staticmethod
+    def _normal(url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+    def _validate(self, url: str) -> list[str] | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchFailure(url, "bad-url", f"not an http(s) URL: {url!r}")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise FetchFailure(url, "bad-url", f"bad port in {url!r}") from exc
+        if self.settings.allow_private:
+            return None
+        try:
+            return check_host(parts.hostname, port, resolver=self._resolver)
+        except FetchFailure as exc:
+            raise FetchFailure(url, exc.reason, exc.detail) from None
+
+    def _pinned(self, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The request target for ``url``: rewritten to a checked IP unless private addresses are allowed."""
+        addresses = self._validate(url)
+        if not addresses:
+            return url, {}, {}
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return url, {}, {}  # already an address, checked
+        except ValueError:
+            pass
+        addr = addresses[0]
+        ip_host = f"[{addr}]" if ":" in addr else addr
+        netloc = ip_host + (f":{parts.port}" if parts.port else "")
+        target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        host_header = host + (f":{parts.port}" if parts.port else "")
+        extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
+        return target, {"Host": host_header}, extensions
+
+    # --- politeness ----------------------------------------------------------------------
+
+    def _wait_turn(self, url: str) -> None:
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            delay = max(self.settings.delay, self._crawl_delay.get(host, 0.0))
+            last = self._last.get(host)
+            now = self._clock()
+            wait = 0.0 if last is None else last + delay - now
+            self._last[host] = now + max(wait, 0.0)
+        if wait > 0:
+            self._sleep(wait)
+
+    def _robots_allow(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        if origin not in self._robots:
+            self._robots[origin] = self._load_robots(origin)
+        parser, disallow_all = self._robots[origin]
+        if disallow_all:
+            return False
+        if parser is None:
+            return True
+        return parser.can_fetch(self.settings.user_agent, url)
+
+    def _load_robots(self, origin: str) -> tuple[urllib.robotparser.RobotFileParser | None, bool]:
+        """robots.txt of an origin: a 4xx or unreachable file allows all, a 5xx disallows all (RFC 9309)."""
+        robots_url = origin + "/robots.txt"
+        try:
+            self._validate(robots_url)
+            status, _headers, body = self._get_with_retries(robots_url, {"Accept": "text/plain"}, retries=0)
+            hops = 0
+            while status in (301, 302, 303, 307, 308) and hops < 5:
+                # robots.txt may redirect (http -> https); follow a few hops, each checked.
+                loc = _headers.get("location")
+                if not loc:
+                    break
+                robots_url = urljoin(robots_url, loc)
+                self._validate(robots_url)
+                status, _headers, body = self._get_with_retries(robots_url, {"Accept": "text/plain"}, retries=0)
+                hops += 1
+        except FetchFailure as exc:
+            if exc.reason == "private-address":
+                raise
+            log.info("robots.txt of %s unreachable (%s): allowing", origin, exc.reason)
+            return None, False
+        if status >= 500:
+            return None, True
+        if status >= 400:
+            return None, False
+        parser = urllib.robotparser.RobotFileParser(robots_url)
+        parser.parse(body.decode("utf-8", "replace").splitlines())
+        delay = parser.crawl_delay(self.settings.user_agent)
+        if delay:
+            self._crawl_delay[urlsplit(origin).netloc] = min(float(delay), 60.0)
+        return parser, False
+
+    # --- transport -------------------------------------------------------------------------
+
+    def _get_with_retries(self, url: str, headers: dict[str, str], *, retries: int | None = None) -> tuple[int, dict[str, str], bytes]:
+        attempts = (self.settings.retries if retries is None else retries) + 1
+        last: FetchFailure | None = None
+        for attempt in range(attempts):
+            if attempt:
+                assert last is not None
+                self._sleep(self._retry_delay(attempt, last))
+            self._wait_turn(url)
+            try:
+                status, resp_headers, body = self._get_once(url, headers)
+            except FetchFailure as exc:
+                if exc.reason not in ("timeout", "connection-error"):
+                    raise
+                last = exc
+                log.info("fetch %s failed (%s), attempt %d/%d", url, exc.reason, attempt + 1, attempts)
+                continue
+            if status == 429 or status >= 500:
+                last = FetchFailure(url, f"http-{status}", f"HTTP {status} from {url}", status=status)
+                last.retry_after = resp_headers.get("retry-after")  # type: ignore[attr-defined]
+                log.info("fetch %s answered %d, attempt %d/%d", url, status, attempt + 1, attempts)
+                continue
+            return status, resp_headers, body
+        assert last is not None
+        raise last
+
+    def _retry_delay(self, attempt: int, failure: FetchFailure) -> float:
+        base = self.settings.backoff * (2 ** (attempt - 1))
+        retry_after = getattr(failure, "retry_after", None)
+        if retry_after:
+            try:
+                base = max(base, float(retry_after))
+            except ValueError:
+                try:
+                    base = max(base, parsedate_to_datetime(retry_after).timestamp() - time.time())
+                except (TypeError, ValueError):
+                    pass
+        base = min(base, self.settings.max_backoff)
+        return base * (1.0 + 0.25 * random.random())
+
+    def _get_once(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        target, extra_headers, extensions = self._pinned(url)
+        limit = self.settings.max_bytes
+        try:
+            request = self._client.build_request("GET", target, headers={**headers, **extra_headers}, extensions=extensions)
+            response = self._client.send(request, stream=True)
+            try:
+                length = response.headers.get("content-length")
+                if length and length.isdigit() and int(length) > limit:
+                    raise FetchFailure(url, "too-large", f"{url} is {int(length):,} bytes, over the {limit:,} byte limit")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise FetchFailure(url, "too-large", f"{url} is over the {limit:,} byte limit")
+                    chunks.append(chunk)
+                return response.status_code, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks)
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            raise FetchFailure(url, "timeout", f"timed out fetching {url} ({type(exc).__name__})") from exc
+        except httpx.DecodingError as exc:
+            raise FetchFailure(url, "bad-encoding", f"cannot decode the body of {url}: {exc}") from exc
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise FetchFailure(url, "connection-error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+
+
+def _now_iso() -> str:
+    from triangulate.corpus.store import now_iso
+
+    return now_iso()

@@ -1,0 +1,657 @@
+"""Ingest: inputs -> clean -> deduplicate -> cluster -> store, in batches.
+
+One :class:`Ingester` holds the live indexes of a corpus (the near-duplicate
+index and the story clusterer) next to its :class:`~triangulate.corpus.store.Store`.
+Items are processed in batches: cleaning happens outside the write lock, then
+one ``BEGIN IMMEDIATE`` transaction per batch decides, for every article in
+input order, whether it is
+
+* a **duplicate**: the same cleaned text already stored for its URL, or for its
+  outlet (re-ingesting a file changes nothing);
+* an **update**: its URL is stored with other text, so it becomes version N+1
+  (the old version is kept, marked superseded, and leaves its story);
+* **new**: stored, linked to the article it reprints when the dedup index finds
+  one (a wire copy), and placed into a story by the clusterer;
+
+and writes rows, memberships, merges and story counts. A killed process loses
+at most the open batch; re-running the same ingest completes it (every check is
+against committed rows, and the in-memory indexes are rebuilt from the store).
+
+Index state: dedup signatures are stored per article (rebuilding the index needs
+no text processing); the clusterer is snapshotted every ``snapshot_every``
+articles and on close, and articles added after the last snapshot are replayed
+into it, forced into their stored stories. Before each batch, articles that
+another process committed meanwhile are replayed too, so several writers on one
+database stay consistent.
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import logging
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from triangulate.corpus.outlets import OutletResolver, Outlet
+from triangulate.corpus.store import ArticleRow, Store, normalize_time, now_iso, parse_time
+from triangulate.corpus.warc import is_warc, read_warc
+from triangulate.models import Article, RawDocument, Skipped, stable_id
+from triangulate.text import normalize
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+Item = RawDocument | Article | Skipped
+
+#: Query parameters that only track the reader; dropped from canonical URLs.
+_TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|cmpid|ocid|smid|sr_share)$", re.I)
+_RECORD_SUFFIX = re.compile(r"^(.*?)([:#]\d+)$")
+_FILE_KINDS = ("txt", "text", "html", "htm", "xhtml", "md", "markdown", "json", "jsonl", "ndjson")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """A URL without fragment, tracking parameters, default port or upper-case host.
+
+    >>> canonical_url("HTTPS://www.Example.com:443/a/b?utm_source=x&id=3#top")
+    'https://www.example.com/a/b?id=3'
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    if not parts.scheme or not host:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    netloc = host if ":" not in host else f"[{host}]"
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        netloc += f":{port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised cleaned text: equal for the same article however it was spaced."""
+    return stable_id(normalize(text).lower(), length=32)
+
+
+def raw_hash(doc: RawDocument, fallback_source: str | None) -> str:
+    """Hash of everything that determines what one raw input becomes."""
+    return stable_id(doc.kind, doc.source, doc.url, doc.title, doc.published, fallback_source, doc.content, length=32)
+
+
+def url_key(article: Article, doc_url: str | None, origin: str) -> tuple[str, str | None]:
+    """What versions of one article share, and its canonical URL.
+
+    The canonical URL when there is one; for a file, its absolute path; for a
+    record of a JSON / JSONL file without URL, the file plus the record's title
+    (line numbers move when a file is edited).
+    """
+    canon = canonical_url(doc_url or article.url)
+    if canon:
+        return canon, canon
+    match = _RECORD_SUFFIX.match(origin)
+    base = match.group(1) if match else origin
+    if base and base not in ("<stdin>", "-") and os.path.exists(base):
+        base = os.path.abspath(base)
+    if match:
+        title = normalize(article.title).lower()
+        return (f"file:{base}|{title}" if title else f"file:{base}{match.group(2)}"), None
+    return f"file:{base}", None
+
+
+# --- results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What happened to one input item.
+
+    ``status`` is ``new``, ``updated`` (a new version of a stored URL),
+    ``duplicate`` (already stored: nothing changed) or ``skipped``.
+    ``duplicate_of`` names the stored article for a duplicate, or the earlier
+    article a new one reprints (a wire copy, with ``similarity``).
+    """
+
+    status: str
+    origin: str
+    article_id: str | None = None
+    story_id: str | None = None
+    outlet: str | None = None
+    version: int = 1
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    merged: tuple[str, ...] = ()
+    skipped: Skipped | None = None
+
+    @property
+    def reprint(self) -> bool:
+        """A new article that copies an earlier one (wire copy or light rewrite)."""
+        return self.status in ("new", "updated") and self.duplicate_of is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "status": self.status,
+            "origin": self.origin,
+            "article_id": self.article_id,
+            "story_id": self.story_id,
+            "outlet": self.outlet,
+            "version": self.version,
+            "duplicate_of": self.duplicate_of,
+            "similarity": self.similarity,
+            "merged": list(self.merged),
+        }
+        if self.skipped:
+            out["reason"] = self.skipped.reason
+            out["detail"] = self.skipped.detail
+            out["stage"] = self.skipped.stage
+        return out
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """Counts of one ingest run, and the skips (first ``keep_skips`` kept in full)."""
+
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+    reprints: int = 0
+    stories: set[str] = field(default_factory=set)
+    reasons: Counter[str] = field(default_factory=Counter)
+    skips: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    keep_skips: int = 1000
+
+    def count(self, result: IngestResult) -> None:
+        """Add one result to the counts."""
+        if result.status == "skipped":
+            self.skipped += 1
+            if result.skipped is not None:
+                self.reasons[result.skipped.reason] += 1
+                if len(self.skips) < self.keep_skips:
+                    self.skips.append(result.skipped)
+            return
+        setattr(self, result.status, getattr(self, result.status) + 1)
+        if result.reprint:
+            self.reprints += 1
+        if result.story_id and result.status != "duplicate":
+            self.stories.add(result.story_id)
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.duplicate + self.skipped
+
+    def line(self) -> str:
+        """The closing line: ``12 new (3 reprints), 4 duplicate, 1 updated, 2 skipped (http-500: 1, ...)``."""
+        new = f"{self.new} new" + (f" ({self.reprints} reprint{'s' if self.reprints != 1 else ''})" if self.reprints else "")
+        skipped = f"{self.skipped} skipped"
+        if self.reasons:
+            skipped += " (" + ", ".join(f"{r}: {n}" for r, n in self.reasons.most_common()) + ")"
+        rate = f" in {self.seconds:.1f} s" if self.seconds else ""
+        return f"{new}, {self.duplicate} duplicate, {self.updated} updated, {skipped}{rate}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "duplicate": self.duplicate,
+            "skipped": self.skipped,
+            "reprints": self.reprints,
+            "stories_touched": len(self.stories),
+            "skip_reasons": dict(self.reasons),
+            "skips": [{"origin": s.origin, "reason": s.reason, "detail": s.detail, "stage": s.stage} for s in self.skips],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# --- inputs -----------------------------------------------------------------------
+
+
+def is_url(target: str) -> bool:
+    return bool(re.match(r"^https?://", target.strip(), re.I))
+
+
+def _expand(target: str) -> list[Path] | Skipped:
+    p = Path(target)
+    if p.is_dir():
+        files = [
+            c
+            for c in sorted(p.rglob("*"), key=str)
+            if c.is_file()
+            and not any(part.startswith(".") for part in c.relative_to(p).parts)
+            and (is_warc(c) or c.suffix.lower().lstrip(".") in _FILE_KINDS)
+        ]
+        return files or Skipped(target, "not_found", "the folder holds no txt, html, md, json, jsonl or WARC file", "read")
+    if p.exists():
+        return [p]
+    if re.search(r"[*?\[]", target):
+        files = [Path(m) for m in sorted(globmod.glob(target, recursive=True)) if Path(m).is_file()]
+        return files or Skipped(target, "not_found", "no file matches the pattern", "read")
+    return Skipped(target, "not_found", "no such file, folder or URL", "read")
+
+
+def iter_inputs(
+    targets: Iterable[str | os.PathLike[str]],
+    *,
+    source: str | None = None,
+    fetch: Callable[[str], list[RawDocument] | Skipped] | None = None,
+    max_bytes: int | None = None,
+) -> Iterator[RawDocument | Skipped]:
+    """Every document (or skip) named by ``targets``: files, folders, globs, WARC archives, URLs.
+
+    Args:
+        targets: paths, folders (recursive, hidden entries ignored), glob patterns,
+            ``.warc`` / ``.warc.gz`` archives, ``http(s)://`` URLs.
+        source: fallback outlet name.
+        fetch: turns a URL into documents (see :meth:`Ingester.fetch_documents`);
+            URLs are skipped as ``no-fetcher`` without it.
+        max_bytes: the largest file read (default: the readers' limit).
+    """
+    from triangulate.readers import DEFAULT_MAX_BYTES, read_inputs
+
+    limit = max_bytes or DEFAULT_MAX_BYTES
+    for raw_target in targets:
+        target = os.fspath(raw_target)
+        if target == "-":
+            yield from read_inputs(["-"], source=source, max_bytes=limit)
+            continue
+        if is_url(target):
+            if fetch is None:
+                yield Skipped(target, "no-fetcher", "URLs need a fetcher", "fetch")
+                continue
+            got = fetch(target)
+            if isinstance(got, Skipped):
+                yield got
+            else:
+                yield from got
+            continue
+        expanded = _expand(target)
+        if isinstance(expanded, Skipped):
+            yield expanded
+            continue
+        for path in expanded:
+            if is_warc(path):
+                yield from read_warc(path, source=source, max_record_bytes=limit)
+            else:
+                yield from read_inputs([path], source=source, max_bytes=limit)
+
+
+# --- the ingester -----------------------------------------------------------------
+
+
+def _make_dedup(settings: dict[str, Any]) -> Any:
+    from triangulate.dedup import DedupIndex
+
+    return DedupIndex(**settings)
+
+
+def _make_clusterer(embedder: Any, settings: dict[str, Any]) -> Any:
+    from triangulate.cluster import StoryClusterer
+
+    return StoryClusterer(embedder=embedder, **settings)
+
+
+def _restore_clusterer(data: bytes, embedder: Any) -> Any:
+    from triangulate.cluster import StoryClusterer
+
+    return StoryClusterer.from_state(data, embedder=embedder)
+
+
+class Ingester:
+    """The write path of a corpus: owns the dedup index and the story clusterer.
+
+    Args:
+        store: the open store.
+        embedder: shared embedder (loaded on first use when ``None``).
+        dedup_settings: keyword arguments of :class:`triangulate.dedup.DedupIndex`.
+        cluster_settings: keyword overrides of :class:`triangulate.cluster.StoryClusterer`.
+        batch_size: items per write transaction.
+        snapshot_every: save the clusterer state after this many new articles.
+        dedup_factory, clusterer_factory: replace the default components (tests).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        embedder: Any = None,
+        dedup_settings: dict[str, Any] | None = None,
+        cluster_settings: dict[str, Any] | None = None,
+        batch_size: int = 64,
+        snapshot_every: int = 5000,
+        dedup_factory: Callable[[], Any] | None = None,
+        clusterer_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.dedup_settings = {"max_items": 200_000, **(dedup_settings or {})}
+        self.cluster_settings = dict(cluster_settings or {})
+        self.batch_size = max(1, batch_size)
+        self.snapshot_every = snapshot_every
+        self._dedup_factory = dedup_factory
+        self._clusterer_factory = clusterer_factory
+        self._dedup: Any = None
+        self._clusterer: Any = None
+        self._seen_seq = 0
+        self._since_snapshot = 0
+        self._outlets = OutletResolver([])
+        self.reload_registry()
+
+    # --- index state ---------------------------------------------------------------
+
+    def reload_registry(self) -> None:
+        """Re-read the outlet registry from the store (after ``sources --registry``)."""
+        self._outlets = OutletResolver(Outlet(n, d, c, k) for n, d, c, k in self.store.registry())
+
+    @property
+    def loaded(self) -> bool:
+        return self._dedup is not None
+
+    def _new_dedup(self) -> Any:
+        return self._dedup_factory() if self._dedup_factory else _make_dedup(self.dedup_settings)
+
+    def _new_clusterer(self) -> Any:
+        return self._clusterer_factory() if self._clusterer_factory else _make_clusterer(self.embedder, self.cluster_settings)
+
+    def load(self) -> None:
+        """Build the indexes from the store: signatures into the dedup index, the clusterer from its snapshot plus a replay."""
+        started = time.perf_counter()
+        self._dedup = self._new_dedup()
+        self._clusterer = None
+        snapshot = self.store.load_state("cluster") if self._clusterer_factory is None else None
+        from_seq = 0
+        if snapshot is not None:
+            try:
+                self._clusterer = _restore_clusterer(snapshot[1], self.embedder)
+                from_seq = snapshot[0]
+            except Exception as exc:  # an unreadable snapshot is rebuilt, never fatal
+                log.warning("cluster snapshot unreadable (%s): rebuilding from the stored articles", exc)
+                self._clusterer = None
+        if self._clusterer is None:
+            self._clusterer = self._new_clusterer()
+            from_seq = 0
+        self._load_signatures()
+        self._replay_clusterer(from_seq)
+        self._seen_seq = self.store.max_seq()
+        self._since_snapshot = 0
+        log.info("corpus indexes loaded in %.2f s (%d articles)", time.perf_counter() - started, self._seen_seq)
+
+    def _load_signatures(self, after: int = 0) -> None:
+        limit = self.dedup_settings.get("max_items") if self._dedup_factory is None else None
+        from_signature = getattr(self._dedup, "add", None)
+        sig_cls = None
+        try:
+            from triangulate.dedup import Signature
+
+            sig_cls = Signature
+        except ImportError:  # pragma: no cover
+            pass
+        sql = (
+            "SELECT a.seq, a.id, s.data, a.text FROM articles a LEFT JOIN signatures s ON s.article_id = a.id "
+            "WHERE a.seq > ? ORDER BY a.seq"
+        )
+        params: list[Any] = [after]
+        if limit:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT ?) ORDER BY seq"
+            params.append(int(limit))
+        assert from_signature is not None
+        for _seq, aid, data, text in self.store._query(sql, params):
+            sig = None
+            if data is not None and sig_cls is not None:
+                try:
+                    sig = sig_cls.from_bytes(bytes(data))
+                except Exception:  # other parameters or format: recompute from the text
+                    sig = None
+            try:
+                if sig is not None:
+                    self._dedup.add(aid, signature=sig)
+                else:
+                    self._dedup.add(aid, text)
+            except Exception:  # parameters changed since the signature was stored
+                self._dedup.add(aid, text)
+
+    def _replay_clusterer(self, after: int) -> None:
+        batch: list[Any] = []
+        for stored in self.store.articles_after(after):
+            batch.append(stored)
+            if len(batch) >= 256:
+                self._replay_batch(batch)
+                batch = []
+        if batch:
+            self._replay_batch(batch)
+
+    def _replay_batch(self, batch: Sequence[Any]) -> None:
+        articles = [s.to_article() for s in batch]
+        vectors_of = getattr(self._clusterer, "vectors", None)
+        vecs = vectors_of(articles) if vectors_of is not None else [None] * len(articles)
+        for stored, article, vec in zip(batch, articles, vecs):
+            kwargs: dict[str, Any] = {"published": parse_time(stored.published)}
+            if vec is not None:
+                kwargs["vector"] = vec
+            if stored.story_id:
+                kwargs["story_id"] = stored.story_id
+            self._clusterer.add(article, **kwargs)
+
+    def _sync(self) -> None:
+        """Replay articles other writers committed since this process last looked."""
+        if not self.loaded:
+            self.load()
+            return
+        top = self.store.max_seq()
+        if top > self._seen_seq:
+            log.info("replaying %d article(s) written by another process", top - self._seen_seq)
+            self._load_signatures(after=self._seen_seq)
+            self._replay_clusterer(self._seen_seq)
+            self._seen_seq = top
+
+    def snapshot(self) -> None:
+        """Save the clusterer state (called every ``snapshot_every`` articles and on close)."""
+        state = getattr(self._clusterer, "state", None)
+        if state is None or self._since_snapshot == 0:
+            return
+        try:
+            data = state()
+        except Exception as exc:  # pragma: no cover - a snapshot is an optimisation
+            log.warning("could not snapshot the clusterer: %s", exc)
+            return
+        self.store.save_state("cluster", self._seen_seq, data)
+        self._since_snapshot = 0
+
+    # --- processing ------------------------------------------------------------------
+
+    def add_items(self, items: Iterable[Item], *, source: str | None = None) -> Iterator[IngestResult]:
+        """Ingest items (raw documents, cleaned articles or skips), yielding one result each, in order."""
+        batch: list[Item] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                yield from self.process_batch(batch, source=source)
+                batch = []
+        if batch:
+            yield from self.process_batch(batch, source=source)
+
+    def _prepare(self, item: Item, source: str | None) -> tuple[Article, str, str | None, str] | IngestResult:
+        """Clean one item outside the write lock: (article, raw hash, document URL, origin) or a final result."""
+        if isinstance(item, Skipped):
+            return IngestResult("skipped", item.origin, skipped=item)
+        if isinstance(item, Article):
+            if not item.paragraphs:
+                skip = Skipped(item.origin or item.id, "no_text", "the article has no text", "clean")
+                return IngestResult("skipped", skip.origin, skipped=skip)
+            rhash = stable_id(item.outlet, item.url, item.title, item.raw or item.text, length=32)
+            return self._outlet(item), rhash, item.url, item.origin or item.id
+        rhash = raw_hash(item, source)
+        known = self.store._one("SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? LIMIT 1", (rhash, item.origin))
+        if known is not None:
+            return IngestResult("duplicate", item.origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
+        from triangulate.clean import clean
+
+        try:
+            cleaned = clean(item, fallback_source=source)
+        except Exception as exc:  # a bad item is data, never a crash of the whole run
+            log.warning("cleaning %s failed: %s", item.origin, exc, exc_info=True)
+            cleaned = Skipped(item.origin, "clean_error", f"{type(exc).__name__}: {exc}", "clean")
+        if isinstance(cleaned, Skipped):
+            return IngestResult("skipped", cleaned.origin, skipped=cleaned)
+        if not cleaned.paragraphs:
+            skip = Skipped(item.origin, "no_text", "nothing left after removing boilerplate", "clean")
+            return IngestResult("skipped", item.origin, skipped=skip)
+        return self._outlet(cleaned), rhash, item.url, item.origin
+
+    def _outlet(self, article: Article) -> Article:
+        """Apply the outlet registry: a known domain gets its registry name."""
+        if not self._outlets:
+            return article
+        host = urlsplit(article.url).hostname if article.url else None
+        found = self._outlets.for_host(host) or self._outlets.for_host(article.outlet if "." in article.outlet else None)
+        if found and found.name != article.outlet:
+            return replace(article, outlet=found.name)
+        return article
+
+    def process_batch(self, items: Sequence[Item], *, source: str | None = None) -> list[IngestResult]:
+        """Ingest one batch in one write transaction; results in input order."""
+        fetched_of = {id(it): it.fetched for it in items if isinstance(it, RawDocument)}
+        prepared = [self._prepare(item, source) for item in items]
+        results: list[IngestResult | None] = [p if isinstance(p, IngestResult) else None for p in prepared]
+        skips = [r.skipped for r in results if r is not None and r.skipped is not None]
+        todo = [(i, p) for i, p in enumerate(prepared) if not isinstance(p, IngestResult)]
+        if not todo:
+            if skips:
+                self.store.add_skips(skips)
+            return [r for r in results if r is not None]
+        try:
+            with self.store.transaction():
+                self._sync()
+                self._write(items, todo, results, fetched_of)
+                if skips:
+                    self.store.add_skips(skips)
+        except BaseException:
+            # The in-memory indexes may hold articles that were rolled back: rebuild them.
+            self._dedup = None
+            self._clusterer = None
+            raise
+        self._seen_seq = self.store.max_seq()
+        if self._since_snapshot >= self.snapshot_every:
+            self.snapshot()
+        return [r for r in results if r is not None]
+
+    def _write(
+        self,
+        items: Sequence[Item],
+        todo: list[tuple[int, Any]],
+        results: list[IngestResult | None],
+        fetched_of: dict[int, str | None],
+    ) -> None:
+        store = self.store
+        stamp = now_iso()
+        new: list[tuple[int, Article, str | None, int, Any, str]] = []  # (index, article, prev id, version, match, origin)
+        rows_new: list[ArticleRow] = []
+        touched: set[str] = set()
+        signature_of = getattr(self._dedup, "signature", None)
+        for i, (article, rhash, doc_url, origin) in todo:
+            key, canon = url_key(article, doc_url, origin)
+            chash = content_hash(article.text)
+            current = store.current_version(key)
+            if current is not None and current[2] == chash:
+                results[i] = self._duplicate(origin, current[0])
+                continue
+            same = store.find_content(article.outlet, chash)
+            if same is not None or store.has_article(article.id):
+                results[i] = self._duplicate(origin, same or article.id)
+                continue
+            version = current[1] + 1 if current else 1
+            sig = signature_of(article.text) if signature_of is not None else None
+            match = self._dedup.add(article.id, signature=sig) if sig is not None else self._dedup.add(article.id, article.text)
+            if match is not None and current is not None and match.of == current[0]:
+                match = None  # the previous version of the same URL, not a reprint
+            fetched = fetched_of.get(id(items[i]))
+            row = ArticleRow(
+                id=article.id,
+                url_key=key,
+                version=version,
+                outlet=article.outlet,
+                title=article.title,
+                authors=tuple(article.authors),
+                url=doc_url or article.url,
+                canonical_url=canon,
+                origin=origin,
+                kind=article.kind,
+                language=article.language,
+                dateline=article.dateline,
+                published=normalize_time(article.published),
+                fetched=normalize_time(fetched),
+                added=stamp,
+                content_hash=chash,
+                raw_hash=rhash,
+                raw=article.raw,
+                text=article.text,
+                removed=tuple(article.removed),
+            )
+            store.insert_articles([row])
+            if sig is not None and hasattr(sig, "to_bytes"):
+                store.conn.execute("INSERT OR REPLACE INTO signatures (article_id, data) VALUES (?, ?)", (article.id, sig.to_bytes()))
+            if current is not None:
+                old_story = store.supersede(current[0], article.id)
+                if old_story:
+                    touched.add(old_story)
+            if match is not None:
+                store.add_duplicates([(article.id, match.of, match.kind, float(match.similarity))])
+            new.append((i, article, current[0] if current else None, version, match, origin))
+            rows_new.append(row)
+        if not new:
+            return
+        # Cluster the whole batch at once: one embedding call for all leads.
+        arts = [n[1] for n in new]
+        times = [parse_time(r.published) for r in rows_new]
+        dups = [n[4].of if n[4] is not None else None for n in new]
+        add_many = getattr(self._clusterer, "add_many", None)
+        if add_many is not None:
+            assignments = add_many(arts, published=times, duplicates=dups)
+        else:
+            assignments = [self._clusterer.add(a, published=t) for a, t in zip(arts, times)]
+        for (i, article, prev, version, match, origin), assignment in zip(new, assignments):
+            sid = assignment.story_id
+            merged = tuple(m for m in getattr(assignment, "merged", ()) if m != sid)
+            store.assign([(article.id, sid)], added=stamp)
+            if merged:
+                store.merge_stories(sid, merged)
+                touched.difference_update(merged)
+            touched.add(sid)
+            results[i] = IngestResult(
+                "updated" if prev else "new",
+                origin,
+                article_id=article.id,
+                story_id=sid,
+                outlet=article.outlet,
+                version=version,
+                duplicate_of=match.of if match is not None else None,
+                similarity=float(match.similarity) if match is not None else None,
+                merged=merged,
+            )
+        # A story merged away later in the batch is resolved to where it lives now.
+        live = {store.resolve_story(s) or s for s in touched}
+        store.refresh_stories(live)
+        self._since_snapshot += len(new)
+
+    def _duplicate(self, origin: str, article_id: str) -> IngestResult:
+        row = self.store._one("SELECT story_id, outlet, version FROM articles WHERE id = ?", (article_id,))
+        return IngestResult(
+            "duplicate",
+            origin,
+            article_id=article_id,
+            story_id=row[0] if row else None,
+            outlet=row[1] if row else None,
+            version=row[2] if row else 1,
+            duplicate_of=article_id,
+        )

@@ -1,0 +1,228 @@
+"""Named schema migrations of the corpus database.
+
+Each migration has a stable name and is applied at most once; the names of the
+applied ones are logged in the ``migrations`` table with the time they ran. A
+schema change is always a new entry appended to :data:`MIGRATIONS`, never an edit
+of an old one, so that any older database can be brought up to date by
+:func:`migrate`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime, timezone
+
+from triangulate.errors import StoreError
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+_0001_core = """
+CREATE TABLE articles (
+    seq           INTEGER PRIMARY KEY,       -- insertion order, also the FTS rowid
+    id            TEXT NOT NULL UNIQUE,      -- stable article id
+    url_key       TEXT NOT NULL,             -- canonical URL, else URL, else origin: what versions share
+    version       INTEGER NOT NULL DEFAULT 1,
+    superseded_by TEXT,                      -- id of the next version; NULL for the current one
+    outlet        TEXT NOT NULL,
+    title         TEXT NOT NULL DEFAULT '',
+    authors       TEXT NOT NULL DEFAULT '[]',   -- JSON list
+    url           TEXT,
+    canonical_url TEXT,
+    origin        TEXT NOT NULL DEFAULT '',
+    kind          TEXT NOT NULL DEFAULT 'text',
+    language      TEXT,
+    dateline      TEXT,
+    published     TEXT,                      -- ISO 8601 as given (normalised to UTC when parseable)
+    fetched       TEXT,
+    added         TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,             -- hash of the cleaned text
+    raw_hash      TEXT NOT NULL,             -- hash of the raw input
+    raw           TEXT NOT NULL DEFAULT '',
+    text          TEXT NOT NULL DEFAULT '',  -- cleaned paragraphs joined by blank lines
+    removed       TEXT NOT NULL DEFAULT '[]',   -- JSON [{"text":..., "reason":...}]
+    story_id      TEXT
+);
+CREATE INDEX articles_url_key ON articles(url_key, version);
+CREATE INDEX articles_content ON articles(content_hash);
+CREATE INDEX articles_raw ON articles(url_key, raw_hash);
+CREATE INDEX articles_outlet ON articles(outlet);
+CREATE INDEX articles_published ON articles(published);
+CREATE INDEX articles_story ON articles(story_id);
+
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, text, content='articles', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+END;
+CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.seq, old.title, old.text);
+END;
+CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, text ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.seq, old.title, old.text);
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+END;
+
+CREATE TABLE stories (
+    id              TEXT PRIMARY KEY,
+    title           TEXT NOT NULL DEFAULT '',
+    created         TEXT NOT NULL,
+    updated         TEXT NOT NULL,
+    first_published TEXT,
+    last_published  TEXT,
+    articles        INTEGER NOT NULL DEFAULT 0,
+    outlets         INTEGER NOT NULL DEFAULT 0,
+    sources         INTEGER NOT NULL DEFAULT 0,   -- independent sources: reprints fold into their origin
+    version         INTEGER NOT NULL DEFAULT 0,   -- bumped whenever membership changes
+    merged_into     TEXT                           -- set when a bridging article merged it away
+);
+CREATE INDEX stories_updated ON stories(updated);
+CREATE INDEX stories_last_published ON stories(last_published);
+CREATE INDEX stories_merged ON stories(merged_into);
+
+CREATE TABLE story_articles (
+    story_id   TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    added      TEXT NOT NULL,
+    PRIMARY KEY (story_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX story_articles_article ON story_articles(article_id);
+
+CREATE TABLE duplicates (
+    article_id TEXT PRIMARY KEY,   -- the later copy
+    of_id      TEXT NOT NULL,      -- the earlier article it copies (the origin)
+    kind       TEXT NOT NULL,      -- exact | near
+    similarity REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX duplicates_of ON duplicates(of_id);
+
+CREATE TABLE reports (
+    story_id      TEXT PRIMARY KEY,
+    story_version INTEGER NOT NULL,
+    created       TEXT NOT NULL,
+    report        TEXT NOT NULL     -- Report.to_dict() as JSON
+);
+
+CREATE TABLE feeds (
+    url           TEXT PRIMARY KEY,
+    title         TEXT NOT NULL DEFAULT '',
+    added         TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    last_polled   TEXT,
+    last_status   TEXT,
+    last_error    TEXT,
+    error_count   INTEGER NOT NULL DEFAULT 0,
+    next_poll     TEXT
+);
+
+CREATE TABLE feed_entries (
+    feed_url   TEXT NOT NULL,
+    entry_key  TEXT NOT NULL,
+    article_id TEXT,
+    seen       TEXT NOT NULL,
+    PRIMARY KEY (feed_url, entry_key)
+) WITHOUT ROWID;
+
+CREATE TABLE skips (
+    id     INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    stage  TEXT NOT NULL DEFAULT 'read',
+    time   TEXT NOT NULL
+);
+CREATE INDEX skips_reason ON skips(reason);
+
+CREATE TABLE outlets (
+    name    TEXT PRIMARY KEY,
+    domain  TEXT,
+    country TEXT,
+    kind    TEXT NOT NULL DEFAULT 'original'   -- wire | original
+);
+CREATE INDEX outlets_domain ON outlets(domain);
+
+CREATE TABLE signatures (
+    article_id TEXT PRIMARY KEY,   -- dedup signature (format byte + parameters inside), to rebuild the index
+    data       BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE state (
+    name    TEXT PRIMARY KEY,   -- e.g. 'dedup', 'cluster'
+    seq     INTEGER NOT NULL,   -- last articles.seq the snapshot includes
+    data    BLOB NOT NULL,
+    updated TEXT NOT NULL
+);
+"""
+
+#: (name, SQL) in the order they must run. Append only.
+MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_core", _0001_core),)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations already applied to ``conn``'s database, in order."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    return [row[0] for row in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration of :data:`MIGRATIONS` not yet logged; return the names applied.
+
+    Each migration runs in its own transaction together with its log entry, so a
+    crash leaves the database either before or after it, never half-way.
+
+    Raises:
+        StoreError: when the database holds migrations this version does not know
+            (it was written by a newer triangulate) or a migration fails.
+    """
+    done = applied(conn)
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise StoreError(
+            f"the corpus database has schema migrations this version does not know ({', '.join(unknown)}); "
+            "upgrade triangulate or open another --db",
+            code="E501",
+        )
+    ran: list[str] = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            # Re-check inside the write lock: another process may have just migrated.
+            if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO migrations(name, applied) VALUES (?, ?)", (name, _now()))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"schema migration {name} failed: {exc}", code="E502") from exc
+        log.info("applied migration %s", name)
+        ran.append(name)
+    return ran
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit on its own)."""
+    out: list[str] = []
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

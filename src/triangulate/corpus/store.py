@@ -1,0 +1,922 @@
+"""The corpus database: SQLite in WAL mode, one writer, named migrations, FTS5.
+
+:class:`Store` is the data layer only: it knows tables and rows, not cleaning,
+deduplication or clustering (those live in :mod:`triangulate.corpus.ingest`).
+All writes of one batch go through :meth:`Store.transaction`, an explicit
+``BEGIN IMMEDIATE`` transaction, so a killed process leaves the database either
+before or after a batch and readers never see half of one. WAL with
+``synchronous=NORMAL`` means a commit does not fsync; a power cut can lose the
+last batches but never corrupts the file (sqlite.org/wal.html).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from triangulate.corpus.migrations import migrate
+from triangulate.errors import StoreError
+from triangulate.models import Article, Removed, Skipped
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+#: Environment variable naming the default database.
+DB_ENV = "TRIANGULATE_DB"
+DEFAULT_DB = "triangulate.db"
+
+
+def default_db_path() -> Path:
+    """``$TRIANGULATE_DB`` when set, else ``./triangulate.db``."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO 8601 string with seconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 or RFC 2822 date; naive times are taken as UTC. ``None`` if unparseable."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            dt = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def normalize_time(value: str | None) -> str | None:
+    """A date as UTC ISO 8601 when it parses, else the value as given (never lost)."""
+    dt = parse_time(value)
+    if dt is None:
+        return value or None
+    return dt.isoformat(timespec="seconds")
+
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+
+
+def parse_since(value: str) -> str:
+    """``--since`` values: an ISO date/time or a relative age such as ``30m``, ``24h``, ``7d``, ``2w``.
+
+    Returns a UTC ISO string comparable with stored times.
+
+    Raises:
+        ValueError: when the value is neither.
+    """
+    match = _RELATIVE.match(value)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+        return (datetime.now(timezone.utc) - delta).isoformat(timespec="seconds")
+    dt = parse_time(value)
+    if dt is None:
+        raise ValueError(f"not a date or an age like 24h / 7d: {value!r}")
+    return dt.isoformat(timespec="seconds")
+
+
+# --- records ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """One stored article version with its metadata (``text``/``raw``/``removed`` only when loaded)."""
+
+    seq: int
+    id: str
+    outlet: str
+    title: str
+    url: str | None
+    canonical_url: str | None
+    url_key: str
+    version: int
+    superseded_by: str | None
+    origin: str
+    kind: str
+    language: str | None
+    dateline: str | None
+    published: str | None
+    fetched: str | None
+    added: str
+    content_hash: str
+    story_id: str | None
+    authors: tuple[str, ...] = ()
+    text: str = ""
+    raw: str = ""
+    removed: tuple[Removed, ...] = ()
+    duplicate_of: str | None = None
+    duplicate_kind: str | None = None
+    similarity: float | None = None
+
+    @property
+    def current(self) -> bool:
+        """Whether this is the newest version of its URL."""
+        return self.superseded_by is None
+
+    def to_article(self) -> Article:
+        """The stored version as an :class:`Article` (paragraphs split at blank lines)."""
+        paragraphs = tuple(p for p in self.text.split("\n\n") if p.strip())
+        return Article(
+            id=self.id,
+            outlet=self.outlet,
+            title=self.title,
+            paragraphs=paragraphs,
+            removed=self.removed,
+            url=self.url,
+            published=self.published,
+            authors=self.authors,
+            dateline=self.dateline,
+            origin=self.origin,
+            raw=self.raw,
+            kind=self.kind,
+            language=self.language,
+        )
+
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+        """Plain JSON-ready dict; ``full`` adds the text, raw input and removed boilerplate."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "outlet": self.outlet,
+            "title": self.title,
+            "url": self.url,
+            "canonical_url": self.canonical_url,
+            "version": self.version,
+            "current": self.current,
+            "superseded_by": self.superseded_by,
+            "origin": self.origin,
+            "kind": self.kind,
+            "language": self.language,
+            "published": self.published,
+            "fetched": self.fetched,
+            "added": self.added,
+            "authors": list(self.authors),
+            "story_id": self.story_id,
+            "content_hash": self.content_hash,
+            "duplicate_of": self.duplicate_of,
+            "duplicate_kind": self.duplicate_kind,
+            "similarity": self.similarity,
+        }
+        if full:
+            out["text"] = self.text
+            out["raw"] = self.raw
+            out["removed"] = [{"text": r.text, "reason": r.reason} for r in self.removed]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class StoryInfo:
+    """A story of the corpus: its counts, time span and outlets."""
+
+    id: str
+    title: str
+    created: str
+    updated: str
+    first_published: str | None
+    last_published: str | None
+    articles: int
+    outlets: int
+    sources: int
+    version: int
+    outlet_names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "created": self.created,
+            "updated": self.updated,
+            "first_published": self.first_published,
+            "last_published": self.last_published,
+            "articles": self.articles,
+            "outlets": self.outlets,
+            "independent_sources": self.sources,
+            "outlet_names": list(self.outlet_names),
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """A followed feed and its polling state."""
+
+    url: str
+    title: str
+    added: str
+    etag: str | None
+    last_modified: str | None
+    last_polled: str | None
+    last_status: str | None
+    last_error: str | None
+    error_count: int
+    next_poll: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class SkipRecord:
+    """A stored skip: an input that could not be used, and why."""
+
+    id: int
+    origin: str
+    reason: str
+    detail: str
+    stage: str
+    time: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """Everything :meth:`Store.insert_articles` writes for one new article version."""
+
+    id: str
+    url_key: str
+    version: int
+    outlet: str
+    title: str
+    authors: tuple[str, ...]
+    url: str | None
+    canonical_url: str | None
+    origin: str
+    kind: str
+    language: str | None
+    dateline: str | None
+    published: str | None
+    fetched: str | None
+    added: str
+    content_hash: str
+    raw_hash: str
+    raw: str
+    text: str
+    removed: tuple[Removed, ...]
+    story_id: str | None = None
+
+
+_ARTICLE_COLS = (
+    "a.seq, a.id, a.outlet, a.title, a.url, a.canonical_url, a.url_key, a.version, a.superseded_by, "
+    "a.origin, a.kind, a.language, a.dateline, a.published, a.fetched, a.added, a.content_hash, a.story_id, "
+    "a.authors, d.of_id, d.kind, d.similarity"
+)
+_ARTICLE_FULL = _ARTICLE_COLS + ", a.text, a.raw, a.removed"
+_ARTICLE_FROM = "articles a LEFT JOIN duplicates d ON d.article_id = a.id"
+
+
+def _article(row: Sequence[Any], *, full: bool = False) -> StoredArticle:
+    removed: tuple[Removed, ...] = ()
+    text = raw = ""
+    if full:
+        text, raw = row[22], row[23]
+        removed = tuple(Removed(text=r.get("text", ""), reason=r.get("reason", "")) for r in json.loads(row[24] or "[]"))
+    return StoredArticle(
+        seq=row[0],
+        id=row[1],
+        outlet=row[2],
+        title=row[3],
+        url=row[4],
+        canonical_url=row[5],
+        url_key=row[6],
+        version=row[7],
+        superseded_by=row[8],
+        origin=row[9],
+        kind=row[10],
+        language=row[11],
+        dateline=row[12],
+        published=row[13],
+        fetched=row[14],
+        added=row[15],
+        content_hash=row[16],
+        story_id=row[17],
+        authors=tuple(json.loads(row[18] or "[]")),
+        duplicate_of=row[19],
+        duplicate_kind=row[20],
+        similarity=row[21],
+        text=text,
+        raw=raw,
+        removed=removed,
+    )
+
+
+_STORY_COLS = "s.id, s.title, s.created, s.updated, s.first_published, s.last_published, s.articles, s.outlets, s.sources, s.version"
+
+
+def _fts_query(query: str) -> str:
+    """Turn free text into a safe FTS5 query: every word must match (prefix on the last)."""
+    words = re.findall(r"[^\W_]+", query, flags=re.UNICODE)
+    if not words:
+        return ""
+    parts = [f'"{w}"' for w in words]
+    parts[-1] += "*"
+    return " ".join(parts)
+
+
+class Store:
+    """The corpus database.
+
+    One connection, guarded by a lock, used for writes and for reads of the
+    process that writes; :meth:`reader` opens extra read-only connections for
+    concurrent readers (the web server). Several processes may open the same
+    database: SQLite serialises their write transactions.
+
+    Example:
+        >>> with Store.open(":memory:") as store:        # doctest: +SKIP
+        ...     store.stories()
+        []
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        memory = self.path == ":memory:"
+        if not memory and not readonly:
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise StoreError(f"the folder of the corpus database does not exist: {parent}", code="E503")
+        try:
+            if readonly and not memory:
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
+            else:
+                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
+            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if not readonly:
+                if not memory:
+                    mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                    if str(mode).lower() != "wal":
+                        log.warning("could not switch %s to WAL mode (got %s)", self.path, mode)
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self.conn.execute("PRAGMA temp_store = MEMORY")
+                self.conn.execute("PRAGMA cache_size = -65536")
+                migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Store:
+        """Open (creating and migrating when needed) the database at ``path`` (default: :func:`default_db_path`)."""
+        return cls(default_db_path() if path is None else path, **kwargs)
+
+    def reader(self) -> Store:
+        """A separate read-only connection to the same database (for concurrent readers)."""
+        if self.path == ":memory:":
+            return self
+        return Store(self.path, readonly=True)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            try:
+                self.conn.close()
+            except sqlite3.Error:  # pragma: no cover - closing twice
+                pass
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions --------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One explicit write transaction (``BEGIN IMMEDIATE``); nested uses join the outer one."""
+        with self._lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"the corpus database is busy or read-only ({exc}); is another process writing?", code="E505") from exc
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise StoreError(f"could not commit to the corpus database: {exc}", code="E506") from exc
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchone()
+
+    def integrity_check(self) -> list[str]:
+        """``PRAGMA integrity_check`` lines (``["ok"]`` for a sound file)."""
+        return [row[0] for row in self._query("PRAGMA integrity_check")]
+
+    def migrations(self) -> list[tuple[str, str]]:
+        """(name, applied) of every applied migration."""
+        return [(r[0], r[1]) for r in self._query("SELECT name, applied FROM migrations ORDER BY rowid")]
+
+    # --- articles ------------------------------------------------------------
+
+    def max_seq(self) -> int:
+        """The highest article sequence number (0 when empty)."""
+        row = self._one("SELECT COALESCE(MAX(seq), 0) FROM articles")
+        return int(row[0])
+
+    def count_articles(self, *, current_only: bool = True) -> int:
+        where = " WHERE superseded_by IS NULL" if current_only else ""
+        return int(self._one("SELECT COUNT(*) FROM articles" + where)[0])
+
+    def has_raw(self, url_key: str, raw_hash: str) -> str | None:
+        """Id of a stored version of ``url_key`` with exactly this raw input, if any."""
+        row = self._one("SELECT id FROM articles WHERE url_key = ? AND raw_hash = ? LIMIT 1", (url_key, raw_hash))
+        return row[0] if row else None
+
+    def current_version(self, url_key: str) -> tuple[str, int, str] | None:
+        """(id, version, content_hash) of the newest version stored for ``url_key``."""
+        row = self._one(
+            "SELECT id, version, content_hash FROM articles WHERE url_key = ? ORDER BY version DESC LIMIT 1", (url_key,)
+        )
+        return (row[0], int(row[1]), row[2]) if row else None
+
+    def has_article(self, article_id: str) -> bool:
+        return self._one("SELECT 1 FROM articles WHERE id = ?", (article_id,)) is not None
+
+    def find_content(self, outlet: str, content_hash: str) -> str | None:
+        """Id of a current article of ``outlet`` with exactly this cleaned text."""
+        row = self._one(
+            "SELECT id FROM articles WHERE content_hash = ? AND outlet = ? AND superseded_by IS NULL LIMIT 1",
+            (content_hash, outlet),
+        )
+        return row[0] if row else None
+
+    def insert_articles(self, rows: Sequence[ArticleRow]) -> None:
+        """Insert new article versions (one prepared statement, many rows)."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO articles (id, url_key, version, outlet, title, authors, url, canonical_url, origin, "
+                "kind, language, dateline, published, fetched, added, content_hash, raw_hash, raw, text, removed, story_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.id, r.url_key, r.version, r.outlet, r.title, json.dumps(list(r.authors), ensure_ascii=False),
+                        r.url, r.canonical_url, r.origin, r.kind, r.language, r.dateline, r.published, r.fetched,
+                        r.added, r.content_hash, r.raw_hash, r.raw, r.text,
+                        json.dumps([{"text": x.text, "reason": x.reason} for x in r.removed], ensure_ascii=False),
+                        r.story_id,
+                    )
+                    for r in rows
+                ],
+            )
+
+    def supersede(self, old_id: str, new_id: str) -> str | None:
+        """Mark ``old_id`` as replaced by ``new_id``; it leaves its story. Returns that story's id."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT story_id FROM articles WHERE id = ?", (old_id,)).fetchone()
+            conn.execute("UPDATE articles SET superseded_by = ? WHERE id = ?", (new_id, old_id))
+            conn.execute("DELETE FROM story_articles WHERE article_id = ?", (old_id,))
+            return row[0] if row else None
+
+    def article(self, article_id: str, *, full: bool = True) -> StoredArticle | None:
+        """One article by id, or by a unique id prefix of at least 4 characters."""
+        cols = _ARTICLE_FULL if full else _ARTICLE_COLS
+        row = self._one(f"SELECT {cols} FROM {_ARTICLE_FROM} WHERE a.id = ?", (article_id,))
+        if row is None and len(article_id) >= 4:
+            rows = self._query(f"SELECT {cols} FROM {_ARTICLE_FROM} WHERE a.id >= ? AND a.id < ? LIMIT 2", (article_id, article_id + "\uffff"))
+            if len(rows) == 1:
+                row = rows[0]
+        return _article(row, full=full) if row else None
+
+    def versions(self, url_key: str, *, full: bool = False) -> list[StoredArticle]:
+        """Every stored version of ``url_key``, oldest first."""
+        cols = _ARTICLE_FULL if full else _ARTICLE_COLS
+        rows = self._query(f"SELECT {cols} FROM {_ARTICLE_FROM} WHERE a.url_key = ? ORDER BY a.version", (url_key,))
+        return [_article(r, full=full) for r in rows]
+
+    def articles(
+        self,
+        *,
+        story: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+        include_superseded: bool = False,
+        limit: int | None = 50,
+        offset: int = 0,
+        full: bool = False,
+        newest_first: bool = True,
+    ) -> list[StoredArticle]:
+        """Articles, newest first, filtered by story, outlet or time (published, else added)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if not include_superseded:
+            where.append("a.superseded_by IS NULL")
+        if story:
+            where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
+            params.append(story)
+        if outlet:
+            where.append("a.outlet = ?")
+            params.append(outlet)
+        if since:
+            where.append("COALESCE(a.published, a.added) >= ?")
+            params.append(since)
+        sql = f"SELECT {_ARTICLE_FULL if full else _ARTICLE_COLS} FROM {_ARTICLE_FROM}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY COALESCE(a.published, a.added) {order}, a.seq {order}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [_article(r, full=full) for r in self._query(sql, params)]
+
+    def articles_after(self, seq: int, *, batch: int = 2000) -> Iterator[StoredArticle]:
+        """Every article version with ``seq`` above the given one, in insertion order (for replays)."""
+        last = seq
+        while True:
+            rows = self._query(f"SELECT {_ARTICLE_FULL} FROM {_ARTICLE_FROM} WHERE a.seq > ? ORDER BY a.seq LIMIT ?", (last, batch))
+            if not rows:
+                return
+            for row in rows:
+                yield _article(row, full=True)
+            last = rows[-1][0]
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, include_superseded: bool = False) -> list[tuple[StoredArticle, str]]:
+        """Full-text search over titles and cleaned text: (article, snippet) best first."""
+        match = _fts_query(query)
+        if not match:
+            return []
+        extra = "" if include_superseded else " AND a.superseded_by IS NULL"
+        try:
+            rows = self._query(
+                f"SELECT {_ARTICLE_COLS}, snippet(articles_fts, 1, '[', ']', ' … ', 12) FROM articles_fts "
+                f"JOIN articles a ON a.seq = articles_fts.rowid LEFT JOIN duplicates d ON d.article_id = a.id "
+                f"WHERE articles_fts MATCH ?{extra} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ? OFFSET ?",
+                (match, limit, offset),
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search failed for {query!r}: {exc}", code="E507") from exc
+        return [(_article(r), r[22]) for r in rows]
+
+    # --- stories ---------------------------------------------------------------
+
+    def assign(self, pairs: Iterable[tuple[str, str]], *, added: str | None = None) -> None:
+        """Put articles into stories: (article_id, story_id) pairs."""
+        stamp = added or now_iso()
+        pairs = list(pairs)
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", [(s, stamp, stamp) for _, s in pairs]
+            )
+            conn.executemany("DELETE FROM story_articles WHERE article_id = ?", [(a,) for a, _ in pairs])
+            conn.executemany(
+                "INSERT OR IGNORE INTO story_articles (story_id, article_id, added) VALUES (?, ?, ?)", [(s, a, stamp) for a, s in pairs]
+            )
+            conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", [(s, a) for a, s in pairs])
+
+    def merge_stories(self, into: str, merged: Iterable[str]) -> None:
+        """Move every article of the ``merged`` stories into ``into``; the old ids point to it."""
+        stamp = now_iso()
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (into, stamp, stamp))
+            for old in merged:
+                if old == into:
+                    continue
+                conn.execute(
+                    "INSERT OR IGNORE INTO story_articles (story_id, article_id, added) "
+                    "SELECT ?, article_id, added FROM story_articles WHERE story_id = ?",
+                    (into, old),
+                )
+                conn.execute("DELETE FROM story_articles WHERE story_id = ?", (old,))
+                conn.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into, old))
+                conn.execute(
+                    "UPDATE stories SET merged_into = ?, articles = 0, outlets = 0, sources = 0, version = version + 1, updated = ? WHERE id = ?",
+                    (into, stamp, old),
+                )
+                # Earlier merges into `old` now point to `into` (no chains to follow).
+                conn.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (into, old))
+                conn.execute("DELETE FROM reports WHERE story_id = ?", (old,))
+
+    def refresh_stories(self, story_ids: Iterable[str]) -> None:
+        """Recompute counts, time span and title of stories whose membership changed; bump their version."""
+        stamp = now_iso()
+        ids = sorted(set(story_ids))
+        with self.transaction() as conn:
+            for sid in ids:
+                row = conn.execute(
+                    "SELECT COUNT(*), COUNT(DISTINCT a.outlet), MIN(a.published), MAX(a.published) "
+                    "FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?",
+                    (sid,),
+                ).fetchone()
+                sources = conn.execute(
+                    "SELECT COUNT(DISTINCT a.outlet) FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+                    "LEFT JOIN duplicates d ON d.article_id = a.id "
+                    "WHERE sa.story_id = ? AND (d.of_id IS NULL OR d.of_id NOT IN "
+                    "(SELECT article_id FROM story_articles WHERE story_id = ?))",
+                    (sid, sid),
+                ).fetchone()[0]
+                # The title of the earliest original (non-copy) article names the story.
+                title_row = conn.execute(
+                    "SELECT a.title FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+                    "LEFT JOIN duplicates d ON d.article_id = a.id WHERE sa.story_id = ? AND a.title != '' "
+                    "ORDER BY d.of_id IS NOT NULL, COALESCE(a.published, a.added), a.seq LIMIT 1",
+                    (sid,),
+                ).fetchone()
+                conn.execute(
+                    "UPDATE stories SET articles = ?, outlets = ?, sources = ?, first_published = ?, last_published = ?, "
+                    "title = ?, updated = ?, version = version + 1 WHERE id = ?",
+                    (row[0], row[1], sources, row[2], row[3], title_row[0] if title_row else "", stamp, sid),
+                )
+
+    def resolve_story(self, story_id: str) -> str | None:
+        """The id a story lives under now (following a merge), or ``None`` when unknown. Accepts unique prefixes."""
+        row = self._one("SELECT id, merged_into FROM stories WHERE id = ?", (story_id,))
+        if row is None and len(story_id) >= 4:
+            rows = self._query("SELECT id, merged_into FROM stories WHERE id >= ? AND id < ? LIMIT 2", (story_id, story_id + "\uffff"))
+            row = rows[0] if len(rows) == 1 else None
+        if row is None:
+            return None
+        return row[1] or row[0]
+
+    def story(self, story_id: str) -> StoryInfo | None:
+        """One story (after following merges), with its outlet names."""
+        sid = self.resolve_story(story_id)
+        if sid is None:
+            return None
+        row = self._one(f"SELECT {_STORY_COLS} FROM stories s WHERE s.id = ?", (sid,))
+        return self._story(row) if row else None
+
+    def _story(self, row: Sequence[Any]) -> StoryInfo:
+        names = tuple(
+            r[0]
+            for r in self._query(
+                "SELECT a.outlet FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ? "
+                "GROUP BY a.outlet ORDER BY MIN(COALESCE(a.published, a.added)), a.outlet",
+                (row[0],),
+            )
+        )
+        return StoryInfo(*row, outlet_names=names)
+
+    def stories(
+        self,
+        *,
+        since: str | None = None,
+        min_sources: int = 1,
+        query: str | None = None,
+        outlet: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[StoryInfo]:
+        """Live stories, most recently active first.
+
+        Args:
+            since: only stories with an article published (or added) at or after this UTC ISO time.
+            min_sources: only stories with at least this many independent sources.
+            query: only stories with an article matching this full-text query.
+            outlet: only stories covered by this outlet.
+        """
+        where = ["s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
+        params: list[Any] = [min_sources]
+        if since:
+            where.append("COALESCE(s.last_published, s.updated) >= ?")
+            params.append(since)
+        if query:
+            match = _fts_query(query)
+            if not match:
+                return []
+            where.append(
+                "s.id IN (SELECT sa.story_id FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
+                "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?)"
+            )
+            params.append(match)
+        if outlet:
+            where.append("s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.outlet = ?)")
+            params.append(outlet)
+        sql = f"SELECT {_STORY_COLS} FROM stories s WHERE {' AND '.join(where)} ORDER BY COALESCE(s.last_published, s.updated) DESC, s.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [self._story(r) for r in self._query(sql, params)]
+
+    def count_stories(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM stories WHERE merged_into IS NULL AND articles > 0")[0])
+
+    # --- duplicates --------------------------------------------------------------
+
+    def add_duplicates(self, links: Iterable[tuple[str, str, str, float]]) -> None:
+        """Record (article_id, of_id, kind, similarity) reprint links."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO duplicates (article_id, of_id, kind, similarity) VALUES (?, ?, ?, ?)", list(links))
+
+    def copies_of(self, article_id: str) -> list[tuple[str, str, float]]:
+        """(article_id, kind, similarity) of the stored copies of an article."""
+        return [(r[0], r[1], r[2]) for r in self._query("SELECT article_id, kind, similarity FROM duplicates WHERE of_id = ?", (article_id,))]
+
+    # --- reports -------------------------------------------------------------------
+
+    def cached_report(self, story_id: str) -> dict[str, Any] | None:
+        """The cached report of a story when it was computed for the story's current version."""
+        row = self._one(
+            "SELECT r.report FROM reports r JOIN stories s ON s.id = r.story_id WHERE r.story_id = ? AND r.story_version = s.version",
+            (story_id,),
+        )
+        return json.loads(row[0]) if row else None
+
+    def save_report(self, story_id: str, story_version: int, report: dict[str, Any]) -> None:
+        """Cache a report computed for ``story_version`` of the story."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO reports (story_id, story_version, created, report) VALUES (?, ?, ?, ?)",
+                (story_id, story_version, now_iso(), json.dumps(report, ensure_ascii=False)),
+            )
+
+    # --- skips -----------------------------------------------------------------------
+
+    def add_skips(self, skips: Iterable[Skipped]) -> None:
+        stamp = now_iso()
+        rows = [(s.origin, s.reason, s.detail, s.stage, stamp) for s in skips]
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.executemany("INSERT INTO skips (origin, reason, detail, stage, time) VALUES (?, ?, ?, ?, ?)", rows)
+
+    def skips(self, *, limit: int = 50, reason: str | None = None) -> list[SkipRecord]:
+        sql = "SELECT id, origin, reason, detail, stage, time FROM skips"
+        params: list[Any] = []
+        if reason:
+            sql += " WHERE reason = ?"
+            params.append(reason)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [SkipRecord(*r) for r in self._query(sql, params)]
+
+    def skip_counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self._query("SELECT reason, COUNT(*) FROM skips GROUP BY reason ORDER BY 2 DESC")}
+
+    # --- feeds ------------------------------------------------------------------------
+
+    _FEED_COLS = "url, title, added, etag, last_modified, last_polled, last_status, last_error, error_count, next_poll"
+
+    def add_feed(self, url: str, *, title: str = "") -> bool:
+        """Follow a feed; ``False`` when it was already followed."""
+        with self.transaction() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO feeds (url, title, added) VALUES (?, ?, ?)", (url, title, now_iso()))
+            return cur.rowcount > 0
+
+    def remove_feed(self, url: str) -> bool:
+        with self.transaction() as conn:
+            cur = conn.execute("DELETE FROM feeds WHERE url = ?", (url,))
+            conn.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
+            return cur.rowcount > 0
+
+    def feeds(self) -> list[FeedInfo]:
+        return [FeedInfo(*r) for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds ORDER BY added, url")]
+
+    def feed(self, url: str) -> FeedInfo | None:
+        row = self._one(f"SELECT {self._FEED_COLS} FROM feeds WHERE url = ?", (url,))
+        return FeedInfo(*row) if row else None
+
+    def due_feeds(self, now: str) -> list[FeedInfo]:
+        return [
+            FeedInfo(*r)
+            for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds WHERE next_poll IS NULL OR next_poll <= ? ORDER BY next_poll, url", (now,))
+        ]
+
+    def update_feed(self, url: str, **fields: Any) -> None:
+        allowed = {"title", "etag", "last_modified", "last_polled", "last_status", "last_error", "error_count", "next_poll"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown feed fields: {sorted(bad)}")
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE feeds SET {sets} WHERE url = ?", [*fields.values(), url])
+
+    def seen_entries(self, feed_url: str, keys: Iterable[str]) -> set[str]:
+        """Which of these entry keys were already taken from the feed."""
+        keys = list(keys)
+        seen: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(f"SELECT entry_key FROM feed_entries WHERE feed_url = ? AND entry_key IN ({marks})", [feed_url, *chunk])
+            seen.update(r[0] for r in rows)
+        return seen
+
+    def mark_entries(self, feed_url: str, entries: Iterable[tuple[str, str | None]]) -> None:
+        stamp = now_iso()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO feed_entries (feed_url, entry_key, article_id, seen) VALUES (?, ?, ?, ?)",
+                [(feed_url, key, aid, stamp) for key, aid in entries],
+            )
+
+    # --- outlets ------------------------------------------------------------------------
+
+    def upsert_outlets(self, outlets: Iterable[tuple[str, str | None, str | None, str]]) -> None:
+        """Add or replace registry entries: (name, domain, country, kind)."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO outlets (name, domain, country, kind) VALUES (?, ?, ?, ?)", list(outlets))
+
+    def remove_outlet(self, name: str) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM outlets WHERE name = ?", (name,)).rowcount > 0
+
+    def registry(self) -> list[tuple[str, str | None, str | None, str]]:
+        return [(r[0], r[1], r[2], r[3]) for r in self._query("SELECT name, domain, country, kind FROM outlets ORDER BY name")]
+
+    def outlet_for_domain(self, domain: str) -> str | None:
+        """The registry name of the outlet at ``domain`` (or a parent domain of it)."""
+        parts = domain.lower().split(".")
+        for i in range(len(parts) - 1):
+            row = self._one("SELECT name FROM outlets WHERE domain = ?", (".".join(parts[i:]),))
+            if row:
+                return str(row[0])
+        return None
+
+    def outlet_counts(self) -> list[dict[str, Any]]:
+        """Per outlet (stored articles or registry): counts of articles, stories and reprints, plus registry data."""
+        rows = self._query(
+            "SELECT a.outlet, COUNT(*), COUNT(DISTINCT a.story_id), SUM(d.of_id IS NOT NULL), MIN(COALESCE(a.published, a.added)), "
+            "MAX(COALESCE(a.published, a.added)) FROM articles a LEFT JOIN duplicates d ON d.article_id = a.id "
+            "WHERE a.superseded_by IS NULL GROUP BY a.outlet"
+        )
+        registry = {r[0]: r for r in self.registry()}
+        out: dict[str, dict[str, Any]] = {}
+        for name, n, stories, copies, first, last in rows:
+            reg = registry.get(name)
+            out[name] = {
+                "name": name,
+                "articles": n,
+                "stories": stories,
+                "reprints": int(copies or 0),
+                "first": first,
+                "last": last,
+                "domain": reg[1] if reg else None,
+                "country": reg[2] if reg else None,
+                "kind": reg[3] if reg else None,
+            }
+        for name, domain, country, kind in registry.values():
+            out.setdefault(
+                name,
+                {"name": name, "articles": 0, "stories": 0, "reprints": 0, "first": None, "last": None, "domain": domain, "country": country, "kind": kind},
+            )
+        return sorted(out.values(), key=lambda d: (-d["articles"], d["name"]))
+
+    # --- index snapshots ------------------------------------------------------------------
+
+    def load_state(self, name: str) -> tuple[int, bytes] | None:
+        """(seq, data) of the named index snapshot, if any."""
+        row = self._one("SELECT seq, data FROM state WHERE name = ?", (name,))
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    def save_state(self, name: str, seq: int, data: bytes) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO state (name, seq, data, updated) VALUES (?, ?, ?, ?)", (name, seq, sqlite3.Binary(data), now_iso())
+            )
+
+    def drop_state(self, name: str | None = None) -> None:
+        with self.transaction() as conn:
+            if name is None:
+                conn.execute("DELETE FROM state")
+            else:
+                conn.execute("DELETE FROM state WHERE name = ?", (name,))
+
+    def stats(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        return {
+            "articles": self.count_articles(),
+            "versions": self.count_articles(current_only=False),
+            "stories": self.count_stories(),
+            "duplicates": int(self._one("SELECT COUNT(*) FROM duplicates")[0]),
+            "feeds": int(self._one("SELECT COUNT(*) FROM feeds")[0]),
+            "skips": int(self._one("SELECT COUNT(*) FROM skips")[0]),
+            "outlets": int(self._one("SELECT COUNT(DISTINCT outlet) FROM articles")[0]),
+        }
