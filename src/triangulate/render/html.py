@@ -19,8 +19,9 @@ dark mode, and reflows to one column on a phone.
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 
 from triangulate.models import Report
 from triangulate.render.view import article_label, build_view, split_highlight
@@ -298,11 +299,14 @@ def _safe_url(url: str | None) -> bool:
     return bool(url and _SAFE_URL.match(url))
 
 
-def _environment() -> Environment:
+@cache
+def _template() -> Template:
+    # Compiled once: the template is a constant, so this holds no state that could
+    # make one report's rendering depend on another's.
     # autoescape=True escapes every {{ value }}: article text can never become markup.
-    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env = Environment(autoescape=True, undefined=StrictUndefined)
     env.globals.update(safe_url=_safe_url, split_highlight=split_highlight)
-    return env
+    return env.from_string(_TEMPLATE)
 
 
 def render_html(report: Report, *, show_removed: bool = False) -> str:
@@ -330,8 +334,7 @@ def render_html(report: Report, *, show_removed: bool = False) -> str:
         "conflicts": len(view.conflicts),
         "single": len(report.single_source),
     }
-    template = _environment().from_string(_TEMPLATE)
-    return template.render(
+    return _template().render(
         view=view,
         report=report,
         removed=removed,
