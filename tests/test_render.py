@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -505,3 +506,35 @@ def test_render_prints_on_a_given_console() -> None:
 def test_render_rejects_an_unknown_format_with_a_coded_error() -> None:
     with pytest.raises(ConfigError, match=r"\[E210\].*unknown output format 'pdf'"):
         render(sample_report(), "pdf")
+
+
+# In a real browser (skipped where headless Chromium is not installed) -----------
+
+
+@pytest.mark.browser
+def test_html_in_chromium_runs_no_article_script_and_fits_a_phone_screen(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("headless Chromium (/usr/bin/chromium) is not installed")
+    odd = replace(SHOPS, text=f"A reader posted {SCRIPT} <img src=x onerror=alert(2)> here.")
+    report = replace(sample_report(), single_source=(SingleSource(LEDGER, odd),))
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(report, show_removed=True), encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium))
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            dialogs: list[str] = []
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_file.as_uri())
+            assert dialogs == []
+            assert requests == [page_file.as_uri()]  # nothing else is fetched
+            assert f"A reader posted {SCRIPT} <img src=x onerror=alert(2)> here." in " ".join(page.inner_text("body").split())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.click("a.cite[href='#source-2']")
+            assert page.evaluate("location.hash") == "#source-2"
+        finally:
+            browser.close()

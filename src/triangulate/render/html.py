@@ -62,7 +62,8 @@ a.cite:hover, a.cite:focus { text-decoration: underline; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .45rem .5rem; border-bottom: 1px solid var(--line);
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+ol.sources li, .summary p, ul.versions li { overflow-wrap: anywhere; }
 thead th { border-bottom: 2px solid var(--line); }
 tbody th { font-weight: normal; }
 ul.versions { margin: .4rem 0 0; padding-left: 1.1rem; font-size: .95rem; }
@@ -79,7 +80,8 @@ mark { background: var(--mark); color: var(--mark-fg); padding: 0 .15em; border-
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
 :target { background: var(--target); scroll-margin-top: 1rem; }
 footer { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: .85rem; }
-@media (max-width: 40rem) { body { font-size: .97rem; } th, td { padding: .4rem .3rem; } }
+@media (max-width: 40rem) { body { font-size: .97rem; } th, td { padding: .4rem .3rem; }
+  h1 { font-size: 1.35rem; } .quote { padding: .2rem .6rem .6rem; } }
 """
 
 _TEMPLATE = """<!DOCTYPE html>
