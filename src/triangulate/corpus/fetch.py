@@ -27,6 +27,7 @@ import socket
 import threading
 import time
 import urllib.robotparser
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -432,14 +433,19 @@ class Fetcher:
                 length = response.headers.get("content-length")
                 if length and length.isdigit() and int(length) > limit:
                     raise FetchFailure(url, "too-large", f"{url} is {int(length):,} bytes, over the {limit:,} byte limit")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise FetchFailure(url, "too-large", f"{url} is over the {limit:,} byte limit")
-                    chunks.append(chunk)
-                return response.status_code, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks)
+                encoding = response.headers.get("content-encoding", "").strip().lower()
+                if encoding in ("gzip", "x-gzip"):
+                    body = self._gunzip(url, response, limit)
+                else:
+                    chunks: list[bytes] = []
+                    size = 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > limit:
+                            raise FetchFailure(url, "too-large", f"{url} is over the {limit:,} byte limit")
+                        chunks.append(chunk)
+                    body = b"".join(chunks)
+                return response.status_code, {k.lower(): v for k, v in response.headers.items()}, body
             finally:
                 response.close()
         except httpx.TimeoutException as exc:
@@ -448,6 +454,32 @@ class Fetcher:
             raise FetchFailure(url, "bad-encoding", f"cannot decode the body of {url}: {exc}") from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise FetchFailure(url, "connection-error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+
+
+    @staticmethod
+    def _gunzip(url: str, response: httpx.Response, limit: int) -> bytes:
+        """Decompress a gzip body ourselves: a truncated stream is an error (httpx would
+        return the partial text silently) and a decompression bomb stops at ``limit``."""
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_raw():
+                while chunk:
+                    piece = decoder.decompress(chunk, max(1, limit + 1 - size))
+                    size += len(piece)
+                    if size > limit:
+                        raise FetchFailure(url, "too-large", f"{url} is over the {limit:,} byte limit (decompressed)")
+                    out.append(piece)
+                    chunk = decoder.unconsumed_tail
+                if decoder.eof:
+                    break
+            out.append(decoder.flush())
+        except zlib.error as exc:
+            raise FetchFailure(url, "bad-encoding", f"the gzip body of {url} is corrupt: {exc}") from exc
+        if not decoder.eof:
+            raise FetchFailure(url, "truncated", f"the gzip body of {url} is truncated")
+        return b"".join(out)
 
 
 def _now_iso() -> str:

@@ -1,0 +1,473 @@
+"""Corpus commands: ingest, feeds, watch, stories, story, articles, article, sources, search.
+
+Each command parses its options, opens the corpus (``--db``, default
+``$TRIANGULATE_DB`` or ``./triangulate.db``), calls one method of
+:class:`triangulate.corpus.Corpus` and renders the result. Every listing has
+``--format json``. Library errors become a one-line message and the error's
+exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from triangulate.errors import TriangulateError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIST_FORMATS = ("table", "json")
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False),
+        envvar="TRIANGULATE_DB",
+        default="triangulate.db",
+        show_default=True,
+        help="Corpus database (also $TRIANGULATE_DB).",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "-f", "--format", "fmt", type=click.Choice(LIST_FORMATS), default="table", show_default=True, help="Output format."
+    )(func)
+
+
+def _err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextmanager
+def _corpus(db: str, **options: Any) -> Iterator[Any]:
+    """Open the corpus; library errors become a message and the error's exit status."""
+    from triangulate.corpus import Corpus
+
+    try:
+        with Corpus.open(db, **options) as corpus:
+            yield corpus
+    except TriangulateError as exc:
+        _err_console().print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _table(columns: list[str], rows: list[list[Any]], *, title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    Console().print(table)
+
+
+def _short(value: str | None, n: int = 19) -> str:
+    return (value or "")[:n].replace("T", " ")
+
+
+# --- ingest -------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, metavar="PATH|URL...")
+@db_option
+@click.option("--source", help="Outlet name for inputs that name none (no `source` field, no URL).")
+@click.option("--allow-private", is_flag=True, help="Let the fetcher reach loopback and private addresses (local testing only).")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True, help="Articles per write transaction.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private: bool, batch_size: int, fmt: str, quiet: bool) -> None:
+    """Add files, folders, globs, WARC archives (.warc, .warc.gz) or URLs to the corpus.
+
+    Files may be .txt, .html, .md, .json or .jsonl; `-` reads JSONL on stdin.
+    Each article is cleaned, checked for duplicates (re-ingesting changes
+    nothing; changed text at a known URL becomes a new version) and placed into
+    a story. Unusable inputs are recorded as skips with a reason; the run goes on.
+
+    \b
+    Exit status: 0 done (even with skips); 1 unexpected error; 5 database error.
+    """
+    err = _err_console()
+    with _corpus(db, allow_private=allow_private, batch_size=batch_size) as corpus:
+        show = err.is_terminal and not quiet and fmt == "text"
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            progress = Progress(
+                SpinnerColumn(), TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=err, transient=True,
+            )
+            counts = {"new": 0, "duplicate": 0, "updated": 0, "skipped": 0}
+            task = progress.add_task("ingest", total=None, counts="")
+
+            def on_result(result: Any) -> None:
+                counts[result.status] = counts.get(result.status, 0) + 1
+                label = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+                progress.update(task, advance=1, counts=label)
+
+            with progress:
+                summary = corpus.ingest(targets, source=source, on_result=on_result)
+        else:
+            summary = corpus.ingest(targets, source=source)
+        if fmt == "json":
+            _json(summary.to_dict())
+            return
+        for skip in summary.skips[:20]:
+            err.print(f"[yellow]skipped[/] {skip.origin}: {skip.reason} - {skip.detail}", highlight=False, markup=True)
+        if summary.skipped > 20:
+            err.print(f"... and {summary.skipped - 20} more skips", highlight=False)
+        click.echo(summary.line())
+
+
+# --- feeds / watch ---------------------------------------------------------------------
+
+
+@click.group()
+def feeds() -> None:
+    """Manage the feeds the corpus follows (RSS / Atom)."""
+
+
+@feeds.command("add")
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@db_option
+@click.option("--title", default="", help="A name for the feed (else taken from the feed itself).")
+def feeds_add(urls: tuple[str, ...], db: str, title: str) -> None:
+    """Follow one or more feeds."""
+    with _corpus(db) as corpus:
+        for url in urls:
+            added = corpus.add_feed(url, title=title)
+            click.echo(f"{'added' if added else 'already followed'}: {url}")
+
+
+@feeds.command("list")
+@db_option
+@format_option
+def feeds_list(db: str, fmt: str) -> None:
+    """List followed feeds with their polling state."""
+    with _corpus(db) as corpus:
+        items = corpus.feeds()
+        if fmt == "json":
+            _json([f.to_dict() for f in items])
+            return
+        if not items:
+            click.echo("No feeds. Add one with `triangulate feeds add URL` or `triangulate feeds import FILE.opml`.")
+            return
+        _table(
+            ["URL", "Title", "Last polled", "Status", "Errors", "Next poll"],
+            [[f.url, f.title, _short(f.last_polled), f.last_error or f.last_status or "", f.error_count, _short(f.next_poll)] for f in items],
+        )
+
+
+@feeds.command("remove")
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@db_option
+def feeds_remove(urls: tuple[str, ...], db: str) -> None:
+    """Stop following feeds (stored articles stay)."""
+    with _corpus(db) as corpus:
+        missing = 0
+        for url in urls:
+            if corpus.remove_feed(url):
+                click.echo(f"removed: {url}")
+            else:
+                missing += 1
+                click.echo(f"not followed: {url}", err=True)
+        if missing:
+            sys.exit(2)
+
+
+@feeds.command("import")
+@click.argument("opml", type=click.Path(exists=True, dir_okay=False))
+@db_option
+def feeds_import(opml: str, db: str) -> None:
+    """Follow every feed listed in an OPML file."""
+    with _corpus(db) as corpus:
+        added, known = corpus.import_opml(opml)
+        click.echo(f"{added} feed(s) added, {known} already followed")
+
+
+@click.command()
+@db_option
+@click.option("--once", is_flag=True, help="Poll every feed once, then exit.")
+@click.option("--interval", type=click.FloatRange(1.0), default=900.0, show_default=True, help="Seconds between polls of a feed.")
+@click.option("--allow-private", is_flag=True, help="Let the fetcher reach loopback and private addresses (local testing only).")
+@click.option("--no-follow", is_flag=True, help="Use the entries' own text; do not fetch the article pages.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format (json: one line per poll).")
+def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: bool, fmt: str) -> None:
+    """Poll the followed feeds and ingest new articles as they appear.
+
+    Conditional GETs (ETag / Last-Modified); a feed that fails is polled again
+    later and later (interval x 2^errors, at most a day). Stop with Ctrl-C.
+    """
+    import threading
+
+    from triangulate.corpus import IngestSummary
+
+    err = _err_console()
+    with _corpus(db, allow_private=allow_private) as corpus:
+        if not corpus.feeds():
+            err.print("No feeds to watch. Add one with `triangulate feeds add URL`.")
+            sys.exit(2)
+
+        def on_poll(result: Any) -> None:
+            if fmt == "json":
+                click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+                return
+            if result.status == "error":
+                click.echo(f"{result.url}: error {result.error} - {result.detail} (next poll {_short(result.next_poll)})")
+                return
+            summary = IngestSummary()
+            for r in result.results:
+                summary.count(r)
+            line = summary.line() if result.status == "ok" else "not modified"
+            click.echo(f"{result.url}: {line}")
+
+        stop = threading.Event()
+        try:
+            corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, follow=not no_follow)
+        except KeyboardInterrupt:
+            stop.set()
+            err.print("stopped")
+
+
+# --- stories / story ---------------------------------------------------------------------
+
+
+@click.command()
+@db_option
+@click.option("--since", help="Only stories active since this date or age (2024-05-01, 24h, 7d).")
+@click.option("--min-sources", type=click.IntRange(1), default=1, show_default=True, help="Only stories with at least N independent sources.")
+@click.option("--query", "-q", help="Only stories with an article matching this full-text query.")
+@click.option("--outlet", help="Only stories covered by this outlet.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@format_option
+def stories(db: str, since: str | None, min_sources: int, query: str | None, outlet: str | None, limit: int, offset: int, fmt: str) -> None:
+    """List stories, most recently active first."""
+    with _corpus(db) as corpus:
+        try:
+            items = corpus.stories(since=since, min_sources=min_sources, query=query, outlet=outlet, limit=limit, offset=offset)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--since") from exc
+        if fmt == "json":
+            _json([s.to_dict() for s in items])
+            return
+        if not items:
+            click.echo("No stories match.")
+            return
+        _table(
+            ["Story", "Title", "Articles", "Sources", "Outlets", "Last published"],
+            [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
+        )
+
+
+@click.command()
+@click.argument("story_id", metavar="ID")
+@db_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["terminal", "json", "markdown", "html"]), default="terminal", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option("--refresh", is_flag=True, help="Recompute the report even when a cached one is current.")
+@click.option("--show-removed", is_flag=True, help="Also show the boilerplate removed from each article.")
+def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, show_removed: bool) -> None:
+    """Show the triangulation report of one story (cached; refreshed when it gains articles)."""
+    from rich.console import Console
+
+    from triangulate.render import render
+
+    err = _err_console()
+    with _corpus(db) as corpus:
+        detail = corpus.story(story_id)
+        if detail is None:
+            err.print(f"[bold red]Error:[/] no story {story_id!r}; list them with `triangulate stories`", highlight=False)
+            sys.exit(2)
+        with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
+            report = corpus.report(detail.id, refresh=refresh)
+        if output:
+            Path(output).write_text(render(report, fmt, show_removed=show_removed) or "", encoding="utf-8")
+            err.print(f"Report written to {output}")
+        elif fmt == "terminal":
+            render(report, "terminal", show_removed=show_removed, console=Console())
+        else:
+            click.echo(render(report, fmt, show_removed=show_removed))
+        if fmt == "terminal" and detail.corrections:
+            console = Console()
+            console.print("\n[bold]Corrections[/] (articles changed since first published):")
+            for art in detail.corrections:
+                console.print(f"  {art.outlet}: version {art.version} of {art.url or art.origin} - `triangulate article {art.id} --diff`", highlight=False)
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+# --- articles / article / search -------------------------------------------------------------
+
+
+@click.command()
+@db_option
+@click.option("--story", "story_id", help="Only the articles of this story.")
+@click.option("--outlet", help="Only this outlet's articles.")
+@click.option("--since", help="Only articles published since this date or age (2024-05-01, 24h, 7d).")
+@click.option("--all-versions", is_flag=True, help="Include superseded versions of corrected articles.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@format_option
+def articles(db: str, story_id: str | None, outlet: str | None, since: str | None, all_versions: bool, limit: int, offset: int, fmt: str) -> None:
+    """List articles, newest first."""
+    with _corpus(db) as corpus:
+        try:
+            items = corpus.articles(story=story_id, outlet=outlet, since=since, include_superseded=all_versions, limit=limit, offset=offset)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--since") from exc
+        if fmt == "json":
+            _json([a.to_dict() for a in items])
+            return
+        if not items:
+            click.echo("No articles match.")
+            return
+        _table(
+            ["Article", "Outlet", "Title", "Published", "Story", "Note"],
+            [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
+        )
+
+
+def _note(a: Any) -> str:
+    notes = []
+    if a.version > 1:
+        notes.append(f"v{a.version}")
+    if not a.current:
+        notes.append("superseded")
+    if a.duplicate_of:
+        notes.append(f"{a.duplicate_kind} copy of {a.duplicate_of}")
+    return ", ".join(notes)
+
+
+@click.command()
+@click.argument("article_id", metavar="ID")
+@db_option
+@click.option("--raw", "view", flag_value="raw", help="The raw input exactly as ingested.")
+@click.option("--removed", "view", flag_value="removed", help="The boilerplate removed, with reasons.")
+@click.option("--diff", "view", flag_value="diff", help="What changed since the previous version.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def article(article_id: str, db: str, view: str | None, fmt: str) -> None:
+    """Show one article: cleaned text (default), raw input, removed boilerplate or a diff."""
+    with _corpus(db) as corpus:
+        art = corpus.article(article_id)
+        if art is None:
+            _err_console().print(f"[bold red]Error:[/] no article {article_id!r}", highlight=False)
+            sys.exit(2)
+        if fmt == "json":
+            data = art.to_dict(full=True)
+            data["versions"] = [{"id": v.id, "version": v.version, "added": v.added} for v in corpus.versions(art.id)]
+            if view == "diff":
+                data["diff"] = corpus.diff(art.id)
+            _json(data)
+            return
+        if view == "raw":
+            click.echo(art.raw)
+        elif view == "removed":
+            if not art.removed:
+                click.echo("Nothing was removed.")
+            for item in art.removed:
+                click.echo(f"[{item.reason}] {item.text}")
+        elif view == "diff":
+            diff = corpus.diff(art.id)
+            click.echo(diff or f"Version {art.version} is the first version: nothing to compare.")
+        else:
+            click.echo(art.title)
+            meta = [art.outlet, _short(art.published), art.url or art.origin, f"version {art.version}" + ("" if art.current else f" (superseded by {art.superseded_by})")]
+            if art.duplicate_of:
+                meta.append(f"{art.duplicate_kind} copy of {art.duplicate_of} (similarity {art.similarity:.2f})")
+            click.echo(" | ".join(m for m in meta if m))
+            click.echo(f"story {art.story_id}" if art.story_id else "")
+            click.echo("")
+            click.echo(art.text)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@db_option
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@format_option
+def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -> None:
+    """Full-text search over titles and article text (every word must match; the last as a prefix)."""
+    with _corpus(db) as corpus:
+        hits = corpus.search(" ".join(query), limit=limit, offset=offset)
+        if fmt == "json":
+            _json([h.to_dict() for h in hits])
+            return
+        if not hits:
+            click.echo("No matches.")
+            return
+        _table(
+            ["Article", "Outlet", "Title", "Story", "Snippet"],
+            [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, h.snippet] for h in hits],
+        )
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+
+@click.command()
+@db_option
+@click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False), help="Load an outlet registry (TOML or JSON) into the corpus.")
+@click.option("--replace", "replace_all", is_flag=True, help="With --registry: replace the whole registry instead of merging.")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False), help="Write the registry to this file (.toml or .json) to edit it.")
+@click.option("--set", "set_name", metavar="NAME", help="Add or change one outlet (with --domain, --country, --kind).")
+@click.option("--domain", help="With --set: the outlet's web domain.")
+@click.option("--country", help="With --set: the outlet's country.")
+@click.option("--kind", type=click.Choice(["wire", "original"]), default="original", show_default=True, help="With --set.")
+@format_option
+def sources(
+    db: str, registry_file: str | None, replace_all: bool, export_file: str | None, set_name: str | None,
+    domain: str | None, country: str | None, kind: str, fmt: str,
+) -> None:
+    """List outlets with their article, story and reprint counts; load or edit the outlet registry.
+
+    The registry names each outlet with its domain, country and kind (wire or
+    original); articles from a registered domain are stored under its name.
+    """
+    from triangulate.corpus import Outlet
+
+    err = _err_console()
+    with _corpus(db) as corpus:
+        if registry_file:
+            n = corpus.load_registry(registry_file, replace_all=replace_all)
+            err.print(f"{n} outlet(s) loaded from {registry_file}", highlight=False)
+        if set_name:
+            corpus.set_outlet(Outlet(set_name, (domain or "").lower().removeprefix("www.") or None, country, kind))
+            err.print(f"outlet {set_name!r} saved", highlight=False)
+        if export_file:
+            n = corpus.save_registry(export_file)
+            err.print(f"{n} outlet(s) written to {export_file}", highlight=False)
+        items = corpus.outlets()
+        if fmt == "json":
+            _json(items)
+            return
+        if not items:
+            click.echo("No outlets yet.")
+            return
+        _table(
+            ["Outlet", "Articles", "Stories", "Reprints", "Kind", "Country", "Domain", "Last"],
+            [[o["name"], o["articles"], o["stories"], o["reprints"], o["kind"] or "", o["country"] or "", o["domain"] or "", _short(o["last"])] for o in items],
+        )
