@@ -276,10 +276,13 @@ def test_terminal_quotes_show_each_outlets_wording_and_the_speaker() -> None:
 def test_terminal_does_not_truncate_long_text_on_a_narrow_console() -> None:
     long_claim = replace(SHOPS, text="Shop owners on Quay Street say " + "a very long account " * 12 + "ends here.")
     report = replace(sample_report(), single_source=(SingleSource(LEDGER, long_claim),))
-    text = terminal_text(report, width=50, show_claims=True, show_removed=True)
+    text = terminal_text(report, width=40, show_claims=True, show_removed=True)
     assert "…" not in text
     assert words_in_order(long_claim.text, flat(text))
     assert words_in_order(CLOSED_WIRE.text, flat(text))
+    view = build_view(report)
+    for support in [row.support for row in view.corroborated] + [q.support for q in view.quotes]:
+        assert words_in_order(support, flat(text)), support
 
 
 def test_terminal_prints_article_text_literally_not_as_markup() -> None:

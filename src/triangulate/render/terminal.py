@@ -146,8 +146,10 @@ def _facts(console: Console, title: str, rows: tuple[FactRow, ...], *, show_clai
 
 
 def _quote(row: QuoteRow) -> RenderableType:
-    title = Text(row.speaker, style=OUTLET)
-    subtitle = Text(row.support, style=MUTED)
+    # Speaker and support go inside the panel: a panel title is cut when too long.
+    heading = Text(row.speaker, style=OUTLET)
+    heading.append("\n")
+    heading.append(row.support, style=MUTED)
     if len(row.versions) <= SIDE_BY_SIDE_MAX:
         table = Table(box=box.SIMPLE, expand=True, show_header=True, header_style="bold")
         for version in row.versions:
@@ -161,7 +163,7 @@ def _quote(row: QuoteRow) -> RenderableType:
             label = _cite(version.source)
             label.append(f" {version.outlet}", style=OUTLET)
             table.add_row(label, Text(f"“{version.text}”"))
-    return Panel(table, title=title, subtitle=subtitle, title_align="left", subtitle_align="left", box=box.ROUNDED)
+    return Panel(Group(heading, table), box=box.ROUNDED)
 
 
 def _side_text(side: SideRow) -> Text:
