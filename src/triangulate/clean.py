@@ -55,6 +55,8 @@ MIN_HTML_WORDS = 10
 MIN_DUPLICATE_TOKENS = 6
 #: Neutral paragraphs allowed between two appeal paragraphs of one block.
 MAX_APPEAL_GAP = 2
+#: How many paragraphs before its first cue an appeal block may start.
+MAX_APPEAL_LEAD_IN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +248,11 @@ _FM_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$")
 class _Seg:
     """A paragraph candidate while rules run (mutable, local to one call)."""
 
-    __slots__ = ("text", "removed", "pre", "_key", "_words")
+    __slots__ = ("text", "block", "removed", "pre", "_key", "_words")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, block: int = 0) -> None:
         self.text = text
+        self.block = block
         self.removed: list[Removed] | None = None
         self.pre: list[Removed] = []
         self._key: str | None = None
@@ -375,10 +378,13 @@ def _split_segments(text: str, *, unwrap: bool) -> list[_Seg]:
         nonlocal first
         if not block:
             return
+        number = len(segs)
         if unwrap and len(block) > 1:
-            segs.extend(_Seg(p) for p in _unwrap(block, first_of_doc=first))
-        else:
-            segs.extend(_Seg(p) for p in block)
+            segs.extend(_Seg(p, number) for p in _unwrap(block, first_of_doc=first))
+        elif unwrap:
+            segs.extend(_Seg(p, number) for p in block)
+        else:  # lines known to be paragraphs: each is its own block
+            segs.extend(_Seg(p, number + k) for k, p in enumerate(block))
         first = False
         block.clear()
 
@@ -462,7 +468,8 @@ def _apply_caption_context(segs: list[_Seg]) -> None:
         is_credit = len(seg.removed) == 1 and seg.removed[0].reason == "photo_credit"
         if is_credit and i > 1:
             prev = segs[i - 1]
-            if prev.kept and prev.words <= 35 and not prev.text.endswith(":"):
+            adjacent = prev.block == seg.block
+            if prev.kept and prev.words <= 35 and (adjacent or _headline_like(prev.text, 30)) and not prev.text.endswith(":"):
                 prev.drop("photo_caption")
                 captions.add(prev.key)
     captions.discard("")
@@ -482,10 +489,9 @@ def _apply_related_lists(segs: list[_Seg]) -> None:
             j = i + 1
             while j < len(segs) and j - i <= 8:
                 nxt = segs[j]
-                if nxt.kept and _headline_like(nxt.text, 16) and not _DOUBLE_QUOTES.search(nxt.text[:1]):
-                    nxt.drop("related")
-                elif nxt.kept:
+                if not (nxt.kept and _headline_like(nxt.text, 16) and not _DOUBLE_QUOTES.search(nxt.text[:1])):
                     break
+                nxt.drop("related")
                 j += 1
             i = j
         else:
@@ -534,10 +540,39 @@ def _apply_appeals(segs: list[_Seg]) -> None:
                 if gap > MAX_APPEAL_GAP:
                     break
             j += 1
-        for k in range(i, last + 1):
+        start = _appeal_lead_in(segs, i)
+        for k in range(start, last + 1):
             if segs[k].kept:
                 segs[k].drop("appeal")
         i = last + 1
+
+
+def _appeal_lead_in(segs: list[_Seg], i: int) -> int:
+    """Where an appeal found at ``i`` really starts: its heading ("Keep Local News
+    Alive") and the paragraphs in the outlet's voice just before the first cue
+    belong to it. Looks back at most MAX_APPEAL_LEAD_IN paragraphs and stops at
+    anything that reads like news."""
+    start = i
+    gap = 0
+    for k in range(i - 1, max(-1, i - 1 - MAX_APPEAL_LEAD_IN), -1):
+        seg = segs[k]
+        if not seg.kept:
+            if seg.removed == []:  # the title
+                break
+            continue
+        if _newsy(seg.text):
+            break
+        if _headline_like(seg.text, 12):
+            # A heading right above the block, or above a neutral paragraph that
+            # the outlet's own voice already ties to the block.
+            return k if gap == 0 or start < i else start
+        if _voice(seg.text) >= 2 or _APPEAL_CUES.search(seg.text):
+            start, gap = k, 0
+        else:
+            gap += 1
+            if gap > MAX_APPEAL_GAP:
+                break
+    return start
 
 
 def _is_appeal_start(seg: _Seg) -> bool:

@@ -167,9 +167,12 @@ def decode_bytes(data: bytes, *, kind: str | None = None) -> tuple[str, str] | S
         utf16 = _guess_bomless_utf16(head)
         if utf16:
             try:
-                return data.decode(utf16), utf16
+                text = data.decode(utf16)
             except UnicodeDecodeError:
-                pass
+                text = ""
+            sample = text[:_SNIFF_SIZE]
+            if sample and sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") <= _MAX_CONTROL_RATIO * len(sample):
+                return text, utf16
         return Skipped("", "binary", "contains NUL bytes")
     if head:
         controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
@@ -582,7 +585,7 @@ def domain_of(url: str | None) -> str | None:
         host = (parts.hostname or "").strip(".").lower()
     except ValueError:
         return None
-    if not host:
+    if not host or not re.fullmatch(r"[\w.\-:\[\]]+", host):
         return None
     if re.fullmatch(r"[\d.]+|[0-9a-f:]+", host) or "." not in host:
         return host  # an IP address or a single-label host such as localhost

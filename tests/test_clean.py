@@ -1,0 +1,464 @@
+"""Boilerplate cleaning: every reason code on small fictional snippets, metadata
+(bylines, datelines, titles), Markdown and HTML, and properties on arbitrary text."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from triangulate.clean import REASONS, CleanedText, clean, clean_text, markdown_to_text
+from triangulate.models import Article, RawDocument, Skipped
+
+BODY_1 = "The old harbour bridge reopened to traffic on Monday after eight months of repairs, the transport office said."
+BODY_2 = 'The mayor, Dana Pell, said the repairs came in under budget. "We promised a safer bridge," she told reporters.'
+BODY_3 = "Engineers replaced forty steel cables and repainted the deck, according to the city council."
+
+
+def article(*middle: str, title: str = "Harbour bridge reopens after repairs") -> str:
+    """A fictional article: title, two body paragraphs, the given lines, a last body paragraph."""
+    return "\n\n".join([title, BODY_1, BODY_2, *middle, BODY_3]) + "\n"
+
+
+def reasons_of(result: CleanedText | Article) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for piece in result.removed:
+        out.setdefault(piece.reason, []).append(piece.text)
+    return out
+
+
+def assert_body_kept(result: CleanedText | Article) -> None:
+    for body in (BODY_1, BODY_2, BODY_3):
+        assert body in result.paragraphs
+
+
+# ------------------------------------------------------------------ reason codes
+
+
+def test_every_reason_code_is_documented_with_a_description() -> None:
+    assert set(REASONS) >= {
+        "photo_caption",
+        "photo_credit",
+        "contributors",
+        "appeal",
+        "share",
+        "related",
+        "byline",
+        "dateline",
+        "duplicate_paragraph",
+    }
+    assert all(isinstance(text, str) and len(text) > 10 for text in REASONS.values())
+
+
+def test_caption_with_inline_credit_is_split_into_caption_and_credit() -> None:
+    result = clean_text(article("Ferry passengers wave from the deck (photo credit: LIO MARSH)"))
+    found = reasons_of(result)
+    assert found["photo_caption"] == ["Ferry passengers wave from the deck"]
+    assert found["photo_credit"] == ["(photo credit: LIO MARSH)"]
+    assert_body_kept(result)
+
+
+def test_duplicated_caption_lines_around_a_credit_are_all_removed() -> None:
+    result = clean_text(
+        article(
+            "Harbour master Ona Brill (photo credit: LIO MARSH)\nHarbour master Ona Brill\n(photo credit: LIO MARSH)"
+        )
+    )
+    found = reasons_of(result)
+    assert found["photo_caption"] == ["Harbour master Ona Brill", "Harbour master Ona Brill"]
+    assert found["photo_credit"] == ["(photo credit: LIO MARSH)", "(photo credit: LIO MARSH)"]
+    assert not any("Ona Brill" in p for p in result.paragraphs)
+    assert_body_kept(result)
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "Photo: Ilse Varn/Reuters",
+        "Credit: Ilse Varn",
+        "Getty Images",
+        "Ilse Varn/AFP via Getty Images",
+        "(AP Photo/Ilse Varn)",
+        "Image source, Getty Images",
+    ],
+)
+def test_stand_alone_credit_lines_are_photo_credits(credit: str) -> None:
+    result = clean_text(article(credit))
+    assert reasons_of(result).get("photo_credit") == [credit]
+    assert_body_kept(result)
+
+
+def test_the_line_before_a_stand_alone_credit_is_its_caption() -> None:
+    result = clean_text(article("Crowds gather at the reopened bridge\nPhoto: Ilse Varn/Reuters"))
+    found = reasons_of(result)
+    assert found["photo_caption"] == ["Crowds gather at the reopened bridge"]
+    assert found["photo_credit"] == ["Photo: Ilse Varn/Reuters"]
+    assert_body_kept(result)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lena Ross, Kai Dorn and Pia Holm contributed to this report.",
+        "The Tidewire news agency contributed reporting.",
+        "Reporting by Lena Ross; Editing by Kai Dorn",
+    ],
+)
+def test_contributor_lines_are_removed(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result).get("contributors") == [line]
+    assert_body_kept(result)
+
+
+def test_donation_appeal_is_removed_as_one_block_including_neutral_paragraphs() -> None:
+    appeal = [
+        "Keep Harbour News Free",
+        "Local news is changing fast, and many towns have lost their only paper.",
+        "Our newsroom is small, and we rely on readers who share our mission.",
+        "Your support keeps us independent. Please donate today, or become a member for the price of a coffee.",
+    ]
+    text = "\n\n".join(["Harbour bridge reopens after repairs", BODY_1, BODY_2, BODY_3, *appeal])
+    result = clean_text(text)
+    assert reasons_of(result)["appeal"] == appeal
+    assert result.paragraphs == (BODY_1, BODY_2, BODY_3)
+
+
+def test_newsletter_box_in_the_middle_is_removed_but_news_after_it_stays() -> None:
+    result = clean_text(article("Sign up for our morning newsletter to get the day's top stories in your inbox."))
+    assert reasons_of(result)["appeal"] == [
+        "Sign up for our morning newsletter to get the day's top stories in your inbox."
+    ]
+    assert_body_kept(result)
+
+
+def test_news_about_donations_or_subscribers_is_not_an_appeal() -> None:
+    news = [
+        "Donations to the bridge fund reached 2 million crowns by Friday, the council said.",
+        "Netflix subscribers rose by a tenth in the quarter, the company reported.",
+    ]
+    result = clean_text(article(*news))
+    assert "appeal" not in reasons_of(result)
+    for line in news:
+        assert line in result.paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Share this article", "Facebook Twitter WhatsApp Email", "Follow us on Twitter", "Tweet"],
+)
+def test_share_lines_are_removed(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result).get("share") == [line]
+    assert_body_kept(result)
+
+
+def test_related_heading_takes_the_link_titles_under_it() -> None:
+    result = clean_text(article("Related stories\nFerry fares to rise in spring\nTunnel plan shelved again"))
+    assert reasons_of(result)["related"] == [
+        "Related stories",
+        "Ferry fares to rise in spring",
+        "Tunnel plan shelved again",
+    ]
+    assert_body_kept(result)
+
+
+@pytest.mark.parametrize("line", ["Read more: Ferry fares to rise in spring", "Also read: Tunnel plan shelved", "Recommended"])
+def test_related_lines_are_removed(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result).get("related") == [line]
+    assert_body_kept(result)
+
+
+def test_advertisement_and_copyright_lines_are_removed() -> None:
+    result = clean_text(article("Advertisement", "Story continues below advertisement", "© 2024 Tidewire. All rights reserved."))
+    found = reasons_of(result)
+    assert found["advertisement"] == ["Advertisement", "Story continues below advertisement"]
+    assert found["copyright"] == ["© 2024 Tidewire. All rights reserved."]
+    assert_body_kept(result)
+
+
+def test_byline_becomes_authors_and_is_recorded() -> None:
+    text = "Harbour bridge reopens\n\nBy Mara Quell and Tobin Ashe, Staff Writers\n\n" + BODY_1 + "\n\n" + BODY_3
+    result = clean_text(text)
+    assert result.authors == ("Mara Quell", "Tobin Ashe")
+    assert reasons_of(result)["byline"] == ["By Mara Quell and Tobin Ashe, Staff Writers"]
+    assert result.paragraphs == (BODY_1, BODY_3)
+
+
+def test_a_sentence_starting_with_by_is_not_a_byline() -> None:
+    line = "By Tuesday, the repair crews had left the bridge."
+    result = clean_text(article(line))
+    assert line in result.paragraphs
+    assert result.authors == ()
+
+
+@pytest.mark.parametrize(
+    ("opening", "dateline"),
+    [
+        ("PORTLANDIA (Tidewire) - ", "PORTLANDIA (Tidewire)"),
+        ("NORTH HAVEN, Oct 14 — ", "NORTH HAVEN, Oct 14"),
+        ("Portlandia, March 3 (Tidewire) -- ", "Portlandia, March 3 (Tidewire)"),
+    ],
+)
+def test_dateline_becomes_metadata_and_the_paragraph_keeps_its_words(opening: str, dateline: str) -> None:
+    text = "Harbour bridge reopens\n\n" + opening + BODY_1 + "\n\n" + BODY_3
+    result = clean_text(text)
+    assert result.dateline == dateline
+    assert result.paragraphs[0] == BODY_1
+    assert reasons_of(result)["dateline"] == [opening.strip()]
+
+
+def test_a_label_in_capitals_is_not_a_dateline() -> None:
+    text = "Harbour bridge reopens\n\nUPDATE - " + BODY_1 + "\n\n" + BODY_3
+    result = clean_text(text)
+    assert result.dateline is None
+    assert result.paragraphs[0].startswith("UPDATE - ")
+
+
+def test_publication_timestamp_line_is_recorded_as_dateline_and_published() -> None:
+    result = clean_text(article("Published: March 3, 2024 10:32 AM"))
+    assert reasons_of(result)["dateline"] == ["Published: March 3, 2024 10:32 AM"]
+    assert result.published == "March 3, 2024 10:32 AM"
+    assert_body_kept(result)
+
+
+def test_a_sentence_about_publishing_is_not_a_timestamp() -> None:
+    line = "Published in 1998, the guide to the bridge sold out twice."
+    result = clean_text(article(line))
+    assert line in result.paragraphs
+
+
+def test_standfirst_repeated_inside_a_body_paragraph_counts_once() -> None:
+    standfirst = "The mayor said the repairs came in under budget and ahead of schedule."
+    body = standfirst + " She thanked the crews who worked through the winter."
+    result = clean_text("\n\n".join(["Harbour bridge reopens", standfirst, BODY_1, body]))
+    assert reasons_of(result)["duplicate_paragraph"] == [standfirst]
+    assert result.paragraphs == (BODY_1, body)
+
+
+def test_identical_paragraphs_keep_the_later_copy() -> None:
+    result = clean_text("\n\n".join(["Harbour bridge reopens", BODY_1, BODY_3, BODY_1]))
+    assert reasons_of(result)["duplicate_paragraph"] == [BODY_1]
+    assert result.paragraphs == (BODY_3, BODY_1)
+
+
+def test_short_repeated_lines_are_not_treated_as_duplicates() -> None:
+    result = clean_text("\n\n".join(["Harbour bridge reopens", "No one was hurt.", BODY_1, "No one was hurt."]))
+    assert result.paragraphs.count("No one was hurt.") == 2
+
+
+def test_title_repeated_as_first_body_line_is_recorded() -> None:
+    doc = RawDocument(origin="x.json", content="Harbour bridge reopens\n" + BODY_1, title="Harbour bridge reopens")
+    art = clean(doc)
+    assert isinstance(art, Article)
+    assert art.title == "Harbour bridge reopens"
+    assert art.paragraphs == (BODY_1,)
+    assert [r.reason for r in art.removed] == ["title"]
+
+
+def test_removed_reasons_are_all_documented() -> None:
+    result = clean_text(
+        article(
+            "Crowds gather (photo credit: LIO MARSH)",
+            "Share this article",
+            "Read more: Ferry fares to rise",
+            "Lena Ross contributed to this report.",
+            "Sign up for our newsletter to get stories in your inbox.",
+        )
+    )
+    assert {r.reason for r in result.removed} <= set(REASONS)
+
+
+# ------------------------------------------------------------------- text shapes
+
+
+def test_first_line_is_title_only_when_it_looks_like_a_headline() -> None:
+    assert clean_text(article()).title == "Harbour bridge reopens after repairs"
+    no_headline = clean_text("\n\n".join([BODY_1, BODY_2]))
+    assert no_headline.title == ""
+    assert no_headline.paragraphs == (BODY_1, BODY_2)
+
+
+def test_one_paragraph_per_line_is_kept_as_separate_paragraphs() -> None:
+    result = clean_text("Harbour bridge reopens\n" + "\n".join([BODY_1, BODY_2, BODY_3]))
+    assert result.paragraphs == (BODY_1, BODY_2, BODY_3)
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    wrapped = (
+        "Harbour bridge reopens\n\n"
+        "The old harbour bridge reopened to traffic on Monday after\n"
+        "eight months of repairs, the transport office said. Engineers\n"
+        "replaced forty steel cables and repainted the deck.\n\n"
+        "The mayor said the repairs came in under budget and that the\n"
+        "crews had worked through the winter to finish early.\n"
+    )
+    result = clean_text(wrapped)
+    assert result.title == "Harbour bridge reopens"
+    assert result.paragraphs == (
+        "The old harbour bridge reopened to traffic on Monday after eight months of repairs, "
+        "the transport office said. Engineers replaced forty steel cables and repainted the deck.",
+        "The mayor said the repairs came in under budget and that the crews had worked through "
+        "the winter to finish early.",
+    )
+
+
+def test_markdown_markup_is_stripped_and_heading_is_title() -> None:
+    md = (
+        "---\nauthor: Mara Quell\ndate: 2024-03-03\n---\n"
+        "# Harbour bridge reopens\n\n"
+        "The **old** harbour bridge reopened on Monday, [the transport office](https://example.org/t) said.\n"
+        "Engineers replaced *forty* steel cables.\n\n"
+        "![Crowds at the bridge](bridge.jpg)\n\n"
+        "## What comes next\n\n"
+        "> The ferry will keep running until May, the council said.\n"
+    )
+    art = clean(RawDocument(origin="tidewire.md", content=md, kind="markdown"))
+    assert isinstance(art, Article)
+    assert art.title == "Harbour bridge reopens"
+    assert art.paragraphs[0] == (
+        "The old harbour bridge reopened on Monday, the transport office said. Engineers replaced forty steel cables."
+    )
+    assert "The ferry will keep running until May, the council said." in art.paragraphs
+    assert art.authors == ("Mara Quell",)
+    assert art.published == "2024-03-03"
+    assert [(r.reason, r.text) for r in art.removed] == [("photo_caption", "Crowds at the bridge")]
+    assert art.raw == md
+
+
+def test_markdown_to_text_keeps_link_text_and_drops_urls() -> None:
+    text, meta, _ = markdown_to_text("Read [the report](http://example.org/r) and `notes`.")
+    assert text == "Read the report and notes."
+    assert meta == {}
+
+
+HTML_PAGE = """<!DOCTYPE html><html><head><title>Bridge reopens | Tidewire</title>
+<link rel="canonical" href="https://www.tidewire.example/news/bridge">
+<meta name="author" content="Mara Quell"><meta property="article:published_time" content="2024-03-03T09:00:00Z">
+</head><body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Harbour bridge reopens after repairs</h1>
+<p>{b1}</p><p>{b2}</p>
+<p>Lena Ross and Kai Dorn contributed to this report.</p>
+<p>Share this article</p>
+<p>{b3}</p></article>
+<footer><p>About us</p><p>Contact</p></footer></body></html>"""
+
+
+def test_html_main_text_metadata_and_the_same_boilerplate_rules() -> None:
+    html = HTML_PAGE.format(b1=BODY_1, b2=BODY_2.replace('"', "&quot;"), b3=BODY_3)
+    art = clean(RawDocument(origin="page.html", content=html, kind="html"))
+    assert isinstance(art, Article)
+    assert art.title == "Harbour bridge reopens after repairs"
+    assert art.url == "https://www.tidewire.example/news/bridge"
+    assert art.outlet == "tidewire.example"
+    assert art.authors == ("Mara Quell",)
+    assert art.published == "2024-03-03"
+    assert_body_kept(art)
+    found = reasons_of(art)
+    assert found["contributors"] == ["Lena Ross and Kai Dorn contributed to this report."]
+    assert found["share"] == ["Share this article"]
+    assert not any("Home" in p or "Contact" in p for p in art.paragraphs)
+    assert art.raw == html
+
+
+def test_html_without_an_article_is_skipped() -> None:
+    html = "<html><head><title>Tidewire</title></head><body><nav><a href='/'>Home</a><a href='/x'>World</a></nav></body></html>"
+    result = clean(RawDocument(origin="empty.html", content=html, kind="html"))
+    assert isinstance(result, Skipped)
+    assert result.reason == "no_article"
+    assert result.stage == "clean"
+
+
+def test_empty_document_is_skipped_not_raised() -> None:
+    result = clean(RawDocument(origin="blank.txt", content="  \n\n "))
+    assert isinstance(result, Skipped) and result.reason == "empty"
+
+
+def test_all_boilerplate_text_is_skipped_as_no_article() -> None:
+    result = clean(RawDocument(origin="junk.txt", content="Share this article\n\nAdvertisement\n"))
+    assert isinstance(result, Skipped) and result.reason == "no_article"
+
+
+def test_article_keeps_raw_input_id_origin_and_outlet_order() -> None:
+    raw = article("Share this article")
+    doc = RawDocument(origin="folder/tidewire-bridge.txt", content=raw)
+    art = clean(doc)
+    assert isinstance(art, Article)
+    assert art.raw == raw and art.id == doc.id and art.origin == doc.origin
+    assert art.outlet == "tidewire-bridge"
+    assert clean(doc, fallback_source="Tidewire").outlet == "Tidewire"
+    with_url = RawDocument(origin="a.txt", content=raw, url="https://news.tidewire.co.uk/x")
+    assert clean(with_url, fallback_source="Tidewire").outlet == "tidewire.co.uk"
+    with_source = RawDocument(origin="a.txt", content=raw, url="https://tidewire.example/x", source="Tidewire Daily")
+    assert clean(with_source).outlet == "Tidewire Daily"
+
+
+def test_cleaning_a_thousand_word_article_takes_well_under_five_ms() -> None:
+    paragraphs = [f"{BODY_1} Paragraph {i} adds that {BODY_3.lower()}" for i in range(28)]
+    raw = "\n\n".join(["Harbour bridge reopens", "By Mara Quell", *paragraphs, "Share this article"])
+    assert 900 <= len(raw.split()) <= 1300
+    clean(RawDocument(origin="warm.txt", content=raw))
+    runs = 20
+    start = time.perf_counter()
+    for _ in range(runs):
+        clean(RawDocument(origin="t.txt", content=raw))
+    per_doc = (time.perf_counter() - start) / runs
+    assert per_doc < 0.005, f"{per_doc * 1000:.2f} ms per article"
+
+
+# -------------------------------------------------------------------- properties
+
+
+def _alnum(text: str) -> Counter[str]:
+    return Counter(ch for ch in text if ch.isalnum())
+
+
+_lines = st.lists(
+    st.one_of(
+        st.text(max_size=80),
+        st.sampled_from(
+            [
+                "",
+                "Share this article",
+                "By Mara Quell",
+                "PORTLANDIA (Tidewire) - The bridge reopened.",
+                "Crowds gather (photo credit: LIO MARSH)",
+                "(photo credit: LIO MARSH)",
+                "Lena Ross contributed to this report.",
+                "Support Independent Journalism",
+                "Please donate to keep our newsroom going.",
+                "Related stories",
+                BODY_1,
+                BODY_2,
+            ]
+        ),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_lines)
+def test_clean_text_never_loses_a_character_of_the_input(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    result = clean_text(text)
+    out = _alnum(result.title)
+    for part in (*result.paragraphs, *(r.text for r in result.removed)):
+        out.update(_alnum(part))
+    missing = _alnum(text) - out
+    assert not missing, missing
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(["text", "markdown", "html"]))
+def test_clean_never_raises_on_arbitrary_text(text: str, kind: str) -> None:
+    result = clean(RawDocument(origin="any.txt", content=text, kind=kind))
+    assert isinstance(result, (Article, Skipped))
+    if isinstance(result, Skipped):
+        assert result.reason in ("empty", "no_article")
+    else:
+        assert result.paragraphs and all(p.strip() for p in result.paragraphs)
+        assert {r.reason for r in result.removed} <= set(REASONS)

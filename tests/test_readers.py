@@ -1,0 +1,282 @@
+"""Reading inputs: kinds, folders and globs, JSON records, stdin, encodings, and
+bad input that must become a Skipped record rather than an exception."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from triangulate.clean import clean
+from triangulate.models import Article, RawDocument, Skipped
+from triangulate.readers import decode_bytes, domain_of, read_bytes, read_inputs, resolve_outlet, sniff_kind
+
+TEXT = "Harbour bridge reopens\n\nThe old bridge reopened on Monday after eight months of repairs, officials said.\n"
+ACCENTED = "Café owners near the bridge welcomed the reopening, said Zoë Brück.\n"
+
+
+def read_all(paths: list[str | Path], **kwargs: object) -> list[RawDocument | Skipped]:
+    return list(read_inputs(paths, **kwargs))  # type: ignore[arg-type]
+
+
+def only(items: list[RawDocument | Skipped]) -> RawDocument | Skipped:
+    assert len(items) == 1, items
+    return items[0]
+
+
+# ------------------------------------------------------------------------- kinds
+
+
+def test_kind_comes_from_the_extension(tmp_path: Path) -> None:
+    files = {
+        "a.txt": TEXT,
+        "b.html": "<p>" + TEXT + "</p>",
+        "c.md": "# Title\n\nBody text here.",
+        "d.markdown": "Body only.",
+        "e.htm": "plain words but an html extension",
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    docs = read_all([tmp_path / name for name in files])
+    assert [d.kind for d in docs if isinstance(d, RawDocument)] == ["text", "html", "markdown", "markdown", "html"]
+
+
+def test_unknown_extension_falls_back_to_sniffing(tmp_path: Path) -> None:
+    (tmp_path / "page.dat").write_text("<!DOCTYPE html><html><body><p>Hi</p></body></html>", encoding="utf-8")
+    (tmp_path / "notes.dat").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "recs.dat").write_text('{"text": "one"}\n{"text": "two"}\n', encoding="utf-8")
+    kinds = [d.kind for d in read_all([tmp_path / "page.dat", tmp_path / "notes.dat", tmp_path / "recs.dat"])]
+    assert kinds == ["html", "text", "text", "text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("<html><head></head><body>x</body></html>", "html"),
+        ("Some words.\n<p>A paragraph</p>", "html"),
+        ('[{"text": "a"}]', "json"),
+        ('{"text": "a"}\n{"text": "b"}', "jsonl"),
+        ("# Heading\n\nText", "markdown"),
+        ("See [the report](http://example.org).", "markdown"),
+        ("Just a title\n\nAnd a paragraph.", "text"),
+        ("{not json at all", "text"),
+    ],
+)
+def test_sniff_kind(text: str, kind: str) -> None:
+    assert sniff_kind(text) == kind
+
+
+# --------------------------------------------------------------- folders & globs
+
+
+def test_folders_are_expanded_recursively_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    for name in ["b.txt", "a.txt", "sub/c.md", ".hidden/x.txt", "ignored.png", ".dot.txt"]:
+        (tmp_path / name).write_text(TEXT, encoding="utf-8")
+    origins = [Path(d.origin).relative_to(tmp_path).as_posix() for d in read_all([tmp_path])]
+    assert origins == ["a.txt", "b.txt", "sub/c.md"]
+
+
+def test_globs_are_expanded_sorted_and_a_glob_without_match_is_skipped(tmp_path: Path) -> None:
+    for name in ["z.txt", "m.txt", "a.html"]:
+        (tmp_path / name).write_text(TEXT, encoding="utf-8")
+    docs = read_all([str(tmp_path / "*.txt"), str(tmp_path / "*.json")])
+    assert [Path(d.origin).name for d in docs[:2]] == ["m.txt", "z.txt"]
+    assert isinstance(docs[2], Skipped) and docs[2].reason == "not_found"
+
+
+def test_missing_file_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text(TEXT, encoding="utf-8")
+    items = read_all([tmp_path / "missing.txt", tmp_path / "ok.txt"])
+    assert isinstance(items[0], Skipped) and items[0].reason == "not_found"
+    assert isinstance(items[1], RawDocument) and items[1].content == TEXT
+
+
+# ------------------------------------------------------------------ JSON records
+
+
+def test_json_single_record_and_list_of_records(tmp_path: Path) -> None:
+    one = {"url": "https://www.tidewire.example/a", "source": "Tidewire", "title": "Bridge", "published": "2024-03-03",
+           "text": TEXT, "authors": ["Mara Quell", "Tobin Ashe"]}
+    (tmp_path / "one.json").write_text(json.dumps(one), encoding="utf-8")
+    (tmp_path / "many.json").write_text(json.dumps([one, {"html": "<p>Hi there</p>", "url": "https://x.example/b"}]))
+    docs = read_all([tmp_path / "one.json", tmp_path / "many.json"])
+    assert all(isinstance(d, RawDocument) for d in docs)
+    first = docs[0]
+    assert isinstance(first, RawDocument)
+    assert (first.source, first.url, first.title, first.published) == ("Tidewire", one["url"], "Bridge", "2024-03-03")
+    assert first.authors == ("Mara Quell", "Tobin Ashe") and first.content == TEXT and first.kind == "text"
+    assert [d.kind for d in docs[1:]] == ["text", "html"]
+    assert [d.origin for d in docs[1:]] == [f"{tmp_path / 'many.json'}#1", f"{tmp_path / 'many.json'}#2"]
+
+
+def test_invalid_jsonl_line_is_skipped_with_its_line_number_and_other_lines_are_read(tmp_path: Path) -> None:
+    lines = [json.dumps({"text": "First story text."}), "{broken", "", json.dumps({"text": "Third story text."})]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    items = read_all([tmp_path / "feed.jsonl"])
+    assert [type(i).__name__ for i in items] == ["RawDocument", "Skipped", "RawDocument"]
+    bad = items[1]
+    assert isinstance(bad, Skipped) and bad.reason == "bad_json" and bad.detail.startswith("line 2:")
+    assert bad.origin.endswith("feed.jsonl:2")
+
+
+def test_record_without_text_is_a_bad_record(tmp_path: Path) -> None:
+    (tmp_path / "r.jsonl").write_text('{"title": "no body"}\n[1, 2]\n{"text": "  "}\n', encoding="utf-8")
+    reasons = [i.reason for i in read_all([tmp_path / "r.jsonl"]) if isinstance(i, Skipped)]
+    assert reasons == ["bad_record", "bad_record", "empty"]
+
+
+def test_stdin_dash_reads_json_lines() -> None:
+    stream = io.BytesIO(b'{"text": "From stdin.", "source": "Tidewire"}\nnot json\n{"text": "Second."}\n')
+    items = read_all(["-"], stdin=stream, source="Fallback Wire")
+    assert isinstance(items[0], RawDocument) and items[0].source == "Tidewire" and items[0].origin == "<stdin>:1"
+    assert isinstance(items[1], Skipped) and items[1].reason == "bad_json"
+    assert isinstance(items[2], RawDocument) and items[2].source == "Fallback Wire"
+
+
+def test_read_bytes_returns_documents_or_one_skip_and_reports_bad_lines() -> None:
+    skips: list[Skipped] = []
+    docs = read_bytes(b'{"text": "ok"}\n{oops\n', origin="upload", kind="jsonl", skips=skips)
+    assert isinstance(docs, list) and [d.content for d in docs] == ["ok"]
+    assert [s.reason for s in skips] == ["bad_json"]
+    nothing = read_bytes(b"{oops\n", origin="upload", kind="jsonl")
+    assert isinstance(nothing, Skipped) and nothing.reason == "bad_json"
+
+
+def test_read_bytes_takes_the_canonical_url_of_an_html_page() -> None:
+    html = b'<html><head><link rel="canonical" href="https://www.tidewire.example/n/1"></head><body><p>x</p></body></html>'
+    docs = read_bytes(html, origin="page", source="Fallback")
+    assert isinstance(docs, list)
+    assert docs[0].url == "https://www.tidewire.example/n/1" and docs[0].source is None
+
+
+# -------------------------------------------------------------- bad input, bytes
+
+
+def test_empty_and_whitespace_files_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b" \n\t\r\n ")
+    assert [i.reason for i in read_all([tmp_path / "empty.txt", tmp_path / "blank.txt"])] == ["empty", "empty"]
+
+
+def test_binary_files_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "img.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "nul.txt").write_bytes(b"abc\x00\x01\x02\x03def" * 50)
+    (tmp_path / "ctl.dat").write_bytes(bytes([1, 2, 3, 4, 5, 6, 7, 8, 65]) * 100)
+    items = read_all([tmp_path / "img.txt", tmp_path / "nul.txt", tmp_path / "ctl.dat"])
+    assert [i.reason for i in items] == ["binary", "binary", "binary"]
+
+
+def test_latin1_file_is_decoded(tmp_path: Path) -> None:
+    (tmp_path / "latin.txt").write_bytes(ACCENTED.encode("latin-1"))
+    doc = only(read_all([tmp_path / "latin.txt"]))
+    assert isinstance(doc, RawDocument) and doc.content == ACCENTED
+
+
+def test_cp1252_quotes_are_decoded(tmp_path: Path) -> None:
+    (tmp_path / "win.txt").write_bytes("\u201cWe are open,\u201d the mayor said \u2014 finally.".encode("cp1252"))
+    doc = only(read_all([tmp_path / "win.txt"]))
+    assert isinstance(doc, RawDocument) and doc.content.startswith("\u201cWe are open,\u201d")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_byte_order_marks_are_honoured(tmp_path: Path, encoding: str) -> None:
+    data = ACCENTED.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        data = ("\ufeff" + ACCENTED).encode(encoding)
+    (tmp_path / "bom.txt").write_bytes(data)
+    doc = only(read_all([tmp_path / "bom.txt"]))
+    assert isinstance(doc, RawDocument) and doc.content == ACCENTED
+
+
+def test_utf16_without_bom_is_recognised() -> None:
+    text, encoding = decode_bytes(ACCENTED.encode("utf-16-le"))  # type: ignore[misc]
+    assert (text, encoding) == (ACCENTED, "utf-16-le")
+
+
+def test_html_meta_charset_is_used_when_bytes_are_not_utf8() -> None:
+    html = '<html><head><meta charset="iso-8859-7"></head><body><p>Αθήνα</p></body></html>'
+    docs = read_bytes(html.encode("iso-8859-7"), origin="greek.html", kind="html")
+    assert isinstance(docs, list) and "Αθήνα" in docs[0].content
+
+
+def test_mostly_utf8_with_one_broken_byte_stays_utf8() -> None:
+    data = ACCENTED.encode("utf-8") + b"\xff" + "More café text, déjà vu.".encode("utf-8")
+    decoded = decode_bytes(data)
+    assert not isinstance(decoded, Skipped)
+    assert "Zoë Brück" in decoded[0] and "déjà" in decoded[0]
+
+
+def test_files_over_the_size_limit_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text(TEXT * 100, encoding="utf-8")
+    item = only(read_all([tmp_path / "big.txt"], max_bytes=1000))
+    assert isinstance(item, Skipped) and item.reason == "too_large"
+    over = read_bytes(b"x" * 50, origin="b", max_bytes=10)
+    assert isinstance(over, Skipped) and over.reason == "too_large"
+
+
+def test_bad_files_in_a_folder_never_stop_the_good_ones(tmp_path: Path) -> None:
+    (tmp_path / "1-empty.txt").write_bytes(b"")
+    (tmp_path / "2-binary.txt").write_bytes(b"\x00\x01" * 100)
+    (tmp_path / "3-utf16.txt").write_bytes(TEXT.encode("utf-16"))
+    (tmp_path / "4-noarticle.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    (tmp_path / "5-bad.jsonl").write_text('{"text": "Ferry fares rise in spring, the operator said."}\n{bad\n')
+    cleaned = [i if isinstance(i, Skipped) else clean(i) for i in read_all([tmp_path])]
+    summary = [(type(i).__name__, getattr(i, "reason", None)) for i in cleaned]
+    assert summary == [
+        ("Skipped", "empty"),
+        ("Skipped", "binary"),
+        ("Article", None),
+        ("Skipped", "no_article"),
+        ("Article", None),
+        ("Skipped", "bad_json"),
+    ]
+    utf16 = cleaned[2]
+    assert isinstance(utf16, Article) and utf16.title == "Harbour bridge reopens"
+
+
+# ---------------------------------------------------------------------- outlets
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://www.jpost.com/israel-news/x", "jpost.com"),
+        ("http://edition.tidewire.example:8080/a", "tidewire.example"),
+        ("https://news.bbc.co.uk/2/hi", "bbc.co.uk"),
+        ("https://www.smh.com.au/world", "smh.com.au"),
+        ("tidewire.example/a", "tidewire.example"),
+        ("http://127.0.0.1:8000/x", "127.0.0.1"),
+        ("not a url", None),
+        ("", None),
+    ],
+)
+def test_domain_of(url: str, domain: str | None) -> None:
+    assert domain_of(url) == domain
+
+
+def test_outlet_order_source_then_domain_then_fallback_then_file_name() -> None:
+    base = RawDocument(origin="/data/tidewire-bridge.txt", content="x")
+    assert resolve_outlet(base) == "tidewire-bridge"
+    assert resolve_outlet(base, "Fallback Wire") == "Fallback Wire"
+    with_url = RawDocument(origin=base.origin, content="x", url="https://www.tidewire.example/a")
+    assert resolve_outlet(with_url, "Fallback Wire") == "tidewire.example"
+    with_source = RawDocument(origin=base.origin, content="x", url="https://www.tidewire.example/a", source="Tidewire")
+    assert resolve_outlet(with_source, "Fallback Wire") == "Tidewire"
+    assert resolve_outlet(RawDocument(origin="/data/feed.jsonl:12", content="x")) == "feed"
+    assert resolve_outlet(RawDocument(origin="<stdin>:3", content="x")) == "stdin"
+
+
+def test_cli_source_is_stored_only_for_records_without_source_or_url(tmp_path: Path) -> None:
+    lines = [
+        {"text": "a", "source": "Own Name"},
+        {"text": "b", "url": "https://www.tidewire.example/b"},
+        {"text": "c"},
+    ]
+    (tmp_path / "r.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    docs = [d for d in read_all([tmp_path / "r.jsonl"], source="CLI Source") if isinstance(d, RawDocument)]
+    assert [d.source for d in docs] == ["Own Name", None, "CLI Source"]
+    assert [resolve_outlet(d) for d in docs] == ["Own Name", "tidewire.example", "CLI Source"]
