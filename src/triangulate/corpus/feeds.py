@@ -32,7 +32,7 @@ log.addHandler(logging.NullHandler())
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 MAX_BACKOFF_SECONDS = 86400.0
 #: Failures that may pass: an entry whose page failed this way is tried again at the next poll.
-TRANSIENT = ("timeout", "connection-error", "http-429", "http-500", "http-502", "http-503", "http-504", "dns-error")
+TRANSIENT = ("timeout", "connection_error", "http_429", "http_500", "http_502", "http_503", "http_504", "dns_error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +223,7 @@ def poll_feed(
     parsed = feedparser.parse(got.content, response_headers={"content-location": got.final_url})
     if not parsed.get("version") and not parsed.entries:
         kind = got.content_type or "unknown content"
-        return _failed(store, feed, "not-a-feed", f"{feed.url} answered {kind}, not an RSS/Atom feed", stamp, interval)
+        return _failed(store, feed, "not_a_feed", f"{feed.url} answered {kind}, not an RSS/Atom feed", stamp, interval)
     entries = list(parsed.entries)[:max_entries]
     keys = [entry_key(e) for e in entries]
     seen = store.seen_entries(feed.url, keys)

@@ -54,14 +54,14 @@ def user_agent() -> str:
 
 
 class FetchFailure(FetchError):
-    """A URL could not be fetched; ``reason`` is a stable code such as ``http-404`` or ``private-address``."""
+    """A URL could not be fetched; ``reason`` is a stable code such as ``http_404`` or ``private_address``."""
 
     def __init__(self, url: str, reason: str, detail: str, *, status: int | None = None) -> None:
         self.url = url
         self.reason = reason
         self.detail = detail
         self.status = status
-        super().__init__(f"{url}: {detail}", code="E401" if reason == "private-address" else "E400")
+        super().__init__(f"{url}: {detail}", code="E401" if reason == "private_address" else "E400")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise FetchFailure(host, "dns-error", f"cannot resolve {host}: {exc.strerror or exc}") from exc
+        raise FetchFailure(host, "dns_error", f"cannot resolve {host}: {exc.strerror or exc}") from exc
     out: list[str] = []
     for info in infos:
         addr = str(info[4][0]).split("%", 1)[0]
@@ -159,7 +159,7 @@ def check_host(host: str, port: int, *, resolver: Resolver = system_resolver) ->
         The addresses (all public).
 
     Raises:
-        FetchFailure: ``private-address`` when any address is not public, ``dns-error``
+        FetchFailure: ``private_address`` when any address is not public, ``dns_error``
             when the name does not resolve.
     """
     host = host.strip("[]")
@@ -167,15 +167,15 @@ def check_host(host: str, port: int, *, resolver: Resolver = system_resolver) ->
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
         if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(".localhost"):
-            raise FetchFailure(host, "private-address", f"refusing {host}: a loopback name (use --allow-private for local testing)") from None
+            raise FetchFailure(host, "private_address", f"refusing {host}: a loopback name (use --allow-private for local testing)") from None
         addresses = resolver(host, port)
     if not addresses:
-        raise FetchFailure(host, "dns-error", f"{host} resolves to no address")
+        raise FetchFailure(host, "dns_error", f"{host} resolves to no address")
     bad = [a for a in addresses if not is_public_address(a)]
     if bad:
         raise FetchFailure(
             host,
-            "private-address",
+            "private_address",
             f"refusing {host}: it resolves to a non-public address ({', '.join(bad)}); use --allow-private for local testing",
         )
     return addresses
@@ -247,9 +247,9 @@ class Fetcher:
                 comes back as ``Fetched(not_modified=True, content=b"")``.
 
         Raises:
-            FetchFailure: with ``reason`` one of ``bad-url``, ``private-address``,
-                ``dns-error``, ``robots-disallowed``, ``redirect-loop``,
-                ``too-many-redirects``, ``http-<status>``, ``timeout``,
+            FetchFailure: with ``reason`` one of ``bad-url``, ``private_address``,
+                ``dns_error``, ``robots-disallowed``, ``redirect-loop``,
+                ``too-many-redirects``, ``http_<status>``, ``timeout``,
                 ``connection-error``, ``too-large``, ``bad-encoding``.
         """
         headers = {"Accept": accept}
@@ -262,16 +262,16 @@ class Fetcher:
         for _hop in range(self.settings.max_redirects + 1):
             self._validate(current)
             if self.settings.robots and not self._robots_allow(current):
-                raise FetchFailure(current, "robots-disallowed", f"robots.txt of {urlsplit(current).netloc} disallows {current}")
+                raise FetchFailure(current, "robots_disallowed", f"robots.txt of {urlsplit(current).netloc} disallows {current}")
             status, resp_headers, body = self._get_with_retries(current, headers)
             if status in (301, 302, 303, 307, 308):
                 location = resp_headers.get("location")
                 if not location:
-                    raise FetchFailure(current, f"http-{status}", f"redirect {status} without a Location header", status=status)
+                    raise FetchFailure(current, f"http_{status}", f"redirect {status} without a Location header", status=status)
                 nxt = urljoin(current, location)
                 key = self._normal(nxt)
                 if key in seen:
-                    raise FetchFailure(url, "redirect-loop", f"redirect loop: {current} -> {nxt}", status=status)
+                    raise FetchFailure(url, "redirect_loop", f"redirect loop: {current} -> {nxt}", status=status)
                 seen.add(key)
                 current = nxt
                 continue
@@ -279,9 +279,9 @@ class Fetcher:
             if status == 304:
                 return Fetched(url, current, status, resp_headers, b"", stamp, not_modified=True)
             if status >= 400:
-                raise FetchFailure(current, f"http-{status}", f"HTTP {status} from {current}", status=status)
+                raise FetchFailure(current, f"http_{status}", f"HTTP {status} from {current}", status=status)
             return Fetched(url, current, status, resp_headers, body, stamp)
-        raise FetchFailure(url, "too-many-redirects", f"more than {self.settings.max_redirects} redirects from {url}")
+        raise FetchFailure(url, "too_many_redirects", f"more than {self.settings.max_redirects} redirects from {url}")
 
     # --- guard -------------------------------------------------------------------------
 
@@ -293,11 +293,11 @@ class Fetcher:
     def _validate(self, url: str) -> list[str] | None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchFailure(url, "bad-url", f"not an http(s) URL: {url!r}")
+            raise FetchFailure(url, "bad_url", f"not an http(s) URL: {url!r}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
-            raise FetchFailure(url, "bad-url", f"bad port in {url!r}") from exc
+            raise FetchFailure(url, "bad_url", f"bad port in {url!r}") from exc
         if self.settings.allow_private:
             return None
         try:
@@ -367,7 +367,7 @@ class Fetcher:
                 status, _headers, body = self._get_with_retries(robots_url, {"Accept": "text/plain"}, retries=0)
                 hops += 1
         except FetchFailure as exc:
-            if exc.reason == "private-address":
+            if exc.reason == "private_address":
                 raise
             log.info("robots.txt of %s unreachable (%s): allowing", origin, exc.reason)
             return None, False
@@ -395,13 +395,13 @@ class Fetcher:
             try:
                 status, resp_headers, body = self._get_once(url, headers)
             except FetchFailure as exc:
-                if exc.reason not in ("timeout", "connection-error"):
+                if exc.reason not in ("timeout", "connection_error"):
                     raise
                 last = exc
                 log.info("fetch %s failed (%s), attempt %d/%d", url, exc.reason, attempt + 1, attempts)
                 continue
             if status == 429 or status >= 500:
-                last = FetchFailure(url, f"http-{status}", f"HTTP {status} from {url}", status=status)
+                last = FetchFailure(url, f"http_{status}", f"HTTP {status} from {url}", status=status)
                 last.retry_after = resp_headers.get("retry-after")  # type: ignore[attr-defined]
                 log.info("fetch %s answered %d, attempt %d/%d", url, status, attempt + 1, attempts)
                 continue
@@ -432,7 +432,7 @@ class Fetcher:
             try:
                 length = response.headers.get("content-length")
                 if length and length.isdigit() and int(length) > limit:
-                    raise FetchFailure(url, "too-large", f"{url} is {int(length):,} bytes, over the {limit:,} byte limit")
+                    raise FetchFailure(url, "too_large", f"{url} is {int(length):,} bytes, over the {limit:,} byte limit")
                 encoding = response.headers.get("content-encoding", "").strip().lower()
                 if encoding in ("gzip", "x-gzip"):
                     body = self._gunzip(url, response, limit)
@@ -442,7 +442,7 @@ class Fetcher:
                     for chunk in response.iter_bytes():
                         size += len(chunk)
                         if size > limit:
-                            raise FetchFailure(url, "too-large", f"{url} is over the {limit:,} byte limit")
+                            raise FetchFailure(url, "too_large", f"{url} is over the {limit:,} byte limit")
                         chunks.append(chunk)
                     body = b"".join(chunks)
                 return response.status_code, {k.lower(): v for k, v in response.headers.items()}, body
@@ -451,9 +451,9 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             raise FetchFailure(url, "timeout", f"timed out fetching {url} ({type(exc).__name__})") from exc
         except httpx.DecodingError as exc:
-            raise FetchFailure(url, "bad-encoding", f"cannot decode the body of {url}: {exc}") from exc
+            raise FetchFailure(url, "bad_encoding", f"cannot decode the body of {url}: {exc}") from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
-            raise FetchFailure(url, "connection-error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+            raise FetchFailure(url, "connection_error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
 
 
     @staticmethod
@@ -469,14 +469,14 @@ class Fetcher:
                     piece = decoder.decompress(chunk, max(1, limit + 1 - size))
                     size += len(piece)
                     if size > limit:
-                        raise FetchFailure(url, "too-large", f"{url} is over the {limit:,} byte limit (decompressed)")
+                        raise FetchFailure(url, "too_large", f"{url} is over the {limit:,} byte limit (decompressed)")
                     out.append(piece)
                     chunk = decoder.unconsumed_tail
                 if decoder.eof:
                     break
             out.append(decoder.flush())
         except zlib.error as exc:
-            raise FetchFailure(url, "bad-encoding", f"the gzip body of {url} is corrupt: {exc}") from exc
+            raise FetchFailure(url, "bad_encoding", f"the gzip body of {url} is corrupt: {exc}") from exc
         if not decoder.eof:
             raise FetchFailure(url, "truncated", f"the gzip body of {url} is truncated")
         return b"".join(out)

@@ -268,7 +268,7 @@ def iter_inputs(
             continue
         if is_url(target):
             if fetch is None:
-                yield Skipped(target, "no-fetcher", "URLs need a fetcher", "fetch")
+                yield Skipped(target, "no_fetcher", "URLs need a fetcher", "fetch")
                 continue
             got = fetch(target)
             if isinstance(got, Skipped):

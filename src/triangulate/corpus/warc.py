@@ -91,7 +91,7 @@ def read_warc(
                 date = record.rec_headers.get_header("WARC-Date")
                 body = record.content_stream().read(max_record_bytes + 1)
                 if len(body) > max_record_bytes:
-                    yield Skipped(origin, "too-large", f"record of {url} is over {max_record_bytes:,} bytes", "read")
+                    yield Skipped(origin, "too_large", f"record of {url} is over {max_record_bytes:,} bytes", "read")
                     continue
                 count += 1
                 yield RawDocument(
@@ -105,7 +105,7 @@ def read_warc(
         except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
             yield Skipped(
                 f"{name}#{offset}",
-                "truncated-archive",
+                "truncated_archive",
                 f"{name} is truncated or corrupt after {count} page(s) (offset {offset}): {exc or type(exc).__name__}",
                 "read",
             )
