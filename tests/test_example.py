@@ -363,3 +363,19 @@ def test_every_summary_citation_points_to_a_source_whose_claim_is_in_the_cited_f
             assert set(sentence.citations) == sides, sentence.text
         else:
             assert len(set(sentence.citations)) >= 2, sentence.text
+
+
+def test_no_summary_sentence_cites_a_source_that_gives_a_conflicting_value(report):
+    # "The fire injured 12 people" must not cite the outlet that says fourteen, and
+    # "The blaze broke out on Tuesday night" not the one that says Monday: a citation
+    # supports its sentence. Only the "Reports differ" sentences cite both sides.
+    number_of = {s.article_id: s.number for s in report.sources}
+    claim_of = {c.id: c for c in report.claims}
+    for sentence in report.summary:
+        if sentence.text.startswith("Reports differ"):
+            continue
+        for conflict in (c for c in report.conflicts if c.fact_id == sentence.fact_id):
+            for stated, other in ((conflict.a, conflict.b), (conflict.b, conflict.a)):
+                if stated.value in sentence.text and other.value not in sentence.text:
+                    contradicting = number_of[claim_of[other.claim_id].article_id]
+                    assert contradicting not in sentence.citations, (sentence.text, sentence.citations, other.outlet)
