@@ -82,7 +82,7 @@ def test_the_example_folder_reads_as_the_five_articles_and_not_its_readme():
     # README.md documents the example, it is not a sixth outlet.
     from triangulate.compare import load_articles
 
-    articles, skipped = load_articles([EXAMPLE])
+    articles, _skipped = load_articles([EXAMPLE])
     assert sorted(Path(a.origin).name for a in articles) == sorted(ARTICLE_FILES)
 
 
