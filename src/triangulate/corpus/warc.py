@@ -8,7 +8,9 @@ offset where reading stopped: every page read before it is kept.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,8 +79,6 @@ def read_warc(
         offset = 0
         try:
             for record in iterator:
-                offset = iterator.get_record_offset()
-                origin = f"{name}#{offset}"
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 status = record.http_headers.get_statuscode() or ""
@@ -90,6 +90,11 @@ def read_warc(
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 date = record.rec_headers.get_header("WARC-Date")
                 body = record.content_stream().read(max_record_bytes + 1)
+                if getattr(record.raw_stream, "limit", 0) > 0 and len(body) <= max_record_bytes:
+                    raise EOFError("the last record is cut short")
+                # Asked before the body is read, warcio's offset call consumes the record.
+                offset = iterator.get_record_offset()
+                origin = f"{name}#{offset}"
                 if len(body) > max_record_bytes:
                     yield Skipped(origin, "too_large", f"record of {url} is over {max_record_bytes:,} bytes", "read")
                     continue
@@ -102,9 +107,16 @@ def read_warc(
                     url=url,
                     fetched=date,
                 )
-        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
+            # warcio ends quietly inside a cut gzip member: the records read must cover the file.
+            size = _size(handle)
+            end = int(getattr(iterator, "offset", 0) or 0)
+            if size is not None and end < size:
+                raise EOFError(f"the archive ends inside a record ({size - end:,} trailing bytes)")
+        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, AttributeError, TypeError, IndexError) as exc:
+            # warcio raises many kinds of errors on a cut or damaged archive.
+            offset = int(getattr(iterator, "offset", 0) or 0)
             yield Skipped(
-                f"{name}#{offset}",
+                f"{name}#{offset}" if offset else name,
                 "truncated_archive",
                 f"{name} is truncated or corrupt after {count} page(s) (offset {offset}): {exc or type(exc).__name__}",
                 "read",
@@ -112,3 +124,10 @@ def read_warc(
     finally:
         if stream is None:
             handle.close()
+
+
+def _size(handle: BinaryIO) -> int | None:
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None

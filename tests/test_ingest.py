@@ -1,0 +1,316 @@
+"""Ingest: files, folders, globs, JSONL, WARC archives and URLs into a corpus; bad input is a skip, never a stop."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from triangulate.corpus import Corpus
+from triangulate.corpus.ingest import canonical_url, iter_inputs
+from triangulate.corpus.warc import read_warc
+from triangulate.models import Article, RawDocument, Skipped
+
+QUAKE = (
+    "Quake shakes Marrow Valley, toppling the old clock tower",
+    [
+        "An earthquake of magnitude 6.1 struck the Marrow Valley early on Tuesday, toppling the 19th-century clock tower in Aldersby and cutting power to 40,000 homes, the regional civil protection agency said.",
+        "The quake hit at 4:12 a.m. at a depth of 10 kilometres, about 15 kilometres north of Aldersby, according to the national seismology institute.",
+        "Mayor Ilse Varga said three people were taken to hospital with light injuries and that schools would stay closed on Wednesday while engineers inspected the buildings.",
+        "Aftershocks of up to magnitude 4.2 were felt through the morning, and the rail line to Pembrook was suspended while crews checked two bridges.",
+    ],
+)
+RULING = (
+    "Court strikes down Harbour Authority fishing ban",
+    [
+        "The High Court in Calloway on Thursday struck down a fishing ban imposed by the Harbour Authority last spring, ruling that the authority had exceeded its powers.",
+        "Judge Maren Oduya said the ban, which closed the northern bay to trawlers for two years, had been decided without the consultation the port statute requires.",
+        "The fishermen's cooperative, which brought the case, welcomed the judgment and said boats would return to the bay next week.",
+        "The Harbour Authority said it would study the ruling and could appeal within 28 days.",
+    ],
+)
+
+
+def text_file(path: Path, title: str, paragraphs: list[str]) -> Path:
+    path.write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, embedder: object) -> Iterator[Corpus]:
+    with Corpus.open(tmp_path / "corpus.db", embedder=embedder, batch_size=8) as c:
+        yield c
+
+
+def test_a_folder_of_mixed_files_is_ingested_and_counted(tmp_path: Path, corpus: Corpus) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    text_file(src / "valley-times.txt", *QUAKE)
+    (src / "bay-post.html").write_text(
+        "<html><head><title>{0}</title></head><body><article><h1>{0}</h1>{1}</article></body></html>".format(
+            RULING[0], "".join(f"<p>{p}</p>" for p in RULING[1])
+        ),
+        encoding="utf-8",
+    )
+    (src / "wire.jsonl").write_text(
+        json.dumps({"source": "Wire Agency", "url": "https://wire.example/quake", "title": QUAKE[0], "text": "\n\n".join(QUAKE[1])}) + "\n"
+        + "{not json\n",
+        encoding="utf-8",
+    )
+    (src / ".hidden.txt").write_text("ignored", encoding="utf-8")
+    summary = corpus.ingest([src])
+    assert (summary.new, summary.duplicate, summary.updated) == (3, 0, 0)
+    assert summary.skipped == 1 and summary.reasons == {"bad_json": 1}
+    assert corpus.stats()["articles"] == 3
+    assert {s.reason for s in corpus.skips()} == {"bad_json"}
+    line = summary.line()
+    assert line.startswith("3 new (1 reprint), 0 duplicate, 0 updated, 1 skipped (bad_json: 1)")
+
+
+def test_a_wire_copy_is_linked_to_its_origin_and_joins_its_story(tmp_path: Path, corpus: Corpus) -> None:
+    a = text_file(tmp_path / "valley-times.txt", *QUAKE)
+    b = text_file(tmp_path / "county-echo.txt", *QUAKE)
+    first = corpus.ingest([a])
+    second = corpus.ingest([b])
+    assert first.new == 1 and second.new == 1 and second.reprints == 1
+    origin, copy = sorted(corpus.articles(limit=None), key=lambda x: x.seq)
+    assert copy.duplicate_of == origin.id and copy.duplicate_kind == "exact"
+    assert copy.story_id == origin.story_id
+    story = corpus.story(origin.story_id)
+    assert story is not None
+    assert story.info.articles == 2 and story.info.outlets == 2
+    assert story.info.sources == 1  # a reprint is not an independent source
+
+
+def test_reingesting_the_same_files_changes_nothing(tmp_path: Path, corpus: Corpus) -> None:
+    text_file(tmp_path / "valley-times.txt", *QUAKE)
+    text_file(tmp_path / "bay-post.txt", *RULING)
+    assert corpus.ingest([tmp_path / "*.txt"]).new == 2
+    before = corpus.store._query("SELECT id, story_id, version FROM articles ORDER BY seq")
+    stories_before = [(s.id, s.version) for s in corpus.stories()]
+    again = corpus.ingest([str(tmp_path / "*.txt")])
+    assert (again.new, again.duplicate, again.updated, again.skipped) == (0, 2, 0, 0)
+    assert corpus.store._query("SELECT id, story_id, version FROM articles ORDER BY seq") == before
+    assert [(s.id, s.version) for s in corpus.stories()] == stories_before
+
+
+def test_the_same_article_under_another_file_name_of_one_outlet_is_a_duplicate(tmp_path: Path, corpus: Corpus) -> None:
+    text_file(tmp_path / "a.txt", *QUAKE)
+    text_file(tmp_path / "b.txt", *QUAKE)
+    summary = corpus.ingest([tmp_path / "a.txt", tmp_path / "b.txt"], source="Valley Times")
+    # Neither file names an outlet, so --source does; the same text from the same outlet is stored once.
+    assert (summary.new, summary.duplicate) == (1, 1)
+
+
+def test_a_changed_article_at_the_same_url_is_a_new_version_and_leaves_the_old_one(corpus: Corpus) -> None:
+    url = "https://valley.example/news/quake?utm_source=feed"
+    v1 = RawDocument(origin=url, content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1]), url=url)
+    fixed = [p.replace("three people", "five people") for p in QUAKE[1]]
+    v2 = RawDocument(origin=url, content=QUAKE[0] + "\n\n" + "\n\n".join(fixed), url="https://valley.example/news/quake")
+    r1 = corpus.add(v1)
+    r2 = corpus.add(v2)
+    assert (r1.status, r1.version) == ("new", 1)
+    assert (r2.status, r2.version) == ("updated", 2)
+    old = corpus.article(r1.article_id or "")
+    assert old is not None and old.superseded_by == r2.article_id
+    assert [a.id for a in corpus.articles(limit=None)] == [r2.article_id]
+    assert len(corpus.articles(limit=None, include_superseded=True)) == 2
+    diff = corpus.diff(r2.article_id or "")
+    assert "-Mayor Ilse Varga said three people" in diff and "+Mayor Ilse Varga said five people" in diff
+    assert corpus.add(v2).status == "duplicate"
+    story = corpus.story(r2.story_id or "")
+    assert story is not None and [a.id for a in story.corrections] == [r2.article_id]
+
+
+def test_cleaned_articles_can_be_added_directly(corpus: Corpus) -> None:
+    art = Article(id="art-1", outlet="Bay Post", title=RULING[0], paragraphs=tuple(RULING[1]), url="https://baypost.example/ruling")
+    result = corpus.add(art)
+    assert result.status == "new" and result.outlet == "Bay Post"
+    stored = corpus.article("art-1")
+    assert stored is not None and stored.text == "\n\n".join(RULING[1])
+
+
+def test_skips_are_recorded_and_the_run_goes_on(tmp_path: Path, corpus: Corpus) -> None:
+    good = text_file(tmp_path / "valley-times.txt", *QUAKE)
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "bad-utf8.txt").write_bytes(b"Broken bytes\n\n" + "\n\n".join(RULING[1]).encode("utf-8").replace(b"e", b"\xff", 3))
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as fh:  # a sparse 200 MB file: refused from its size, never read
+        fh.truncate(200 * 1024 * 1024)
+    summary = corpus.ingest([tmp_path / "binary.txt", huge, tmp_path / "missing.txt", tmp_path / "bad-utf8.txt", good])
+    assert summary.reasons["binary"] == 1
+    assert summary.reasons["too_large"] == 1
+    assert summary.reasons["not_found"] == 1
+    assert summary.new == 2  # invalid UTF-8 is decoded with a fallback, not lost
+    recorded = {s.reason for s in corpus.skips(limit=10)}
+    assert {"binary", "too_large", "not_found"} <= recorded
+
+
+def test_an_html_page_without_an_article_is_skipped(tmp_path: Path, corpus: Corpus) -> None:
+    (tmp_path / "nav.html").write_text("<html><body><nav><a href='/'>Home</a> <a href='/b'>News</a></nav></body></html>", encoding="utf-8")
+    summary = corpus.ingest([tmp_path / "nav.html"])
+    assert summary.new == 0 and summary.skipped == 1
+    assert summary.skips[0].stage == "clean"
+
+
+# --- WARC -------------------------------------------------------------------------------------
+
+
+def write_warc(path: Path, pages: list[tuple[str, str]], *, gz: bool) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=gz)
+        for url, html in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html.encode()), http_headers=headers))
+        img = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://x.example/a.png", "response", payload=io.BytesIO(b"\x89PNG"), http_headers=img))
+
+
+def html_page(title: str, paragraphs: list[str]) -> str:
+    return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_html_responses_of_a_warc_archive_are_ingested(tmp_path: Path, corpus: Corpus, gz: bool) -> None:
+    path = tmp_path / ("news.warc.gz" if gz else "news.warc")
+    write_warc(path, [("https://valley.example/quake", html_page(*QUAKE)), ("https://baypost.example/ruling", html_page(*RULING))], gz=gz)
+    summary = corpus.ingest([path])
+    assert summary.new == 2 and summary.skipped == 0
+    urls = sorted(a.url or "" for a in corpus.articles())
+    assert urls == ["https://baypost.example/ruling", "https://valley.example/quake"]
+    assert {a.outlet for a in corpus.articles()} == {"valley.example", "baypost.example"}
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.75, 0.97])
+def test_a_truncated_warc_keeps_the_whole_pages_before_the_damage_and_records_a_skip(tmp_path: Path, keep: float) -> None:
+    path = tmp_path / "news.warc.gz"
+    write_warc(path, [("https://valley.example/quake", html_page(*QUAKE)), ("https://baypost.example/ruling", html_page(*RULING))], gz=True)
+    full = [d for d in read_warc(path) if isinstance(d, RawDocument)]
+    data = path.read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    items = list(read_warc(cut))
+    docs = [i for i in items if isinstance(i, RawDocument)]
+    skips = [i for i in items if isinstance(i, Skipped)]
+    assert [(d.url, d.content) for d in docs] == [(d.url, d.content) for d in full[: len(docs)]]  # whole pages only
+    assert [s.reason for s in skips] == ["truncated_archive"]
+    assert isinstance(items[-1], Skipped)
+
+
+def test_a_folder_with_warc_files_reads_them_too(tmp_path: Path) -> None:
+    write_warc(tmp_path / "a.warc", [("https://valley.example/quake", html_page(*QUAKE))], gz=False)
+    text_file(tmp_path / "b.txt", *RULING)
+    items = list(iter_inputs([tmp_path]))
+    assert sorted(type(i).__name__ for i in items) == ["RawDocument", "RawDocument"]
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def site() -> Iterator[str]:
+    pages = {
+        "/quake": (200, html_page(*QUAKE).encode()),
+        "/broken": (500, b"error"),
+        "/gz": (200, gzip.compress(html_page(*RULING).encode())[:300]),
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            status, body = pages.get(self.path, (404, b"nope"))
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            if self.path == "/gz":
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_urls_are_fetched_and_failures_become_skips(tmp_path: Path, embedder: object, site: str) -> None:
+    from triangulate.corpus.fetch import FetchSettings
+
+    settings = FetchSettings(delay=0.0, retries=0, backoff=0.01)
+    with Corpus.open(tmp_path / "c.db", embedder=embedder, allow_private=True, fetch_settings=settings) as corpus:
+        summary = corpus.ingest([site + "/quake", site + "/broken", site + "/gz", site + "/nothing"])
+        assert summary.new == 1
+        assert dict(summary.reasons) == {"http_500": 1, "truncated": 1, "http_404": 1}
+        stored = corpus.articles()[0]
+        assert stored.url == site + "/quake" and stored.fetched is not None
+
+
+def test_urls_on_loopback_are_refused_without_allow_private(tmp_path: Path, embedder: object, site: str) -> None:
+    with Corpus.open(tmp_path / "c.db", embedder=embedder) as corpus:
+        summary = corpus.ingest([site + "/quake"])
+    assert summary.new == 0 and dict(summary.reasons) == {"private_address": 1}
+
+
+# --- several writers, reopening -----------------------------------------------------------------
+
+
+def test_a_reopened_corpus_still_recognises_copies_of_what_it_stored(tmp_path: Path, embedder: object) -> None:
+    db = tmp_path / "c.db"
+    with Corpus.open(db, embedder=embedder) as corpus:
+        first = corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+    with Corpus.open(db, embedder=embedder) as corpus:
+        copy = corpus.add(RawDocument(origin="county-echo.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+    assert copy.status == "new" and copy.duplicate_of == first.article_id
+    assert copy.story_id == first.story_id
+
+
+def test_two_writers_on_one_database_see_each_others_articles(tmp_path: Path, embedder: object) -> None:
+    db = tmp_path / "c.db"
+    with Corpus.open(db, embedder=embedder) as a, Corpus.open(db, embedder=embedder) as b:
+        a.add(RawDocument(origin="bay-post.txt", content=RULING[0] + "\n\n" + "\n\n".join(RULING[1])))  # loads a's indexes
+        b.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+        copy = a.add(RawDocument(origin="county-echo.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+        assert copy.duplicate_of is not None  # `a` replayed what `b` committed before deciding
+        assert a.stats()["articles"] == 3
+
+
+def test_outlet_registry_names_articles_from_registered_domains(tmp_path: Path, corpus: Corpus) -> None:
+    reg = tmp_path / "outlets.toml"
+    reg.write_text('[[outlet]]\nname = "Valley Times"\ndomain = "valley.example"\ncountry = "NL"\nkind = "original"\n', encoding="utf-8")
+    assert corpus.load_registry(reg) == 1
+    result = corpus.add(RawDocument(origin="x", content=html_page(*QUAKE), kind="html", url="https://www.valley.example/quake"))
+    assert result.outlet == "Valley Times"
+    row = [o for o in corpus.outlets() if o["name"] == "Valley Times"][0]
+    assert (row["articles"], row["country"], row["kind"]) == (1, "NL", "original")
+
+
+def test_canonical_urls_drop_tracking_and_fragments() -> None:
+    assert canonical_url("HTTPS://News.Example:443/a?utm_medium=x&id=4&fbclid=z#frag") == "https://news.example/a?id=4"
+    assert canonical_url("http://news.example:8080") == "http://news.example:8080/"
+    assert canonical_url(None) is None
+
+
+def test_a_jsonl_record_keeps_its_identity_when_lines_move(tmp_path: Path, corpus: Corpus) -> None:
+    path = tmp_path / "feed.jsonl"
+    quake = {"source": "Valley Times", "title": QUAKE[0], "text": "\n\n".join(QUAKE[1])}
+    ruling = {"source": "Bay Post", "title": RULING[0], "text": "\n\n".join(RULING[1])}
+    path.write_text(json.dumps(quake) + "\n" + json.dumps(ruling) + "\n", encoding="utf-8")
+    assert corpus.ingest([path]).new == 2
+    path.write_text(json.dumps(ruling) + "\n" + json.dumps(quake) + "\n", encoding="utf-8")
+    again = corpus.ingest([path])
+    assert (again.new, again.updated, again.duplicate) == (0, 0, 2)
+    assert os.path.exists(path)
