@@ -1,0 +1,196 @@
+"""The corpus database: migrations, WAL, full-text search, stories, report cache, registry."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from triangulate.corpus import Corpus
+from triangulate.corpus.migrations import MIGRATIONS
+from triangulate.corpus.outlets import Outlet, dump_registry, load_registry, parse_registry
+from triangulate.corpus.store import ArticleRow, Store, parse_since
+from triangulate.errors import ConfigError, StoreError
+from triangulate.models import RawDocument, Removed, Skipped
+
+
+def row(article_id: str, *, title: str = "Title", text: str = "Body text.", outlet: str = "Outlet", key: str | None = None, **kw: object) -> ArticleRow:
+    base = dict(
+        id=article_id, url_key=key or f"file:{article_id}", version=1, outlet=outlet, title=title, authors=("A. Writer",),
+        url=None, canonical_url=None, origin=f"{article_id}.txt", kind="text", language="en", dateline=None,
+        published="2025-10-15T08:00:00+00:00", fetched=None, added="2025-10-15T09:00:00+00:00", content_hash=article_id,
+        raw_hash=article_id, raw=text, text=text, removed=(Removed("Share this article", "share"),),
+    )
+    base.update(kw)
+    return ArticleRow(**base)  # type: ignore[arg-type]
+
+
+def test_a_new_database_is_migrated_once_and_logs_its_migrations(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        names = [name for name, _ in store.migrations()]
+    assert names == [name for name, _ in MIGRATIONS]
+    with Store.open(db) as store:  # reopening applies nothing twice
+        assert [name for name, _ in store.migrations()] == names
+        assert store.integrity_check() == ["ok"]
+
+
+def test_the_database_runs_in_wal_mode_with_normal_sync(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO migrations(name, applied) VALUES ('9999_future', 'now')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="E501"):
+        Store.open(db)
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "nope" / "c.db")
+
+
+def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.insert_articles([row("a1")])
+                raise RuntimeError("crash in the middle of a batch")
+        assert store.count_articles() == 0
+
+
+def test_full_text_search_ranks_title_matches_and_survives_odd_queries(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([
+            row("a1", title="Ferry service halted", text="Smoke closed the harbour."),
+            row("a2", title="Budget vote", text="The ferry budget passed."),
+            row("a3", title="Weather", text="Sunny."),
+        ])
+        assert [a.id for a, _ in store.search("ferry")] == ["a1", "a2"]
+        assert [a.id for a, _ in store.search("harb")] == ["a1"]  # the last word is a prefix
+        assert store.search('"unbalanced AND (OR') == []
+        assert store.search("   ") == []
+        _, snippet = store.search("smoke")[0]
+        assert "[Smoke]" in snippet
+
+
+def test_merging_stories_moves_their_articles_and_old_ids_follow(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("a1"), row("a2", outlet="Other")])
+        store.assign([("a1", "s1"), ("a2", "s2")])
+        store.refresh_stories(["s1", "s2"])
+        store.merge_stories("s1", ["s2"])
+        store.refresh_stories(["s1"])
+        info = store.story("s2")
+        assert info is not None and info.id == "s1" and info.articles == 2 and info.outlets == 2
+        assert [s.id for s in store.stories()] == ["s1"]
+
+
+def test_independent_sources_fold_a_reprint_into_its_origin(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper"), row("a3", outlet="Radio")])
+        store.add_duplicates([("a2", "a1", "exact", 1.0)])
+        store.assign([("a1", "s"), ("a2", "s"), ("a3", "s")])
+        store.refresh_stories(["s"])
+        info = store.story("s")
+        assert info is not None and (info.outlets, info.sources) == (3, 2)
+        assert [s.id for s in store.stories(min_sources=3)] == []
+        assert [s.id for s in store.stories(min_sources=2)] == ["s"]
+
+
+def test_story_filters_by_time_query_and_outlet(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([
+            row("old", title="Harbour fire", published="2020-01-01T00:00:00+00:00"),
+            row("new", title="Court ruling", published="2030-01-01T00:00:00+00:00", outlet="Bay Post"),
+        ])
+        store.assign([("old", "s-old"), ("new", "s-new")])
+        store.refresh_stories(["s-old", "s-new"])
+        assert [s.id for s in store.stories(since="2025-01-01T00:00:00+00:00")] == ["s-new"]
+        assert [s.id for s in store.stories(query="harbour")] == ["s-old"]
+        assert [s.id for s in store.stories(outlet="Bay Post")] == ["s-new"]
+
+
+def test_since_accepts_ages_and_dates() -> None:
+    assert parse_since("2024-05-01") == "2024-05-01T00:00:00+00:00"
+    assert parse_since("24h") < parse_since("1h")
+    with pytest.raises(ValueError):
+        parse_since("yesterday-ish")
+
+
+def test_skips_feeds_and_registry_round_trip(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.add_skips([Skipped("x.txt", "binary", "contains NUL bytes")])
+        assert [(s.origin, s.reason) for s in store.skips()] == [("x.txt", "binary")]
+        assert store.add_feed("https://a.example/rss") and not store.add_feed("https://a.example/rss")
+        store.update_feed("https://a.example/rss", etag='"1"', error_count=2)
+        feed = store.feed("https://a.example/rss")
+        assert feed is not None and (feed.etag, feed.error_count) == ('"1"', 2)
+        with pytest.raises(ValueError):
+            store.update_feed("https://a.example/rss", bogus=1)
+        store.upsert_outlets([("Associated Press", "apnews.com", "US", "wire")])
+        assert store.outlet_for_domain("www.apnews.com") == "Associated Press"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(max_size=80), text=st.text(min_size=1, max_size=400), raw=st.text(max_size=400))
+def test_any_text_round_trips_through_the_store(tmp_path: Path, title: str, text: str, raw: str) -> None:
+    with Store.open(":memory:") as store:
+        store.insert_articles([row("a1", title=title, text=text, raw=raw)])
+        got = store.article("a1")
+    assert got is not None and (got.title, got.text, got.raw) == (title, text, raw)
+    assert got.removed == (Removed("Share this article", "share"),)
+    assert got.authors == ("A. Writer",)
+
+
+# --- registry files ---------------------------------------------------------------------------
+
+
+def test_registry_files_round_trip_in_toml_and_json(tmp_path: Path) -> None:
+    outlets = [Outlet("Associated Press", "apnews.com", "US", "wire"), Outlet('Daily "Quoted"', None, None, "original")]
+    for suffix in ("toml", "json"):
+        path = tmp_path / f"r.{suffix}"
+        path.write_text(dump_registry(outlets, fmt=suffix), encoding="utf-8")
+        assert sorted(load_registry(path), key=lambda o: o.name) == sorted(outlets, key=lambda o: o.name)
+
+
+def test_a_registry_entry_with_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ConfigError, match="kind"):
+        parse_registry('[[outlet]]\nname = "X"\nkind = "tabloid"\n', fmt="toml")
+    with pytest.raises(ConfigError, match="more than once"):
+        parse_registry('{"outlets": [{"name": "X"}, {"name": "X"}]}', fmt="json")
+
+
+# --- report cache ------------------------------------------------------------------------------
+
+
+QUAKE = (
+    "Quake shakes Marrow Valley",
+    "An earthquake of magnitude 6.1 struck the Marrow Valley early on Tuesday, toppling the clock tower in Aldersby, the civil protection agency said.\n\n"
+    "Mayor Ilse Varga said three people were taken to hospital with light injuries.",
+)
+
+
+def test_a_story_report_is_cached_and_refreshed_when_the_story_gains_an_article(tmp_path: Path, embedder: object) -> None:
+    with Corpus.open(tmp_path / "c.db", embedder=embedder) as corpus:
+        first = corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + QUAKE[1]))
+        sid = first.story_id or ""
+        report = corpus.report(sid)
+        assert [s.outlet for s in report.sources] == ["valley-times"]
+        assert corpus.store.cached_report(sid) is not None
+        again = corpus.report(sid)
+        assert again.to_dict() == report.to_dict()
+        corpus.add(RawDocument(origin="county-echo.txt", content=QUAKE[0] + "\n\n" + QUAKE[1]))  # a copy joins the story
+        assert corpus.store.cached_report(sid) is None  # invalidated
+        refreshed = corpus.report(sid)
+        assert sorted(s.outlet for s in refreshed.sources) == ["county-echo", "valley-times"]
