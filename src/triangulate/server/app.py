@@ -1,0 +1,842 @@
+"""The ASGI application: :func:`create_app` and the corpus service behind it.
+
+One process serves the HTTP API (``/api/...``, JSON only) and the web UI (HTML
+pages rendered on the server with Jinja2, autoescaping on). Both read the corpus
+through :class:`CorpusService`, which
+
+* keeps one read-only SQLite connection per worker thread (WAL: readers never
+  block the writer) and one writer connection behind a lock (the store's
+  one-writer rule);
+* computes a story's report once per story version and caches it in the store
+  (``reports`` table), so a cached report is served without recomputation;
+* keeps the last rendered responses in memory, keyed by the story version or by
+  a corpus fingerprint, which is what makes repeated page views cheap;
+* loads the embedding model once, lazily, on the first compare or report.
+
+Errors have one shape everywhere under ``/api``:
+``{"ok": false, "error": str, "errors": [str], "status": int}`` (issue 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from triangulate.corpus.store import StoredArticle, Store, StoryInfo
+from triangulate.errors import FetchError, InputError, StoreError, TriangulateError
+from triangulate.models import RawDocument, Report, Skipped
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+HERE = Path(__file__).resolve().parent
+
+#: Largest request body accepted (bytes); larger ones get a 413.
+DEFAULT_MAX_BODY = 5_000_000
+#: At most this many articles in one ad-hoc compare request (a story, not a corpus).
+MAX_COMPARE_ARTICLES = 50
+#: At most this many URLs fetched for one request.
+MAX_URLS = 20
+#: At most this many items in one ingest request.
+MAX_INGEST_ITEMS = 1000
+
+try:  # the package version ends up in ETags: a new release never matches old pages
+    from triangulate import __version__ as _VERSION
+except ImportError:  # pragma: no cover
+    _VERSION = "0"
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """An error answered in the one error shape with ``status``."""
+
+    def __init__(self, status: int, message: str, errors: Sequence[str] = (), headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = list(errors) or [message]
+        self.headers = headers or {}
+
+
+class BodyTooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than the limit of {limit:,} bytes")
+
+
+def error_payload(status: int, message: str, errors: Iterable[str] = ()) -> dict[str, Any]:
+    """The one error shape: ``{"ok": false, "error": str, "errors": [str], "status": int}``."""
+    errs = [str(e) for e in errors] or [message]
+    return {"ok": False, "error": message, "errors": errs, "status": status}
+
+
+_STATUS_TEXT = {
+    400: "bad request",
+    401: "authentication required",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    413: "request body too large",
+    415: "unsupported media type",
+    422: "invalid request",
+    429: "too many requests",
+    500: "internal server error",
+    503: "service unavailable",
+}
+
+
+def _status_for(exc: TriangulateError) -> int:
+    if isinstance(exc, FetchError):
+        return 422
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, StoreError):
+        return 503
+    return 500
+
+
+# --- small caches -------------------------------------------------------------------
+
+
+class LRU:
+    """A small thread-safe LRU mapping (rendered pages, parsed reports)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            try:
+                value = self._data.pop(key)
+            except KeyError:
+                self.misses += 1
+                return None
+            self._data[key] = value
+            self.hits += 1
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+# --- the corpus service ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """Corroboration of one analysed story: facts confirmed by 2+ independent outlets, single-source, conflicting."""
+
+    confirmed: int
+    single: int
+    conflicting: int
+
+    @property
+    def total(self) -> int:
+        return self.confirmed + self.single + self.conflicting
+
+    def to_dict(self) -> dict[str, int]:
+        return {"confirmed": self.confirmed, "single_source": self.single, "conflicting": self.conflicting}
+
+
+def meter_of(report: dict[str, Any]) -> Meter:
+    """The corroboration meter of a report dictionary (``report_to_dict`` layout)."""
+    stats = report.get("stats") or {}
+    facts = report.get("facts") or []
+    confirmed = int(stats.get("corroborated", sum(1 for f in facts if f.get("independent_sources", 0) >= 2)))
+    single = int(stats.get("single_source", len(report.get("single_source") or [])))
+    conflicting = int(stats.get("conflicts", len(report.get("conflicts") or [])))
+    return Meter(confirmed, single, conflicting)
+
+
+@dataclass(slots=True)
+class _Reader:
+    store: Store
+    data_version: int = -1
+    fingerprint: str = ""
+
+
+@dataclass(slots=True)
+class StoryReport:
+    """A story's report as served: the story row, the report dict and its parsed form."""
+
+    story: StoryInfo
+    data: dict[str, Any]
+    report: Report
+    computed: bool
+    seconds: float = 0.0
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CorpusService:
+    """Everything the API and the UI ask of the corpus, thread-safe.
+
+    Args:
+        db_path: the corpus database (created and migrated when missing).
+        embedder: a loaded embedder; loaded lazily on first need when ``None``.
+        allow_private: let URL fetches reach loopback / private addresses (local testing only).
+    """
+
+    def __init__(self, db_path: str | Path, *, embedder: Any = None, allow_private: bool = False) -> None:
+        from triangulate.corpus import Corpus
+
+        self.db_path = str(db_path)
+        self.allow_private = allow_private
+        # The Corpus owns the writer connection, the ingester, the fetcher and the
+        # report cache; reads go through per-thread read-only connections.
+        self.corpus = Corpus.open(self.db_path, allow_private=allow_private, embedder=embedder)
+        self._writer = self.corpus.store
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[Store] = []
+        self._readers_lock = threading.Lock()
+        self._story_locks: dict[str, threading.Lock] = {}
+        self._story_locks_guard = threading.Lock()
+        self.pages = LRU(2048)
+        self.reports = LRU(128)
+        self.meters = LRU(100_000)
+        self.report_computations = 0
+
+    # --- connections ---------------------------------------------------------------
+
+    def _reader(self) -> _Reader:
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            store = self._writer.reader()
+            reader = _Reader(store)
+            self._local.reader = reader
+            if store is not self._writer:
+                with self._readers_lock:
+                    self._readers.append(store)
+        return reader
+
+    @property
+    def store(self) -> Store:
+        """This thread's read connection."""
+        return self._reader().store
+
+    def close(self) -> None:
+        """Close every connection."""
+        with self._readers_lock:
+            for store in self._readers:
+                store.close()
+            self._readers.clear()
+        with self._write_lock:
+            self.corpus.close()
+
+    def fingerprint(self) -> str:
+        """A short value that changes whenever the corpus changes (for list ETags and caches).
+
+        ``PRAGMA data_version`` tells, per connection, whether another connection
+        committed since the last look; only then are the (cheap) aggregates re-read.
+        """
+        reader = self._reader()
+        store = reader.store
+        version = int(store._one("PRAGMA data_version")[0])
+        if version != reader.data_version or not reader.fingerprint or store is self._writer:
+            seq = store._one("SELECT COALESCE(MAX(seq), 0) FROM articles")[0]
+            agg = store._one("SELECT COUNT(*), COALESCE(MAX(updated), ''), COALESCE(SUM(version), 0) FROM stories")
+            # A newly cached report changes the meters shown in lists (INSERT OR REPLACE: rowid grows).
+            reports = store._one("SELECT COALESCE(MAX(rowid), 0) FROM reports")[0]
+            reader.fingerprint = hashlib.sha1(f"{seq}|{agg[0]}|{agg[1]}|{agg[2]}|{reports}".encode()).hexdigest()[:16]
+            reader.data_version = version
+        return reader.fingerprint
+
+    # --- embedder ------------------------------------------------------------------------
+
+    def embedder(self) -> Any:
+        """The embedding model, loaded once per app on first use (the corpus's lazy embedder)."""
+        return self.corpus.embedder
+
+    # --- stories -------------------------------------------------------------------------
+
+    def stories(
+        self,
+        *,
+        since: str | None = None,
+        outlet: str | None = None,
+        min_sources: int = 1,
+        query: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[StoryInfo], int]:
+        """Live stories, most recently active first, and how many match in all."""
+        store = self.store
+        items = store.stories(since=since, outlet=outlet, min_sources=min_sources, query=query, limit=limit, offset=offset)
+        total = self._count_stories(store, since=since, outlet=outlet, min_sources=min_sources, query=query)
+        return items, total
+
+    @staticmethod
+    def _count_stories(store: Store, *, since: str | None, outlet: str | None, min_sources: int, query: str | None) -> int:
+        # Store.stories() has no count; this mirrors its filters (corpus/store.py).
+        from triangulate.corpus.store import _fts_query
+
+        where = ["s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
+        params: list[Any] = [min_sources]
+        if since:
+            where.append("COALESCE(s.last_published, s.updated) >= ?")
+            params.append(since)
+        if query:
+            match = _fts_query(query)
+            if not match:
+                return 0
+            where.append(
+                "s.id IN (SELECT sa.story_id FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
+                "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?)"
+            )
+            params.append(match)
+        if outlet:
+            where.append("s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.outlet = ?)")
+            params.append(outlet)
+        return int(store._one(f"SELECT COUNT(*) FROM stories s WHERE {' AND '.join(where)}", params)[0])
+
+    def story(self, story_id: str) -> StoryInfo | None:
+        return self.store.story(story_id)
+
+    def meter(self, story: StoryInfo) -> Meter | None:
+        """The corroboration meter of a story whose report is cached for its current version, else ``None``."""
+        key = (story.id, story.version)
+        found = self.meters.get(key)
+        if found is not None:
+            return found if isinstance(found, Meter) else None
+        data = self.store.cached_report(story.id)
+        meter: Meter | bool = meter_of(data) if data is not None else False
+        if data is not None:
+            self.meters.put(key, meter)
+        return meter if isinstance(meter, Meter) else None
+
+    def timeline(self, story: StoryInfo, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Who published when: the story's articles, oldest first, with reprint links."""
+        numbers = {s["article_id"]: s["number"] for s in (report or {}).get("sources", [])}
+        rows = self.store.articles(story=story.id, limit=None, newest_first=False)
+        outlet_of = {a.id: a.outlet for a in rows}
+        out = []
+        for a in rows:
+            out.append(
+                {
+                    "article_id": a.id,
+                    "outlet": a.outlet,
+                    "title": a.title,
+                    "published": a.published,
+                    "added": a.added,
+                    "time": a.published or a.added,
+                    "url": a.url,
+                    "version": a.version,
+                    "source": numbers.get(a.id),
+                    "reprint_of": a.duplicate_of,
+                    "reprint_of_outlet": outlet_of.get(a.duplicate_of or "")
+                    or (self.store.article(a.duplicate_of, full=False).outlet if a.duplicate_of and self.store.article(a.duplicate_of, full=False) else None),
+                    "reprint_kind": a.duplicate_kind,
+                    "similarity": a.similarity,
+                }
+            )
+        out.sort(key=lambda r: (r["time"] or "", r["outlet"]))
+        return out
+
+    def _story_lock(self, story_id: str) -> threading.Lock:
+        with self._story_locks_guard:
+            lock = self._story_locks.get(story_id)
+            if lock is None:
+                lock = self._story_locks[story_id] = threading.Lock()
+            return lock
+
+    def story_report(self, story_id: str) -> StoryReport | None:
+        """A story and its report: from the cache when computed for the current version, else computed and cached."""
+        from triangulate.report_json import ReportSchemaError, report_from_dict
+
+        story = self.story(story_id)
+        if story is None:
+            return None
+        key = (story.id, story.version)
+        hit = self.reports.get(key)
+        if hit is not None:
+            return StoryReport(story, hit[0], hit[1], computed=False, timeline=hit[2])
+        data = self.store.cached_report(story.id)
+        report: Report | None = None
+        if data is not None:
+            try:
+                report = report_from_dict(data)
+            except ReportSchemaError:
+                data = None  # written by an incompatible release: recompute
+        computed = False
+        seconds = 0.0
+        if data is None or report is None:
+            with self._story_lock(story.id):
+                story = self.story(story.id) or story
+                data = self.store.cached_report(story.id)
+                try:
+                    report = report_from_dict(data) if data is not None else None
+                except ReportSchemaError:
+                    report = None
+                if report is None:
+                    started = time.perf_counter()
+                    data, report = self._compute_report(story)
+                    seconds = time.perf_counter() - started
+                    computed = True
+        assert data is not None and report is not None
+        timeline = self.timeline(story, data)
+        self.reports.put((story.id, story.version), (data, report, timeline))
+        self.meters.put((story.id, story.version), meter_of(data))
+        return StoryReport(story, data, report, computed=computed, seconds=seconds, timeline=timeline)
+
+    def _compute_report(self, story: StoryInfo) -> tuple[dict[str, Any], Report]:
+        from triangulate.report_json import report_to_dict
+
+        # Corpus.report computes and caches (for the story version it read) the same
+        # report `triangulate story` shows.
+        with self._write_lock:
+            report = self.corpus.report(story.id, refresh=True)
+        self.report_computations += 1
+        return report_to_dict(report), report
+
+    # --- articles, outlets, search ----------------------------------------------------------
+
+    def articles(
+        self, *, story: str | None = None, outlet: str | None = None, since: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[StoredArticle], int]:
+        store = self.store
+        if story:
+            story = store.resolve_story(story) or story
+        items = store.articles(story=story, outlet=outlet, since=since, limit=limit, offset=offset)
+        where = ["a.superseded_by IS NULL"]
+        params: list[Any] = []
+        if story:
+            where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
+            params.append(story)
+        if outlet:
+            where.append("a.outlet = ?")
+            params.append(outlet)
+        if since:
+            where.append("COALESCE(a.published, a.added) >= ?")
+            params.append(since)
+        total = int(store._one(f"SELECT COUNT(*) FROM articles a WHERE {' AND '.join(where)}", params)[0])
+        return items, total
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        return self.store.article(article_id, full=True)
+
+    def versions(self, article: StoredArticle) -> list[StoredArticle]:
+        return self.store.versions(article.url_key)
+
+    def outlets(self) -> list[dict[str, Any]]:
+        return self.store.outlet_counts()
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[tuple[StoredArticle, str]]:
+        return self.store.search(query, limit=limit, offset=offset)
+
+    def feeds(self) -> list[Any]:
+        return self.store.feeds()
+
+    def stats(self) -> dict[str, int]:
+        return self.store.stats()
+
+    # --- user input: records, text, uploads, URLs --------------------------------------------
+
+    def fetch_documents(self, urls: Sequence[str]) -> tuple[list[RawDocument], list[Skipped]]:
+        """Fetch user-submitted URLs through the corpus fetcher: its private-address guard
+        (every address, every redirect hop) applies unless the server runs with ``allow_private``."""
+        docs: list[RawDocument] = []
+        skips: list[Skipped] = []
+        for url in urls:
+            url = url.strip()
+            if not url:
+                continue
+            got = self.corpus.fetch_documents(url)
+            if isinstance(got, Skipped):
+                skips.append(got)
+            else:
+                docs.extend(got)
+        return docs, skips
+
+    def compare(self, docs: Sequence[RawDocument], skips: Sequence[Skipped] = ()) -> Report:
+        """An ad-hoc compare of ``docs`` (nothing stored)."""
+        from triangulate.compare import compare_articles, load_articles
+
+        if len(docs) > MAX_COMPARE_ARTICLES:
+            raise ApiError(413, f"{len(docs)} articles is more than the {MAX_COMPARE_ARTICLES} one compare request may hold")
+        articles, skipped = load_articles(docs)
+        skipped = [*skips, *skipped]
+        if not articles:
+            reasons = "; ".join(f"{s.origin}: {s.reason} ({s.detail})" for s in skipped) or "no inputs given"
+            raise ApiError(422, f"no readable article among the inputs ({reasons})", [f"{s.origin}: {s.reason}: {s.detail}" for s in skipped])
+        return compare_articles(articles, skipped=skipped, embedder=self.embedder())
+
+    def ingest(self, docs: Sequence[RawDocument], skips: Sequence[Skipped] = ()) -> dict[str, Any]:
+        """Add documents to the corpus (one writer at a time); counts and per-item results."""
+        from triangulate.corpus.ingest import IngestSummary
+
+        summary = IngestSummary()
+        results = []
+        started = time.perf_counter()
+        with self._write_lock:
+            for result in self.corpus.add_many([*skips, *docs]):
+                summary.count(result)
+                results.append(result.to_dict())
+            self.corpus.ingester.snapshot()
+        summary.seconds = time.perf_counter() - started
+        self.pages.clear()
+        return {**summary.to_dict(), "results": results}
+
+    def add_feed(self, url: str) -> bool:
+        """Follow a feed (the URL guard applies: it is checked now and on every poll)."""
+        check_url(url, allow_private=self.allow_private)
+        with self._write_lock:
+            return self.corpus.add_feed(url)
+
+    def poll_feeds(self) -> list[dict[str, Any]]:
+        """Poll every followed feed once now and ingest new entries."""
+        with self._write_lock:
+            results = self.corpus.poll(due_only=False)
+        self.pages.clear()
+        return [r.to_dict() for r in results]
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL a web user submitted unless it is http(s) to a public address.
+
+    Raises:
+        ApiError: 422 naming the reason.
+    """
+    from urllib.parse import urlsplit
+
+    from triangulate.corpus.fetch import check_host
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(422, f"not an http(s) URL: {url!r}")
+    if allow_private:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        check_host(parts.hostname, port)
+    except ValueError as exc:
+        raise ApiError(422, f"bad port in {url!r}") from exc
+    except FetchError as exc:
+        raise ApiError(422, str(exc)) from exc
+
+
+# --- documents from request data ----------------------------------------------------------
+
+
+def documents_from_records(records: Sequence[Any], *, origin: str = "request") -> tuple[list[RawDocument], list[Skipped]]:
+    """JSON article records (``text``/``html``/``markdown`` plus ``title``, ``source``, ``url``, ``published``...)."""
+    from triangulate.readers import read_items
+
+    if not records:
+        return [], []
+    items = read_items(json.dumps(list(records)).encode("utf-8"), origin=origin, kind="json", max_bytes=None)
+    return [i for i in items if isinstance(i, RawDocument)], [i for i in items if isinstance(i, Skipped)]
+
+
+def documents_from_texts(texts: Sequence[tuple[str, str | None]], *, first: int = 1) -> tuple[list[RawDocument], list[Skipped]]:
+    """Pasted texts, each with an optional outlet name (``Text N`` when none is given)."""
+    from triangulate.readers import read_items
+
+    docs: list[RawDocument] = []
+    skips: list[Skipped] = []
+    for n, (text, outlet) in enumerate(texts, start=first):
+        if not text.strip():
+            continue
+        name = (outlet or "").strip() or f"Text {n}"
+        for item in read_items(text.encode("utf-8"), origin=f"pasted text {n}", source=name, max_bytes=None):
+            if isinstance(item, Skipped):
+                skips.append(item)
+            else:
+                docs.append(item)
+    return docs, skips
+
+
+def documents_from_upload(name: str, data: bytes) -> tuple[list[RawDocument], list[Skipped]]:
+    """An uploaded file (txt, html, md, json, jsonl): the kind is guessed from its name, else sniffed."""
+    from triangulate.readers import read_items
+
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    kind = {"txt": "text", "text": "text", "html": "html", "htm": "html", "md": "markdown", "markdown": "markdown", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix)
+    stem = Path(name).stem or "upload"
+    items = read_items(data, origin=name, kind=kind, source=stem)
+    return [i for i in items if isinstance(i, RawDocument)], [i for i in items if isinstance(i, Skipped)]
+
+
+# --- middleware: body size limit ------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuse request bodies above ``max_body`` bytes with a 413 in the error shape.
+
+    A declared ``Content-Length`` is checked before anything is read; a chunked
+    body is counted while it streams and stopped at the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_body:
+                    await _send_json(send, 413, error_payload(413, BodyTooLarge(self.max_body).message))
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a listen address) is reachable from this machine only."""
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def token_matches(given: str | None, expected: str | None) -> bool:
+    if expected is None:
+        return True
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+
+def wants_html(request: Request) -> bool:
+    """Pages outside ``/api`` answer errors as HTML to browsers."""
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
+
+
+def create_app(
+    db_path: str | Path,
+    *,
+    token: str | None = None,
+    allow_private: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
+    embedder: Any = None,
+    warm: int = 0,
+) -> FastAPI:
+    """Build the web UI + HTTP API over the corpus at ``db_path``.
+
+    Args:
+        db_path: the corpus database (created when missing).
+        token: when set, write endpoints (ingest, feeds) need ``Authorization: Bearer <token>``
+            (or the token in the form of the UI's ingest page). ``triangulate serve`` refuses
+            to listen beyond loopback without one.
+        allow_private: let user-submitted URLs reach loopback / private addresses (testing only).
+        max_body: largest request body in bytes (413 above it).
+        embedder: a loaded embedder to share (default: loaded on first need).
+        warm: analyse the reports of this many newest stories in a background thread at start.
+
+    Returns:
+        The FastAPI application; ``app.state.service`` is its :class:`CorpusService`.
+
+    Example:
+        >>> from fastapi.testclient import TestClient     # doctest: +SKIP
+        >>> client = TestClient(create_app("corpus.db"))  # doctest: +SKIP
+        >>> client.get("/api/stories").json()["total"]    # doctest: +SKIP
+    """
+    from contextlib import asynccontextmanager
+
+    service = CorpusService(db_path, embedder=embedder, allow_private=allow_private)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if warm > 0:
+            threading.Thread(target=_warm, args=(service, warm), name="triangulate-warm", daemon=True).start()
+        yield
+        service.close()
+
+    app = FastAPI(
+        title="triangulate",
+        version=_VERSION,
+        description=(
+            "How different outlets report the same event: stories of the corpus, each story's "
+            "triangulation report (facts with independent-source counts, single-source claims, "
+            "conflicts, aligned quotes, a cited summary, a timeline), articles, outlets, search, "
+            "ingest and ad-hoc compare. Every error has the shape "
+            '`{"ok": false, "error": str, "errors": [str], "status": int}`.'
+        ),
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.token = token
+    app.state.max_body = max_body
+    app.state.version = _VERSION
+
+    from triangulate.server import api, views
+
+    app.include_router(api.router)
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def _respond(request: Request, status: int, message: str, errors: Sequence[str] = (), headers: dict[str, str] | None = None) -> Response:
+        if wants_html(request):
+            return views.error_page(request, status, message, errors, headers=headers)
+        return JSONResponse(error_payload(status, message, errors), status_code=status, headers=headers)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return _respond(request, exc.status, exc.message, exc.errors, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        message = detail or _STATUS_TEXT.get(exc.status_code, "error")
+        if exc.status_code == 404 and detail == "Not Found":
+            message = f"no such page or endpoint: {request.url.path}"
+        elif exc.status_code == 405 and detail == "Method Not Allowed":
+            message = f"method {request.method} not allowed on {request.url.path}"
+        return _respond(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
+            errors.append(f"{where}: {err.get('msg', 'invalid')}")
+        return _respond(request, 422, "invalid request: " + "; ".join(errors), errors)
+
+    @app.exception_handler(TriangulateError)
+    async def _triangulate_error(request: Request, exc: TriangulateError) -> Response:
+        status = _status_for(exc)
+        return _respond(request, status, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _respond(request, 500, f"internal server error ({type(exc).__name__})")
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        # Everything is served from here: no external asset, no inline script.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    # The docs page loads Swagger UI from a CDN; relax the policy for it only.
+    @app.middleware("http")
+    async def _docs_csp(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        if request.url.path == "/docs":
+            response.headers["Content-Security-Policy"] = "default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com 'unsafe-inline'"
+        return response
+
+    app.add_middleware(BodyLimit, max_body=max_body)
+    return app
+
+
+def _warm(service: CorpusService, count: int) -> None:
+    """Analyse the newest stories in the background, so their pages and meters are ready."""
+    try:
+        stories, _ = service.stories(limit=count, min_sources=2)
+        for story in stories:
+            if service.meter(story) is None:
+                service.story_report(story.id)
+    except Exception as exc:  # never take the server down for a cache warmer
+        log.warning("warming story reports stopped: %s", exc)
+
+
+def etag_for(*parts: object) -> str:
+    """A weak ETag of ``parts`` plus the package version."""
+    digest = hashlib.sha1("|".join(str(p) for p in (_VERSION, *parts)).encode()).hexdigest()[:20]
+    return f'W/"{digest}"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the client's ``If-None-Match`` holds ``etag``."""
+    header = request.headers.get("if-none-match")
+    if header and (header.strip() == "*" or etag in [t.strip() for t in header.split(",")]):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+    return None
+
+
+def cached_response(body: bytes, media_type: str, etag: str, status: int = 200) -> Response:
+    return Response(content=body, media_type=media_type, status_code=status, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+__all__ = [
+    "ApiError",
+    "CorpusService",
+    "DEFAULT_MAX_BODY",
+    "Meter",
+    "create_app",
+    "error_payload",
+    "is_loopback",
+]

@@ -1,0 +1,54 @@
+// triangulate web UI: citations open their evidence on click (hover and focus work without JS),
+// Escape closes it; the compare form can take more texts. No framework, no external code.
+(function () {
+  "use strict";
+  function closeAll(except) {
+    document.querySelectorAll(".evidence.open").forEach(function (el) {
+      if (el !== except) {
+        el.classList.remove("open");
+        var cite = document.querySelector('[data-cite="' + el.id + '"]');
+        if (cite) cite.setAttribute("aria-expanded", "false");
+      }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var cite = event.target.closest ? event.target.closest("a.cite") : null;
+    if (cite) {
+      var box = document.getElementById(cite.getAttribute("data-cite"));
+      if (box) {
+        event.preventDefault();
+        var open = !box.classList.contains("open");
+        closeAll(box);
+        box.classList.toggle("open", open);
+        cite.setAttribute("aria-expanded", open ? "true" : "false");
+        // Following the citation also marks the fact it points to.
+        var target = document.querySelector(cite.getAttribute("href"));
+        if (open && target) {
+          document.querySelectorAll(".cited").forEach(function (el) { el.classList.remove("cited"); });
+          target.classList.add("cited");
+          if (history.replaceState) history.replaceState(null, "", cite.getAttribute("href"));
+        }
+      }
+      return;
+    }
+    if (!(event.target.closest && event.target.closest(".evidence"))) closeAll(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeAll(null);
+  });
+  var add = document.getElementById("add-text");
+  if (add) {
+    add.addEventListener("click", function () {
+      var blocks = document.querySelectorAll("#texts .text-block");
+      var last = blocks[blocks.length - 1];
+      var copy = last.cloneNode(true);
+      var n = blocks.length + 1;
+      copy.querySelectorAll("input, textarea").forEach(function (el) { el.value = ""; });
+      var labels = copy.querySelectorAll("label");
+      if (labels[0]) labels[0].firstChild.textContent = "Outlet " + n + " ";
+      if (labels[1]) labels[1].firstChild.textContent = "Text " + n + " ";
+      last.parentNode.insertBefore(copy, add);
+      copy.querySelector("textarea").focus();
+    });
+  }
+})();

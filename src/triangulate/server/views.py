@@ -1,0 +1,586 @@
+"""The web UI: server-rendered HTML pages (Jinja2, autoescaping always on).
+
+Every piece of article text reaches the page through Jinja2's autoescaping, so
+an article holding ``<script>`` shows it as text. The pages load nothing from
+elsewhere: one stylesheet and one small script under ``/static`` (the
+Content-Security-Policy header forbids inline scripts and styles).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from triangulate.models import Report
+from triangulate.server.app import (
+    MAX_URLS,
+    ApiError,
+    CorpusService,
+    bearer_token,
+    cached_response,
+    documents_from_records,
+    documents_from_texts,
+    documents_from_upload,
+    etag_for,
+    meter_of,
+    not_modified,
+    token_matches,
+)
+
+router = APIRouter(include_in_schema=False)
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _when(value: str | None) -> str:
+    """An ISO time as ``2025-10-15 06:40 UTC`` (the value as given when it does not parse)."""
+    if not value:
+        return ""
+    from triangulate.corpus.store import parse_time
+
+    dt = parse_time(value)
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else value
+
+
+def _delta(value: str | None, start: str | None) -> str:
+    """``+1 h 20 min`` after ``start``."""
+    from triangulate.corpus.store import parse_time
+
+    a, b = parse_time(value), parse_time(start)
+    if a is None or b is None:
+        return ""
+    minutes = int((a - b).total_seconds() // 60)
+    if minutes <= 0:
+        return "first" if minutes == 0 else ""
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins and not days else ""]
+    return "+" + " ".join(p for p in parts if p)
+
+
+def _highlight(text: str, span: str | None) -> Markup:
+    """``text`` escaped, with the first occurrence of ``span`` in ``<mark>``."""
+    from triangulate.render.view import split_highlight
+
+    out = Markup("")
+    for piece, marked in split_highlight(text, span):
+        out += Markup("<mark>{}</mark>").format(piece) if marked else escape(piece)
+    return out
+
+
+def _snippet(snippet: str) -> Markup:
+    """An FTS snippet with ``[match]`` markers as escaped text with ``<mark>`` around the matches."""
+    out = Markup("")
+    for piece in re.split(r"(\[[^\[\]]{1,200}\])", snippet):
+        if piece.startswith("[") and piece.endswith("]") and len(piece) > 2:
+            out += Markup("<mark>{}</mark>").format(piece[1:-1])
+        else:
+            out += escape(piece)
+    return out
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links reach an ``href`` (never ``javascript:``)."""
+    if url and urlsplit(url).scheme in ("http", "https"):
+        return url
+    return None
+
+
+_env = Environment(
+    loader=FileSystemLoader(str(_TEMPLATES)),
+    autoescape=True,  # every template, whatever its name: article text is untrusted
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["when"] = _when
+_env.filters["delta"] = _delta
+_env.filters["highlight"] = _highlight
+_env.filters["snippet"] = _snippet
+_env.filters["safe_url"] = _safe_url
+_env.globals["plural"] = lambda n, word: f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render(name: str, request: Request, **context: Any) -> str:
+    """Render a template with the context every page needs."""
+    app = request.app
+    return _env.get_template(name).render(
+        request_path=request.url.path,
+        version=app.state.version,
+        needs_token=app.state.token is not None,
+        **context,
+    )
+
+
+def page(name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(name, request, **context), status_code=status)
+
+
+def error_page(request: Request, status: int, message: str, errors: Sequence[str] = (), headers: dict[str, str] | None = None) -> Response:
+    """The HTML form of an error (pages outside /api asked for by a browser)."""
+    body = render("error.html", request, title=f"Error {status}", status=status, message=message, errors=[e for e in errors if e != message])
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def service_of(request: Request) -> CorpusService:
+    service: CorpusService = request.app.state.service
+    return service
+
+
+# --- report display --------------------------------------------------------------------------
+
+
+def report_context(report: Report, data: dict[str, Any], *, article_links: bool, story_id: str | None = None) -> dict[str, Any]:
+    """What the report part of a page shows (shared by the story page and the compare page).
+
+    Args:
+        report: the parsed report.
+        data: the same report in the ``report_to_dict`` layout (source numbers on claims).
+        article_links: link sources to stored article pages (a corpus story) or not (an ad-hoc compare).
+    """
+    from triangulate.render.view import build_view
+
+    view = build_view(report)
+    facts = {f["id"]: f for f in data.get("facts", [])}
+    sources = {s["number"]: s for s in data.get("sources", [])}
+
+    def claim_link(claim: dict[str, Any]) -> str | None:
+        if not article_links:
+            return None
+        query = urlencode({"story": story_id, "claim": claim["id"]}) if story_id else urlencode({"claim": claim["id"]})
+        return f"/articles/{claim['article_id']}?{query}#p-{claim['paragraph']}"
+
+    summary = []
+    for i, sentence in enumerate(data.get("summary", [])):
+        fact = facts.get(sentence.get("fact_id") or "")
+        cites = []
+        for n in sentence.get("citations", []):
+            evidence = []
+            if fact is not None:
+                for claim in fact["claims"]:
+                    if claim.get("source") == n:
+                        evidence.append({"outlet": claim["outlet"], "text": claim["text"], "link": claim_link(claim)})
+            ref = sources.get(n)
+            if not evidence and ref is not None:
+                evidence.append({"outlet": ref["outlet"], "text": ref["title"] or "(untitled)", "link": f"/articles/{ref['article_id']}" if article_links else None})
+            target = f"#fact-{fact['id']}" if fact is not None else f"#source-{n}"
+            cites.append({"number": n, "id": f"ev-{i}-{n}", "target": target, "evidence": evidence, "outlet": ref["outlet"] if ref else ""})
+        summary.append({"text": sentence["text"], "cites": cites})
+
+    syndication = data.get("syndication", [])
+
+    def outlet_groups(outlets: Sequence[str]) -> list[dict[str, Any]]:
+        """Outlets of a fact with wire copies folded into one source."""
+        present = list(dict.fromkeys(outlets))
+        groups: list[dict[str, Any]] = []
+        used: set[str] = set()
+        for group in syndication:
+            members = [m for m in [group["origin"], *group["copies"]] if m in present]
+            if len(members) >= 2:
+                groups.append({"outlets": members, "wire": True, "origin": group["origin"]})
+                used.update(members)
+        for name in present:
+            if name not in used:
+                groups.append({"outlets": [name], "wire": False, "origin": name})
+        order = {name: i for i, name in enumerate(present)}
+        groups.sort(key=lambda g: min(order[m] for m in g["outlets"]))
+        return groups
+
+    claims_by_id = {c["id"]: c for c in data.get("claims", [])}
+    for f in data.get("facts", []):
+        for c in f["claims"]:
+            claims_by_id.setdefault(c["id"], c)
+
+    def claim_href(claim_id: str) -> str | None:
+        claim = claims_by_id.get(claim_id)
+        return claim_link(claim) if claim is not None else None
+
+    fact_rows = []
+    for row in (*view.corroborated, *view.other_facts):
+        fact_rows.append({"row": row, "groups": outlet_groups(row.outlets)})
+    stats = data.get("stats", {})
+    return {
+        "view": view,
+        "summary": summary,
+        "fact_rows": fact_rows,
+        "meter": meter_of(data),
+        "stats": stats,
+        "syndication": syndication,
+        "article_links": article_links,
+        "skipped": data.get("skipped", []),
+        "story_id": story_id,
+        "claim_href": claim_href,
+    }
+
+
+def _meter_svg(meter: Any) -> Markup:
+    """The corroboration meter: a three-part bar (SVG attributes, no inline style)."""
+    total = meter.total or 1
+    parts = [("confirmed", meter.confirmed), ("single", meter.single), ("conflicting", meter.conflicting)]
+    x = 0.0
+    rects = Markup("")
+    for cls, n in parts:
+        width = 100.0 * n / total
+        if width > 0:
+            rects += Markup('<rect class="m-{}" x="{:.2f}" y="0" width="{:.2f}" height="10"></rect>').format(cls, x, width)
+        x += width
+    label = f"{meter.confirmed} confirmed by 2+ independent outlets, {meter.single} single-source, {meter.conflicting} conflicting"
+    return Markup('<svg class="meter-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>').format(label, rects)
+
+
+_env.filters["meter_svg"] = _meter_svg
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def stories_page(
+    request: Request,
+    q: str | None = Query(None, max_length=500),
+    outlet: str | None = Query(None, max_length=200),
+    min_sources: int = Query(1, ge=1, le=1000),
+    since: str | None = Query(None, max_length=40),
+    limit: int = Query(30, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> Response:
+    """The story list: newest first, outlets and a corroboration meter per story."""
+    from triangulate.server.api import parse_since_param
+
+    service = service_of(request)
+    since_iso = parse_since_param(since)
+    key = ("html-stories", service.fingerprint(), q, outlet, min_sources, since_iso, limit, offset)
+    etag = etag_for(*key)
+    if (hit := not_modified(request, etag)) is not None:
+        return hit
+    body = service.pages.get(key)
+    if body is None:
+        stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
+        rows = [{"story": s, "meter": service.meter(s)} for s in stories]
+        params = {k: v for k, v in {"q": q, "outlet": outlet, "min_sources": min_sources if min_sources > 1 else None, "since": since}.items() if v}
+
+        def link(off: int) -> str:
+            return "/?" + urlencode({**params, "offset": off, "limit": limit})
+
+        body = render(
+            "stories.html",
+            request,
+            title="Stories",
+            rows=rows,
+            total=total,
+            q=q or "",
+            outlet=outlet or "",
+            min_sources=min_sources,
+            since=since or "",
+            offset=offset,
+            limit=limit,
+            next_link=link(offset + limit) if offset + limit < total else None,
+            prev_link=link(max(0, offset - limit)) if offset > 0 else None,
+            stats=service.stats(),
+        ).encode("utf-8")
+        service.pages.put(key, body)
+    return cached_response(body, "text/html; charset=utf-8", etag)
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story_page(request: Request, story_id: str) -> Response:
+    """One story: cited summary, facts table, conflicts, quotes, single-source claims, timeline."""
+    service = service_of(request)
+    story = service.story(story_id)
+    if story is None:
+        raise ApiError(404, f"no story {story_id!r}")
+    if story.id != story_id:
+        return RedirectResponse(f"/stories/{story.id}", status_code=307)
+    key = ("html-story", story.id, story.version)
+    etag = etag_for(*key)
+    if (hit := not_modified(request, etag)) is not None:
+        return hit
+    body = service.pages.get(key)
+    cache = "hit"
+    if body is None:
+        got = service.story_report(story.id)
+        if got is None:
+            raise ApiError(404, f"no story {story_id!r}")
+        cache = "computed" if got.computed else "stored"
+        context = report_context(got.report, got.data, article_links=True, story_id=got.story.id)
+        first = got.timeline[0]["time"] if got.timeline else None
+        body = render(
+            "story.html",
+            request,
+            title=got.report.title or got.story.title,
+            story=got.story,
+            timeline=got.timeline,
+            first_time=first,
+            **context,
+        ).encode("utf-8")
+        key = ("html-story", got.story.id, got.story.version)
+        etag = etag_for(*key)
+        service.pages.put(key, body)
+    response = cached_response(body, "text/html; charset=utf-8", etag)
+    response.headers["X-Report-Cache"] = cache
+    return response
+
+
+def interleave(paragraphs: Sequence[str], removed: Sequence[Any], raw: str) -> list[dict[str, Any]]:
+    """Cleaned paragraphs and removed pieces in reading order, as far as the raw input shows it.
+
+    Each block is found in the raw input (first occurrence after the previous
+    block); pieces that cannot be placed (HTML markup in between) come last.
+    """
+    blocks: list[dict[str, Any]] = []
+    placed: list[tuple[int, int, dict[str, Any]]] = []
+    unplaced: list[dict[str, Any]] = []
+    lowered = raw.lower()
+    for i, text in enumerate(paragraphs):
+        blocks.append({"kind": "text", "text": text, "index": i})
+    for r in removed:
+        blocks.append({"kind": "removed", "text": r.text, "reason": r.reason})
+    for order, block in enumerate(blocks):
+        probe = block["text"].strip().lower()[:80]
+        pos = lowered.find(probe) if probe else -1
+        if pos < 0:
+            unplaced.append(block)
+        else:
+            placed.append((pos, order, block))
+    if not placed or len(placed) < len(paragraphs):
+        # Not enough of the text is found in the raw input: text first, removed pieces after.
+        return [b for b in blocks if b["kind"] == "text"] + [b for b in blocks if b["kind"] == "removed"]
+    placed.sort(key=lambda t: (t[0], t[1]))
+    return [b for _, _, b in placed] + unplaced
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(
+    request: Request,
+    article_id: str,
+    story: str | None = Query(None, max_length=64),
+    claim: str | None = Query(None, max_length=64),
+) -> Response:
+    """One article: cleaned text, the removed boilerplate greyed with its reason, the raw input."""
+    service = service_of(request)
+    article = service.article(article_id)
+    if article is None:
+        raise ApiError(404, f"no article {article_id!r}")
+    paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
+    marked: str | None = None
+    if claim and (story or article.story_id):
+        sid = story or article.story_id
+        info = service.story(sid) if sid else None
+        cached = service.reports.get((info.id, info.version)) if info else None
+        data = cached[0] if cached else (service.store.cached_report(info.id) if info else None)
+        if data:
+            for c in data.get("claims", []):
+                if c.get("id") == claim:
+                    marked = c.get("text")
+                    break
+    blocks = interleave(paragraphs, article.removed, article.raw)
+    versions = service.versions(article)
+    story_info = service.story(article.story_id) if article.story_id else None
+    return page(
+        "article.html",
+        request,
+        title=article.title or article.outlet,
+        article=article,
+        blocks=blocks,
+        marked=marked,
+        versions=versions,
+        story=story_info,
+        reprint_of=service.article(article.duplicate_of) if article.duplicate_of else None,
+    )
+
+
+@router.get("/outlets", response_class=HTMLResponse)
+def outlets_page(request: Request) -> Response:
+    return page("outlets.html", request, title="Outlets", outlets=service_of(request).outlets())
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    q: str = Query("", max_length=500),
+    offset: int = Query(0, ge=0, le=100_000),
+) -> Response:
+    """Full-text search: matching stories and articles with highlighted snippets."""
+    service = service_of(request)
+    hits: list[Any] = []
+    stories: list[Any] = []
+    total_stories = 0
+    if q.strip():
+        hits = service.search(q, limit=20, offset=offset)
+        stories, total_stories = service.stories(query=q, limit=10)
+    return page(
+        "search.html",
+        request,
+        title=f"Search: {q}" if q else "Search",
+        q=q,
+        hits=hits,
+        stories=[{"story": s, "meter": service.meter(s)} for s in stories],
+        total_stories=total_stories,
+        offset=offset,
+        next_link="/search?" + urlencode({"q": q, "offset": offset + 20}) if len(hits) == 20 else None,
+    )
+
+
+# --- compare ------------------------------------------------------------------------------------------
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_form(request: Request) -> Response:
+    return page("compare.html", request, title="Compare articles", texts=[("", ""), ("", "")], urls="", report=None, error=None)
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a form POST sent by another site (cross-site request forgery)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return
+    host = urlsplit(origin).netloc
+    if host and host != request.headers.get("host"):
+        raise ApiError(403, "cross-site form submissions are refused")
+
+
+@router.post("/compare", response_class=HTMLResponse)
+async def compare_submit(request: Request) -> Response:
+    """Compare pasted texts, URLs and uploaded files; the report is shown, nothing is stored."""
+    from starlette.concurrency import run_in_threadpool
+
+    from triangulate.report_json import report_to_dict
+    from triangulate.server.api import _COMPARE_SLOTS
+
+    _same_origin(request)
+    form = await request.form()
+    texts = [str(v) for v in form.getlist("text")]
+    outlets = [str(v) for v in form.getlist("outlet")]
+    pairs = [(t, outlets[i] if i < len(outlets) else "") for i, t in enumerate(texts)]
+    urls = [u.strip() for u in str(form.get("urls") or "").splitlines() if u.strip()]
+    uploads = []
+    for f in form.getlist("files"):
+        if hasattr(f, "read") and getattr(f, "filename", ""):
+            uploads.append((f.filename, await f.read()))
+    service = service_of(request)
+
+    def work() -> tuple[Report, dict[str, Any], float]:
+        if len(urls) > MAX_URLS:
+            raise ApiError(413, f"at most {MAX_URLS} URLs per request")
+        docs, skips = documents_from_texts([(t, o) for t, o in pairs])
+        for name, data in uploads:
+            d, s = documents_from_upload(name, data)
+            docs += d
+            skips += s
+        d, s = service.fetch_documents(urls)
+        docs += d
+        skips += s
+        if not _COMPARE_SLOTS.acquire(timeout=120):
+            raise ApiError(503, "the server is busy comparing; try again shortly")
+        try:
+            started = time.perf_counter()
+            report = service.compare(docs, skips)
+            return report, report_to_dict(report), time.perf_counter() - started
+        finally:
+            _COMPARE_SLOTS.release()
+
+    keep = [p for p in pairs if p[0].strip()] or [("", ""), ("", "")]
+    try:
+        report, data, seconds = await run_in_threadpool(work)
+    except ApiError as exc:
+        if exc.status in (413, 503, 403):
+            raise
+        return page("compare.html", request, status=exc.status, title="Compare articles", texts=keep, urls="\n".join(urls), report=None, error=exc)
+    context = report_context(report, data, article_links=False)
+    return page(
+        "compare.html",
+        request,
+        title=f"Compare: {report.title}",
+        texts=keep,
+        urls="\n".join(urls),
+        report=report,
+        seconds=seconds,
+        error=None,
+        **context,
+    )
+
+
+# --- ingest -------------------------------------------------------------------------------------------
+
+
+def _form_token_ok(request: Request, form: Any) -> bool:
+    expected = request.app.state.token
+    given = bearer_token(request) or (str(form.get("token")) if form.get("token") else None)
+    return token_matches(given, expected)
+
+
+@router.get("/ingest", response_class=HTMLResponse)
+def ingest_form(request: Request) -> Response:
+    service = service_of(request)
+    return page("ingest.html", request, title="Add articles and feeds", feeds=service.feeds(), result=None, message=None, error=None)
+
+
+@router.post("/ingest", response_class=HTMLResponse)
+async def ingest_submit(request: Request) -> Response:
+    """Ingest pasted JSON records / text and URLs, follow a feed, or poll the feeds now."""
+    import json
+
+    from starlette.concurrency import run_in_threadpool
+
+    _same_origin(request)
+    form = await request.form()
+    service = service_of(request)
+    if not _form_token_ok(request, form):
+        raise ApiError(401, "adding to the corpus needs the server's token", headers={"WWW-Authenticate": 'Bearer realm="triangulate"'})
+    action = str(form.get("action") or "articles")
+
+    def work() -> tuple[dict[str, Any] | None, str | None]:
+        if action == "feed":
+            url = str(form.get("feed") or "").strip()
+            if not url:
+                raise ApiError(422, "give a feed URL")
+            added = service.add_feed(url)
+            return None, (f"Now following {url}." if added else f"{url} was already followed.")
+        if action == "poll":
+            polls = service.poll_feeds()
+            return {"polls": polls}, f"Polled {len(polls)} feed(s)."
+        urls = [u.strip() for u in str(form.get("urls") or "").splitlines() if u.strip()]
+        if len(urls) > MAX_URLS:
+            raise ApiError(413, f"at most {MAX_URLS} URLs per request")
+        pasted = str(form.get("records") or "").strip()
+        docs, skips = [], []
+        if pasted:
+            if pasted[:1] in "[{":
+                try:
+                    records = json.loads(pasted)
+                except ValueError:
+                    records = None
+                if records is not None:
+                    d, s = documents_from_records(records if isinstance(records, list) else [records], origin="form")
+                else:  # JSON Lines
+                    d, s = documents_from_upload("pasted.jsonl", pasted.encode("utf-8"))
+            else:
+                d, s = documents_from_texts([(pasted, str(form.get("outlet") or ""))])
+            docs += d
+            skips += s
+        d, s = service.fetch_documents(urls)
+        docs += d
+        skips += s
+        if not docs and not skips:
+            raise ApiError(422, "nothing to add: paste articles or give URLs")
+        return service.ingest(docs, skips), None
+
+    try:
+        result, message = await run_in_threadpool(work)
+    except ApiError as exc:
+        if exc.status in (401, 403, 413):
+            raise
+        return page("ingest.html", request, status=exc.status, title="Add articles and feeds", feeds=service.feeds(), result=None, message=None, error=exc)
+    return page("ingest.html", request, title="Add articles and feeds", feeds=service.feeds(), result=result, message=message, error=None)
+
+
+__all__ = ["router", "render", "error_page", "report_context"]
