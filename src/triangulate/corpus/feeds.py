@@ -11,7 +11,9 @@ at most a day.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -156,12 +158,12 @@ def entry_documents(
                 ], True
         except FetchFailure as exc:
             page_failure = Skipped(link, exc.reason, exc.detail, "fetch")
-    content = _entry_content(entry)
+    content = _fragment_text(_entry_content(entry))
     if content.strip():
         doc = RawDocument(
             origin=link or f"{feed_url}#{entry_key(entry)}",
             content=content,
-            kind="html",
+            kind="text",
             url=link,
             title=title,
             published=published,
@@ -174,6 +176,24 @@ def entry_documents(
     if page_failure is not None:
         return page_failure, page_failure.reason not in TRANSIENT
     return Skipped(link or feed_url, "empty", "the feed entry has no link and no text", "feed"), True
+
+
+_BLOCK_END = re.compile(r"(?i)<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|blockquote|section|article|tr))\s*>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _fragment_text(fragment: str) -> str:
+    """The text of a feed entry's HTML fragment (or plain text), one paragraph per block.
+
+    Feed summaries are fragments, not pages: a page extractor finds no article in
+    them, so blocks become paragraphs and tags go.
+    """
+    if "<" not in fragment:
+        return fragment.strip()
+    text = _BLOCK_END.sub("\n\n", fragment)
+    text = html.unescape(_TAG.sub(" ", text))
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _kind(content_type: str) -> str | None:

@@ -1,0 +1,205 @@
+"""Feeds: conditional polling, following entries to their pages, fallbacks, errors with backoff, OPML."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from triangulate.corpus import Corpus
+from triangulate.corpus.feeds import next_poll_time, parse_opml
+from triangulate.corpus.fetch import FetchSettings
+from triangulate.corpus.store import parse_time
+
+Handler = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
+
+QUAKE = [
+    "An earthquake of magnitude 6.1 struck the Marrow Valley early on Tuesday, toppling the 19th-century clock tower in Aldersby and cutting power to 40,000 homes, the regional civil protection agency said.",
+    "The quake hit at 4:12 a.m. at a depth of 10 kilometres, about 15 kilometres north of Aldersby, according to the national seismology institute.",
+    "Mayor Ilse Varga said three people were taken to hospital with light injuries and that schools would stay closed on Wednesday.",
+]
+RULING = [
+    "The High Court in Calloway on Thursday struck down a fishing ban imposed by the Harbour Authority last spring, ruling that the authority had exceeded its powers.",
+    "Judge Maren Oduya said the ban, which closed the northern bay to trawlers for two years, had been decided without the consultation the port statute requires.",
+    "The fishermen's cooperative, which brought the case, welcomed the judgment and said boats would return to the bay next week.",
+]
+
+
+class Site:
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.hits: list[str] = []
+        site = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                site.hits.append(self.path)
+                route = site.routes.get(self.path)
+                status, headers, body = route(self) if route else (404, {}, b"not found")
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (the timeout test)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
+@pytest.fixture()
+def site() -> Iterator[Site]:
+    s = Site()
+    s.thread.start()
+    yield s
+    s.httpd.shutdown()
+    s.httpd.server_close()
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, embedder: object) -> Iterator[Corpus]:
+    settings = FetchSettings(delay=0.0, retries=0, backoff=0.01, timeout=1.0)
+    with Corpus.open(tmp_path / "c.db", embedder=embedder, allow_private=True, fetch_settings=settings) as c:
+        yield c
+
+
+def article_html(title: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>".encode()
+
+
+def rss(base: str, items: list[tuple[str, str, str]]) -> bytes:
+    entries = "".join(
+        f"<item><title>{t}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
+        f"<pubDate>Tue, 14 Oct 2025 08:00:00 GMT</pubDate><description>{desc}</description></item>"
+        for t, path, desc in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{entries}</channel></rss>'.encode()
+
+
+def test_a_feed_is_polled_its_entries_followed_and_a_304_costs_nothing(site: Site, corpus: Corpus) -> None:
+    feed_body = rss(site.base, [("Quake shakes Marrow Valley", "/quake", "A quake struck.")])
+
+    def feed(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if h.headers.get("If-None-Match") == '"f1"':
+            return 304, {"ETag": '"f1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"f1"'}, feed_body
+
+    site.routes["/feed.xml"] = feed
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
+    corpus.add_feed(site.base + "/feed.xml")
+    first = corpus.poll(due_only=False)
+    assert [(p.status, p.new_entries) for p in first] == [("ok", 1)]
+    assert [r.status for r in first[0].results] == ["new"]
+    stored = corpus.articles()[0]
+    assert stored.url == site.base + "/quake" and "clock tower" in (corpus.article(stored.id) or stored).text
+    assert stored.published == "2025-10-14T08:00:00+00:00"  # from the feed when the page has none
+    second = corpus.poll(due_only=False)
+    assert [p.status for p in second] == ["not-modified"]
+    assert site.hits.count("/quake") == 1
+    info = corpus.feeds()[0]
+    assert info.etag == '"f1"' and info.title == "Valley Times" and info.error_count == 0
+
+
+def test_entries_already_taken_are_not_fetched_again(site: Site, corpus: Corpus) -> None:
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", "x")]))
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
+    corpus.add_feed(site.base + "/feed.xml")
+    corpus.poll(due_only=False)
+    again = corpus.poll(due_only=False)
+    assert again[0].status == "ok" and again[0].new_entries == 0
+    assert site.hits.count("/quake") == 1
+
+
+def test_when_the_article_page_fails_the_entry_text_is_used(site: Site, corpus: Corpus) -> None:
+    summary = " ".join(RULING)
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Court strikes down fishing ban", "/ruling", summary)]))
+    site.routes["/ruling"] = lambda h: (500, {}, b"server error")
+    corpus.add_feed(site.base + "/feed.xml")
+    result = corpus.poll(due_only=False)[0]
+    assert [r.status for r in result.results] == ["new"]
+    stored = corpus.article(result.results[0].article_id or "")
+    assert stored is not None and "Judge Maren Oduya" in stored.text and stored.title == "Court strikes down fishing ban"
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (lambda h: (500, {}, b"boom"), "http_500"),
+        (lambda h: (200, {"Content-Type": "text/html"}, b"<html><body><h1>Welcome</h1><p>Our home page.</p></body></html>"), "not_a_feed"),
+        (lambda h: (302, {"Location": "/feed.xml"}, b""), "redirect_loop"),
+    ],
+)
+def test_a_failing_feed_is_recorded_and_polled_later_and_later(site: Site, corpus: Corpus, route: Handler, reason: str) -> None:
+    site.routes["/feed.xml"] = route
+    corpus.add_feed(site.base + "/feed.xml")
+    first = corpus.poll(due_only=False, interval=60)[0]
+    assert (first.status, first.error) == ("error", reason)
+    second = corpus.poll(due_only=False, interval=60)[0]
+    info = corpus.feeds()[0]
+    assert info.error_count == 2 and info.last_error is not None and info.last_error.startswith(reason)
+    wait1 = (parse_time(first.next_poll) or 0).timestamp() - time.time()  # type: ignore[union-attr]
+    wait2 = (parse_time(second.next_poll) or 0).timestamp() - time.time()  # type: ignore[union-attr]
+    assert 100 < wait1 < 130 and 220 < wait2 < 250  # 60 s x 2^errors
+    assert corpus.poll(due_only=True) == []  # not due yet
+    assert [s.reason for s in corpus.skips()] == [reason, reason]
+
+
+def test_a_feed_that_times_out_is_an_error_and_the_next_feed_still_runs(site: Site, corpus: Corpus) -> None:
+    def slow(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(1.5)
+        return 200, {}, b""
+
+    site.routes["/slow.xml"] = slow
+    site.routes["/ok.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, []))
+    corpus.add_feed(site.base + "/slow.xml")
+    corpus.add_feed(site.base + "/ok.xml")
+    results = {p.url.rsplit("/", 1)[1]: p for p in corpus.poll(due_only=False)}
+    assert results["slow.xml"].error == "timeout"
+    assert results["ok.xml"].status == "ok"
+
+
+def test_backoff_is_capped_at_a_day() -> None:
+    from datetime import datetime, timezone
+
+    now = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert next_poll_time(900, 0, now=now) == "2025-01-01T00:15:00+00:00"
+    assert next_poll_time(900, 30, now=now) == "2025-01-02T00:00:00+00:00"
+
+
+def test_opml_import_follows_every_listed_feed(tmp_path: Path, corpus: Corpus) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body><outline text="News">'
+        '<outline text="Valley Times" type="rss" xmlUrl="https://valley.example/rss"/>'
+        '<outline text="Bay Post" type="rss" xmlUrl="https://baypost.example/atom.xml"/>'
+        '</outline><outline text="Dup" xmlUrl="https://valley.example/rss"/></body></opml>',
+        encoding="utf-8",
+    )
+    assert corpus.import_opml(opml) == (2, 0)
+    assert corpus.import_opml(opml) == (0, 2)
+    assert sorted(f.url for f in corpus.feeds()) == ["https://baypost.example/atom.xml", "https://valley.example/rss"]
+    assert parse_opml(opml.read_bytes())[0] == ("https://valley.example/rss", "Valley Times")
+
+
+def test_watch_once_polls_every_feed(site: Site, corpus: Corpus) -> None:
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", "x")]))
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
+    corpus.add_feed(site.base + "/feed.xml")
+    seen: list[str] = []
+    assert corpus.watch(once=True, on_poll=lambda p: seen.append(p.status)) == 1
+    assert seen == ["ok"] and corpus.stats()["articles"] == 1
