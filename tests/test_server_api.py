@@ -1,0 +1,396 @@
+"""The HTTP API of `triangulate serve`, through the in-process client.
+
+The corpus is built from the bundled example story (examples/harbour-fire/) with
+the real ingest, plus one hostile article whose text holds markup. The example's
+articles are then kept in one story (merging what the clusterer split): these
+tests are about serving a story, not about clustering, which has its own tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from triangulate.corpus import Corpus  # noqa: E402
+from triangulate.models import RawDocument  # noqa: E402
+from triangulate.server import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "harbour-fire"
+HOSTILE_TITLE = 'Harbour <script>alert("title")</script> notice'
+HOSTILE_TEXT = (
+    'A notice from the port authority of Porthaven <script>alert("xss")</script> about new berths. '
+    'Ships may dock at <img src=x onerror="alert(1)"> Quay 9 from Monday.\n\n'
+    "The port authority said the berths would open at 6 a.m. on Monday."
+)
+
+#: A small fictional story used when the bundled example is not there.
+FALLBACK = [
+    {
+        "source": "North Herald",
+        "title": "Bridge in Porthaven closed after crack found",
+        "published": "2025-03-02T08:00:00Z",
+        "text": "The Elm Street bridge in Porthaven was closed on Monday after inspectors found a crack in a main girder, city officials said.\n\n"
+        "About 20,000 vehicles cross the bridge each day. The closure will last at least two weeks, the transport department said.\n\n"
+        '"Safety comes first," Mayor Lina Ortiz said.',
+    },
+    {
+        "source": "South Gazette",
+        "title": "Porthaven shuts Elm Street bridge over cracked girder",
+        "published": "2025-03-02T09:30:00Z",
+        "text": "Inspectors found a crack in a main girder of the Elm Street bridge in Porthaven, and the city closed it on Monday.\n\n"
+        "About 25,000 vehicles use the bridge every day. The closure will last at least three weeks, the transport department said.\n\n"
+        '"Safety comes first," Mayor Lina Ortiz told reporters.',
+    },
+]
+
+
+def example_inputs() -> list[str]:
+    """The example's article files (not its README), or [] when the example is missing."""
+    if not EXAMPLE.is_dir():
+        return []
+    files = [p for p in sorted(EXAMPLE.iterdir()) if p.suffix in (".txt", ".html", ".json") and p.name.lower() != "readme.md"]
+    return [str(p) for p in files] if len(files) >= 2 else []
+
+
+def build_example_corpus(db: Path, embedder: object) -> dict[str, object]:
+    """Ingest the example (or the fallback story) and one hostile article into ``db``.
+
+    Returns the ids a test needs: ``story`` (the example story), ``articles`` (its
+    article ids), ``hostile_article`` and ``hostile_story``.
+    """
+    with Corpus.open(db, embedder=embedder) as corpus:
+        inputs = example_inputs()
+        if inputs:
+            results = list(corpus.ingest_iter(inputs))
+        else:
+            docs = [RawDocument(origin=f"fallback-{i}.json", content=r["text"], source=r["source"], title=r["title"], published=r["published"]) for i, r in enumerate(FALLBACK)]
+            results = corpus.add_many(docs)
+        ids = [r.article_id for r in results if r.article_id]
+        stories = [r.story_id for r in results if r.story_id]
+        assert ids, [r.to_dict() for r in results]
+        store = corpus.store
+        into = max(set(stories), key=stories.count)
+        others = sorted(set(stories) - {into})
+        if others:
+            store.merge_stories(into, others)
+        store.refresh_stories([into])
+        hostile = corpus.add(
+            RawDocument(origin="hostile.txt", content=HOSTILE_TITLE + "\n\n" + HOSTILE_TEXT, source="Port Bulletin", title=HOSTILE_TITLE, published="2025-11-01T10:00:00Z")
+        )
+        assert hostile.article_id, hostile.to_dict()
+        return {"story": into, "articles": ids, "hostile_article": hostile.article_id, "hostile_story": hostile.story_id, "example": bool(inputs)}
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> tuple[Path, dict[str, object]]:
+    db = tmp_path_factory.mktemp("server") / "corpus.db"
+    ids = build_example_corpus(db, embedder)
+    return db, ids
+
+
+@pytest.fixture(scope="module")
+def app(corpus_db: tuple[Path, dict[str, object]], embedder: object):  # type: ignore[no-untyped-def]
+    return create_app(corpus_db[0], embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def client(app):  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def ids(corpus_db: tuple[Path, dict[str, object]]) -> dict[str, object]:
+    return corpus_db[1]
+
+
+@pytest.fixture(scope="module")
+def story_json(client: TestClient, ids: dict[str, object]) -> dict:
+    response = client.get(f"/api/stories/{ids['story']}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- stories ------------------------------------------------------------------------------
+
+
+def test_story_list_is_newest_first_and_says_its_total(client: TestClient, ids: dict) -> None:
+    body = client.get("/api/stories").json()
+    assert body["ok"] is True
+    assert body["total"] == len(body["stories"]) >= 2
+    times = [s["last_published"] or s["updated"] for s in body["stories"]]
+    assert times == sorted(times, reverse=True)
+    story = next(s for s in body["stories"] if s["id"] == ids["story"])
+    assert len(story["outlet_names"]) >= 2
+    assert story["page"] == f"/stories/{ids['story']}"
+
+
+def test_story_list_pages_with_limit_and_offset(client: TestClient) -> None:
+    everything = client.get("/api/stories").json()
+    first = client.get("/api/stories?limit=1").json()
+    second = client.get("/api/stories?limit=1&offset=1").json()
+    assert first["total"] == second["total"] == everything["total"]
+    assert [s["id"] for s in first["stories"] + second["stories"]] == [s["id"] for s in everything["stories"][:2]]
+    assert first["next"] is not None and "offset=1" in first["next"]
+    assert first["prev"] is None and second["prev"] is not None
+
+
+def test_story_list_filters_by_outlet_sources_query_and_time(client: TestClient, ids: dict) -> None:
+    story = client.get(f"/api/stories/{ids['story']}").json()["story"]
+    outlet = story["outlet_names"][0]
+    by_outlet = client.get("/api/stories", params={"outlet": outlet}).json()
+    assert ids["story"] in [s["id"] for s in by_outlet["stories"]]
+    assert all(outlet in s["outlet_names"] for s in by_outlet["stories"])
+    assert client.get("/api/stories", params={"outlet": "No Such Outlet"}).json()["total"] == 0
+    many = client.get("/api/stories", params={"min_sources": 2}).json()
+    assert ids["story"] in [s["id"] for s in many["stories"]]
+    assert all(s["independent_sources"] >= 2 for s in many["stories"])
+    assert ids["hostile_story"] not in [s["id"] for s in many["stories"]]
+    found = client.get("/api/stories", params={"q": "berths"}).json()
+    assert [s["id"] for s in found["stories"]] == [ids["hostile_story"]]
+    assert client.get("/api/stories", params={"since": "2999-01-01"}).json()["total"] == 0
+    recent = [s["id"] for s in client.get("/api/stories", params={"since": "2025-10-25"}).json()["stories"]]
+    assert ids["hostile_story"] in recent and ids["story"] not in recent  # published Nov. 1 vs mid-October
+
+
+def test_story_list_answers_304_to_a_matching_etag(client: TestClient) -> None:
+    first = client.get("/api/stories")
+    etag = first.headers["etag"]
+    again = client.get("/api/stories", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    other = client.get("/api/stories?limit=1", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+
+
+# --- one story's report ----------------------------------------------------------------------
+
+
+def test_story_report_has_facts_with_outlets_and_independent_counts(story_json: dict) -> None:
+    report = story_json["report"]
+    assert report["facts"], "the example's outlets share facts"
+    for fact in report["facts"]:
+        assert len(fact["outlets"]) >= 2
+        assert 1 <= fact["independent_sources"] <= len(fact["outlets"])
+        assert {c["outlet"] for c in fact["claims"]} == set(fact["outlets"])
+    numbers = {s["number"] for s in report["sources"]}
+    for sentence in report["summary"]:
+        assert set(sentence["citations"]) <= numbers
+
+
+def test_story_report_shows_conflicts_and_single_source_claims(story_json: dict, ids: dict) -> None:
+    report = story_json["report"]
+    assert report["single_source"]
+    if ids["example"]:
+        # The example disagrees on the number of injured and on the day of the fire.
+        assert report["conflicts"]
+        for conflict in report["conflicts"]:
+            assert conflict["a"]["outlet"] != conflict["b"]["outlet"]
+            assert conflict["a"]["value"] != conflict["b"]["value"]
+
+
+def test_story_report_has_a_timeline_of_who_published_when(story_json: dict, ids: dict) -> None:
+    timeline = story_json["timeline"]
+    assert sorted(t["article_id"] for t in timeline) == sorted(ids["articles"])
+    assert [t["time"] for t in timeline] == sorted(t["time"] for t in timeline)
+    sources = {s["article_id"]: s["number"] for s in story_json["report"]["sources"]}
+    assert all(t["source"] == sources[t["article_id"]] for t in timeline)
+    assert story_json["story"]["meter"] is not None
+    assert story_json["story"]["meter"]["confirmed"] == sum(1 for f in story_json["report"]["facts"] if f["independent_sources"] >= 2)
+
+
+def test_a_cached_report_is_served_without_recomputation(client: TestClient, app, ids: dict, story_json: dict) -> None:  # type: ignore[no-untyped-def]
+    service = app.state.service
+    before = service.report_computations
+    for _ in range(3):
+        response = client.get(f"/api/stories/{ids['story']}")
+        assert response.headers["x-report-cache"] == "hit"
+        assert response.json()["report"] == story_json["report"]
+    assert client.get(f"/stories/{ids['story']}").status_code == 200
+    assert service.report_computations == before
+    etag = response.headers["etag"]
+    assert client.get(f"/api/stories/{ids['story']}", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_new_server_reads_the_report_the_store_cached(corpus_db, embedder, story_json: dict, ids: dict) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(corpus_db[0], embedder=embedder)
+    with TestClient(app) as fresh:
+        started = time.perf_counter()
+        response = fresh.get(f"/api/stories/{ids['story']}")
+        elapsed = time.perf_counter() - started
+    assert response.headers["x-report-cache"] == "stored"
+    assert app.state.service.report_computations == 0
+    assert response.json()["report"]["facts"] == story_json["report"]["facts"]
+    assert elapsed < 2.0
+
+
+def test_a_story_id_prefix_finds_the_story(client: TestClient, ids: dict) -> None:
+    response = client.get(f"/api/stories/{str(ids['story'])[:8]}")
+    assert response.status_code == 200
+    assert response.json()["story"]["id"] == ids["story"]
+
+
+# --- articles, outlets, search ---------------------------------------------------------------------
+
+
+def test_articles_list_of_a_story(client: TestClient, ids: dict) -> None:
+    body = client.get("/api/articles", params={"story": ids["story"]}).json()
+    assert body["total"] == len(ids["articles"])
+    assert sorted(a["id"] for a in body["articles"]) == sorted(ids["articles"])
+    assert "text" not in body["articles"][0]
+
+
+def test_an_article_has_raw_input_cleaned_text_and_removed_boilerplate(client: TestClient, ids: dict) -> None:
+    removed_any = False
+    for article_id in ids["articles"]:
+        body = client.get(f"/api/articles/{article_id}").json()
+        article = body["article"]
+        assert article["raw"] and article["text"]
+        for piece in article["removed"]:
+            assert piece["reason"] and piece["text"]
+            removed_any = True
+        assert body["versions"][0]["id"] == article_id
+    if ids["example"]:
+        assert removed_any, "the example's web page carries boilerplate"
+
+
+def test_outlets_have_counts(client: TestClient, ids: dict) -> None:
+    outlets = client.get("/api/outlets").json()["outlets"]
+    names = {o["name"]: o for o in outlets}
+    assert "Port Bulletin" in names and names["Port Bulletin"]["articles"] == 1
+    assert sum(o["articles"] for o in outlets) == len(ids["articles"]) + 1
+
+
+def test_search_finds_articles_and_their_stories(client: TestClient, ids: dict) -> None:
+    body = client.get("/api/search", params={"q": "berths"}).json()
+    assert [a["id"] for a in body["articles"]] == [ids["hostile_article"]]
+    assert "[" in body["articles"][0]["snippet"]
+    assert [s["id"] for s in body["stories"]] == [ids["hostile_story"]]
+    assert client.get("/api/search", params={"q": "zzzunknownword"}).json()["articles"] == []
+
+
+# --- compare and ingest ------------------------------------------------------------------------------
+
+
+def test_compare_two_records_answers_a_report_and_stores_nothing(client: TestClient) -> None:
+    before = client.get("/api").json()["corpus"]
+    response = client.post("/api/compare", json={"articles": FALLBACK})
+    assert response.status_code == 200, response.text
+    report = response.json()["report"]
+    assert {s["outlet"] for s in report["sources"]} == {"North Herald", "South Gazette"}
+    assert report["facts"]
+    values = {(c["a"]["value"], c["b"]["value"]) for c in report["conflicts"]}
+    assert values, "20,000 vs 25,000 vehicles and two vs three weeks disagree"
+    assert client.get("/api").json()["corpus"] == before
+
+
+def test_compare_pasted_texts_names_them_by_outlet(client: TestClient) -> None:
+    texts = [{"text": FALLBACK[0]["title"] + "\n\n" + FALLBACK[0]["text"], "outlet": "Herald"}, FALLBACK[1]["title"] + "\n\n" + FALLBACK[1]["text"]]
+    response = client.post("/api/compare", json={"texts": texts})
+    assert response.status_code == 200, response.text
+    assert [s["outlet"] for s in response.json()["report"]["sources"]] == ["Herald", "Text 2"]
+
+
+def test_compare_refuses_private_addresses_by_default(client: TestClient) -> None:
+    response = client.post("/api/compare", json={"urls": ["http://127.0.0.1:9/article", "http://10.0.0.1/a"]})
+    assert response.status_code == 422
+    body = response.json()
+    assert len(body["errors"]) == 2
+    assert all(re.search(r"private[-_]address", e) for e in body["errors"]), body
+
+
+def test_ingest_adds_records_once(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "new.db", embedder=embedder)
+    with TestClient(app) as client:
+        first = client.post("/api/ingest", json={"articles": FALLBACK})
+        assert first.status_code == 200, first.text
+        assert first.json()["new"] == 2
+        again = client.post("/api/ingest", json={"articles": FALLBACK}).json()
+        assert again["new"] == 0 and again["duplicate"] == 2
+        listed = client.get("/api/stories").json()
+        assert sum(s["articles"] for s in listed["stories"]) == 2
+
+
+def test_ingest_records_a_private_url_as_a_skip(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "guard.db", embedder=embedder)
+    with TestClient(app) as client:
+        body = client.post("/api/ingest", json={"urls": ["http://localhost:9/a", "http://192.168.1.1/b"]}).json()
+    assert body["new"] == 0 and body["skipped"] == 2
+    assert [re.sub("-", "_", k) for k in body["skip_reasons"]] == ["private_address"]
+
+
+def test_write_endpoints_need_the_token_when_the_server_has_one(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "auth.db", token="s3cret", embedder=embedder)
+    with TestClient(app) as client:
+        assert client.post("/api/ingest", json={"articles": FALLBACK}).status_code == 401
+        wrong = client.post("/api/ingest", json={"articles": FALLBACK}, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
+        assert client.post("/api/feeds", json={"url": "https://example.com/rss"}).status_code == 401
+        ok = client.post("/api/ingest", json={"articles": FALLBACK}, headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200 and ok.json()["new"] == 2
+        assert client.get("/api/stories").status_code == 200  # reading needs no token
+
+
+def test_feeds_are_followed_through_the_private_address_guard(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "feeds.db", embedder=embedder)
+    with TestClient(app) as client:
+        refused = client.post("/api/feeds", json={"url": "http://127.0.0.1:8080/rss"})
+        assert refused.status_code == 422
+        assert client.post("/api/feeds", json={"url": "ftp://example.com/rss"}).status_code == 422
+        assert client.get("/api/feeds").json()["feeds"] == []
+
+
+# --- HTML pages, escaping ---------------------------------------------------------------------------------
+
+
+def test_story_page_shows_summary_facts_conflicts_and_timeline(client: TestClient, ids: dict, story_json: dict) -> None:
+    html = client.get(f"/stories/{ids['story']}").text
+    for section in ("h-summary", "h-facts", "h-conflicts", "h-quotes", "h-single", "h-timeline", "h-sources"):
+        assert f'id="{section}"' in html
+    for fact in story_json["report"]["facts"]:
+        assert f'id="fact-{fact["id"]}"' in html
+    assert html.count('class="cite"') == sum(len(s["citations"]) for s in story_json["report"]["summary"])
+    assert html.count("<mark>") >= 2 * len(story_json["report"]["conflicts"])
+
+
+def test_article_markup_is_escaped_in_every_page(client: TestClient, ids: dict) -> None:
+    pages = [f"/articles/{ids['hostile_article']}", f"/stories/{ids['hostile_story']}", "/search?q=berths", "/"]
+    for path in pages:
+        html = client.get(path).text
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+    article = client.get(f"/articles/{ids['hostile_article']}").text
+    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in article or "&lt;script&gt;" in article
+
+
+def test_pages_forbid_inline_scripts(client: TestClient) -> None:
+    policy = client.get("/").headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_serve_get_prints_one_response_in_process(corpus_db) -> None:  # type: ignore[no-untyped-def]
+    from triangulate.server.cli import serve
+
+    result = CliRunner().invoke(serve, ["--db", str(corpus_db[0]), "--get", "/api/stories?limit=1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["limit"] == 1
+    missing = CliRunner().invoke(serve, ["--db", str(corpus_db[0]), "--get", "/api/stories/nope", "-i"])
+    assert missing.exit_code == 1
+    assert missing.output.startswith("HTTP/1.1 404")
+
+
+def test_serve_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path) -> None:
+    from triangulate.server.cli import serve
+
+    result = CliRunner().invoke(serve, ["--db", str(tmp_path / "x.db"), "--host", "0.0.0.0"], env={"TRIANGULATE_TOKEN": ""})
+    assert result.exit_code != 0
+    assert "without a token" in result.output
