@@ -1,0 +1,155 @@
+"""Every error of the HTTP API has one shape: {"ok": false, "error": str, "errors": [str], "status": int}.
+
+Each 4xx the server can answer is provoked here (401, 403, 404, 405, 413, 422),
+and every API route is walked with a wrong method and an unknown id.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from triangulate.server import create_app  # noqa: E402
+
+MAX_BODY = 4096
+TOKEN = "t0ken"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    app = create_app(tmp_path_factory.mktemp("errors") / "c.db", max_body=MAX_BODY)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def token_client(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    app = create_app(tmp_path_factory.mktemp("errors-token") / "c.db", token=TOKEN)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def assert_error_shape(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"ok", "error", "errors", "status"}, body
+    assert body["ok"] is False
+    assert body["status"] == status
+    assert isinstance(body["error"], str) and body["error"].strip()
+    assert isinstance(body["errors"], list) and body["errors"]
+    assert all(isinstance(e, str) and e for e in body["errors"])
+    return body
+
+
+CASES = [
+    # (method, path, kwargs, status, words the message must contain)
+    ("GET", "/api/nope", {}, 404, "no such page"),
+    ("GET", "/api/stories/0000000000000000", {}, 404, "no story"),
+    ("GET", "/api/articles/ffffffffffffffff", {}, 404, "no article"),
+    ("GET", "/no/such/page", {}, 404, "no such page"),
+    ("DELETE", "/api/stories", {}, 405, "not allowed"),
+    ("PUT", "/api/compare", {"json": {}}, 405, "not allowed"),
+    ("GET", "/api/ingest", {}, 405, "not allowed"),
+    ("GET", "/api/stories?limit=0", {}, 422, "limit"),
+    ("GET", "/api/stories?limit=abc", {}, 422, "limit"),
+    ("GET", "/api/stories?offset=-1", {}, 422, "offset"),
+    ("GET", "/api/stories?min_sources=0", {}, 422, "min_sources"),
+    ("GET", "/api/stories?since=yesterday-ish", {}, 422, "since"),
+    ("GET", "/api/articles?since=soon", {}, 422, "since"),
+    ("GET", "/api/search", {}, 422, "q"),
+    ("GET", "/api/search?q=", {}, 422, "q"),
+    ("POST", "/api/compare", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, "json"),
+    ("POST", "/api/compare", {"json": {}}, 422, "nothing to compare"),
+    ("POST", "/api/compare", {"json": {"texts": [""]}}, 422, "no readable article"),
+    ("POST", "/api/compare", {"json": {"urls": "not a list"}}, 422, "urls"),
+    ("POST", "/api/compare", {"json": {"urls": ["http://127.0.0.1/x"]}}, 422, "private"),
+    ("POST", "/api/compare", {"json": {"urls": [f"https://example.com/{i}" for i in range(21)]}}, 413, "at most"),
+    ("POST", "/api/ingest", {"json": {}}, 422, "nothing to ingest"),
+    ("POST", "/api/ingest", {"json": {"articles": "x"}}, 422, "articles"),
+    ("POST", "/api/feeds", {"json": {"url": "file:///etc/passwd"}}, 422, "http"),
+    ("POST", "/api/feeds", {"json": {"url": "http://169.254.169.254/latest"}}, 422, "non-public"),
+    ("POST", "/api/feeds", {"json": {}}, 422, "url"),
+    ("POST", "/api/compare", {"content": b"x" * (MAX_BODY + 1), "headers": {"content-type": "application/json"}}, 413, "larger than the limit"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "words"), CASES, ids=[f"{c[3]}-{c[0]}-{c[1][:40]}" for c in CASES])
+def test_every_api_error_has_the_one_shape(client: TestClient, method: str, path: str, kwargs: dict, status: int, words: str) -> None:
+    headers = {"accept": "application/json", **kwargs.pop("headers", {})} if "headers" in kwargs else {"accept": "application/json"}
+    body = assert_error_shape(client.request(method, path, headers=headers, **kwargs), status)
+    assert re.search(re.escape(words), body["error"] + " " + " ".join(body["errors"]), re.I), body
+
+
+def test_a_chunked_body_over_the_limit_is_stopped_with_413(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(10):
+            yield b'{"texts": ["' + b"a" * 1000
+
+    response = client.post("/api/compare", content=chunks(), headers={"content-type": "application/json"})
+    assert_error_shape(response, 413)
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer wrong", "Basic dDBrZW4=", f"bearer{TOKEN}"])
+def test_a_missing_or_wrong_token_gets_401(token_client: TestClient, auth: str | None) -> None:
+    headers = {"Authorization": auth} if auth else {}
+    for path, payload in (("/api/ingest", {"articles": [{"text": "x"}]}), ("/api/feeds", {"url": "https://example.com/rss"})):
+        body = assert_error_shape(token_client.post(path, json=payload, headers=headers), 401)
+        assert "Bearer" in body["error"]
+
+
+def test_the_ingest_form_needs_the_token_too(token_client: TestClient) -> None:
+    response = token_client.post("/ingest", data={"action": "articles", "records": "Title\n\nText."}, headers={"accept": "application/json"})
+    assert_error_shape(response, 401)
+
+
+def test_a_cross_site_form_post_gets_403(client: TestClient) -> None:
+    response = client.post(
+        "/ingest", data={"action": "articles", "records": "Title\n\nText."}, headers={"origin": "https://evil.example", "accept": "application/json"}
+    )
+    assert_error_shape(response, 403)
+
+
+def test_every_api_route_answers_a_wrong_method_and_an_unknown_id_in_the_shape(client: TestClient) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert len(paths) >= 8
+    for template, operations in paths.items():
+        path = re.sub(r"\{[^}]+\}", "0000000000000000", template)
+        assert "patch" not in operations
+        assert_error_shape(client.request("PATCH", path, headers={"accept": "application/json"}), 405)
+        if "{" in template and "get" in operations:
+            assert_error_shape(client.get(path), 404)
+
+
+def test_browsers_get_errors_as_a_page_outside_the_api(client: TestClient) -> None:
+    page = client.get("/stories/0000000000000000", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "no story" in page.text
+    api = client.get("/api/stories/0000000000000000", headers={"accept": "text/html"})
+    assert_error_shape(api, 404)  # /api is JSON whatever the client accepts
+
+
+def test_the_openapi_document_lists_the_error_shape(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/stories" in spec["paths"] and "/api/compare" in spec["paths"]
+    assert set(spec["components"]["schemas"]["ErrorBody"]["properties"]) == {"ok", "error", "errors", "status"}
+    assert client.get("/docs").status_code == 200
+
+
+def test_error_pages_escape_what_the_client_sent(client: TestClient) -> None:
+    page = client.get("/stories/<script>alert(1)<%2Fscript>", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert "<script>alert(1)" not in page.text
+
+
+def test_a_path_outside_the_repository_is_never_served(client: TestClient, tmp_path: Path) -> None:
+    for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2Fapp.py"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "create_app" not in response.text
