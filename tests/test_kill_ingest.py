@@ -1,0 +1,101 @@
+"""Reliability: SIGKILL an ingest half-way; the database is intact and a re-run finishes the job."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from triangulate.corpus.store import Store
+
+N_FILES = 300
+
+WORDS = (
+    "harbour council minister river bridge storm vote court police hospital school budget railway port "
+    "festival market election strike flood fire museum airport factory union mayor judge farmers ferry"
+).split()
+PLACES = "Aldersby Calloway Pembrook Veldhaven Marrow Zandoog Ostrel Brenna Kilmory Duna".split()
+
+
+def make_article(i: int, rng: random.Random) -> str:
+    place = rng.choice(PLACES)
+    title = f"{place} {rng.choice(WORDS)} {rng.choice(WORDS)} report number {i}"
+    paragraphs = []
+    for p in range(4):
+        sentence = " ".join(rng.choice(WORDS) for _ in range(14))
+        paragraphs.append(f"In {place}, officials said on day {i}-{p} that the {sentence} would continue, with {rng.randint(2, 9000)} people affected.")
+    return title + "\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def count_articles(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def ingest_cmd(folder: Path, db: Path) -> list[str]:
+    return [sys.executable, "-m", "triangulate", "ingest", str(folder), "--db", str(db), "--quiet", "--batch-size", "16"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+def test_sigkill_mid_ingest_leaves_an_intact_database_that_a_rerun_completes(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    rng = random.Random(11)
+    for i in range(N_FILES):
+        (folder / f"outlet{i % 7}-{i:04d}.txt").write_text(make_article(i, rng), encoding="utf-8")
+    db = tmp_path / "corpus.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+    proc = subprocess.Popen(ingest_cmd(folder, db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 120
+    killed_at = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        n = count_articles(db)
+        if n >= 32:
+            proc.send_signal(signal.SIGKILL)
+            killed_at = n
+            break
+        time.sleep(0.01)
+    proc.wait(timeout=30)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert killed_at, f"the ingest ended before it could be killed (rc={proc.returncode}): {stderr[-2000:]}"
+    assert proc.returncode == -signal.SIGKILL
+    assert killed_at < N_FILES, "killed too late to test anything"
+
+    with Store.open(db) as store:
+        assert store.integrity_check() == ["ok"]
+        partial = store.count_articles()
+        # Whole batches only: every stored article is in exactly one story.
+        assert store._one("SELECT COUNT(*) FROM articles WHERE story_id IS NULL")[0] == 0
+    assert killed_at <= partial < N_FILES
+
+    rerun = subprocess.run(ingest_cmd(folder, db) + ["--format", "json"], capture_output=True, text=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    import json
+
+    summary = json.loads(rerun.stdout)
+    assert summary["new"] == N_FILES - partial
+    assert summary["duplicate"] == partial
+    assert summary["skipped"] == 0
+
+    with Store.open(db) as store:
+        assert store.integrity_check() == ["ok"]
+        assert store.count_articles() == N_FILES  # nothing lost
+        origins = store._query("SELECT origin, COUNT(*) FROM articles GROUP BY origin HAVING COUNT(*) > 1")
+        assert origins == []  # no duplicates
+        assert store._one("SELECT COUNT(DISTINCT content_hash) FROM articles")[0] == N_FILES
+        members = store._one("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM story_articles")
+        assert members[0] == members[1] == N_FILES
