@@ -243,17 +243,21 @@ class TreeEnsembleHead:
         left = self._array("left", np.int64)
         right = self._array("right", np.int64)
         value = self._array("value", np.float64)
-        n = x.shape[0]
-        node = np.broadcast_to(self._array("roots", np.int64), (n, len(self.roots))).copy()
-        rows = np.arange(n)[:, None]
-        for _ in range(self.depth):
-            feat = feature[node]
-            inner = feat >= 0
-            if not inner.any():
-                break
-            go_left = x[rows, np.where(inner, feat, 0)] <= threshold[node]
-            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
-        out = self.baseline + value[node].sum(axis=1)
+        roots = self._array("roots", np.int64)
+        out = np.empty(x.shape[0], dtype=np.float64)
+        step = 4096  # rows per block: keeps the (rows x trees) index arrays in cache
+        for start in range(0, x.shape[0], step):
+            block = x[start : start + step]
+            node = np.broadcast_to(roots, (block.shape[0], len(roots))).copy()
+            rows = np.arange(block.shape[0])[:, None]
+            for _ in range(self.depth):
+                feat = feature[node]
+                inner = feat >= 0
+                if not inner.any():
+                    break
+                go_left = block[rows, np.where(inner, feat, 0)] <= threshold[node]
+                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+            out[start : start + step] = self.baseline + value[node].sum(axis=1)
         return np.clip(out, self.low, self.high)
 
     def to_dict(self) -> dict[str, Any]:

@@ -260,7 +260,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     """
     from sklearn.linear_model import LogisticRegression
 
-    from triangulate.cluster import ClusterSettings, StoryClusterer, load_settings
+    from triangulate.cluster import FEATURES, ClusterSettings, StoryClusterer, load_settings
 
     started = time.perf_counter()
     docs = [d for d in read_ecbplus(data) if d.topic <= TRAIN_TOPICS_MAX]
@@ -272,7 +272,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     vectors = probe.vectors(articles)
 
     # 1. teacher-forced features
-    x_rows: list[tuple[float, float, float]] = []
+    x_rows: list[tuple[float, ...]] = []
     y_rows: list[int] = []
     teacher = StoryClusterer(embedder=embedder, settings=base)
     for article, vec, doc in zip(articles, vectors, docs):
@@ -280,23 +280,21 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
         seen = set()
         for sid, feats in teacher.candidates(article, vector=vec):
             seen.add(sid)
-            x_rows.append((feats["emb"], feats["lex"], feats["ent"]))
+            x_rows.append(tuple(feats[name] for name in FEATURES))
             y_rows.append(int(sid == gold_sid))
         if gold_sid in teacher.hot_story_ids and gold_sid not in seen:
             d = teacher._doc(article, vec, None)
             story = teacher._stories[gold_sid]
             cos = float(teacher._matrix[story.row] @ d.vec)
-            f = teacher._features(d, story, cos)
-            x_rows.append((f[0], f[1], f[2]))
+            x_rows.append(teacher._doc_features(d, story, cos)[: len(FEATURES)])
             y_rows.append(1)
         teacher.add(article, vector=vec, story_id=gold_sid)
     x = np.asarray(x_rows)
     y = np.asarray(y_rows)
-    lr = LogisticRegression(C=1.0, max_iter=1000)
+    lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit(x, y)
-    w_emb, w_lex, w_ent = (float(v) for v in lr.coef_[0])
-    bias = float(lr.intercept_[0])
-    fitted = replace(base, w_emb=round(w_emb, 4), w_lex=round(w_lex, 4), w_ent=round(w_ent, 4), bias=round(bias, 4))
+    weights = {f"w_{name}": round(float(w), 4) for name, w in zip(FEATURES, lr.coef_[0])}
+    fitted = replace(base, bias=round(float(lr.intercept_[0]), 4), **weights)
 
     # 2. thresholds on the streaming clustering itself
     def f1_for(settings: ClusterSettings) -> float:
