@@ -795,7 +795,7 @@ class Store:
             return cur.rowcount > 0
 
     def feeds(self) -> list[FeedInfo]:
-        return [FeedInfo(*r) for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds ORDER BY added, url")]
+        return [FeedInfo(*r) for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds ORDER BY rowid")]
 
     def feed(self, url: str) -> FeedInfo | None:
         row = self._one(f"SELECT {self._FEED_COLS} FROM feeds WHERE url = ?", (url,))

@@ -1,0 +1,135 @@
+"""The corpus commands, run through the real CLI group: every listing speaks JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from triangulate.cli import COMMANDS, cli
+
+QUAKE_TITLE = "Quake shakes Marrow Valley, toppling the old clock tower"
+QUAKE = [
+    "An earthquake of magnitude 6.1 struck the Marrow Valley early on Tuesday, toppling the 19th-century clock tower in Aldersby and cutting power to 40,000 homes, the regional civil protection agency said.",
+    "The quake hit at 4:12 a.m. at a depth of 10 kilometres, about 15 kilometres north of Aldersby, according to the national seismology institute.",
+    "Mayor Ilse Varga said three people were taken to hospital with light injuries and that schools would stay closed on Wednesday.",
+    "Share this article",
+]
+
+
+@pytest.fixture()
+def env(tmp_path: Path) -> dict[str, object]:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "valley-times.txt").write_text(QUAKE_TITLE + "\n\n" + "\n\n".join(QUAKE), encoding="utf-8")
+    (folder / "county-echo.txt").write_text(QUAKE_TITLE + "\n\n" + "\n\n".join(QUAKE), encoding="utf-8")
+    return {"db": str(tmp_path / "c.db"), "folder": folder, "tmp": tmp_path}
+
+
+def run(*args: str, ok: bool = True) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_every_corpus_command_is_registered_and_has_help() -> None:
+    for name in ("ingest", "feeds", "watch", "stories", "story", "articles", "article", "sources", "search"):
+        assert COMMANDS[name][0].startswith("triangulate.commands.corpus:")
+        assert "Usage:" in run(name, "--help")
+
+
+def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    summary = json.loads(run("ingest", str(env["folder"]), "--db", db, "--format", "json"))
+    assert (summary["new"], summary["reprints"], summary["skipped"]) == (2, 1, 0)
+    again = run("ingest", str(env["folder"]), "--db", db)
+    assert again.strip().startswith("0 new, 2 duplicate, 0 updated, 0 skipped")
+
+    stories = json.loads(run("stories", "--db", db, "--format", "json"))
+    assert len(stories) == 1 and stories[0]["articles"] == 2 and stories[0]["independent_sources"] == 1
+    assert json.loads(run("stories", "--db", db, "--min-sources", "2", "-f", "json")) == []
+    assert json.loads(run("stories", "--db", db, "--query", "clock tower", "-f", "json"))[0]["id"] == stories[0]["id"]
+
+    arts = json.loads(run("articles", "--db", db, "--format", "json"))
+    assert sorted(a["outlet"] for a in arts) == ["county-echo", "valley-times"]
+    copy = [a for a in arts if a["duplicate_of"]][0]
+    assert copy["duplicate_kind"] == "exact"
+
+    hits = json.loads(run("search", "seismology", "--db", db, "--format", "json"))
+    assert len(hits) == 2 and "[seismology]" in hits[0]["snippet"]
+
+    shown = run("article", copy["id"], "--db", db)
+    assert shown.startswith(QUAKE_TITLE) and "Mayor Ilse Varga" in shown
+    assert "Share this article" not in shown
+    assert "[share] Share this article" in run("article", copy["id"], "--db", db, "--removed")
+    assert run("article", copy["id"][:8], "--db", db, "--raw").startswith(QUAKE_TITLE)
+    assert "first version" in run("article", copy["id"], "--db", db, "--diff")
+    detail = json.loads(run("article", copy["id"], "--db", db, "-f", "json"))
+    assert detail["removed"] == [{"text": "Share this article", "reason": "share"}]
+
+    report = json.loads(run("story", stories[0]["id"], "--db", db, "--format", "json"))
+    assert sorted(s["outlet"] for s in report["sources"]) == ["county-echo", "valley-times"]
+    md = run("story", stories[0]["id"][:6], "--db", db, "--format", "markdown")
+    assert md.startswith("# ")
+
+
+def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    result = CliRunner().invoke(cli, ["story", "nope", "--db", db])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["article", "nope", "--db", db])
+    assert result.exit_code == 2
+
+
+def test_sources_lists_counts_and_loads_edits_and_exports_the_registry(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    tmp = Path(str(env["tmp"]))
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    reg = tmp / "outlets.json"
+    reg.write_text(json.dumps({"outlets": [{"name": "Wire Agency", "domain": "wire.example", "country": "GB", "kind": "wire"}]}), encoding="utf-8")
+    rows = json.loads(run("sources", "--db", db, "--registry", str(reg), "--format", "json"))
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["valley-times"]["articles"] == 1
+    # Folders are read in name order: county-echo came first, valley-times reprints it.
+    assert (by_name["county-echo"]["reprints"], by_name["valley-times"]["reprints"]) == (0, 1)
+    assert by_name["Wire Agency"]["kind"] == "wire" and by_name["Wire Agency"]["articles"] == 0
+    out = tmp / "export.toml"
+    run("sources", "--db", db, "--set", "Valley Times", "--domain", "www.valley.example", "--country", "NL", "--export", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert 'name = "Valley Times"' in text and 'domain = "valley.example"' in text and 'kind = "wire"' in text
+
+
+def test_feeds_add_list_import_and_remove(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    tmp = Path(str(env["tmp"]))
+    assert "added" in run("feeds", "add", "https://valley.example/rss", "--db", db)
+    assert "already followed" in run("feeds", "add", "https://valley.example/rss", "--db", db)
+    opml = tmp / "subs.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="Bay" xmlUrl="https://bay.example/atom"/></body></opml>', encoding="utf-8")
+    assert "1 feed(s) added" in run("feeds", "import", str(opml), "--db", db)
+    feeds = json.loads(run("feeds", "list", "--db", db, "--format", "json"))
+    assert [f["url"] for f in feeds] == ["https://valley.example/rss", "https://bay.example/atom"]
+    run("feeds", "remove", "https://bay.example/atom", "--db", db)
+    assert len(json.loads(run("feeds", "list", "--db", db, "-f", "json"))) == 1
+    result = CliRunner().invoke(cli, ["feeds", "add", "not a url", "--db", db])
+    assert result.exit_code == 2 and "E112" in result.output
+
+
+def test_watch_without_feeds_says_so(env: dict[str, object]) -> None:
+    result = CliRunner().invoke(cli, ["watch", "--once", "--db", str(env["db"])])
+    assert result.exit_code == 2 and "No feeds" in result.output
+
+
+def test_the_database_comes_from_the_environment(env: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIANGULATE_DB", str(env["db"]))
+    run("ingest", str(env["folder"]), "-q")
+    assert Path(str(env["db"])).exists()
+    assert len(json.loads(run("articles", "-f", "json"))) == 2
+
+
+def test_a_bad_since_value_is_a_usage_error(env: dict[str, object]) -> None:
+    result = CliRunner().invoke(cli, ["stories", "--since", "whenever", "--db", str(env["db"])])
+    assert result.exit_code == 2 and "--since" in result.output
