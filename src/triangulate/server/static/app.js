@@ -17,6 +17,7 @@
       var box = document.getElementById(cite.getAttribute("data-cite"));
       if (box) {
         event.preventDefault();
+        box.classList.remove("dismissed");
         var open = !box.classList.contains("open");
         closeAll(box);
         box.classList.toggle("open", open);
@@ -34,8 +35,21 @@
     if (!(event.target.closest && event.target.closest(".evidence"))) closeAll(null);
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") closeAll(null);
+    if (event.key === "Escape") {
+      // Dismissible (WCAG 1.4.13): hide even the evidence that focus or hover shows.
+      closeAll(null);
+      document.querySelectorAll(".evidence").forEach(function (el) { el.classList.add("dismissed"); });
+    }
   });
+  function undismiss(event) {
+    var cite = event.target.closest ? event.target.closest("a.cite") : null;
+    if (cite) {
+      var box = document.getElementById(cite.getAttribute("data-cite"));
+      if (box) box.classList.remove("dismissed");
+    }
+  }
+  document.addEventListener("focusin", undismiss);
+  document.addEventListener("mouseover", undismiss);
   var add = document.getElementById("add-text");
   if (add) {
     add.addEventListener("click", function () {
