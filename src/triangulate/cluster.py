@@ -1,0 +1,973 @@
+"""Streaming story clustering: each new article joins the story it reports on, or starts one.
+
+"Same event, not same topic": two earthquakes in different places are two
+stories even though every word about magnitudes and casualties is shared. The
+score of an article against a story therefore combines
+
+* ``emb``: cosine of the article's title + lead embedding with the story centroid
+  (topic and wording; only the title and first sentences are embedded, which is
+  what makes this fast enough for a live stream),
+* ``lex``: TF-IDF cosine of the article's content words with the story's term
+  profile (document frequencies are counted on the stream itself, in a fixed-size
+  hashed table, so nothing has to be fitted on the corpus),
+* ``ent``: the IDF-weighted share of the article's names, numbers and dates that
+  the story already has (a cheap capitalised-span extractor, no tagger): the
+  signal that tells two events of one kind apart,
+* a time penalty when both published times are known and far apart.
+
+The weights and thresholds ship in ``data/cluster_params.json``; they were fitted
+on ECB+ topics 1-25 only (``python -m triangulate.evaluate.corpus_tasks
+calibrate-clustering``), never on the topics that are scored.
+
+Candidates come from a dense matrix of the centroids of the *hot* stories (a
+bounded window: stories idle for longer than ``window_days`` of stream time, or
+beyond ``max_hot_stories``, leave it) plus an inverted index of rare entities.
+Each article is scored against at most a few dozen stories, so the cost per
+article does not grow with the size of the corpus. When one article scores above
+``merge_threshold`` with two stories, it bridges them and they merge.
+
+Results are deterministic for a given input order: no randomness, stable hashes
+(CRC-32, never Python's salted ``hash``) and ties broken by story age.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import re
+import zlib
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from triangulate.embed import Embedder
+from triangulate.errors import ConfigError
+from triangulate.models import Article, stable_id
+from triangulate.text import STOPWORDS, content_words, normalize, split_sentences
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+STATE_FORMAT = 1
+FEATURES = ("emb", "lex", "names", "nums", "cov", "ecos")
+"""Features of an article against a story (see :meth:`StoryClusterer.candidates`)."""
+
+
+# --- settings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Weights and limits of :class:`StoryClusterer` (defaults: ``data/cluster_params.json``).
+
+    The score of an article against a story is ``bias + sum(w_f * f for f in
+    FEATURES) - time_penalty * days_apart / window_days``; it joins the best story
+    when the score is at least ``threshold``. After an article joins a story, the
+    story is scored the same way against its nearest hot stories and merges with
+    those at or above ``merge_threshold`` (the article bridged them).
+    """
+
+    w_emb: float = 4.0
+    w_lex: float = 3.0
+    w_names: float = 2.0
+    w_nums: float = 1.5
+    w_cov: float = 2.5
+    w_ecos: float = 3.0
+    bias: float = -7.0
+    threshold: float = 0.0
+    merge_threshold: float = 99.0
+    merge_k: int = 3
+    top_k: int = 10
+    entity_candidates: int = 20
+    lead_sentences: int = 2
+    lead_words: int = 48
+    body_words: int = 400
+    window_days: float = 14.0
+    time_penalty: float = 2.0
+    max_hot_stories: int = 50_000
+    max_article_map: int = 500_000
+    profile_terms: int = 150
+    profile_entities: int = 80
+    df_bits: int = 21
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClusterSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown cluster settings: {sorted(unknown)}", code="E220")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_settings(**overrides: Any) -> ClusterSettings:
+    """The shipped settings (``data/cluster_params.json``) with ``overrides`` applied."""
+    base = ClusterSettings()
+    try:
+        raw = resources.files("triangulate").joinpath("data/cluster_params.json").read_text("utf-8")
+        params = json.loads(raw).get("settings", {})
+        base = ClusterSettings.from_dict(params)
+    except FileNotFoundError:
+        log.warning("data/cluster_params.json not found: using built-in cluster settings")
+    return replace(base, **overrides) if overrides else base
+
+
+# --- records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where an article went: ``story_id`` (new or existing), the stories ``merged``
+    into it because this article bridged them, and the winning ``score`` (``None``
+    for a new story)."""
+
+    story_id: str
+    merged: tuple[str, ...] = ()
+    score: float | None = None
+    new: bool = False
+
+
+@dataclass(slots=True)
+class _Doc:
+    """What the clusterer keeps of an article while placing it."""
+
+    article_id: str
+    vec: np.ndarray
+    terms: dict[int, float]
+    names: dict[int, float]
+    nums: dict[int, float]
+    time: float | None
+
+
+@dataclass(slots=True)
+class _Story:
+    story_id: str
+    seq: int
+    row: int
+    count: int
+    centroid: np.ndarray
+    terms: Counter[int] = field(default_factory=Counter)
+    names: Counter[int] = field(default_factory=Counter)
+    nums: Counter[int] = field(default_factory=Counter)
+    first: float | None = None
+    last: float | None = None
+    touched: int = 0
+    cache: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def entities(self) -> Counter[int]:
+        both = Counter(self.names)
+        both.update(self.nums)
+        return both
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Term keys and weights, entity keys and weights, as arrays (cached until changed)."""
+        if self.cache is None:
+            ents = {**self.names, **self.nums}
+            self.cache = (
+                np.fromiter(self.terms.keys(), dtype=np.int64, count=len(self.terms)),
+                np.fromiter(self.terms.values(), dtype=np.float64, count=len(self.terms)),
+                np.fromiter(ents.keys(), dtype=np.int64, count=len(ents)),
+                np.fromiter(ents.values(), dtype=np.float64, count=len(ents)),
+            )
+        return self.cache
+
+
+# --- cheap entity extraction -----------------------------------------------------
+
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_NOT_ENTITY = STOPWORDS | _WEEKDAYS | frozenset(_MONTH_NAMES) | frozenset(
+    """mr mrs ms dr president minister police officials official people government city state news
+    reuters ap afp update updated published posted first last new breaking report reports video photo
+    read more click share comments copyright""".split()
+)
+_CAP_SPAN = re.compile(
+    r"(?<![\w'])([A-Z][\w'\-.]*[\w]|[A-Z])(?:\s+(?:(?:of|de|del|la|le|van|von|der|al|bin|the|and|for|&)\s+)?[A-Z][\w'\-.]*[\w])*"
+)
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\w])")
+_DATE = re.compile(
+    r"\b(" + "|".join(_MONTH_NAMES) + r")\.?\s+(\d{1,2})\b|\b(\d{1,2})\s+(" + "|".join(_MONTH_NAMES) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def extract_entities(text: str) -> list[str]:
+    """Names, numbers and dates of a text, normalised (lower case, ``#`` for numbers,
+    ``@`` for dates). Multi-word names also yield their last word ("Lohan").
+
+    >>> extract_entities("Lindsay Lohan left the Betty Ford Center on June 13, 2013.")
+    ['lindsay lohan', 'lohan', 'betty ford center', 'center', '@june 13', '#2013']
+    """
+    out: list[str] = []
+    for sentence in split_sentences(text) if len(text) < 20_000 else [text]:
+        for match in _CAP_SPAN.finditer(sentence):
+            span = match.group(0).strip(" .-'")
+            words = span.split()
+            if match.start() == 0 or sentence[: match.start()].rstrip().endswith(('"', "'", ":")):
+                # A sentence-initial capital says nothing: drop leading function words.
+                while words and words[0].lower() in _NOT_ENTITY:
+                    words = words[1:]
+            while words and words[-1].lower() in ("of", "de", "the", "and", "for", "&"):
+                words = words[:-1]
+            if not words:
+                continue
+            low = " ".join(words).lower().rstrip(".")
+            if len(words) == 1 and (low in _NOT_ENTITY or len(low) < 2):
+                continue
+            out.append(low)
+            if len(words) > 1:
+                tail = words[-1].lower().rstrip(".")
+                if tail not in _NOT_ENTITY and len(tail) > 2:
+                    out.append(tail)
+        for match in _DATE.finditer(sentence):
+            month = (match.group(1) or match.group(4) or "").lower()[:3]
+            day = match.group(2) or match.group(3)
+            full = next((m for m in _MONTH_NAMES if m.startswith(month)), month)
+            out.append(f"@{full} {int(day)}")
+        for match in _NUMBER.finditer(sentence):
+            value = match.group(1).replace(",", "")
+            if len(value) >= 2 or "." in value:
+                out.append(f"#{value}")
+    return out
+
+
+def _bucket(token: str, mask: int) -> int:
+    return zlib.crc32(token.encode("utf-8")) & mask
+
+
+# --- the clusterer -----------------------------------------------------------------
+
+
+def _to_timestamp(value: datetime | str | float | None) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+def lead_text(article: Article, *, sentences: int = 2, words: int = 48) -> str:
+    """Title plus the first sentences of the body, cut to ``words`` words: what is embedded."""
+    parts: list[str] = [article.title] if article.title else []
+    taken = 0
+    for paragraph in article.paragraphs:
+        for sentence in split_sentences(paragraph):
+            if taken >= sentences:
+                break
+            parts.append(sentence)
+            taken += 1
+        if taken >= sentences:
+            break
+    joined = " ".join(p.strip() for p in parts if p.strip())
+    tokens = joined.split()
+    return " ".join(tokens[:words])
+
+
+class StoryClusterer:
+    """Incremental, deterministic story clustering over a stream of articles.
+
+    Args:
+        embedder: any :class:`triangulate.embed.Embedder`; loaded on first use
+            (``triangulate.embed.load_embedder()``) when not given.
+        settings: a :class:`ClusterSettings`; the shipped one when not given.
+        on_evict: called with a story id when the story leaves the hot index (it
+            stays in the caller's store; new articles just cannot join it).
+        **overrides: individual settings, e.g. ``threshold=0.5``.
+
+    >>> clusterer = StoryClusterer()                        # doctest: +SKIP
+    >>> clusterer.add(article).story_id                     # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        embedder: Embedder | None = None,
+        settings: ClusterSettings | None = None,
+        on_evict: Callable[[str], None] | None = None,
+        **overrides: Any,
+    ) -> None:
+        base = settings or load_settings()
+        self.settings = replace(base, **overrides) if overrides else base
+        self._embedder = embedder
+        self._on_evict = on_evict
+        self._mask = (1 << self.settings.df_bits) - 1
+        self._df = np.zeros(1 << self.settings.df_bits, dtype=np.int32)
+        self._n_docs = 0
+        self._dim: int | None = None
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._row_story: list[str | None] = []
+        self._free_rows: list[int] = []
+        self._stories: OrderedDict[str, _Story] = OrderedDict()  # hot stories, least recently touched first
+        self._entity_index: dict[int, list[str]] = {}
+        self._article_story: OrderedDict[str, str] = OrderedDict()
+        self._redirect: dict[str, str] = {}
+        self._seq = 0
+        self._clock: float | None = None
+        self.evicted = 0
+
+    # -- public helpers -------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from triangulate.embed import load_embedder
+
+            self._embedder = load_embedder()
+        return self._embedder
+
+    def __len__(self) -> int:
+        """Number of stories in the hot index."""
+        return len(self._stories)
+
+    @property
+    def hot_story_ids(self) -> list[str]:
+        return list(self._stories)
+
+    def story_of(self, article_id: str) -> str | None:
+        """The current story of a recently added article (follows merges)."""
+        story = self._article_story.get(article_id)
+        return self.resolve(story) if story else None
+
+    def resolve(self, story_id: str) -> str:
+        """The story a (possibly merged) story id now lives in."""
+        seen = 0
+        while story_id in self._redirect and seen < 1000:
+            story_id = self._redirect[story_id]
+            seen += 1
+        return story_id
+
+    def lead(self, article: Article) -> str:
+        return lead_text(article, sentences=self.settings.lead_sentences, words=self.settings.lead_words)
+
+    def vectors(self, articles: Sequence[Article]) -> np.ndarray:
+        """Embeddings of the articles' title + lead (what :meth:`add` stores)."""
+        return self.embedder.encode([self.lead(a) for a in articles])
+
+    # -- features ---------------------------------------------------------------------
+
+    def _doc(self, article: Article, vec: np.ndarray, published: datetime | str | float | None) -> _Doc:
+        s = self.settings
+        body = " ".join(article.paragraphs)
+        words = content_words(f"{article.title}\n{body}")[: s.body_words]
+        terms: dict[int, float] = {}
+        for word, count in Counter(words).items():
+            terms[_bucket(word, self._mask)] = 1.0 + math.log(count)
+        ents = extract_entities(f"{article.title}.\n{body}" if article.title else body)
+        names: dict[int, float] = {}
+        nums: dict[int, float] = {}
+        for ent in ents:
+            if ent[0] in "#@":
+                key = _bucket("\x02" + ent, self._mask)
+                nums[key] = nums.get(key, 0.0) + 1.0
+            else:
+                key = _bucket("\x01" + ent, self._mask)
+                names[key] = names.get(key, 0.0) + 1.0
+        when = _to_timestamp(published if published is not None else article.published)
+        v = np.asarray(vec, dtype=np.float32).reshape(-1)
+        return _Doc(article.id, v, terms, names, nums, when)
+
+    def _idf(self, keys: np.ndarray) -> np.ndarray:
+        """Smoothed IDF of hashed keys, from the document frequencies of the stream so far."""
+        return math.log(self._n_docs + 1.0) + 1.0 - np.log1p(self._df[keys].astype(np.float64))
+
+    def _features(
+        self,
+        terms: dict[int, float],
+        names: dict[int, float],
+        nums: dict[int, float],
+        when: tuple[float | None, float | None],
+        story: _Story,
+        cos: float,
+    ) -> tuple[float, ...]:
+        """FEATURES (+ days apart) of an article (or a smaller story) against a story."""
+        t_keys, t_w, e_keys, e_w = story.arrays()
+        # lex: TF-IDF cosine of the content words
+        lex = 0.0
+        if terms and t_keys.size:
+            d_keys = np.fromiter(terms.keys(), dtype=np.int64, count=len(terms))
+            d_w = np.fromiter(terms.values(), dtype=np.float64, count=len(terms)) * self._idf(d_keys)
+            s_w = t_w * self._idf(t_keys)
+            shared = [(i, terms_k) for i, terms_k in enumerate(terms) if terms_k in story.terms]
+            if shared:
+                s_map = story.terms
+                dot = 0.0
+                idf_shared = self._idf(np.fromiter((k for _, k in shared), dtype=np.int64, count=len(shared)))
+                for (i, k), idf_k in zip(shared, idf_shared):
+                    dot += d_w[i] * s_map[k] * idf_k
+                lex = dot / math.sqrt(float(d_w @ d_w) * float(s_w @ s_w))
+        # names / nums: IDF-weighted share of the article's entities the story has
+        names_f = self._containment(names, story.names)
+        nums_f = self._containment(nums, story.nums)
+        # cov: count x IDF weighted share of the story's entities the article has;
+        # ecos: cosine of the two entity count x IDF vectors
+        cov = ecos = 0.0
+        if e_keys.size and (names or nums):
+            s_ent = e_w * self._idf(e_keys)
+            total = float(s_ent.sum())
+            d_ent = {**names, **nums}
+            hit = np.fromiter((k in d_ent for k in e_keys.tolist()), dtype=bool, count=e_keys.size)
+            if total > 0:
+                cov = float(s_ent[hit].sum()) / total
+            dk = np.fromiter(d_ent.keys(), dtype=np.int64, count=len(d_ent))
+            dv = np.fromiter(d_ent.values(), dtype=np.float64, count=len(d_ent)) * self._idf(dk)
+            d_lookup = dict(zip(dk.tolist(), dv.tolist()))
+            dot = float(sum(d_lookup[k] * w for k, w in zip(e_keys[hit].tolist(), s_ent[hit].tolist())))
+            norm = math.sqrt(float(dv @ dv) * float(s_ent @ s_ent))
+            ecos = dot / norm if norm > 0 else 0.0
+        days = 0.0
+        first, last = when
+        if first is not None and last is not None and story.first is not None and story.last is not None:
+            if last < story.first:
+                days = (story.first - last) / 86400.0
+            elif first > story.last:
+                days = (first - story.last) / 86400.0
+        return (cos, lex, names_f, nums_f, cov, ecos, days)
+
+    def _containment(self, mine: dict[int, float], theirs: Counter[int]) -> float:
+        if not mine:
+            return 0.0
+        keys = np.fromiter(mine.keys(), dtype=np.int64, count=len(mine))
+        idf = self._idf(keys)
+        total = float(idf.sum())
+        hit = np.fromiter((k in theirs for k in mine), dtype=bool, count=len(mine))
+        return float(idf[hit].sum()) / total if total > 0 else 0.0
+
+    def _doc_features(self, doc: _Doc, story: _Story, cos: float) -> tuple[float, ...]:
+        return self._features(doc.terms, doc.names, doc.nums, (doc.time, doc.time), story, cos)
+
+    def _score(self, feats: tuple[float, ...]) -> float:
+        s = self.settings
+        emb, lex, names, nums, cov, ecos, days = feats
+        score = (
+            s.bias
+            + s.w_emb * emb
+            + s.w_lex * lex
+            + s.w_names * names
+            + s.w_nums * nums
+            + s.w_cov * cov
+            + s.w_ecos * ecos
+        )
+        if days > 0:
+            score -= s.time_penalty * min(days, s.window_days) / s.window_days
+        return score
+
+    def _candidates(self, doc: _Doc) -> list[tuple[_Story, float]]:
+        s = self.settings
+        found: dict[str, float] = {}
+        n_rows = len(self._row_story)
+        if n_rows and self._stories:
+            sims = self._matrix[:n_rows] @ doc.vec
+            k = min(s.top_k, n_rows)
+            top = np.argpartition(-sims, k - 1)[:k] if k < n_rows else np.arange(n_rows)
+            for row in top:
+                sid = self._row_story[int(row)]
+                if sid is not None:
+                    found[sid] = float(sims[int(row)])
+        doc_entities = [*doc.names, *doc.nums]
+        if s.entity_candidates > 0 and doc_entities:
+            rare = sorted(doc_entities, key=lambda key: (self._df[key], key))[:5]
+            extra: list[str] = []
+            for key in rare:
+                for sid in reversed(self._entity_index.get(key, ())):
+                    if sid not in found and sid in self._stories:
+                        extra.append(sid)
+                        if len(extra) >= s.entity_candidates:
+                            break
+                if len(extra) >= s.entity_candidates:
+                    break
+            for sid in extra:
+                if sid not in found:
+                    story = self._stories[sid]
+                    found[sid] = float(self._matrix[story.row] @ doc.vec)
+        out = []
+        for sid, cos in found.items():
+            story = self._stories.get(sid)
+            if story is not None:
+                out.append((story, cos))
+        # Deterministic order whatever the ANN returned: oldest story first.
+        out.sort(key=lambda pair: pair[0].seq)
+        return out
+
+    def candidates(self, article: Article, *, vector: np.ndarray | None = None, published: datetime | None = None) -> list[tuple[str, dict[str, float]]]:
+        """The hot stories an article would be compared with, with their features and score."""
+        vec = vector if vector is not None else self.vectors([article])[0]
+        doc = self._doc(article, vec, published)
+        rows = []
+        for story, cos in self._candidates(doc):
+            feats = self._doc_features(doc, story, cos)
+            values = dict(zip((*FEATURES, "days"), feats))
+            values["score"] = self._score(feats)
+            rows.append((story.story_id, values))
+        return rows
+
+    # -- updates ------------------------------------------------------------------------
+
+    def add(
+        self,
+        article: Article,
+        *,
+        published: datetime | str | float | None = None,
+        vector: np.ndarray | None = None,
+        duplicate_of: str | None = None,
+        story_id: str | None = None,
+    ) -> Assignment:
+        """Place one article: join the best hot story or start a new one.
+
+        Args:
+            article: the cleaned article.
+            published: its publication time (defaults to ``article.published``).
+            vector: its title + lead embedding if already computed (a resumed corpus
+                re-adds stored vectors instead of embedding again).
+            duplicate_of: the id of an earlier article it copies (from
+                :class:`triangulate.dedup.DedupIndex`): it joins that article's story
+                without any scoring, when that story is still hot.
+            story_id: force the article into this story (manual correction, or
+                re-adding stored assignments); created if unknown.
+        """
+        if duplicate_of is not None and story_id is None:
+            target = self.story_of(duplicate_of)
+            if target is not None and target in self._stories:
+                when = _to_timestamp(published if published is not None else article.published)
+                story = self._stories[target]
+                self._touch(story, when)
+                self._remember_article(article.id, target)
+                return Assignment(target, (), 1.0, False)
+        vec = vector if vector is not None else self.vectors([article])[0]
+        return self._place(self._doc(article, vec, published), story_id)
+
+    def add_many(
+        self,
+        articles: Sequence[Article],
+        *,
+        published: Sequence[datetime | str | float | None] | None = None,
+        duplicates: Sequence[str | None] | None = None,
+    ) -> list[Assignment]:
+        """Add articles in order, embedding them in one batch (same answers as :meth:`add`)."""
+        dups = list(duplicates) if duplicates is not None else [None] * len(articles)
+        times = list(published) if published is not None else [None] * len(articles)
+        need = [i for i, a in enumerate(articles) if dups[i] is None or self.story_of(dups[i] or "") is None]
+        vecs: dict[int, np.ndarray] = {}
+        if need:
+            encoded = self.vectors([articles[i] for i in need])
+            vecs = {i: encoded[j] for j, i in enumerate(need)}
+        out = []
+        for i, article in enumerate(articles):
+            out.append(self.add(article, published=times[i], vector=vecs.get(i), duplicate_of=dups[i]))
+        return out
+
+    def _place(self, doc: _Doc, forced: str | None) -> Assignment:
+        s = self.settings
+        self._advance_clock(doc.time)
+        scored: list[tuple[float, _Story]] = []
+        if forced is None:
+            for story, cos in self._candidates(doc):
+                feats = self._doc_features(doc, story, cos)
+                if s.window_days > 0 and feats[-1] > s.window_days:
+                    continue
+                scored.append((self._score(feats), story))
+        self._count_df(doc)
+        if forced is not None:
+            target = self._stories.get(self.resolve(forced))
+            if target is None:
+                story = self._new_story(doc, story_id=forced)
+                return Assignment(story.story_id, (), None, True)
+            self._absorb(target, doc)
+            return Assignment(target.story_id, (), None, False)
+        scored.sort(key=lambda pair: (-pair[0], pair[1].seq))
+        if not scored or scored[0][0] < s.threshold:
+            story = self._new_story(doc)
+            return Assignment(story.story_id, (), round(scored[0][0], 4) if scored else None, True)
+        best_score, best = scored[0]
+        self._absorb(best, doc)
+        merged: list[str] = []
+        if s.merge_threshold < 90:
+            best, merged = self._merge_neighbours(best)
+        return Assignment(best.story_id, tuple(merged), round(best_score, 4), False)
+
+    def _merge_neighbours(self, story: _Story) -> tuple[_Story, list[str]]:
+        """Merge ``story`` with the hot stories it now matches at ``merge_threshold``."""
+        s = self.settings
+        merged: list[str] = []
+        n_rows = len(self._row_story)
+        vec = self._matrix[story.row].copy()
+        sims = self._matrix[:n_rows] @ vec
+        k = min(s.merge_k + 1, n_rows)
+        top = np.argpartition(-sims, k - 1)[:k] if k < n_rows else np.arange(n_rows)
+        others = []
+        for row in top.tolist():
+            sid = self._row_story[row]
+            if sid is not None and sid != story.story_id and sid in self._stories:
+                others.append((self._stories[sid], float(sims[row])))
+        others.sort(key=lambda pair: pair[0].seq)
+        for other, cos in others:
+            small, large = (story, other) if story.count <= other.count else (other, story)
+            feats = self._features(
+                dict(small.terms), dict(small.names), dict(small.nums), (small.first, small.last), large, cos
+            )
+            if self._score(feats) >= s.merge_threshold:
+                keep, gone = (story, other) if story.seq <= other.seq else (other, story)
+                self._merge(keep, gone)
+                merged.append(gone.story_id)
+                story = keep
+        return story, merged
+
+    def _count_df(self, doc: _Doc) -> None:
+        self._n_docs += 1
+        keys = np.fromiter(set(doc.terms) | set(doc.names) | set(doc.nums), dtype=np.int64)
+        if keys.size:
+            self._df[keys] += 1
+
+    def _advance_clock(self, when: float | None) -> None:
+        if when is None:
+            return
+        if self._clock is None or when > self._clock:
+            self._clock = when
+            self._expire()
+
+    def _expire(self) -> None:
+        s = self.settings
+        if self._clock is None or s.window_days <= 0:
+            return
+        horizon = self._clock - s.window_days * 86400.0
+        # Least recently touched first: stop at the first story still inside the window.
+        for sid in list(self._stories):
+            story = self._stories[sid]
+            if story.last is not None and story.last < horizon:
+                self._evict(story)
+            elif story.last is not None:
+                break
+
+    def _new_story(self, doc: _Doc, story_id: str | None = None) -> _Story:
+        sid = story_id or stable_id("story", doc.article_id)
+        if sid in self._stories:  # the same first article added twice
+            sid = stable_id("story", doc.article_id, str(self._seq))
+        row = self._alloc_row(doc.vec.shape[0])
+        story = _Story(sid, self._seq, row, 0, np.zeros_like(doc.vec))
+        self._seq += 1
+        self._stories[sid] = story
+        self._row_story[row] = sid
+        self._absorb(story, doc)
+        while len(self._stories) > self.settings.max_hot_stories:
+            self._evict(next(iter(self._stories.values())))
+        return story
+
+    def _alloc_row(self, dim: int) -> int:
+        if self._dim is None:
+            self._dim = dim
+            self._matrix = np.zeros((64, dim), dtype=np.float32)
+        elif dim != self._dim:
+            raise ConfigError(f"vector of dimension {dim} given to a clusterer of dimension {self._dim}", code="E221")
+        if self._free_rows:
+            return self._free_rows.pop()
+        row = len(self._row_story)
+        if row >= self._matrix.shape[0]:
+            grown = np.zeros((max(64, self._matrix.shape[0] * 2), self._dim), dtype=np.float32)
+            grown[:row] = self._matrix[:row]
+            self._matrix = grown
+        self._row_story.append(None)
+        return row
+
+    def _absorb(self, story: _Story, doc: _Doc) -> None:
+        story.centroid += doc.vec
+        story.count += 1
+        norm = float(np.linalg.norm(story.centroid))
+        self._matrix[story.row] = story.centroid / norm if norm > 0 else story.centroid
+        self._add_profile(story, doc.terms, doc.names, doc.nums)
+        self._touch(story, doc.time)
+        self._remember_article(doc.article_id, story.story_id)
+
+    @staticmethod
+    def _prune(counter: Counter[int], limit: int) -> Counter[int]:
+        if len(counter) <= 2 * limit:
+            return counter
+        return Counter(dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]))
+
+    def _add_profile(
+        self, story: _Story, terms: dict[int, float], names: dict[int, float], nums: dict[int, float]
+    ) -> None:
+        s = self.settings
+        story.cache = None
+        story.terms.update(terms)
+        story.terms = self._prune(story.terms, s.profile_terms)
+        before = set(story.names) | set(story.nums)
+        story.names.update(names)
+        story.nums.update(nums)
+        story.names = self._prune(story.names, s.profile_entities)
+        story.nums = self._prune(story.nums, s.profile_entities // 2)
+        for key in (set(story.names) | set(story.nums)) - before:
+            posting = self._entity_index.setdefault(key, [])
+            posting.append(story.story_id)
+            if len(posting) > 4 * s.entity_candidates:
+                del posting[: len(posting) - 2 * s.entity_candidates]
+
+    def _touch(self, story: _Story, when: float | None) -> None:
+        if when is not None:
+            story.first = when if story.first is None else min(story.first, when)
+            story.last = when if story.last is None else max(story.last, when)
+        story.touched = self._seq
+        self._stories.move_to_end(story.story_id)
+
+    def _remember_article(self, article_id: str, story_id: str) -> None:
+        self._article_story[article_id] = story_id
+        self._article_story.move_to_end(article_id)
+        while len(self._article_story) > self.settings.max_article_map:
+            self._article_story.popitem(last=False)
+
+    def _merge(self, keep: _Story, gone: _Story) -> None:
+        keep.centroid += gone.centroid
+        keep.count += gone.count
+        norm = float(np.linalg.norm(keep.centroid))
+        self._matrix[keep.row] = keep.centroid / norm if norm > 0 else keep.centroid
+        self._drop(gone)
+        self._add_profile(keep, dict(gone.terms), dict(gone.names), dict(gone.nums))
+        times = [t for t in (keep.first, keep.last, gone.first, gone.last) if t is not None]
+        if times:
+            keep.first, keep.last = min(times), max(times)
+        self._redirect[gone.story_id] = keep.story_id
+        self._stories.move_to_end(keep.story_id)
+
+    def _drop(self, story: _Story) -> None:
+        self._stories.pop(story.story_id, None)
+        self._matrix[story.row] = 0.0
+        self._row_story[story.row] = None
+        self._free_rows.append(story.row)
+        for key in [*story.names, *story.nums]:
+            posting = self._entity_index.get(key)
+            if posting and story.story_id in posting:
+                posting.remove(story.story_id)
+                if not posting:
+                    del self._entity_index[key]
+
+    def _evict(self, story: _Story) -> None:
+        self._drop(story)
+        self.evicted += 1
+        # Redirects into an evicted story are no longer needed for joining.
+        if self._on_evict is not None:
+            self._on_evict(story.story_id)
+
+    # -- state export / restore ---------------------------------------------------------
+
+    def state(self) -> bytes:
+        """Everything needed to resume: settings, document frequencies, hot stories.
+
+        The result is an ``.npz`` archive (no pickle) with a format number; restore
+        it with :meth:`from_state`.
+        """
+        stories = list(self._stories.values())
+        meta = {
+            "format": STATE_FORMAT,
+            "settings": self.settings.to_dict(),
+            "n_docs": self._n_docs,
+            "seq": self._seq,
+            "clock": self._clock,
+            "evicted": self.evicted,
+            "redirect": self._redirect,
+            "articles": list(self._article_story.items()),
+            "stories": [
+                {
+                    "id": st.story_id,
+                    "seq": st.seq,
+                    "count": st.count,
+                    "terms": [[k, v] for k, v in st.terms.items()],
+                    "names": [[k, v] for k, v in st.names.items()],
+                    "nums": [[k, v] for k, v in st.nums.items()],
+                    "first": st.first,
+                    "last": st.last,
+                    "touched": st.touched,
+                }
+                for st in stories
+            ],
+        }
+        centroids = (
+            np.stack([st.centroid for st in stories]) if stories else np.zeros((0, self._dim or 0), np.float32)
+        )
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+            df=self._df,
+            centroids=centroids.astype(np.float32),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_state(
+        cls,
+        data: bytes,
+        *,
+        embedder: Embedder | None = None,
+        on_evict: Callable[[str], None] | None = None,
+    ) -> StoryClusterer:
+        """Rebuild a clusterer saved with :meth:`state` (same settings, same answers)."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
+            if meta.get("format") != STATE_FORMAT:
+                raise ConfigError(
+                    f"cluster state format {meta.get('format')!r} is not readable by this version "
+                    f"(format {STATE_FORMAT}); rebuild it by re-adding the stored articles",
+                    code="E222",
+                )
+            df = archive["df"].copy()
+            centroids = archive["centroids"].copy()
+        self = cls(embedder=embedder, settings=ClusterSettings.from_dict(meta["settings"]), on_evict=on_evict)
+        self._df = df
+        self._n_docs = int(meta["n_docs"])
+        self._seq = int(meta["seq"])
+        self._clock = meta["clock"]
+        self.evicted = int(meta["evicted"])
+        self._redirect = dict(meta["redirect"])
+        for info, centroid in zip(meta["stories"], centroids):
+            row = self._alloc_row(centroid.shape[0])
+            story = _Story(
+                info["id"],
+                int(info["seq"]),
+                row,
+                int(info["count"]),
+                centroid.astype(np.float32),
+                Counter({int(k): float(v) for k, v in info["terms"]}),
+                Counter({int(k): float(v) for k, v in info["names"]}),
+                Counter({int(k): float(v) for k, v in info["nums"]}),
+                info["first"],
+                info["last"],
+                int(info["touched"]),
+            )
+            self._stories[story.story_id] = story
+            self._row_story[row] = story.story_id
+            norm = float(np.linalg.norm(story.centroid))
+            self._matrix[row] = story.centroid / norm if norm > 0 else story.centroid
+            for key in [*story.names, *story.nums]:
+                self._entity_index.setdefault(key, []).append(story.story_id)
+        self._article_story = OrderedDict((a, s) for a, s in meta["articles"])
+        return self
+
+
+# --- pairwise story similarity -----------------------------------------------------
+
+
+def _entity_set(text: str) -> set[str]:
+    return set(extract_entities(text))
+
+
+class StorySimilarity:
+    """How likely two articles report the same story, in [0, 1].
+
+    A logistic combination of embedding cosines (title + lead, and the first
+    sentences of the body), content-word overlap and entity overlap, with weights
+    fitted on SemEval-2022 Task 8 training rows (``data/cluster_pairs.json``).
+    """
+
+    FEATURES = ("cos_lead", "cos_body", "lex", "ent", "num")
+
+    def __init__(self, *, embedder: Embedder | None = None, weights: dict[str, float] | None = None) -> None:
+        self._embedder = embedder
+        if weights is None:
+            try:
+                raw = resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8")
+                weights = json.loads(raw)["weights"]
+            except FileNotFoundError:
+                weights = {"bias": -4.0, "cos_lead": 3.0, "cos_body": 3.0, "lex": 1.0, "ent": 1.0, "num": 0.0}
+        self.weights = dict(weights)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from triangulate.embed import load_embedder
+
+            self._embedder = load_embedder()
+        return self._embedder
+
+    @staticmethod
+    def _body(article: Article, words: int = 160) -> str:
+        return " ".join(" ".join(article.paragraphs).split()[:words])
+
+    def features(self, pairs: Sequence[tuple[Article, Article]]) -> np.ndarray:
+        """One row of :attr:`FEATURES` per pair."""
+        if not pairs:
+            return np.zeros((0, len(self.FEATURES)), dtype=np.float32)
+        leads = [lead_text(a, sentences=2, words=64) for pair in pairs for a in pair]
+        bodies = [self._body(a) for pair in pairs for a in pair]
+        lv = self.embedder.encode(leads)
+        bv = self.embedder.encode(bodies)
+        rows = []
+        for i, (a, b) in enumerate(pairs):
+            cos_lead = float(lv[2 * i] @ lv[2 * i + 1])
+            cos_body = float(bv[2 * i] @ bv[2 * i + 1])
+            wa = set(content_words(f"{a.title} {a.text}"))
+            wb = set(content_words(f"{b.title} {b.text}"))
+            lex = len(wa & wb) / math.sqrt(len(wa) * len(wb)) if wa and wb else 0.0
+            ea = _entity_set(f"{a.title}.\n{a.text}")
+            eb = _entity_set(f"{b.title}.\n{b.text}")
+            names_a = {e for e in ea if e[0] not in "#@"}
+            names_b = {e for e in eb if e[0] not in "#@"}
+            ent = len(names_a & names_b) / math.sqrt(len(names_a) * len(names_b)) if names_a and names_b else 0.0
+            nums_a = {e for e in ea if e[0] in "#@"}
+            nums_b = {e for e in eb if e[0] in "#@"}
+            num = len(nums_a & nums_b) / math.sqrt(len(nums_a) * len(nums_b)) if nums_a and nums_b else 0.0
+            rows.append((cos_lead, cos_body, lex, ent, num))
+        return np.asarray(rows, dtype=np.float32)
+
+    def score_features(self, feats: np.ndarray) -> np.ndarray:
+        w = self.weights
+        z = np.full(feats.shape[0], w.get("bias", 0.0), dtype=np.float64)
+        for j, name in enumerate(self.FEATURES):
+            z += w.get(name, 0.0) * feats[:, j]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def score(self, pairs: Sequence[tuple[Article, Article]]) -> np.ndarray:
+        """Similarity in [0, 1] of each pair (row-aligned)."""
+        return self.score_features(self.features(pairs))
+
+
+def story_similarity(a: Article, b: Article, *, embedder: Embedder | None = None) -> float:
+    """How likely ``a`` and ``b`` report the same story, in [0, 1].
+
+    For many pairs, build one :class:`StorySimilarity` and call ``score``.
+    """
+    return float(StorySimilarity(embedder=embedder).score([(a, b)])[0])
+
+
+def cluster_articles(
+    articles: Iterable[Article], *, embedder: Embedder | None = None, settings: ClusterSettings | None = None
+) -> dict[str, list[str]]:
+    """Cluster an ad-hoc set of articles in the given order: story id -> article ids."""
+    items = list(articles)
+    clusterer = StoryClusterer(embedder=embedder, settings=settings)
+    assignments = clusterer.add_many(items)
+    stories: dict[str, list[str]] = {}
+    for article, assignment in zip(items, assignments):
+        del assignment
+        stories.setdefault(clusterer.story_of(article.id) or "", []).append(article.id)
+    return stories
+
+
+__all__ = [
+    "Assignment",
+    "ClusterSettings",
+    "StoryClusterer",
+    "StorySimilarity",
+    "cluster_articles",
+    "extract_entities",
+    "lead_text",
+    "load_settings",
+    "story_similarity",
+]
