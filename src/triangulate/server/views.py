@@ -107,7 +107,16 @@ _env.filters["delta"] = _delta
 _env.filters["highlight"] = _highlight
 _env.filters["snippet"] = _snippet
 _env.filters["safe_url"] = _safe_url
-_env.globals["plural"] = lambda n, word: f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str) -> str:
+    """``1 story``, ``2 stories``, ``3 outlets``."""
+    if n == 1:
+        return f"{n} {word}"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"
+
+
+_env.globals["plural"] = _plural
 
 
 def render(name: str, request: Request, **context: Any) -> str:
