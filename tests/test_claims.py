@@ -108,3 +108,7 @@ def test_clauses_split_off_a_separate_report():
     )
     assert len(claims) == 2
     assert claims[1].text.startswith("following consultations")
+
+
+def test_negative_words_count_as_negation():
+    assert values("The cause is still unknown.", "negation") == ["not"]

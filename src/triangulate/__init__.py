@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# Imported eagerly: a lazy attribute would be shadowed by the submodule of the
+# same name as soon as anything imports ``triangulate.compare``.
+from triangulate.compare import compare
 from triangulate.errors import (
     ConfigError,
     FetchError,
@@ -51,15 +52,3 @@ __all__ = [
     "TriangulateError",
     "compare",
 ]
-
-if TYPE_CHECKING:
-    from triangulate.compare import compare
-
-
-def __getattr__(name: str) -> Any:
-    # compare pulls in the embedding runtime: import it only when asked for.
-    if name == "compare":
-        from triangulate.compare import compare
-
-        return compare
-    raise AttributeError(name)

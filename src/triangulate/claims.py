@@ -67,7 +67,14 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _NUMBER = re.compile(rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD})(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)", re.IGNORECASE)
 _ENTITY = re.compile(rf"\b{_NAME}\b")
-_NEG = re.compile(r"\b(?:not|never|no|neither|nor|none|nobody|nothing|without|denied|denies|deny)\b|n't\b", re.IGNORECASE)
+#: Words that negate by themselves: "still unknown" says what "not yet known" says.
+NEGATIVE_WORDS = ("unknown", "unclear", "unconfirmed", "unable", "unaware", "undisclosed", "unidentified", "unharmed")
+_NEG = re.compile(
+    r"\b(?:not|never|no|neither|nor|none|nobody|nothing|without|denied|denies|deny|"
+    + "|".join(NEGATIVE_WORDS)
+    + r")\b|n't\b",
+    re.IGNORECASE,
+)
 
 # Speaker patterns, tried outside the quoted text of a sentence.
 _SPEAKER_BEFORE = re.compile(

@@ -316,7 +316,7 @@ def syndication_groups(
         for i in items:
             group_of[articles[i].id] = root
         if len(items) > 1:
-            origin = min(items, key=lambda i: (articles[i].published or "9999", i))
+            origin = min(items, key=lambda i: (_publication_key(articles[i].published), i))
             sims = [v for (i, j), v in best.items() if i in items and j in items]
             syndication.append(
                 Syndication(
@@ -326,6 +326,20 @@ def syndication_groups(
                 )
             )
     return group_of, syndication
+
+
+def _publication_key(published: str | None) -> tuple[str, str]:
+    """Sort key of a publication time: (day, time of day).
+
+    A copy known only by its day sorts after every copy of that day with a known
+    time: it is not known to be earlier. Undated copies sort last.
+    """
+    if not published:
+        return ("9999-99-99", "")
+    day, _, rest = published.strip().partition("T")
+    if not rest and " " in day:
+        day, _, rest = day.partition(" ")
+    return (day, rest or "99")
 
 
 def _build_facts(
@@ -385,8 +399,13 @@ def _single_source(
     """Claims only one independent source reports, and details only one version of a fact gives."""
     in_fact = {c.id for f in facts for c in f.claims}
     # A claim repeated by the reprints of its own wire story is still single-source:
-    # report it once, from the earliest claim.
-    reprinted = {claims[i].id for members in within_group for i in members[1:]}
+    # report it once, from the origin's copy where the origin carries it.
+    origin_rank = {a.id: _publication_key(a.published) for a in articles}
+    position = {a.id: i for i, a in enumerate(articles)}
+    reprinted: set[str] = set()
+    for members in within_group:
+        keep = min(members, key=lambda i: (origin_rank[claims[i].article_id], position[claims[i].article_id], i))
+        reprinted.update(claims[i].id for i in members if i != keep)
     out: list[SingleSource] = []
     for claim in claims:
         if claim.id in in_fact or claim.id in reprinted:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from triangulate.conflicts import compare_claims
 from triangulate.models import Article, Claim, Conflict, Fact, SummarySentence
 from triangulate.text import jaccard, tokens
 
@@ -41,7 +42,11 @@ def summarize(
         if text in used_texts:
             continue
         used_texts.add(text)
-        cites = tuple(sorted({number_of[c.article_id] for c in fact.claims}))
+        # Cite only the versions that agree with the sentence: a source giving a
+        # conflicting figure or day does not support it (its version is in the
+        # conflict sentence below).
+        agreeing = [c for c in fact.claims if c is claim or not compare_claims(fact.id, claim, c)]
+        cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
     for conflict in conflicts[:2]:
         side_a = next(c for c in claims if c.id == conflict.a.claim_id)
