@@ -314,3 +314,38 @@ def test_a_jsonl_record_keeps_its_identity_when_lines_move(tmp_path: Path, corpu
     again = corpus.ingest([path])
     assert (again.new, again.updated, again.duplicate) == (0, 0, 2)
     assert os.path.exists(path)
+
+
+class ScriptedClusterer:
+    """Places articles where a script says (by title), to exercise merges deterministically."""
+
+    def __init__(self, script: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        self.script = script
+
+    def add(self, article: Article, **_: object) -> object:
+        from triangulate.cluster import Assignment
+
+        sid, merged = self.script[article.title]
+        return Assignment(sid, merged)
+
+
+@pytest.mark.parametrize("batch_size", [1, 8])
+def test_a_bridging_article_merges_stories_stored_and_in_the_same_batch(tmp_path: Path, embedder: object, batch_size: int) -> None:
+    script = {
+        "One": ("s1", ()),
+        "Two": ("s2", ()),
+        "Bridge": ("s1", ("s2",)),
+        "Later": ("s2", ()),  # a stale id from the clusterer still lands in the merged story
+    }
+    with Corpus.open(tmp_path / "c.db", embedder=embedder, batch_size=batch_size, clusterer_factory=lambda: ScriptedClusterer(script)) as corpus:
+        docs = [
+            RawDocument(origin=f"outlet{i}.txt", content=f"{title}\n\n" + f"{title} happened in town number {i}. " * 5 + f"Officials counted {i * 17 + 3} people.")
+            for i, title in enumerate(script)
+        ]
+        results = corpus.add_many(docs)
+        assert [r.status for r in results] == ["new"] * 4
+        assert results[2].merged == ("s2",)
+        stories = corpus.stories()
+        assert [(s.id, s.articles) for s in stories] == [("s1", 4)]
+        assert corpus.story("s2") is not None and corpus.story("s2").id == "s1"  # type: ignore[union-attr]
+        assert {a.story_id for a in corpus.articles(limit=None)} == {"s1"}

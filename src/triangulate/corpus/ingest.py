@@ -620,13 +620,26 @@ class Ingester:
             assignments = add_many(arts, published=times, duplicates=dups)
         else:
             assignments = [self._clusterer.add(a, published=t) for a, t in zip(arts, times)]
-        for (i, article, prev, version, match, origin), assignment in zip(new, assignments):
+        # Merges first (they move stored memberships), then every article of the
+        # batch into the story it ends in: one statement per table per batch.
+        redirect: dict[str, str] = {}
+
+        def final(sid: str) -> str:
+            while sid in redirect:
+                sid = redirect[sid]
+            return store.resolve_story(sid) or sid  # an id merged away in an earlier batch
+
+        for assignment in assignments:
             sid = assignment.story_id
             merged = tuple(m for m in getattr(assignment, "merged", ()) if m != sid)
-            store.assign([(article.id, sid)], added=stamp)
             if merged:
                 store.merge_stories(sid, merged)
-                touched.difference_update(merged)
+                for m in merged:
+                    redirect[m] = sid
+        pairs = [(n[1].id, final(a.story_id)) for n, a in zip(new, assignments)]
+        store.assign(pairs, added=stamp)
+        for (i, article, prev, version, match, origin), assignment, (_, sid) in zip(new, assignments, pairs):
+            merged = tuple(m for m in getattr(assignment, "merged", ()) if m != assignment.story_id)
             touched.add(sid)
             results[i] = IngestResult(
                 "updated" if prev else "new",

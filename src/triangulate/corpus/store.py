@@ -607,6 +607,8 @@ class Store:
             for old in merged:
                 if old == into:
                     continue
+                # A story born and merged within one batch still gets a row, so its id resolves.
+                conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (old, stamp, stamp))
                 conn.execute(
                     "INSERT OR IGNORE INTO story_articles (story_id, article_id, added) "
                     "SELECT ?, article_id, added FROM story_articles WHERE story_id = ?",
