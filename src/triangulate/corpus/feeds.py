@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -286,7 +287,7 @@ def _failed(store: Store, feed: FeedInfo, reason: str, detail: str, stamp: str, 
     return PollResult(feed.url, "error", error=reason, detail=detail, next_poll=nxt)
 
 
-def read_opml_file(path: str | Path) -> list[tuple[str, str]]:
+def read_opml_file(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
     """Feeds listed in an OPML file."""
     try:
         data = Path(path).read_bytes()

@@ -420,8 +420,8 @@ class Fetcher:
                     base = max(base, parsedate_to_datetime(retry_after).timestamp() - time.time())
                 except (TypeError, ValueError):
                     pass
-        base = min(base, self.settings.max_backoff)
-        return base * (1.0 + 0.25 * random.random())
+        base = min(float(base), self.settings.max_backoff)
+        return float(base * (1.0 + 0.25 * random.random()))
 
     def _get_once(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         target, extra_headers, extensions = self._pinned(url)

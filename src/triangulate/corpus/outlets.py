@@ -17,6 +17,7 @@ from ``apnews.com`` carry the outlet name "Associated Press".
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def parse_registry(text: str, *, fmt: str) -> list[Outlet]:
     return outlets
 
 
-def load_registry(path: str | Path) -> list[Outlet]:
+def load_registry(path: str | os.PathLike[str]) -> list[Outlet]:
     """Read a registry file (``.toml`` or ``.json``)."""
     p = Path(path)
     try:
@@ -112,7 +113,7 @@ def dump_registry(outlets: Iterable[Outlet], *, fmt: str = "toml") -> str:
     return "\n".join(lines)
 
 
-def save_registry(path: str | Path, outlets: Sequence[Outlet]) -> None:
+def save_registry(path: str | os.PathLike[str], outlets: Sequence[Outlet]) -> None:
     """Write a registry file; the format follows the suffix (``.json`` or TOML)."""
     p = Path(path)
     p.write_text(dump_registry(outlets, fmt="json" if p.suffix.lower() == ".json" else "toml"), encoding="utf-8")

@@ -230,7 +230,7 @@ class FeedInfo:
     next_poll: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +245,7 @@ class SkipRecord:
     time: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -663,7 +663,7 @@ class Store:
             row = rows[0] if len(rows) == 1 else None
         if row is None:
             return None
-        return row[1] or row[0]
+        return str(row[1] or row[0])
 
     def story(self, story_id: str) -> StoryInfo | None:
         """One story (after following merges), with its outlet names."""
@@ -682,7 +682,10 @@ class Store:
                 (row[0],),
             )
         )
-        return StoryInfo(*row, outlet_names=names)
+        return StoryInfo(
+            id=row[0], title=row[1], created=row[2], updated=row[3], first_published=row[4], last_published=row[5],
+            articles=row[6], outlets=row[7], sources=row[8], version=row[9], outlet_names=names,
+        )
 
     def stories(
         self,
