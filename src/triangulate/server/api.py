@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from triangulate.server.app import (
     MAX_INGEST_ITEMS,
@@ -179,7 +180,7 @@ def api_index(request: Request) -> Response:
 
 
 @router.get("/stories", summary="List stories", responses=_ERRORS)
-def list_stories(
+async def list_stories(
     request: Request,
     since: str | None = Query(None, description="only stories active since this ISO time or age (24h, 7d)"),
     outlet: str | None = Query(None, description="only stories this outlet covered"),
@@ -190,6 +191,7 @@ def list_stories(
 ) -> Response:
     """Stories, most recently active first, each with its outlets and corroboration meter
     (``null`` until the story's report has been computed)."""
+    # Async on purpose: a cached answer is a dictionary lookup, served without a thread hop.
     service = service_of(request)
     since_iso = parse_since_param(since)
     key = ("api-stories", service.fingerprint(), since_iso, outlet, min_sources, q, limit, offset)
@@ -198,14 +200,18 @@ def list_stories(
         return hit
     body = service.pages.get(key)
     if body is None:
-        stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
-        body = json_bytes({"ok": True, **_page_links(request, total, limit, offset), "stories": [story_summary(service, s) for s in stories]})
+
+        def build() -> bytes:
+            stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
+            return json_bytes({"ok": True, **_page_links(request, total, limit, offset), "stories": [story_summary(service, s) for s in stories]})
+
+        body = await run_in_threadpool(build)
         service.pages.put(key, body)
     return cached_response(body, "application/json", etag)
 
 
 @router.get("/stories/{story_id}", summary="One story's report", responses=_ERRORS)
-def get_story(request: Request, story_id: str = Path(..., min_length=1, max_length=64)) -> Response:
+async def get_story(request: Request, story_id: str = Path(..., min_length=1, max_length=64)) -> Response:
     """The story, its triangulation report (``report_to_dict`` layout: facts with outlets and
     independent-source counts, single-source claims per outlet, conflicts, aligned quotes,
     the summary with citations) and a ``timeline`` of who published when.
@@ -223,11 +229,13 @@ def get_story(request: Request, story_id: str = Path(..., min_length=1, max_leng
     cache = "hit"
     started = time.perf_counter()
     if body is None:
-        got = service.story_report(story.id)
+        got = await run_in_threadpool(service.story_report, story.id)
         if got is None:
             raise ApiError(404, f"no story {story_id!r}")
         cache = "computed" if got.computed else "stored"
-        body = json_bytes({"ok": True, "story": story_summary(service, got.story), "report": got.data, "timeline": got.timeline})
+        body = await run_in_threadpool(
+            lambda: json_bytes({"ok": True, "story": story_summary(service, got.story), "report": got.data, "timeline": got.timeline})
+        )
         key = ("api-story", got.story.id, got.story.version)
         etag = etag_for(*key)
         service.pages.put(key, body)

@@ -648,6 +648,40 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+#: Everything is served from here: no external asset, no inline script or style.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+#: The API docs page (Swagger UI) needs its CDN script and inline code.
+DOCS_CSP = "default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com 'unsafe-inline'"
+
+
+class SecurityHeaders:
+    """Add the Content-Security-Policy and related headers to every answer (plain ASGI: cheap)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = (DOCS_CSP if scope.get("path") == "/docs" else CSP).encode()
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                for name, value in ((b"content-security-policy", policy), (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")):
+                    if name not in names:
+                        headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
     body = json.dumps(payload).encode("utf-8")
     await send(
@@ -798,27 +832,7 @@ def create_app(
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _respond(request, 500, f"internal server error ({type(exc).__name__})")
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        # Everything is served from here: no external asset, no inline script.
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
-    # The docs page loads Swagger UI from a CDN; relax the policy for it only.
-    @app.middleware("http")
-    async def _docs_csp(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        if request.url.path == "/docs":
-            response.headers["Content-Security-Policy"] = "default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com 'unsafe-inline'"
-        return response
-
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_body=max_body)
     return app
 

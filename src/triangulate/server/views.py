@@ -253,7 +253,7 @@ _env.filters["meter_svg"] = _meter_svg
 
 
 @router.get("/", response_class=HTMLResponse)
-def stories_page(
+async def stories_page(
     request: Request,
     q: str | None = Query(None, max_length=500),
     outlet: str | None = Query(None, max_length=200),
@@ -263,6 +263,8 @@ def stories_page(
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
     """The story list: newest first, outlets and a corroboration meter per story."""
+    from starlette.concurrency import run_in_threadpool
+
     from triangulate.server.api import parse_since_param
 
     service = service_of(request)
@@ -273,36 +275,42 @@ def stories_page(
         return hit
     body = service.pages.get(key)
     if body is None:
-        stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
-        rows = [{"story": s, "meter": service.meter(s)} for s in stories]
-        params = {k: v for k, v in {"q": q, "outlet": outlet, "min_sources": min_sources if min_sources > 1 else None, "since": since}.items() if v}
 
-        def link(off: int) -> str:
-            return "/?" + urlencode({**params, "offset": off, "limit": limit})
+        def build() -> bytes:
+            stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
+            rows = [{"story": s, "meter": service.meter(s)} for s in stories]
+            params = {k: v for k, v in {"q": q, "outlet": outlet, "min_sources": min_sources if min_sources > 1 else None, "since": since}.items() if v}
 
-        body = render(
-            "stories.html",
-            request,
-            title="Stories",
-            rows=rows,
-            total=total,
-            q=q or "",
-            outlet=outlet or "",
-            min_sources=min_sources,
-            since=since or "",
-            offset=offset,
-            limit=limit,
-            next_link=link(offset + limit) if offset + limit < total else None,
-            prev_link=link(max(0, offset - limit)) if offset > 0 else None,
-            stats=service.stats(),
-        ).encode("utf-8")
+            def link(off: int) -> str:
+                return "/?" + urlencode({**params, "offset": off, "limit": limit})
+
+            return render(
+                "stories.html",
+                request,
+                title="Stories",
+                rows=rows,
+                total=total,
+                q=q or "",
+                outlet=outlet or "",
+                min_sources=min_sources,
+                since=since or "",
+                offset=offset,
+                limit=limit,
+                next_link=link(offset + limit) if offset + limit < total else None,
+                prev_link=link(max(0, offset - limit)) if offset > 0 else None,
+                stats=service.stats(),
+            ).encode("utf-8")
+
+        body = await run_in_threadpool(build)
         service.pages.put(key, body)
     return cached_response(body, "text/html; charset=utf-8", etag)
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, story_id: str) -> Response:
+async def story_page(request: Request, story_id: str) -> Response:
     """One story: cited summary, facts table, conflicts, quotes, single-source claims, timeline."""
+    from starlette.concurrency import run_in_threadpool
+
     service = service_of(request)
     story = service.story(story_id)
     if story is None:
@@ -316,21 +324,25 @@ def story_page(request: Request, story_id: str) -> Response:
     body = service.pages.get(key)
     cache = "hit"
     if body is None:
-        got = service.story_report(story.id)
+        got = await run_in_threadpool(service.story_report, story.id)
         if got is None:
             raise ApiError(404, f"no story {story_id!r}")
         cache = "computed" if got.computed else "stored"
-        context = report_context(got.report, got.data, article_links=True, story_id=got.story.id)
-        first = got.timeline[0]["time"] if got.timeline else None
-        body = render(
-            "story.html",
-            request,
-            title=got.report.title or got.story.title,
-            story=got.story,
-            timeline=got.timeline,
-            first_time=first,
-            **context,
-        ).encode("utf-8")
+
+        def build() -> bytes:
+            context = report_context(got.report, got.data, article_links=True, story_id=got.story.id)
+            first = got.timeline[0]["time"] if got.timeline else None
+            return render(
+                "story.html",
+                request,
+                title=got.report.title or got.story.title,
+                story=got.story,
+                timeline=got.timeline,
+                first_time=first,
+                **context,
+            ).encode("utf-8")
+
+        body = await run_in_threadpool(build)
         key = ("html-story", got.story.id, got.story.version)
         etag = etag_for(*key)
         service.pages.put(key, body)
