@@ -539,10 +539,12 @@ def _apply_appeals(segs: list[_Seg]) -> None:
 
     A block starts at a paragraph (or heading) with an appeal cue that is not
     news (no reporting verb, no quotation) and either speaks to the reader
-    (we / our / you) or is a short heading. It runs on through paragraphs in the
-    outlet's own voice or with more cues, bridging at most MAX_APPEAL_GAP neutral
-    paragraphs, and stops at the first paragraph that reads like news.
-    """
+    (we / our / you) or is a short heading asking for something. It takes in
+    its heading and lead-in (see _appeal_lead_in), then runs on through
+    paragraphs with more cues or in the outlet's own voice (we / our), bridging
+    at most MAX_APPEAL_GAP neutral paragraphs, and stops at the first paragraph
+    that reads like news.
+    """"""
     n = len(segs)
     i = 0
     while i < n:
@@ -883,14 +885,15 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
             document = None
         if document is not None and (getattr(document, "text", None) or "").strip():
             break
-    if document is None or not (getattr(document, "text", None) or "").strip():
+    text = getattr(document, "text", None)
+    if not isinstance(text, str) or not text.strip():
         return None
     meta: dict[str, str] = {}
     for key in ("title", "author", "date", "url", "sitename", "language"):
         value = getattr(document, key, None)
         if isinstance(value, str) and value.strip():
             meta[key] = value.strip()
-    return document.text, meta
+    return text, meta
 
 
 def _split_authors(value: str) -> tuple[str, ...]:
