@@ -544,7 +544,7 @@ def _apply_appeals(segs: list[_Seg]) -> None:
     paragraphs with more cues or in the outlet's own voice (we / our), bridging
     at most MAX_APPEAL_GAP neutral paragraphs, and stops at the first paragraph
     that reads like news.
-    """"""
+    """
     n = len(segs)
     i = 0
     while i < n:
