@@ -161,7 +161,8 @@ class _Story:
     first: float | None = None
     last: float | None = None
     touched: int = 0
-    cache: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    weighted: _Weighted | None = None
+    weighted_at: int = 0
 
     @property
     def entities(self) -> Counter[int]:
@@ -169,17 +170,20 @@ class _Story:
         both.update(self.nums)
         return both
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Term keys and weights, entity keys and weights, as arrays (cached until changed)."""
-        if self.cache is None:
-            ents = {**self.names, **self.nums}
-            self.cache = (
-                np.fromiter(self.terms.keys(), dtype=np.int64, count=len(self.terms)),
-                np.fromiter(self.terms.values(), dtype=np.float64, count=len(self.terms)),
-                np.fromiter(ents.keys(), dtype=np.int64, count=len(ents)),
-                np.fromiter(ents.values(), dtype=np.float64, count=len(ents)),
-            )
-        return self.cache
+
+@dataclass(slots=True)
+class _Weighted:
+    """IDF-weighted profile of an article or a story, as scoring needs it."""
+
+    terms: dict[int, float]
+    terms_norm: float
+    names: dict[int, float]
+    names_total: float
+    nums: dict[int, float]
+    nums_total: float
+    ent: dict[int, float]
+    ent_total: float
+    ent_norm: float
 
 
 # --- cheap entity extraction -----------------------------------------------------
@@ -198,10 +202,15 @@ _CAP_SPAN = re.compile(
     r"(?<![\w'])([A-Z][\w'\-.]*[\w]|[A-Z])(?:\s+(?:(?:of|de|del|la|le|van|von|der|al|bin|the|and|for|&)\s+)?[A-Z][\w'\-.]*[\w])*"
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\w])")
-_DATE = re.compile(
-    r"\b(" + "|".join(_MONTH_NAMES) + r")\.?\s+(\d{1,2})\b|\b(\d{1,2})\s+(" + "|".join(_MONTH_NAMES) + r")\b",
-    re.IGNORECASE,
-)
+_MONTHS_SET = frozenset(_MONTH_NAMES)
+_DATE_MD = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})\b")
+_DATE_DM = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\b")
+_WORDS = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*|\d+(?:[.,]\d+)*")
+
+
+def _terms(text: str) -> list[str]:
+    """Lower-cased content words (no stop words, no one-letter words): fast, for scoring."""
+    return [t for t in _WORDS.findall(text.lower()) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
 
 
 def extract_entities(text: str) -> list[str]:
@@ -209,38 +218,50 @@ def extract_entities(text: str) -> list[str]:
     ``@`` for dates). Multi-word names also yield their last word ("Lohan").
 
     >>> extract_entities("Lindsay Lohan left the Betty Ford Center on June 13, 2013.")
-    ['lindsay lohan', 'lohan', 'betty ford center', 'center', '@june 13', '#2013']
+    ['lindsay lohan', 'lohan', 'betty ford center', 'center', '@june 13', '#13', '#2013']
     """
     out: list[str] = []
-    for sentence in split_sentences(text) if len(text) < 20_000 else [text]:
-        for match in _CAP_SPAN.finditer(sentence):
-            span = match.group(0).strip(" .-'")
-            words = span.split()
-            if match.start() == 0 or sentence[: match.start()].rstrip().endswith(('"', "'", ":")):
-                # A sentence-initial capital says nothing: drop leading function words.
-                while words and words[0].lower() in _NOT_ENTITY:
-                    words = words[1:]
-            while words and words[-1].lower() in ("of", "de", "the", "and", "for", "&"):
-                words = words[:-1]
-            if not words:
-                continue
-            low = " ".join(words).lower().rstrip(".")
-            if len(words) == 1 and (low in _NOT_ENTITY or len(low) < 2):
-                continue
-            out.append(low)
-            if len(words) > 1:
-                tail = words[-1].lower().rstrip(".")
-                if tail not in _NOT_ENTITY and len(tail) > 2:
-                    out.append(tail)
-        for match in _DATE.finditer(sentence):
-            month = (match.group(1) or match.group(4) or "").lower()[:3]
-            day = match.group(2) or match.group(3)
-            full = next((m for m in _MONTH_NAMES if m.startswith(month)), month)
+    for block in text.split("\n"):
+        out.extend(_entities_of_block(block))
+    return out
+
+
+_SENTENCE_END = frozenset('.!?:;"\'')
+
+
+def _entities_of_block(sentence: str) -> list[str]:
+    out: list[str] = []
+    for match in _CAP_SPAN.finditer(sentence):
+        span = match.group(0).strip(" .-'")
+        words = span.split()
+        before = sentence[max(0, match.start() - 3) : match.start()].rstrip()
+        if not before or before[-1] in _SENTENCE_END:
+            # A sentence-initial capital says nothing: drop leading function words.
+            while words and words[0].lower() in _NOT_ENTITY:
+                words = words[1:]
+        while words and words[-1].lower() in ("of", "de", "the", "and", "for", "&"):
+            words = words[:-1]
+        if not words:
+            continue
+        low = " ".join(words).lower().rstrip(".")
+        if len(words) == 1 and (low in _NOT_ENTITY or len(low) < 2):
+            continue
+        out.append(low)
+        if len(words) > 1:
+            tail = words[-1].lower().rstrip(".")
+            if tail not in _NOT_ENTITY and len(tail) > 2:
+                out.append(tail)
+    for word, day in [(m.group(1), m.group(2)) for m in _DATE_MD.finditer(sentence)] + [
+        (m.group(2), m.group(1)) for m in _DATE_DM.finditer(sentence)
+    ]:
+        low = word.lower()
+        if low in _MONTHS_SET:
+            full = next(m for m in _MONTH_NAMES if m.startswith(low[:3]))
             out.append(f"@{full} {int(day)}")
-        for match in _NUMBER.finditer(sentence):
-            value = match.group(1).replace(",", "")
-            if len(value) >= 2 or "." in value:
-                out.append(f"#{value}")
+    for match in _NUMBER.finditer(sentence):
+        value = match.group(1).replace(",", "")
+        if len(value) >= 2 or "." in value:
+            out.append(f"#{value}")
     return out
 
 
@@ -368,7 +389,7 @@ class StoryClusterer:
     def _doc(self, article: Article, vec: np.ndarray, published: datetime | str | float | None) -> _Doc:
         s = self.settings
         body = " ".join(article.paragraphs)
-        words = content_words(f"{article.title}\n{body}")[: s.body_words]
+        words = _terms(f"{article.title}\n{body}")[: s.body_words]
         terms: dict[int, float] = {}
         for word, count in Counter(words).items():
             terms[_bucket(word, self._mask)] = 1.0 + math.log(count)
@@ -390,50 +411,59 @@ class StoryClusterer:
         """Smoothed IDF of hashed keys, from the document frequencies of the stream so far."""
         return math.log(self._n_docs + 1.0) + 1.0 - np.log1p(self._df[keys].astype(np.float64))
 
+    def _weigh(
+        self, terms: dict[int, float], names: dict[int, float], nums: dict[int, float]
+    ) -> _Weighted:
+        """IDF-weighted views of a profile (one numpy call for all keys)."""
+        keys = [*terms, *names, *nums]
+        idf = self._idf(np.fromiter(keys, dtype=np.int64, count=len(keys))).tolist() if keys else []
+        it = iter(idf)
+        t = {k: w * next(it) for k, w in terms.items()}
+        n_idf = {k: next(it) for k in names}
+        m_idf = {k: next(it) for k in nums}
+        ent = {k: names[k] * v for k, v in n_idf.items()}
+        ent.update({k: nums[k] * v for k, v in m_idf.items()})
+        return _Weighted(
+            t,
+            math.sqrt(sum(v * v for v in t.values())),
+            n_idf,
+            sum(n_idf.values()),
+            m_idf,
+            sum(m_idf.values()),
+            ent,
+            sum(ent.values()),
+            math.sqrt(sum(v * v for v in ent.values())),
+        )
+
+    def _story_weights(self, story: _Story) -> _Weighted:
+        # IDF drifts slowly as the stream grows: refresh a story's weights when it
+        # changed or the document count grew by 5% (deterministic for an input order).
+        stamp = story.weighted_at
+        if story.weighted is None or self._n_docs > stamp * 1.05 + 5:
+            story.weighted = self._weigh(story.terms, story.names, story.nums)
+            story.weighted_at = self._n_docs
+        return story.weighted
+
+    @staticmethod
+    def _dot(a: dict[int, float], b: dict[int, float]) -> float:
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b[k] for k, v in a.items() if k in b)
+
     def _features(
-        self,
-        terms: dict[int, float],
-        names: dict[int, float],
-        nums: dict[int, float],
-        when: tuple[float | None, float | None],
-        story: _Story,
-        cos: float,
+        self, q: _Weighted, when: tuple[float | None, float | None], story: _Story, cos: float
     ) -> tuple[float, ...]:
         """FEATURES (+ days apart) of an article (or a smaller story) against a story."""
-        t_keys, t_w, e_keys, e_w = story.arrays()
+        w = self._story_weights(story)
         # lex: TF-IDF cosine of the content words
-        lex = 0.0
-        if terms and t_keys.size:
-            d_keys = np.fromiter(terms.keys(), dtype=np.int64, count=len(terms))
-            d_w = np.fromiter(terms.values(), dtype=np.float64, count=len(terms)) * self._idf(d_keys)
-            s_w = t_w * self._idf(t_keys)
-            shared = [(i, terms_k) for i, terms_k in enumerate(terms) if terms_k in story.terms]
-            if shared:
-                s_map = story.terms
-                dot = 0.0
-                idf_shared = self._idf(np.fromiter((k for _, k in shared), dtype=np.int64, count=len(shared)))
-                for (i, k), idf_k in zip(shared, idf_shared):
-                    dot += d_w[i] * s_map[k] * idf_k
-                lex = dot / math.sqrt(float(d_w @ d_w) * float(s_w @ s_w))
+        lex = self._dot(q.terms, w.terms) / (q.terms_norm * w.terms_norm) if q.terms_norm and w.terms_norm else 0.0
         # names / nums: IDF-weighted share of the article's entities the story has
-        names_f = self._containment(names, story.names)
-        nums_f = self._containment(nums, story.nums)
+        names_f = sum(v for k, v in q.names.items() if k in w.names) / q.names_total if q.names_total else 0.0
+        nums_f = sum(v for k, v in q.nums.items() if k in w.nums) / q.nums_total if q.nums_total else 0.0
         # cov: count x IDF weighted share of the story's entities the article has;
         # ecos: cosine of the two entity count x IDF vectors
-        cov = ecos = 0.0
-        if e_keys.size and (names or nums):
-            s_ent = e_w * self._idf(e_keys)
-            total = float(s_ent.sum())
-            d_ent = {**names, **nums}
-            hit = np.fromiter((k in d_ent for k in e_keys.tolist()), dtype=bool, count=e_keys.size)
-            if total > 0:
-                cov = float(s_ent[hit].sum()) / total
-            dk = np.fromiter(d_ent.keys(), dtype=np.int64, count=len(d_ent))
-            dv = np.fromiter(d_ent.values(), dtype=np.float64, count=len(d_ent)) * self._idf(dk)
-            d_lookup = dict(zip(dk.tolist(), dv.tolist()))
-            dot = float(sum(d_lookup[k] * w for k, w in zip(e_keys[hit].tolist(), s_ent[hit].tolist())))
-            norm = math.sqrt(float(dv @ dv) * float(s_ent @ s_ent))
-            ecos = dot / norm if norm > 0 else 0.0
+        cov = sum(v for k, v in w.ent.items() if k in q.ent) / w.ent_total if w.ent_total else 0.0
+        ecos = self._dot(q.ent, w.ent) / (q.ent_norm * w.ent_norm) if q.ent_norm and w.ent_norm else 0.0
         days = 0.0
         first, last = when
         if first is not None and last is not None and story.first is not None and story.last is not None:
@@ -443,17 +473,9 @@ class StoryClusterer:
                 days = (first - story.last) / 86400.0
         return (cos, lex, names_f, nums_f, cov, ecos, days)
 
-    def _containment(self, mine: dict[int, float], theirs: Counter[int]) -> float:
-        if not mine:
-            return 0.0
-        keys = np.fromiter(mine.keys(), dtype=np.int64, count=len(mine))
-        idf = self._idf(keys)
-        total = float(idf.sum())
-        hit = np.fromiter((k in theirs for k in mine), dtype=bool, count=len(mine))
-        return float(idf[hit].sum()) / total if total > 0 else 0.0
-
-    def _doc_features(self, doc: _Doc, story: _Story, cos: float) -> tuple[float, ...]:
-        return self._features(doc.terms, doc.names, doc.nums, (doc.time, doc.time), story, cos)
+    def _doc_features(self, doc: _Doc, story: _Story, cos: float, q: _Weighted | None = None) -> tuple[float, ...]:
+        q = q or self._weigh(doc.terms, doc.names, doc.nums)
+        return self._features(q, (doc.time, doc.time), story, cos)
 
     def _score(self, feats: tuple[float, ...]) -> float:
         s = self.settings
@@ -513,8 +535,9 @@ class StoryClusterer:
         vec = vector if vector is not None else self.vectors([article])[0]
         doc = self._doc(article, vec, published)
         rows = []
+        q = self._weigh(doc.terms, doc.names, doc.nums)
         for story, cos in self._candidates(doc):
-            feats = self._doc_features(doc, story, cos)
+            feats = self._doc_features(doc, story, cos, q)
             values = dict(zip((*FEATURES, "days"), feats))
             values["score"] = self._score(feats)
             rows.append((story.story_id, values))
@@ -580,8 +603,9 @@ class StoryClusterer:
         self._advance_clock(doc.time)
         scored: list[tuple[float, _Story]] = []
         if forced is None:
+            q = self._weigh(doc.terms, doc.names, doc.nums)
             for story, cos in self._candidates(doc):
-                feats = self._doc_features(doc, story, cos)
+                feats = self._doc_features(doc, story, cos, q)
                 if s.window_days > 0 and feats[-1] > s.window_days:
                     continue
                 scored.append((self._score(feats), story))
@@ -621,9 +645,7 @@ class StoryClusterer:
         others.sort(key=lambda pair: pair[0].seq)
         for other, cos in others:
             small, large = (story, other) if story.count <= other.count else (other, story)
-            feats = self._features(
-                dict(small.terms), dict(small.names), dict(small.nums), (small.first, small.last), large, cos
-            )
+            feats = self._features(self._story_weights(small), (small.first, small.last), large, cos)
             if self._score(feats) >= s.merge_threshold:
                 keep, gone = (story, other) if story.seq <= other.seq else (other, story)
                 self._merge(keep, gone)
@@ -706,7 +728,7 @@ class StoryClusterer:
         self, story: _Story, terms: dict[int, float], names: dict[int, float], nums: dict[int, float]
     ) -> None:
         s = self.settings
-        story.cache = None
+        story.weighted = None
         story.terms.update(terms)
         story.terms = self._prune(story.terms, s.profile_terms)
         before = set(story.names) | set(story.nums)
@@ -871,21 +893,26 @@ def _entity_set(text: str) -> set[str]:
 class StorySimilarity:
     """How likely two articles report the same story, in [0, 1].
 
-    A logistic combination of embedding cosines (title + lead, and the first
-    sentences of the body), content-word overlap and entity overlap, with weights
-    fitted on SemEval-2022 Task 8 training rows (``data/cluster_pairs.json``).
+    A linear combination (clipped to [0, 1]) of embedding cosines (title + lead,
+    and the first 160 words of the body), content-word overlap and name and
+    number overlap, with weights fitted on half of SemEval-2022 Task 8
+    ``training_set.csv`` (``data/cluster_pairs.json``).
     """
 
     FEATURES = ("cos_lead", "cos_body", "lex", "ent", "num")
 
-    def __init__(self, *, embedder: Embedder | None = None, weights: dict[str, float] | None = None) -> None:
+    def __init__(
+        self, *, embedder: Embedder | None = None, weights: dict[str, float] | None = None, kind: str = "linear"
+    ) -> None:
         self._embedder = embedder
+        self.kind = kind
         if weights is None:
             try:
-                raw = resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8")
-                weights = json.loads(raw)["weights"]
+                raw = json.loads(resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8"))
+                weights = raw["weights"]
+                self.kind = raw.get("kind", "linear")
             except FileNotFoundError:
-                weights = {"bias": -4.0, "cos_lead": 3.0, "cos_body": 3.0, "lex": 1.0, "ent": 1.0, "num": 0.0}
+                weights = {"bias": 0.0, "cos_lead": 0.0, "cos_body": 0.6, "lex": 0.2, "ent": 0.5, "num": 0.1}
         self.weights = dict(weights)
 
     @property
@@ -931,6 +958,8 @@ class StorySimilarity:
         z = np.full(feats.shape[0], w.get("bias", 0.0), dtype=np.float64)
         for j, name in enumerate(self.FEATURES):
             z += w.get(name, 0.0) * feats[:, j]
+        if self.kind == "linear":
+            return np.clip(z, 0.0, 1.0)
         return 1.0 / (1.0 + np.exp(-z))
 
     def score(self, pairs: Sequence[tuple[Article, Article]]) -> np.ndarray:
