@@ -35,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "Corpus",
     "Claim",
     "Conflict",
     "ConfigError",
@@ -52,3 +53,12 @@ __all__ = [
     "TriangulateError",
     "compare",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The corpus (SQLite store, fetcher, clustering) loads only when asked for.
+    if name == "Corpus":
+        from triangulate.corpus import Corpus
+
+        return Corpus
+    raise AttributeError(f"module 'triangulate' has no attribute {name!r}")
