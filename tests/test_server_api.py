@@ -394,3 +394,25 @@ def test_serve_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path)
     result = CliRunner().invoke(serve, ["--db", str(tmp_path / "x.db"), "--host", "0.0.0.0"], env={"TRIANGULATE_TOKEN": ""})
     assert result.exit_code != 0
     assert "without a token" in result.output
+
+
+def test_every_page_of_the_ui_renders(client: TestClient, ids: dict) -> None:
+    for path in ("/", "/?min_sources=2", "/search", "/search?q=Veldhaven", "/compare", "/ingest", "/outlets", f"/articles/{ids['articles'][0]}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<main" in response.text and "</html>" in response.text
+    assert "Veldhaven" in client.get("/search?q=Veldhaven").text
+
+
+def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "form.db", embedder=embedder)
+    with TestClient(app) as client:
+        text = FALLBACK[0]["title"] + "\n\n" + FALLBACK[0]["text"]
+        page = client.post("/ingest", data={"action": "articles", "records": text, "outlet": "North Herald"})
+        assert page.status_code == 200
+        assert "1 new" in page.text
+        assert client.get("/api/stories").json()["stories"][0]["outlet_names"] == ["North Herald"]
+        refused = client.post("/ingest", data={"action": "feed", "feed": "http://127.0.0.1/rss"})
+        assert refused.status_code == 422 and "non-public" in refused.text
+        assert client.get("/api/feeds").json()["feeds"] == []
