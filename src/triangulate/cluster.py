@@ -198,6 +198,13 @@ _NOT_ENTITY = STOPWORDS | _WEEKDAYS | frozenset(_MONTH_NAMES) | frozenset(
     reuters ap afp update updated published posted first last new breaking report reports video photo
     read more click share comments copyright""".split()
 )
+#: Titles dropped from the front of a name ("Mayor Ines Sarrol" -> "ines sarrol").
+_TITLE_WORDS = frozenset(
+    """mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady president minister mayor governor gov gov.
+    senator sen sen. rep rep. representative judge justice gen gen. general col col. capt capt. captain
+    sgt sgt. officer detective chief coach king queen prince princess pope bishop rev rev. father sister
+    chancellor premier secretary commissioner superintendent inspector lt lt. lieutenant""".split()
+)
 _CAP_SPAN = re.compile(
     r"(?<![\w'])([A-Z][\w'\-.]*[\w]|[A-Z])(?:\s+(?:(?:of|de|del|la|le|van|von|der|al|bin|the|and|for|&)\s+)?[A-Z][\w'\-.]*[\w])*"
 )
@@ -239,6 +246,8 @@ def _entities_of_block(sentence: str) -> list[str]:
             # A sentence-initial capital says nothing: drop leading function words.
             while words and words[0].lower() in _NOT_ENTITY:
                 words = words[1:]
+        while len(words) > 1 and words[0].lower() in _TITLE_WORDS:
+            words = words[1:]
         while words and words[-1].lower() in ("of", "de", "the", "and", "for", "&"):
             words = words[:-1]
         if not words:
@@ -816,6 +825,8 @@ class StoryClusterer:
                     "first": st.first,
                     "last": st.last,
                     "touched": st.touched,
+                    "weighted_at": st.weighted_at,
+                    "weighted": _weighted_to_json(st.weighted),
                 }
                 for st in stories
             ],
@@ -872,6 +883,8 @@ class StoryClusterer:
                 info["first"],
                 info["last"],
                 int(info["touched"]),
+                _weighted_from_json(info.get("weighted")),
+                int(info.get("weighted_at", 0)),
             )
             self._stories[story.story_id] = story
             self._row_story[row] = story.story_id
@@ -881,6 +894,39 @@ class StoryClusterer:
                 self._entity_index.setdefault(key, []).append(story.story_id)
         self._article_story = OrderedDict((a, s) for a, s in meta["articles"])
         return self
+
+
+def _weighted_to_json(w: _Weighted | None) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {
+        "terms": [[k, v] for k, v in w.terms.items()],
+        "names": [[k, v] for k, v in w.names.items()],
+        "nums": [[k, v] for k, v in w.nums.items()],
+        "ent": [[k, v] for k, v in w.ent.items()],
+        "scalars": [w.terms_norm, w.names_total, w.nums_total, w.ent_total, w.ent_norm],
+    }
+
+
+def _weighted_from_json(data: dict[str, Any] | None) -> _Weighted | None:
+    if not data:
+        return None
+    terms_norm, names_total, nums_total, ent_total, ent_norm = data["scalars"]
+
+    def as_dict(rows: list[list[float]]) -> dict[int, float]:
+        return {int(k): float(v) for k, v in rows}
+
+    return _Weighted(
+        as_dict(data["terms"]),
+        terms_norm,
+        as_dict(data["names"]),
+        names_total,
+        as_dict(data["nums"]),
+        nums_total,
+        as_dict(data["ent"]),
+        ent_total,
+        ent_norm,
+    )
 
 
 # --- pairwise story similarity -----------------------------------------------------

@@ -1,0 +1,250 @@
+"""Streaming story clustering (triangulate.cluster): same event, not same topic."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from triangulate.cluster import (
+    FEATURES,
+    StoryClusterer,
+    StorySimilarity,
+    extract_entities,
+    lead_text,
+    load_settings,
+)
+from triangulate.models import Article
+
+
+def article(aid: str, title: str, *paragraphs: str, outlet: str = "outlet") -> Article:
+    return Article(id=aid, outlet=outlet, title=title, paragraphs=tuple(paragraphs))
+
+
+QUAKE_A = [
+    article(
+        "a1",
+        "Magnitude 6.1 earthquake shakes Varnosk, killing at least 12",
+        "A magnitude 6.1 earthquake struck the mountain town of Varnosk in northern Eldavia on Tuesday, "
+        "killing at least 12 people and damaging hundreds of homes, the Eldavian civil protection agency said.",
+        "The quake hit at 4:12 in the morning at a depth of 10 kilometres, 15 kilometres east of Varnosk. "
+        "Rescue teams from Kelmar were searching collapsed buildings in the old town.",
+        "Interior Minister Dara Velkova said the army had sent tents and field kitchens to the Varnosk valley.",
+        outlet="Eldavia Herald",
+    ),
+    article(
+        "a2",
+        "Deadly quake hits northern Eldavia: 12 dead in Varnosk",
+        "At least twelve people died when a strong earthquake measuring 6.1 hit Varnosk, a town in the "
+        "mountains of northern Eldavia, before dawn on Tuesday, officials said.",
+        "Hundreds of houses were damaged in Varnosk and nearby villages. Minister Dara Velkova told reporters "
+        "that soldiers were bringing tents to the Varnosk valley and that rescuers from Kelmar were at work.",
+        outlet="Continental Wire",
+    ),
+    article(
+        "a3",
+        "Varnosk earthquake: rescuers search rubble as death toll reaches 12",
+        "Rescuers in Varnosk dug through the rubble of collapsed homes on Tuesday after the 6.1 magnitude "
+        "earthquake that shook northern Eldavia overnight, killing 12 people.",
+        "Dara Velkova, Eldavia's interior minister, said the government would send more help to the Varnosk "
+        "valley. The civil protection agency said hundreds of homes were damaged.",
+        outlet="Morning Post",
+    ),
+]
+
+QUAKE_B = [
+    article(
+        "b1",
+        "Magnitude 5.8 earthquake hits Quillon port, three injured",
+        "A magnitude 5.8 earthquake hit the port city of Quillon in southern Marretia on Friday, injuring "
+        "three people and cracking the walls of the old customs house, the Marretian seismic institute said.",
+        "Harbour master Tomas Ferrant said ships were ordered out of the Quillon docks as a precaution. "
+        "Mayor Ines Sarrol said schools in Quillon would stay closed until engineers checked them.",
+        outlet="Marretia Today",
+    ),
+    article(
+        "b2",
+        "Quake injures three in Quillon, Marretia",
+        "Three people were hurt when an earthquake measuring 5.8 shook Quillon, a port in southern Marretia, "
+        "on Friday. The customs house was damaged, according to the seismic institute.",
+        "Mayor Ines Sarrol closed Quillon's schools for inspections, and harbour master Tomas Ferrant sent "
+        "ships out of the docks.",
+        outlet="Continental Wire",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder():  # type: ignore[no-untyped-def]
+    from triangulate.embed import load_embedder
+
+    return load_embedder()
+
+
+class BagEmbedder:
+    """A cheap deterministic embedder (hashed bag of words) for tests of the machinery."""
+
+    name = "bag"
+    dim = 64
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+def unrelated(i: int) -> Article:
+    """Distinct fictional stories, one per ``i``."""
+    town = f"Town{i:03d}ville"
+    person = f"Person{i:03d}son"
+    return article(
+        f"u{i}",
+        f"{town} council approves plan {i}",
+        f"The council of {town} approved plan number {1000 + i} on Monday, said {person}.",
+        f"{person} said the {town} plan would cost {i * 37 + 11} thousand.",
+    )
+
+
+def test_paraphrased_reports_of_one_earthquake_join_one_story(embedder) -> None:  # type: ignore[no-untyped-def]
+    clusterer = StoryClusterer(embedder=embedder)
+    assignments = [clusterer.add(a) for a in QUAKE_A]
+    assert assignments[0].new
+    assert {a.story_id for a in assignments} == {assignments[0].story_id}
+    assert all(a.score is not None and a.score >= clusterer.settings.threshold for a in assignments[1:])
+
+
+def test_two_earthquakes_in_different_places_are_two_stories(embedder) -> None:  # type: ignore[no-untyped-def]
+    clusterer = StoryClusterer(embedder=embedder)
+    stories_a = {clusterer.add(a).story_id for a in QUAKE_A}
+    stories_b = {clusterer.add(b).story_id for b in QUAKE_B}
+    assert len(stories_a) == 1
+    assert len(stories_b) == 1
+    assert stories_a.isdisjoint(stories_b)
+
+
+def test_results_are_deterministic_for_an_input_order(embedder) -> None:  # type: ignore[no-untyped-def]
+    stream = [QUAKE_A[0], QUAKE_B[0], QUAKE_A[1], QUAKE_B[1], QUAKE_A[2]]
+    runs = []
+    for _ in range(2):
+        clusterer = StoryClusterer(embedder=embedder)
+        runs.append([clusterer.add(a) for a in stream])
+    assert runs[0] == runs[1]
+
+
+def test_add_many_gives_the_same_stories_as_add(embedder) -> None:  # type: ignore[no-untyped-def]
+    stream = [*QUAKE_A, *QUAKE_B]
+    one = StoryClusterer(embedder=embedder)
+    ids_one = [one.add(a).story_id for a in stream]
+    many = StoryClusterer(embedder=embedder)
+    ids_many = [a.story_id for a in many.add_many(stream)]
+    assert ids_one == ids_many
+
+
+def test_a_wire_copy_joins_the_story_of_its_original_without_scoring() -> None:
+    class CountingEmbedder(BagEmbedder):
+        calls = 0
+
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            CountingEmbedder.calls += len(texts)
+            return super().encode(texts)
+
+    clusterer = StoryClusterer(embedder=CountingEmbedder())
+    first = clusterer.add(QUAKE_A[0])
+    before = CountingEmbedder.calls
+    copy = article("a1-copy", QUAKE_A[0].title, *QUAKE_A[0].paragraphs, outlet="Reprinter")
+    assignment = clusterer.add(copy, duplicate_of="a1")
+    assert assignment.story_id == first.story_id
+    assert CountingEmbedder.calls == before
+    assert clusterer.story_of("a1-copy") == first.story_id
+
+
+def test_hot_index_stays_bounded_over_a_long_stream() -> None:
+    clusterer = StoryClusterer(embedder=BagEmbedder(), max_hot_stories=20)
+    evicted: list[str] = []
+    clusterer._on_evict = evicted.append  # what a corpus would pass as on_evict=
+    for i in range(120):
+        clusterer.add(unrelated(i))
+    assert len(clusterer) <= 20
+    assert len(evicted) >= 100
+    assert clusterer.evicted == len(evicted)
+
+
+def test_stories_idle_longer_than_the_window_leave_the_hot_index() -> None:
+    start = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    clusterer = StoryClusterer(embedder=BagEmbedder(), window_days=7)
+    early = clusterer.add(QUAKE_A[0], published=start)
+    assert early.story_id in clusterer.hot_story_ids
+    clusterer.add(unrelated(1), published=start + timedelta(days=30))
+    assert early.story_id not in clusterer.hot_story_ids
+    # A late report of the old event cannot join the evicted story: it starts a new one.
+    late = clusterer.add(QUAKE_A[1], published=start + timedelta(days=30, hours=1))
+    assert late.new and late.story_id != early.story_id
+
+
+def test_state_round_trip_resumes_with_the_same_answers(embedder) -> None:  # type: ignore[no-untyped-def]
+    clusterer = StoryClusterer(embedder=embedder)
+    for a in [QUAKE_A[0], QUAKE_B[0], QUAKE_A[1]]:
+        clusterer.add(a)
+    restored = StoryClusterer.from_state(clusterer.state(), embedder=embedder)
+    assert restored.hot_story_ids == clusterer.hot_story_ids
+    assert restored.story_of("a2") == clusterer.story_of("a2")
+    assert restored.add(QUAKE_B[1]) == clusterer.add(QUAKE_B[1])
+    assert restored.add(QUAKE_A[2]) == clusterer.add(QUAKE_A[2])
+
+
+def test_a_bridging_article_merges_two_stories(embedder) -> None:  # type: ignore[no-untyped-def]
+    clusterer = StoryClusterer(embedder=embedder, merge_threshold=-2.0)
+    # Two reports of one event that were (wrongly) kept apart, e.g. by a manual split.
+    s1 = clusterer.add(QUAKE_A[0], story_id="first").story_id
+    s2 = clusterer.add(QUAKE_A[1], story_id="second").story_id
+    assert s1 != s2
+    bridge = clusterer.add(QUAKE_A[2])
+    assert bridge.merged, "the third report should bridge the two stories"
+    assert clusterer.story_of("a1") == clusterer.story_of("a2") == bridge.story_id
+    assert set(bridge.merged) | {bridge.story_id} == {"first", "second"}
+
+
+def test_candidates_expose_every_feature(embedder) -> None:  # type: ignore[no-untyped-def]
+    clusterer = StoryClusterer(embedder=embedder)
+    clusterer.add(QUAKE_A[0])
+    rows = clusterer.candidates(QUAKE_A[1])
+    assert len(rows) == 1
+    assert set(FEATURES) <= set(rows[0][1])
+    assert rows[0][1]["names"] > 0.3
+
+
+def test_story_similarity_ranks_same_event_above_same_topic(embedder) -> None:  # type: ignore[no-untyped-def]
+    sim = StorySimilarity(embedder=embedder)
+    same, other = sim.score([(QUAKE_A[0], QUAKE_A[1]), (QUAKE_A[0], QUAKE_B[0])])
+    assert 0.0 <= other < same <= 1.0
+
+
+def test_entities_are_names_numbers_and_dates() -> None:
+    ents = extract_entities("Mayor Ines Sarrol met Tomas Ferrant in Quillon on March 3. The quake measured 5.8.")
+    assert "ines sarrol" in ents and "tomas ferrant" in ents and "quillon" in ents
+    assert "@march 3" in ents and "#5.8" in ents
+    assert "the" not in ents and "mayor" not in ents
+
+
+def test_lead_is_title_plus_first_sentences() -> None:
+    text = lead_text(QUAKE_A[0], sentences=1, words=100)
+    assert text.startswith("Magnitude 6.1 earthquake shakes Varnosk")
+    assert "civil protection agency" in text
+    assert "Rescue teams" not in text
+
+
+def test_shipped_settings_were_fitted_on_training_topics() -> None:
+    import json
+    from importlib import resources
+
+    params = json.loads(resources.files("triangulate").joinpath("data/cluster_params.json").read_text("utf-8"))
+    assert "topics 1-25" in params["fitted_on"]
+    assert load_settings().threshold == params["settings"]["threshold"]
