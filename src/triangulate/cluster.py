@@ -939,13 +939,13 @@ def _entity_set(text: str) -> set[str]:
 class StorySimilarity:
     """How likely two articles report the same story, in [0, 1].
 
-    A linear combination (clipped to [0, 1]) of embedding cosines (title + lead,
-    and the first 160 words of the body), content-word overlap and name and
+    A linear combination (clipped to [0, 1]) of embedding cosines (the whole
+    text as the model reads it, title + lead, the first 160 words of the body), content-word overlap and name and
     number overlap, with weights fitted on half of SemEval-2022 Task 8
     ``training_set.csv`` (``data/cluster_pairs.json``).
     """
 
-    FEATURES = ("cos_lead", "cos_body", "lex", "ent", "num")
+    FEATURES = ("cos_full", "cos_lead", "cos_body", "lex", "ent", "num")
 
     def __init__(
         self, *, embedder: Embedder | None = None, weights: dict[str, float] | None = None, kind: str = "linear"
@@ -958,7 +958,7 @@ class StorySimilarity:
                 weights = raw["weights"]
                 self.kind = raw.get("kind", "linear")
             except FileNotFoundError:
-                weights = {"bias": 0.0, "cos_lead": 0.0, "cos_body": 0.6, "lex": 0.2, "ent": 0.5, "num": 0.1}
+                weights = {"bias": 0.0, "cos_full": 0.6, "lex": 0.2, "ent": 0.3}
         self.weights = dict(weights)
 
     @property
@@ -977,12 +977,15 @@ class StorySimilarity:
         """One row of :attr:`FEATURES` per pair."""
         if not pairs:
             return np.zeros((0, len(self.FEATURES)), dtype=np.float32)
+        fulls = [f"{a.title}\n{a.text}".strip() for pair in pairs for a in pair]
         leads = [lead_text(a, sentences=2, words=64) for pair in pairs for a in pair]
         bodies = [self._body(a) for pair in pairs for a in pair]
+        fv = self.embedder.encode(fulls)
         lv = self.embedder.encode(leads)
         bv = self.embedder.encode(bodies)
         rows = []
         for i, (a, b) in enumerate(pairs):
+            cos_full = float(fv[2 * i] @ fv[2 * i + 1])
             cos_lead = float(lv[2 * i] @ lv[2 * i + 1])
             cos_body = float(bv[2 * i] @ bv[2 * i + 1])
             wa = set(content_words(f"{a.title} {a.text}"))
@@ -996,7 +999,7 @@ class StorySimilarity:
             nums_a = {e for e in ea if e[0] in "#@"}
             nums_b = {e for e in eb if e[0] in "#@"}
             num = len(nums_a & nums_b) / math.sqrt(len(nums_a) * len(nums_b)) if nums_a and nums_b else 0.0
-            rows.append((cos_lead, cos_body, lex, ent, num))
+            rows.append((cos_full, cos_lead, cos_body, lex, ent, num))
         return np.asarray(rows, dtype=np.float32)
 
     def score_features(self, feats: np.ndarray) -> np.ndarray:

@@ -1,0 +1,470 @@
+"""A synthetic news stream and the dedup + story clustering benchmark.
+
+    python bench/stream.py                      # 10k and 100k articles (make bench)
+    python bench/stream.py --sizes 2000         # a quick run
+    python bench/stream.py --sizes 10000,100000,1000000   # 1M too (long)
+    python bench/stream.py --dump 50            # print the first 50 generated articles
+
+The generator writes fictional news: many stories (earthquakes, fires, court
+rulings, elections, strikes, takeovers, matches, storms...), each reported by
+several outlets. A story starts with a wire report; some outlets reprint it
+verbatim, some lightly rewrite it (a new lead, an added paragraph), others write
+their own version from the same facts, later follow-ups add details; unrelated
+one-off items are the noise. Two stories of one kind (two earthquakes) share all
+their wording templates and differ only in places, people, numbers and dates:
+the same-topic trap. Articles arrive in order of publication, at a simulated
+rate of ``--rate`` articles per hour.
+
+Each size runs in a fresh process (so that peak memory is per size) and prints
+throughput (articles/s through dedup + cluster, embedding included), p50/p99
+latency from the start of an article's micro-batch to its story assignment,
+peak RSS, hot-index size, and the quality on the generator's ground truth
+(B-cubed F1 of stories, precision/recall of copy detection). The same command
+runs a naive baseline beside it: brute-force all-pairs clustering (every article
+compared with every earlier one) on a prefix of the stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from triangulate.models import Article  # noqa: E402
+
+# --- fictional world ----------------------------------------------------------------
+
+_SYL = "ka lo mi ra ven tor sel du ri an bel mor qui fa zen ol tas ne vi ur go hal pe ret sun lin dro cas mar el".split()
+OUTLETS = [
+    "Continental Wire", "Eldavia Herald", "Morning Post", "Coastal Times", "Daily Ledger", "Northern Star",
+    "Evening Chronicle", "Metro Courier", "Valley Gazette", "Capital Observer", "Harbour News", "Plains Tribune",
+    "Island Dispatch", "River Journal", "Summit Review", "Lakeside Bulletin",
+]
+WIRE = "Continental Wire"
+
+
+def _name(rng: random.Random, parts: int = 2) -> str:
+    return "".join(rng.choice(_SYL) for _ in range(parts)).capitalize()
+
+
+def _person(rng: random.Random) -> str:
+    return f"{_name(rng, 2)} {_name(rng, rng.choice((2, 3)))}"
+
+
+KINDS = {
+    "quake": {
+        "titles": ["Magnitude {m} earthquake strikes {place}", "Quake kills {n} in {place}", "{place} shaken by {m} earthquake",
+                   "Earthquake in {region}: {n} dead in {place}"],
+        "facts": [
+            "A magnitude {m} earthquake struck {place} in {region} on {day}, killing {n} people, {agency} said.",
+            "The quake hit at {hour} at a depth of {k} kilometres near {place}.",
+            "{official}, {role}, said rescue teams from {other} were searching collapsed buildings.",
+            "At least {h} homes were damaged in {place} and nearby villages.",
+            "Schools in {place} will stay closed until engineers inspect them, {official} said.",
+            "Aftershocks of up to magnitude {m2} rattled {region} through the night.",
+        ],
+    },
+    "fire": {
+        "titles": ["Fire destroys {site} in {place}", "Blaze at {place} {site}", "{n} hurt as fire guts {site} in {place}"],
+        "facts": [
+            "A fire destroyed the {site} in {place} on {day}, {agency} said.",
+            "{k} firefighters fought the flames for {hours} hours before bringing them under control.",
+            "{n} people were treated for smoke inhalation, said {official}, {role}.",
+            "The cause of the fire in {place} was not yet known, investigators said.",
+            "The {site} had been closed since {year}, and the council planned to reopen it next year.",
+            "Residents of {street} were told to keep windows shut because of the smoke.",
+        ],
+    },
+    "court": {
+        "titles": ["Court rules against {org} in {place} case", "{org} loses appeal in {place}", "Judge orders {org} to pay {money} million"],
+        "facts": [
+            "A court in {place} ruled on {day} that {org} must pay {money} million to former workers.",
+            "Judge {official} said the company had broken {region}'s labour law on {n} counts.",
+            "Lawyers for {org} said they would appeal the ruling to the supreme court in {other}.",
+            "The case was brought in {year} by {h} workers at the {site} plant.",
+            "{person2}, who led the workers' claim, called the decision a victory.",
+        ],
+    },
+    "election": {
+        "titles": ["{person} wins {place} mayoral vote", "{place} elects {person} as mayor", "Runoff in {place}: {person} takes {pct}%"],
+        "facts": [
+            "{person} won the mayoral election in {place} on {day} with {pct} percent of the vote.",
+            "Turnout in {place} was {pct2} percent, the electoral commission of {region} said.",
+            "{person} beat the incumbent {person2}, who had led the city since {year}.",
+            "{person} promised to build {n} new schools and to repair the {street} bridge.",
+            "{person2} conceded defeat late on {day} and congratulated the winner.",
+        ],
+    },
+    "strike": {
+        "titles": ["{org} workers strike in {place}", "Strike halts {org} plants", "{h} walk out at {org} over pay"],
+        "facts": [
+            "About {h} workers at {org} walked out in {place} on {day} to demand a {pct} percent pay rise.",
+            "The union, led by {person}, said the strike would last {n} days.",
+            "{org} said it had offered {pct2} percent and called the walkout irresponsible.",
+            "Production at the {site} plant in {place} stopped, the company said.",
+            "Talks between {org} and the union are due to resume in {other} next week.",
+        ],
+    },
+    "takeover": {
+        "titles": ["{org} to buy {org2} for {money} million", "{org2} agrees takeover by {org}", "{org} bids {money}m for {org2}"],
+        "facts": [
+            "{org} agreed on {day} to buy {org2}, a maker of {goods} based in {place}, for {money} million.",
+            "The deal values {org2} at {pct} percent more than its closing price, said {person}, chief executive of {org}.",
+            "Regulators in {region} must approve the takeover, which is expected to close in {year}.",
+            "{org2} employs {h} people at its plant in {place}.",
+            "Shares in {org2} rose {pct2} percent in {other} after the announcement.",
+        ],
+    },
+    "match": {
+        "titles": ["{team} beat {team2} {n}-{n2}", "{team} win derby against {team2}", "{person} double as {team} sink {team2}"],
+        "facts": [
+            "{team} beat {team2} {n}-{n2} in {place} on {day}, with {person} scoring twice.",
+            "A crowd of {h} watched the match at the {site} stadium.",
+            "{team2} coach {person2} said his side had missed too many chances.",
+            "The win lifts {team} to {k} points, {n2} behind the leaders from {other}.",
+            "{person} has now scored {k} goals this season.",
+        ],
+    },
+    "storm": {
+        "titles": ["Storm {storm} hits {region}", "{n} dead as storm {storm} batters {place}", "Storm {storm} cuts power to {h} homes"],
+        "facts": [
+            "Storm {storm} hit {region} on {day}, killing {n} people and cutting power to {h} homes.",
+            "Winds of up to {k} kilometres an hour were recorded in {place}, {agency} said.",
+            "Flights from {place} airport were cancelled and trains to {other} were suspended.",
+            "{official}, {role}, said crews would work through the night to restore power.",
+            "Rivers in {region} were expected to peak on {day2}.",
+        ],
+    },
+}
+FILLER = [
+    "Officials said more details would be released later.",
+    "The story is developing and will be updated.",
+    "Local media showed images of the scene.",
+    "It was not immediately clear how many people were affected.",
+    "A spokesperson declined to comment further.",
+    "Reporters at the scene described long queues and confusion.",
+]
+#: Word swaps an outlet's own version uses, so that it is a paraphrase, not a copy.
+SYNONYMS = {
+    "struck": "hit", "hit": "struck", "killing": "leaving dead", "people": "residents", "said": "told reporters",
+    "damaged": "wrecked", "searching": "combing", "collapsed": "fallen", "buildings": "structures",
+    "destroyed": "gutted", "fought": "battled", "flames": "fire", "treated": "cared for", "ruled": "decided",
+    "must": "has to", "former": "ex-", "workers": "employees", "won": "took", "vote": "ballot", "beat": "defeated",
+    "promised": "pledged", "walked": "went", "demand": "seek", "agreed": "consented", "buy": "acquire",
+    "expected": "set", "rose": "climbed", "scoring": "netting", "watched": "saw", "missed": "wasted",
+    "cancelled": "scrapped", "suspended": "halted", "recorded": "measured", "were": "had been", "will": "would",
+    "the": "a", "in": "inside", "on": "on", "at": "near", "after": "following", "until": "till", "would": "will",
+}
+DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+ROLES = ["the regional governor", "the interior minister", "the mayor", "the police chief", "a government spokesperson"]
+SITES = ["grain warehouse", "old market hall", "textile mill", "riverside depot", "north terminal", "paper plant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    article: Article
+    published: datetime
+    story: str
+    kind: str  # original | copy | rewrite | version | followup | noise
+    copy_of: str | None = None
+
+
+def _facts(rng: random.Random, kind: str) -> dict[str, str]:
+    place, region, other = _name(rng, 3), _name(rng, 3) + "ia", _name(rng, 2)
+    return {
+        "kind": kind,
+        "place": place, "region": region, "other": other,
+        "m": f"{rng.uniform(4.5, 7.8):.1f}", "m2": f"{rng.uniform(3.5, 5.0):.1f}",
+        "n": str(rng.randint(2, 60)), "n2": str(rng.randint(0, 5)), "k": str(rng.randint(10, 300)),
+        "h": str(rng.randint(100, 9000)), "hours": str(rng.randint(2, 14)), "pct": str(rng.randint(3, 71)),
+        "pct2": str(rng.randint(3, 71)), "money": str(rng.randint(5, 900)), "year": str(rng.randint(1960, 2023)),
+        "hour": f"{rng.randint(0, 23)}:{rng.randint(0, 59):02d}",
+        "day": rng.choice(DAYS), "day2": rng.choice(DAYS),
+        "official": _person(rng), "person": _person(rng), "person2": _person(rng),
+        "role": rng.choice(ROLES), "agency": f"the {_name(rng, 2)} civil protection agency",
+        "site": rng.choice(SITES), "street": f"{_name(rng, 2)} Street",
+        "org": f"{_name(rng, 2)} {rng.choice(['Motors', 'Steel', 'Foods', 'Textiles', 'Energy'])}",
+        "org2": f"{_name(rng, 3)} {rng.choice(['Labs', 'Works', 'Systems', 'Group'])}",
+        "goods": rng.choice(["batteries", "bicycles", "glass", "medicines", "software"]),
+        "team": f"{_name(rng, 2)} United", "team2": f"{_name(rng, 2)} City", "storm": _name(rng, 2),
+    }
+
+
+def _paraphrase(rng: random.Random, sentence: str) -> str:
+    words = sentence.split()
+    out = [SYNONYMS.get(w, w) if rng.random() < 0.7 else w for w in words]
+    if len(out) > 8 and rng.random() < 0.5:  # move the attribution or the tail to the front
+        cut = rng.randint(3, len(out) - 3)
+        tail = " ".join(out[cut:]).rstrip(".")
+        head = " ".join(out[:cut])
+        return f"{tail[:1].upper()}{tail[1:]}, {head[:1].lower()}{head[1:]}."
+    return " ".join(out)
+
+
+def _write(
+    rng: random.Random, facts: dict[str, str], *, sentences: int, shuffle: bool, paraphrase: bool = False
+) -> tuple[str, list[str]]:
+    spec = KINDS[facts["kind"]]
+    title = rng.choice(spec["titles"]).format(**facts)
+    chosen = list(spec["facts"][:2]) + rng.sample(spec["facts"][2:], k=min(len(spec["facts"]) - 2, sentences - 2))
+    if shuffle:
+        rest = chosen[1:]
+        rng.shuffle(rest)
+        chosen = [chosen[0], *rest]
+    body = [s.format(**facts) for s in chosen]
+    if paraphrase:
+        body = [_paraphrase(rng, s) for s in body]
+    if rng.random() < 0.5:
+        body.append(rng.choice(FILLER))
+    paragraphs = [" ".join(body[i : i + 2]) for i in range(0, len(body), 2)]
+    return title, paragraphs
+
+
+def generate(n: int, *, seed: int = 7, rate_per_hour: float = 2000.0) -> list[Item]:
+    """``n`` articles in order of publication (deterministic for a seed)."""
+    rng = random.Random(seed)
+    start = datetime(2025, 1, 6, tzinfo=timezone.utc)
+    span_hours = n / rate_per_hour
+    items: list[Item] = []
+    story_no = 0
+    while len(items) < n:
+        at = start + timedelta(hours=rng.uniform(0, span_hours))
+        if rng.random() < 0.08:  # noise: a one-off item nobody else reports
+            facts = _facts(rng, rng.choice(list(KINDS)))
+            title, paras = _write(rng, facts, sentences=4, shuffle=True)
+            aid = f"n{len(items)}"
+            items.append(Item(Article(aid, rng.choice(OUTLETS), title, tuple(paras)), at, f"noise{aid}", "noise"))
+            continue
+        story_no += 1
+        key = f"s{story_no}"
+        facts = _facts(rng, rng.choice(list(KINDS)))
+        title, paras = _write(rng, facts, sentences=5, shuffle=False)
+        wire_id = f"{key}-wire"
+        items.append(Item(Article(wire_id, WIRE, title, tuple(paras)), at, key, "original"))
+        for outlet in rng.sample(OUTLETS[1:], k=rng.randint(2, 8)):
+            when = at + timedelta(minutes=rng.expovariate(1 / 90))
+            aid = f"{key}-{outlet.split()[0].lower()}"
+            roll = rng.random()
+            if roll < 0.35:  # verbatim reprint
+                items.append(Item(Article(aid, outlet, title, tuple(paras)), when, key, "copy", wire_id))
+            elif roll < 0.6:  # light rewrite: new lead sentence, an added closing paragraph
+                lead = f"{facts['place']} was reeling on {facts['day']} after the news, {outlet} reports."
+                extra = f"{_person(rng)}, a resident of {facts['place']}, told {outlet} people were shocked."
+                new = [lead + " " + paras[0], *paras[1:], extra]
+                items.append(Item(Article(aid, outlet, title, tuple(new)), when, key, "rewrite", wire_id))
+            else:  # the outlet's own version from the same facts
+                t2, p2 = _write(rng, facts, sentences=rng.randint(4, 6), shuffle=True, paraphrase=True)
+                items.append(Item(Article(aid, outlet, t2, tuple(p2)), when, key, "version"))
+        if rng.random() < 0.3:  # a follow-up the next day
+            when = at + timedelta(hours=rng.uniform(12, 36))
+            t3, p3 = _write(rng, facts, sentences=5, shuffle=True, paraphrase=True)
+            items.append(Item(Article(f"{key}-followup", rng.choice(OUTLETS), "Update: " + t3, tuple(p3)), when, key, "followup"))
+    items = items[:n]
+    items.sort(key=lambda it: (it.published, it.article.id))
+    return items
+
+
+# --- measurement -----------------------------------------------------------------------
+
+
+def _bcubed(pred: dict[str, str], gold: dict[str, str]) -> float:
+    pc: dict[str, set[str]] = {}
+    gc: dict[str, set[str]] = {}
+    for k in gold:
+        pc.setdefault(pred[k], set()).add(k)
+        gc.setdefault(gold[k], set()).add(k)
+    p = sum(len(pc[pred[k]] & gc[gold[k]]) / len(pc[pred[k]]) for k in gold) / len(gold)
+    r = sum(len(pc[pred[k]] & gc[gold[k]]) / len(gc[gold[k]]) for k in gold) / len(gold)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_pipeline(n: int, *, batch: int, seed: int, rate: float) -> dict[str, object]:
+    from triangulate.cluster import StoryClusterer
+    from triangulate.dedup import DedupIndex
+    from triangulate.embed import load_embedder
+
+    items = generate(n, seed=seed, rate_per_hour=rate)
+    rss_after_generate = _peak_rss_mb()
+    embedder = load_embedder()
+    dedup = DedupIndex(max_items=200_000)
+    clusterer = StoryClusterer(embedder=embedder)
+    latencies = np.zeros(n, dtype=np.float64)
+    story_of: dict[str, str] = {}
+    found_copy: dict[str, str | None] = {}
+    started = time.perf_counter()
+    checkpoints = []
+    for lo in range(0, n, batch):
+        chunk = items[lo : lo + batch]
+        t0 = time.perf_counter()
+        matches = dedup.add_many((it.article.id, it.article.text) for it in chunk)
+        duplicates = [m.of if m else None for m in matches]
+        assignments = clusterer.add_many(
+            [it.article for it in chunk], published=[it.published for it in chunk], duplicates=duplicates
+        )
+        t1 = time.perf_counter()
+        # Articles of a micro-batch are assigned one after the other; spread the
+        # batch time evenly (scoring dominates after the shared embedding call).
+        for j, (it, asg, dup) in enumerate(zip(chunk, assignments, duplicates)):
+            latencies[lo + j] = (t1 - t0) * (j + 1) / len(chunk)
+            story_of[it.article.id] = asg.story_id
+            found_copy[it.article.id] = dup
+        done = lo + len(chunk)
+        if done % max(batch, n // 10) < batch:
+            checkpoints.append((done, time.perf_counter() - started))
+    seconds = time.perf_counter() - started
+    final = {aid: clusterer.story_of(aid) or sid for aid, sid in story_of.items()}
+    gold = {it.article.id: it.story for it in items}
+    # Copy detection: a reprint or rewrite should be flagged; an own version or other story should not.
+    truth = {it.article.id: it.kind in ("copy", "rewrite") for it in items}
+    flagged = {aid: dup is not None for aid, dup in found_copy.items()}
+    tp = sum(1 for a in truth if truth[a] and flagged[a])
+    fp = sum(1 for a in truth if flagged[a] and not truth[a])
+    fn = sum(1 for a in truth if truth[a] and not flagged[a])
+    rates = []
+    prev_n, prev_t = 0, 0.0
+    for done, t in checkpoints:
+        if done > prev_n and t > prev_t:
+            rates.append(round((done - prev_n) / (t - prev_t), 1))
+        prev_n, prev_t = done, t
+    return {
+        "system": "triangulate",
+        "n": n,
+        "seconds": round(seconds, 1),
+        "articles_per_s": round(n / seconds, 1),
+        "throughput_by_tenth": rates,
+        "latency_p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 2),
+        "latency_p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 2),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "rss_after_generating_mb": round(rss_after_generate, 1),
+        "hot_stories": len(clusterer),
+        "evicted_stories": clusterer.evicted,
+        "stories_found": len(set(final.values())),
+        "stories_true": len(set(gold.values())),
+        "bcubed_f1": round(_bcubed(final, gold), 4),
+        "copy_precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+        "copy_recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+    }
+
+
+def run_baseline(n: int, *, seed: int, rate: float, threshold: float = 0.75) -> dict[str, object]:
+    """Naive: embed each article, compare with every earlier article, join the most
+    similar one's story above a cosine threshold (no index, no dedup)."""
+    from triangulate.cluster import lead_text
+    from triangulate.embed import load_embedder
+
+    items = generate(n, seed=seed, rate_per_hour=rate)
+    embedder = load_embedder()
+    started = time.perf_counter()
+    vectors = np.zeros((n, embedder.dim), dtype=np.float32)
+    labels: list[int] = []
+    latencies = []
+    for i, it in enumerate(items):
+        t0 = time.perf_counter()
+        v = embedder.encode([lead_text(it.article)])[0]
+        vectors[i] = v
+        if i:
+            sims = vectors[:i] @ v
+            for j in range(i):  # all pairs, as a naive implementation does
+                sims[j] = float(np.dot(vectors[j], v))
+            best = int(np.argmax(sims))
+            labels.append(labels[best] if sims[best] >= threshold else i)
+        else:
+            labels.append(0)
+        latencies.append(time.perf_counter() - t0)
+    seconds = time.perf_counter() - started
+    gold = {it.article.id: it.story for it in items}
+    pred = {it.article.id: str(lab) for it, lab in zip(items, labels)}
+    return {
+        "system": "naive all-pairs",
+        "n": n,
+        "seconds": round(seconds, 1),
+        "articles_per_s": round(n / seconds, 1),
+        "latency_p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 2),
+        "latency_p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 2),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "bcubed_f1": round(_bcubed(pred, gold), 4),
+    }
+
+
+def _child(args: argparse.Namespace, size: int, baseline: bool) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--rate", str(args.rate), "--batch", str(args.batch)]
+    if baseline:
+        cmd.append("--baseline")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated stream lengths")
+    parser.add_argument("--baseline-sizes", default="1000,3000", help="prefix lengths for the naive baseline")
+    parser.add_argument("--million", action="store_true", help="also run 1,000,000 articles (long)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rate", type=float, default=2000.0, help="simulated articles per hour")
+    parser.add_argument("--batch", type=int, default=64, help="micro-batch size (arrivals embedded together)")
+    parser.add_argument("--dump", type=int, default=0, help="print the first N generated articles and exit")
+    parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.dump:
+        for it in generate(args.dump, seed=args.seed, rate_per_hour=args.rate):
+            print(f"[{it.published:%Y-%m-%d %H:%M}] {it.article.outlet} | {it.story} | {it.kind}")
+            print(f"  {it.article.title}")
+            for p in it.article.paragraphs:
+                print(f"    {p}")
+        return
+    if args.child:
+        fn = run_baseline if args.baseline else run_pipeline
+        kwargs = {"seed": args.seed, "rate": args.rate}
+        if not args.baseline:
+            kwargs["batch"] = args.batch
+        print(json.dumps(fn(args.child, **kwargs)))  # type: ignore[arg-type]
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.million and 1_000_000 not in sizes:
+        sizes.append(1_000_000)
+    rows = []
+    for size in [int(s) for s in args.baseline_sizes.split(",") if s]:
+        rows.append(_child(args, size, True))
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    for size in sizes:
+        rows.append(_child(args, size, False))
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    header = ["system", "n", "articles/s", "p50 ms", "p99 ms", "peak RSS MB", "B3 F1", "hot stories"]
+    print("Stream benchmark: dedup + story clustering (embedding included), one process per row")
+    print("  " + "  ".join(f"{h:>15}" for h in header))
+    for r in rows:
+        print("  " + "  ".join(
+            f"{str(r.get(k, '')):>15}"
+            for k in ("system", "n", "articles_per_s", "latency_p50_ms", "latency_p99_ms", "peak_rss_mb", "bcubed_f1", "hot_stories")
+        ))
+    for r in rows:
+        if "throughput_by_tenth" in r:
+            print(f"  n={r['n']}: articles/s per tenth of the stream {r['throughput_by_tenth']}; "
+                  f"copies P/R {r['copy_precision']}/{r['copy_recall']}; evicted stories {r['evicted_stories']}")
+    print(json.dumps({"bench": "stream", "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
