@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from triangulate.models import Claim
 from triangulate.text import STOPWORDS, tokens
@@ -66,22 +67,31 @@ def same_speaker(a: Claim, b: Claim) -> bool:
 
 def candidate_pairs(
     vecs: np.ndarray, groups: np.ndarray, threshold: float, *, block_rows: int = 2048
-) -> list[tuple[int, int, float]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) from different ``groups`` whose cosine is at least ``threshold``.
 
-    Works in row blocks so that memory stays O(block_rows x N), not O(N^2).
+    Returns index arrays ``(i, j)`` and their cosines. Works in row blocks, so
+    memory stays O(block_rows x N), not O(N^2).
     """
-    out: list[tuple[int, int, float]] = []
+    groups = np.asarray(groups)
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    sims_out: list[np.ndarray] = []
     n = vecs.shape[0]
     for start in range(0, n, block_rows):
         stop = min(n, start + block_rows)
         sims = vecs[start:stop] @ vecs.T
-        rows, cols = np.nonzero(sims >= threshold)
-        for r, c in zip(rows.tolist(), cols.tolist()):
-            i = start + r
-            if c > i and groups[i] != groups[c]:
-                out.append((i, c, float(sims[r, c])))
-    return out
+        mask = sims >= threshold
+        mask &= groups[start:stop, None] != groups[None, :]
+        mask &= np.arange(start, stop)[:, None] < np.arange(n)[None, :]
+        rows, cols = np.nonzero(mask)
+        left.append(rows + start)
+        right.append(cols)
+        sims_out.append(sims[rows, cols])
+    if not left:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    return np.concatenate(left), np.concatenate(right), np.concatenate(sims_out)
 
 
 def align(
@@ -102,73 +112,84 @@ def align(
     """
     groups = np.asarray(article_index)
     if all_pairs:
-        pairs = [
-            (i, j, float(vecs[i] @ vecs[j]))
-            for i in range(len(claims))
-            for j in range(i + 1, len(claims))
-            if groups[i] != groups[j]
-        ]
+        left, right, _ = candidate_pairs(vecs, groups, -2.0, block_rows=settings.block_rows)
     else:
-        pairs = candidate_pairs(vecs, groups, settings.candidate_cosine, block_rows=settings.block_rows)
-        pairs += _quote_candidates(claims, quote_vecs, groups, settings, {(i, j) for i, j, _ in pairs})
-    edges = _score_edges(claims, vecs, quote_vecs, pairs, pair_score, settings)
+        # With no probability route, nothing under match_cosine can become an edge
+        # except through its quote: no need to score it.
+        floor = settings.candidate_cosine if settings.match_probability is not None else settings.match_cosine
+        left, right, _ = candidate_pairs(vecs, groups, floor, block_rows=settings.block_rows)
+        ql, qr = _quote_candidates(claims, quote_vecs, groups, settings)
+        if len(ql):
+            pairs = np.unique(np.concatenate([np.stack([left, right], 1), np.stack([ql, qr], 1)]), axis=0)
+            left, right = pairs[:, 0], pairs[:, 1]
+    edges = _score_edges(claims, vecs, quote_vecs, left, right, pair_score, settings)
     return _grow_facts(edges, groups, settings.max_claims_per_article)
 
 
 def _quote_candidates(
-    claims: Sequence[Claim],
-    quote_vecs: np.ndarray,
-    groups: np.ndarray,
-    settings: AlignSettings,
-    seen: set[tuple[int, int]],
-) -> list[tuple[int, int, float]]:
-    quoted = [i for i, c in enumerate(claims) if c.quote]
+    claims: Sequence[Claim], quote_vecs: np.ndarray, groups: np.ndarray, settings: AlignSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    quoted = np.array([i for i, c in enumerate(claims) if c.quote], dtype=np.int64)
     if len(quoted) < 2:
-        return []
-    sub = quote_vecs[quoted]
-    found = candidate_pairs(sub, groups[quoted], settings.quote_cosine, block_rows=settings.block_rows)
-    out = []
-    for a, b, s in found:
-        i, j = quoted[a], quoted[b]
-        if (i, j) not in seen:
-            out.append((i, j, s))
-    return out
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    a, b, _ = candidate_pairs(quote_vecs[quoted], groups[quoted], settings.quote_cosine, block_rows=settings.block_rows)
+    return quoted[a], quoted[b]
+
+
+def _incidence(claims: Sequence[Claim]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Claim x word incidence of content words, and of content words that are not names."""
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    plain_rows: list[int] = []
+    plain_cols: list[int] = []
+    for r, claim in enumerate(claims):
+        names = _names(claim)
+        for word in _content(claim.text):
+            c = vocab.setdefault(word, len(vocab))
+            rows.append(r)
+            cols.append(c)
+            if word not in names:
+                plain_rows.append(r)
+                plain_cols.append(c)
+    shape = (len(claims), max(1, len(vocab)))
+    full = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+    plain = sparse.csr_matrix((np.ones(len(plain_rows), dtype=np.float32), (plain_rows, plain_cols)), shape=shape)
+    return full, plain
 
 
 def _score_edges(
     claims: Sequence[Claim],
     vecs: np.ndarray,
     quote_vecs: np.ndarray,
-    pairs: list[tuple[int, int, float]],
+    left: np.ndarray,
+    right: np.ndarray,
     pair_score: PairScoreFn | None,
     settings: AlignSettings,
 ) -> list[Edge]:
-    if not pairs:
+    if len(left) == 0:
         return []
-    left = [p[0] for p in pairs]
-    right = [p[1] for p in pairs]
     cos = np.einsum("ij,ij->i", vecs[left], vecs[right])
-    if pair_score is not None:
+    qcos = np.einsum("ij,ij->i", quote_vecs[left], quote_vecs[right])
+    full, plain = _incidence(claims)
+    shared = np.asarray(full[left].multiply(full[right]).sum(axis=1)).ravel()
+    shared_plain = np.asarray(plain[left].multiply(plain[right]).sum(axis=1)).ravel()
+    # Any match must share more than a name or a topic word: the guard against
+    # "Gantz returns Friday" ~ "Gantz left Wednesday", and against two different
+    # remarks of one speaker about one subject.
+    lexical_ok = ((shared >= settings.min_shared_words) & (shared_plain >= 1)) | (cos >= 0.9)
+    keep = np.nonzero(lexical_ok)[0]
+    left, right, cos, qcos = left[keep], right[keep], cos[keep], qcos[keep]
+    if pair_score is not None and len(left):
         probs = pair_score([claims[i].text for i in left], [claims[j].text for j in right], vecs[left], vecs[right])
     else:
         probs = cos
-    qcos = np.einsum("ij,ij->i", quote_vecs[left], quote_vecs[right])
-    content = [_content(c.text) for c in claims]
-    names = [_names(c) for c in claims]
     edges: list[Edge] = []
-    for k, (i, j, _) in enumerate(pairs):
+    for k in range(len(left)):
+        i, j = int(left[k]), int(right[k])
         a, b = claims[i], claims[j]
-        shared = content[i] & content[j]
-        shared_plain = shared - names[i] - names[j]
-        via_quote = bool(
-            a.quote and b.quote and same_speaker(a, b) and qcos[k] >= settings.quote_cosine
-        )
-        # Any match must share more than a name or a topic word: the guard against
-        # "Gantz returns Friday" ~ "Gantz left Wednesday", and against two different
-        # remarks of one speaker about one subject.
-        lexical_ok = (len(shared) >= settings.min_shared_words and bool(shared_plain)) or cos[k] >= 0.9
-        if not lexical_ok:
-            continue
+        via_quote = bool(a.quote and b.quote and qcos[k] >= settings.quote_cosine and same_speaker(a, b))
         if via_quote:
             edges.append(Edge(i, j, float(max(qcos[k], probs[k])), True))
         elif cos[k] >= settings.match_cosine or (
@@ -182,30 +203,32 @@ def _score_edges(
 def _grow_facts(edges: Sequence[Edge], groups: np.ndarray, max_per_article: int) -> list[list[int]]:
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
+    per_article: dict[int, dict[int, int]] = {}
 
     def find(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
 
     for edge in edges:
         ri, rj = find(edge.i), find(edge.j)
         if ri == rj:
             continue
-        mi = members.get(ri, [edge.i])
-        mj = members.get(rj, [edge.j])
-        counts: dict[int, int] = {}
-        for m in mi + mj:
-            counts[int(groups[m])] = counts.get(int(groups[m]), 0) + 1
-        if max(counts.values()) > max_per_article:
+        ci = per_article.get(ri) or {int(groups[edge.i]): 1}
+        cj = per_article.get(rj) or {int(groups[edge.j]): 1}
+        small, big = (ci, cj) if len(ci) <= len(cj) else (cj, ci)
+        if any(n + big.get(g, 0) > max_per_article for g, n in small.items()):
             continue
+        merged = dict(big)
+        for g, n in small.items():
+            merged[g] = merged.get(g, 0) + n
         parent[rj] = ri
-        members[ri] = mi + mj
-        members.pop(rj, None)
-    facts = []
-    for root, items in members.items():
-        if find(root) == root and len({int(groups[m]) for m in items}) >= 2:
-            facts.append(sorted(items))
+        members[ri] = members.get(ri, [edge.i]) + members.pop(rj, [edge.j])
+        per_article[ri] = merged
+        per_article.pop(rj, None)
+    facts = [sorted(items) for root, items in members.items() if len(per_article[root]) >= 2]
     facts.sort(key=lambda f: f[0])
     return facts

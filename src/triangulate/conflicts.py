@@ -109,8 +109,13 @@ def _negation_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
 
 def _name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     """Who or where: the same sentence with one name swapped for another."""
+    if not a.details_of("entity") or not b.details_of("entity"):
+        return []
     ta, tb = a.text.split(), b.text.split()
     matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
+    # The quick upper bounds first: most pairs of one fact are paraphrases, far from verbatim.
+    if matcher.real_quick_ratio() < _NEAR_VERBATIM or matcher.quick_ratio() < _NEAR_VERBATIM:
+        return []
     if matcher.ratio() < _NEAR_VERBATIM:
         return []
     out: list[Conflict] = []
