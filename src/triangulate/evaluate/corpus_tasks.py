@@ -556,7 +556,8 @@ def _tfidf_cosines(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
     return np.asarray(ma.multiply(mb).sum(axis=1)).reshape(-1)
 
 
-def run_pairs(data: Path, *, embedder: Any = None, model: str | None = None) -> dict[str, Any]:
+def run_pairs(data: Path, *, embedder: Any = None, model: str | None = None, only_en: bool = False) -> dict[str, Any]:
+    """Score the pairs of ``data`` (leaving out fitting pairs); ``only_en`` keeps en-en rows."""
     from triangulate.cluster import StorySimilarity
 
     path = pairs_file(data)
@@ -565,6 +566,8 @@ def run_pairs(data: Path, *, embedder: Any = None, model: str | None = None) -> 
     fitted = set(params.get("fitted_pair_ids", []))
     scored = [p for p in rows if p.base_id not in fitted]
     left_out = len(rows) - len(scored)
+    if only_en:
+        scored = [p for p in scored if p.lang1 == "en" and p.lang2 == "en"]
     if not scored:
         raise EvalError(f"every pair of {path} was used for fitting; score another file", code="E603")
     embedder = embedder or _load_embedder(model)
