@@ -185,19 +185,19 @@ def _score_edges(
         probs = pair_score([claims[i].text for i in left], [claims[j].text for j in right], vecs[left], vecs[right])
     else:
         probs = cos
-    edges: list[Edge] = []
-    for k in range(len(left)):
-        i, j = int(left[k]), int(right[k])
-        a, b = claims[i], claims[j]
-        via_quote = bool(a.quote and b.quote and qcos[k] >= settings.quote_cosine and same_speaker(a, b))
-        if via_quote:
-            edges.append(Edge(i, j, float(max(qcos[k], probs[k])), True))
-        elif cos[k] >= settings.match_cosine or (
-            settings.match_probability is not None and probs[k] >= settings.match_probability
-        ):
-            edges.append(Edge(i, j, float(probs[k]), False))
-    edges.sort(key=lambda e: (-e.score, e.i, e.j))
-    return edges
+    has_quote = np.array([bool(c.quote) for c in claims])
+    surname = np.array([c.speaker.split()[-1].lower() if c.speaker else "" for c in claims])
+    sa, sb = surname[left], surname[right]
+    same = (sa == sb) | (sa == "") | (sb == "")
+    via_quote = has_quote[left] & has_quote[right] & (qcos >= settings.quote_cosine) & same
+    match = cos >= settings.match_cosine
+    if settings.match_probability is not None:
+        match |= probs >= settings.match_probability
+    accepted = np.nonzero(via_quote | match)[0]
+    scores = np.where(via_quote, np.maximum(qcos, probs), probs)[accepted]
+    left, right, via_quote = left[accepted], right[accepted], via_quote[accepted]
+    order = np.lexsort((right, left, -scores))
+    return [Edge(int(left[k]), int(right[k]), float(scores[k]), bool(via_quote[k])) for k in order]
 
 
 def _grow_facts(edges: Sequence[Edge], groups: np.ndarray, max_per_article: int) -> list[list[int]]:

@@ -30,6 +30,7 @@ def find_conflicts(fact: Fact, *, independent: dict[str, int] | None = None) -> 
     """
     conflicts: list[Conflict] = []
     seen: set[tuple[str, str, str]] = set()
+    compared: set[tuple[str, str]] = set()
     claims = fact.claims
     for x in range(len(claims)):
         for y in range(x + 1, len(claims)):
@@ -38,6 +39,11 @@ def find_conflicts(fact: Fact, *, independent: dict[str, int] | None = None) -> 
                 continue
             if independent and independent.get(a.article_id) == independent.get(b.article_id):
                 continue
+            # Two wordings already compared (wire copies repeat them) give the same
+            # conflicts, and only the first pair of outlets is reported for each.
+            if (a.text, b.text) in compared:
+                continue
+            compared.add((a.text, b.text))
             for conflict in compare_claims(fact.id, a, b):
                 key = (conflict.kind, conflict.a.value, conflict.b.value)
                 if key not in seen:
