@@ -492,7 +492,7 @@ def read_bytes(
 _PROJECT_DOCS = frozenset({"readme", "license", "licence", "changelog", "contributing", "notice", "copying"})
 
 
-def _is_project_doc(path: Path) -> bool:
+def is_project_doc(path: Path) -> bool:
     """README.md, LICENSE.txt... found while expanding a folder (named explicitly, they are read)."""
     return path.stem.lower() in _PROJECT_DOCS
 
@@ -504,7 +504,7 @@ def _expand(path: str | Path) -> Iterator[Path | Skipped]:
         found = False
         for child in sorted(p.rglob("*"), key=lambda c: str(c)):
             rel = child.relative_to(p).parts
-            if any(part.startswith(".") for part in rel) or _is_project_doc(child):
+            if any(part.startswith(".") for part in rel) or is_project_doc(child):
                 continue
             if child.is_file() and _kind_for_path(child):
                 found = True

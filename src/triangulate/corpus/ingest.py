@@ -42,6 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from triangulate.corpus.outlets import OutletResolver, Outlet
 from triangulate.corpus.store import ArticleRow, Store, normalize_time, now_iso, parse_time
 from triangulate.corpus.warc import is_warc, read_warc
+from triangulate.readers import is_project_doc
 from triangulate.models import Article, RawDocument, Skipped, stable_id
 from triangulate.text import normalize
 
@@ -230,6 +231,7 @@ def _expand(target: str) -> list[Path] | Skipped:
             for c in sorted(p.rglob("*"), key=str)
             if c.is_file()
             and not any(part.startswith(".") for part in c.relative_to(p).parts)
+            and not is_project_doc(c)
             and (is_warc(c) or c.suffix.lower().lstrip(".") in _FILE_KINDS)
         ]
         return files or Skipped(target, "not_found", "the folder holds no txt, html, md, json, jsonl or WARC file", "read")
