@@ -80,6 +80,16 @@ def _pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -
     return float((a * b).sum() / denom) if denom else 0.0
 
 
+def _guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn``; a TriangulateError becomes a clean CLI error (exit 1, no traceback)."""
+    from triangulate.errors import TriangulateError
+
+    try:
+        return fn(*args, **kwargs)
+    except TriangulateError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _load_params(name: str) -> dict[str, Any]:
     try:
         return dict(json.loads(resources.files("triangulate").joinpath(f"data/{name}").read_text("utf-8")))
@@ -129,7 +139,7 @@ def detokenize(tokens: Sequence[str]) -> str:
 
 def ecb_root(data: Path) -> Path:
     data = Path(data)
-    for candidate in (data / "ECB+", data):
+    for candidate in (data / "ECB+", data, data / "ecbplus" / "ECB+"):
         if candidate.is_dir() and any(p.is_dir() and p.name.isdigit() for p in candidate.iterdir()):
             return candidate
     raise EvalError(f"`eval clustering` expects ECB+/<topic>/<n>ecb.xml files under {data}", code="E601")
@@ -397,7 +407,7 @@ def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
     weights were not fitted on (> 25), beside average-link TF-IDF and embedding
     baselines whose cut-offs were fitted on topics 1-25.
     """
-    r = run_clustering(data, model=model)
+    r = _guarded(run_clustering, data, model=model)
     res = r["results"]
     rows = []
     for name in ("triangulate", "tfidf_avg_link", "embedding_avg_link"):
@@ -610,7 +620,7 @@ def pairs_command(data: Path, out: Path | None, model: str | None) -> None:
     Pairs whose original id was used to fit the weights are left out (their
     number is printed).
     """
-    r = run_pairs(data, model=model)
+    r = _guarded(run_pairs, data, model=model)
     rows = [(name, m["pearson"], m["pearson_en"]) for name, m in r["results"].items()]
     _table(
         f"SemEval-2022 Task 8 pairs: {r['path'].name}, {len(r['pairs'])} pairs scored ({r['n_en']} en-en), "
@@ -810,7 +820,7 @@ def run_extraction(data: Path, *, limit: int | None = None) -> dict[str, Any]:
 @click.option("--limit", type=int, default=None, help="Score only the first N documents (sorted by key).")
 def extraction_command(data: Path, out: Path | None, limit: int | None) -> None:
     """Main-text extraction from HTML pages beside plain trafilatura, in the same run."""
-    r = run_extraction(data, limit=limit)
+    r = _guarded(run_extraction, data, limit=limit)
     rows = [(k, m["precision"], m["recall"], m["f1"], round(m["ms_per_doc"], 1)) for k, m in r["results"].items()]
     _table(
         f"Extraction ({r['layout']} layout): {len(r['items'])} documents; ours = {r['extractor']}",
@@ -847,7 +857,7 @@ COMMANDS = (clustering_command, pairs_command, extraction_command)
 @click.option("--dry-run", is_flag=True, help="Print the fitted parameters without writing them.")
 def calibrate_clustering_command(data: Path, dry_run: bool) -> None:
     """Fit the story-clustering weights and thresholds on ECB+ topics 1-25 (data/cluster_params.json)."""
-    params = calibrate_clustering(data, write=not dry_run)
+    params = _guarded(calibrate_clustering, data, write=not dry_run)
     click.echo(json.dumps(params, indent=2))
 
 
@@ -858,8 +868,9 @@ def calibrate_pairs_command(data: Path, dry_run: bool) -> None:
     """Fit the story-similarity weights on half of SemEval-2022 Task 8 training_set.csv (data/cluster_pairs.json)."""
     path = Path(data)
     if path.is_dir():
-        path = path / "training_set.csv"
-    params = calibrate_pairs(path, write=not dry_run)
+        nested = path / "semeval2022-task8" / "training_set.csv"
+        path = nested if nested.is_file() else path / "training_set.csv"
+    params = _guarded(calibrate_pairs, path, write=not dry_run)
     shown = {k: v for k, v in params.items() if k != "fitted_pair_ids"}
     click.echo(json.dumps(shown, indent=2))
 
@@ -878,6 +889,22 @@ def register_calibration(group: click.Group) -> None:
             group.add_command(command)
 
 
+def _register_with_cli() -> None:
+    # triangulate.evaluate.cli imports this module (its EXTENSIONS) and expects it to
+    # add its commands to ``eval`` and ``calibrate``; whichever module loads first,
+    # the groups exist by the time this runs.
+    try:
+        from triangulate.evaluate import cli as eval_cli
+    except ImportError:  # pragma: no cover - the eval CLI is not installed
+        return
+    group = getattr(eval_cli, "eval_group", None)
+    if isinstance(group, click.Group):
+        register(group)
+    calibrate = getattr(eval_cli, "calibrate", None)
+    if isinstance(calibrate, click.Group):
+        register_calibration(calibrate)
+
+
 @click.group()
 def main() -> None:
     """Corpus evaluations and their calibration, stand-alone."""
@@ -887,6 +914,8 @@ for _cmd in COMMANDS:
     main.add_command(_cmd)
 main.add_command(calibrate_clustering_command, "calibrate-clustering")
 main.add_command(calibrate_pairs_command, "calibrate-pairs")
+
+_register_with_cli()
 
 if __name__ == "__main__":
     main()
