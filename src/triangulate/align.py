@@ -159,6 +159,29 @@ def _incidence(claims: Sequence[Claim]) -> tuple[sparse.csr_matrix, sparse.csr_m
     return full, plain
 
 
+def _pair_probabilities(
+    claims: Sequence[Claim], vecs: np.ndarray, left: np.ndarray, right: np.ndarray, pair_score: PairScoreFn
+) -> np.ndarray:
+    """The pair model's probability for each pair, computed once per pair of distinct
+    wordings (wire copies and repeated sentences make most pairs repeats)."""
+    if len(left) == 0:
+        return np.zeros(0, dtype=np.float32)
+    text_id: dict[str, int] = {}
+    first: list[int] = []
+    ids = np.empty(len(claims), dtype=np.int64)
+    for k, claim in enumerate(claims):
+        tid = text_id.setdefault(claim.text, len(text_id))
+        if tid == len(first):
+            first.append(k)
+        ids[k] = tid
+    keys = ids[left] * len(text_id) + ids[right]
+    unique, inverse = np.unique(keys, return_inverse=True)
+    rep = np.asarray(first)
+    ul, ur = rep[unique // len(text_id)], rep[unique % len(text_id)]
+    probs = pair_score([claims[i].text for i in ul], [claims[j].text for j in ur], vecs[ul], vecs[ur])
+    return np.asarray(probs)[inverse]
+
+
 def _score_edges(
     claims: Sequence[Claim],
     vecs: np.ndarray,
@@ -181,10 +204,7 @@ def _score_edges(
     lexical_ok = ((shared >= settings.min_shared_words) & (shared_plain >= 1)) | (cos >= 0.9)
     keep = np.nonzero(lexical_ok)[0]
     left, right, cos, qcos = left[keep], right[keep], cos[keep], qcos[keep]
-    if pair_score is not None and len(left):
-        probs = pair_score([claims[i].text for i in left], [claims[j].text for j in right], vecs[left], vecs[right])
-    else:
-        probs = cos
+    probs = _pair_probabilities(claims, vecs, left, right, pair_score) if pair_score is not None else cos
     has_quote = np.array([bool(c.quote) for c in claims])
     surname = np.array([c.speaker.split()[-1].lower() if c.speaker else "" for c in claims])
     sa, sb = surname[left], surname[right]
