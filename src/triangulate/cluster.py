@@ -91,10 +91,11 @@ class ClusterSettings:
     body_words: int = 400
     window_days: float = 14.0
     time_penalty: float = 2.0
-    max_hot_stories: int = 50_000
+    max_hot_stories: int = 30_000
     max_article_map: int = 500_000
-    profile_terms: int = 150
-    profile_entities: int = 80
+    profile_terms: int = 100
+    profile_entities: int = 60
+    weighted_cache: int = 4096
     df_bits: int = 21
 
     @classmethod
@@ -351,6 +352,7 @@ class StoryClusterer:
         self._entity_index: dict[int, list[str]] = {}
         self._article_story: OrderedDict[str, str] = OrderedDict()
         self._redirect: dict[str, str] = {}
+        self._weighted_lru: OrderedDict[str, None] = OrderedDict()
         self._seq = 0
         self._clock: float | None = None
         self.evicted = 0
@@ -447,10 +449,19 @@ class StoryClusterer:
     def _story_weights(self, story: _Story) -> _Weighted:
         # IDF drifts slowly as the stream grows: refresh a story's weights when it
         # changed or the document count grew by 5% (deterministic for an input order).
+        # Only the most recently scored stories keep a view (memory stays bounded).
         stamp = story.weighted_at
         if story.weighted is None or self._n_docs > stamp * 1.05 + 5:
             story.weighted = self._weigh(story.terms, story.names, story.nums)
             story.weighted_at = self._n_docs
+        lru = self._weighted_lru
+        lru[story.story_id] = None
+        lru.move_to_end(story.story_id)
+        while len(lru) > self.settings.weighted_cache:
+            old, _ = lru.popitem(last=False)
+            other = self._stories.get(old)
+            if other is not None and other is not story:
+                other.weighted = None
         return story.weighted
 
     @staticmethod
@@ -680,13 +691,16 @@ class StoryClusterer:
         if self._clock is None or s.window_days <= 0:
             return
         horizon = self._clock - s.window_days * 86400.0
-        # Least recently touched first: stop at the first story still inside the window.
-        for sid in list(self._stories):
-            story = self._stories[sid]
+        # Least recently touched first: stop at the first story still inside the window
+        # (so the cost is the number of stories evicted, not the size of the hot index).
+        expired: list[_Story] = []
+        for story in self._stories.values():
             if story.last is not None and story.last < horizon:
-                self._evict(story)
+                expired.append(story)
             elif story.last is not None:
                 break
+        for story in expired:
+            self._evict(story)
 
     def _new_story(self, doc: _Doc, story_id: str | None = None) -> _Story:
         sid = story_id or stable_id("story", doc.article_id)
@@ -729,7 +743,8 @@ class StoryClusterer:
 
     @staticmethod
     def _prune(counter: Counter[int], limit: int) -> Counter[int]:
-        if len(counter) <= 2 * limit:
+        # Prune back to ``limit`` once 25% over it (amortised; bounded memory per story).
+        if len(counter) <= limit + limit // 4:
             return counter
         return Counter(dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]))
 
@@ -779,6 +794,8 @@ class StoryClusterer:
 
     def _drop(self, story: _Story) -> None:
         self._stories.pop(story.story_id, None)
+        self._weighted_lru.pop(story.story_id, None)
+        story.weighted = None
         self._matrix[story.row] = 0.0
         self._row_story[story.row] = None
         self._free_rows.append(story.row)
@@ -813,6 +830,7 @@ class StoryClusterer:
             "clock": self._clock,
             "evicted": self.evicted,
             "redirect": self._redirect,
+            "weighted_lru": list(self._weighted_lru),
             "articles": list(self._article_story.items()),
             "stories": [
                 {
@@ -893,6 +911,7 @@ class StoryClusterer:
             for key in [*story.names, *story.nums]:
                 self._entity_index.setdefault(key, []).append(story.story_id)
         self._article_story = OrderedDict((a, s) for a, s in meta["articles"])
+        self._weighted_lru = OrderedDict((sid, None) for sid in meta.get("weighted_lru", []))
         return self
 
 

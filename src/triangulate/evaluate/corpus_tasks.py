@@ -277,7 +277,8 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     articles = [ecb_article(d) for d in docs]
     gold = {d.doc: d.gold for d in docs}
     embedder = embedder or _load_embedder(None)
-    base = replace(load_settings(), threshold=0.0, merge_threshold=99.0)
+    # Start from the code defaults (limits, window), not from the file being rewritten.
+    base = replace(ClusterSettings(), threshold=0.0, merge_threshold=99.0)
     probe = StoryClusterer(embedder=embedder, settings=base)
     vectors = probe.vectors(articles)
 
@@ -337,7 +338,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
 
     params = {
         "fitted_on": f"ECB+ topics 1-{TRAIN_TOPICS_MAX} ({len(docs)} documents), sorted path order",
-        "command": "python -m triangulate.evaluate.corpus_tasks calibrate-clustering --data ../shared/data/ecbplus",
+        "command": "triangulate calibrate clustering --data ../shared/data/ecbplus",
         "embedder": getattr(embedder, "name", "unknown"),
         "settings": final.to_dict(),
         "train_bcubed_f1": {"teacher_forced_pairs": int(len(y)), "stream": round(f_merge, 4), "threshold_only": round(f_thr, 4)},
@@ -537,7 +538,7 @@ def calibrate_pairs(path: Path, *, embedder: Any = None, write: bool = True) -> 
     params = {
         "fitted_on": f"{path.name}: rows whose original pair id has an even CRC-32 ({len(fit)} of {len(rows)} rows); "
         f"weights from the {choice} subset ({int(mask.sum())} rows), chosen by cross-validation",
-        "command": "python -m triangulate.evaluate.corpus_tasks calibrate-pairs --data ../shared/data/semeval2022-task8/training_set.csv",
+        "command": "triangulate calibrate story-pairs --data ../shared/data/semeval2022-task8/training_set.csv",
         "kind": "linear",
         "target": "(4 - Overall) / 3, clipped to [0, 1]",
         "weights": weights,
