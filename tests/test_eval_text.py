@@ -227,6 +227,7 @@ def test_paraphrase_on_mrpc_test_holds_its_floor_and_beats_the_baselines(embedde
         assert m[key] >= floor, f"{key} {m[key]} fell below its floor {floor}"
     assert m["f1"] > m["cosine_f1"] and m["f1"] > m["tfidf_f1"]
     assert m["accuracy"] > m["cosine_accuracy"]
+    assert m["f1"] >= m["sentence_f1"]  # token features must not lose to the compare engine's model
 
 
 def test_sts_on_stsb_test_holds_its_floor_and_beats_the_baselines(embedder) -> None:
@@ -237,6 +238,7 @@ def test_sts_on_stsb_test_holds_its_floor_and_beats_the_baselines(embedder) -> N
     for key, floor in spec["floors"].items():
         assert m[key] >= floor, f"{key} {m[key]} fell below its floor {floor}"
     assert m["spearman_news"] > m["cosine_spearman_news"] > m["tfidf_spearman_news"]
+    assert m["spearman_news"] >= m["sentence_spearman_news"]
 
 
 def test_alignment_on_the_held_out_ists_half_holds_its_floor(embedder) -> None:

@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 
 from triangulate.errors import ModelError
-from triangulate.similarity import SCALAR_FEATURES, PairScorer, scalar_features
+from triangulate.similarity import (
+    SCALAR_FEATURES,
+    SEQUENCE_FEATURES,
+    TOKEN_FEATURES,
+    PairScorer,
+    scalar_features,
+    sequence_features,
+    token_features,
+    token_views,
+)
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +140,76 @@ def test_scoring_100k_pairs_over_2k_sentences_is_fast(scorer: PairScorer) -> Non
     elapsed = time.perf_counter() - started
     assert p.shape == (100_000,)
     assert elapsed < 1.0, f"scoring 100k pairs took {elapsed:.2f}s"
+
+
+# --- token-level model -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def token_scorer(embedder) -> PairScorer:
+    return PairScorer.load(token_level=True, embedder=embedder)
+
+
+def test_token_vectors_leave_out_special_tokens_and_are_unit_length(embedder) -> None:
+    vectors, pieces = embedder.encode_tokens(["Gantz left on Wednesday.", "", "Rain."], with_pieces=True)
+    assert [len(v) for v in vectors] == [len(p) for p in pieces]
+    assert pieces[1] == [] and vectors[1].shape == (0, 384)
+    assert pieces[2] == ["rain", "."]
+    assert not {"[CLS]", "[SEP]", "[PAD]"} & {p for ps in pieces for p in ps}
+    np.testing.assert_allclose(np.linalg.norm(vectors[0], axis=1), 1.0, atol=1e-5)
+    # Batching and length sorting do not change a text's vectors.
+    (alone,) = embedder.encode_tokens(["Gantz left on Wednesday."])
+    np.testing.assert_allclose(alone, vectors[0], atol=1e-4)
+
+
+def test_token_features_of_identical_texts_match_fully_and_are_symmetric(embedder) -> None:
+    a = ["The storm damaged 120 homes in the valley.", "Quell flew to Lisbon."]
+    b = ["The storm damaged 120 homes in the valley.", "Officials in Lisbon said the talks would last two days."]
+    ta, tb = token_views(embedder, a), token_views(embedder, b)
+    x = dict(zip(TOKEN_FEATURES, token_features(ta, tb)[0]))
+    assert x["match_f1"] == pytest.approx(1.0, abs=1e-5)
+    assert x["below_85_max"] == 0.0 and x["idf_unmatched_max"] == 0.0
+    np.testing.assert_allclose(token_features(ta, tb), token_features(tb, ta), atol=1e-9)
+    np.testing.assert_allclose(sequence_features(a, b), sequence_features(b, a))
+    assert dict(zip(SEQUENCE_FEATURES, sequence_features(a, b)[0]))["lcs_ratio"] == 1.0
+
+
+def test_token_level_model_records_its_idf_and_training_files(token_scorer: PairScorer) -> None:
+    assert token_scorer.needs_tokens
+    assert set(token_scorer.feature_names) == set(SCALAR_FEATURES + SEQUENCE_FEATURES + TOKEN_FEATURES)
+    assert token_scorer.meta["fitted_on"]["mrpc_train"]["file"] == "msr_paraphrase_train.txt"
+    assert token_scorer.idf and token_scorer.idf["the"] < token_scorer.idf["budget"]
+    assert not PairScorer.load().needs_tokens  # the compare engine's default stays sentence-level
+
+
+def test_token_level_scorer_separates_paraphrase_from_same_topic_and_is_order_free(token_scorer: PairScorer, embedder) -> None:
+    a = ["The Harbor City council approved a budget of 40 million dollars for the new bridge on Tuesday."] * 3
+    b = [
+        "On Tuesday, Harbor City's council approved 40 million dollars to build the new bridge.",
+        "Harbor City police said two people were arrested after a protest outside the council building on Friday.",
+        "A rare owl was seen nesting in the botanical garden for the first time in years.",
+    ]
+    p = _score(token_scorer, embedder, a, b)
+    assert p[0] >= token_scorer.threshold > max(p[1], p[2])
+    np.testing.assert_allclose(p, _score(token_scorer, embedder, b, a), atol=1e-9)
+    s = token_scorer.similarity(a, b, embedder.encode(a), embedder.encode(b))
+    assert s[0] > s[1] and s[0] > s[2]
+
+
+def test_given_token_views_are_used_instead_of_the_embedder(token_scorer: PairScorer, embedder) -> None:
+    a, b = ["Rain closed the northern road."], ["The northern road reopened after the rain."]
+    va, vb = embedder.encode(a), embedder.encode(b)
+    lazy = token_scorer.score(a, b, va, vb)
+    bare = PairScorer.from_dict(token_scorer.to_dict())  # no embedder
+    given = bare.score(a, b, va, vb, token_views(embedder, a), token_views(embedder, b))
+    np.testing.assert_allclose(given, lazy, atol=1e-9)
+    with pytest.raises(ModelError, match="E316"):
+        bare.score(a, b, va, vb)
+
+
+def test_token_level_model_round_trips_through_its_file(token_scorer: PairScorer, tmp_path) -> None:
+    path = tmp_path / "pair_model_tokens.json"
+    token_scorer.save(path)
+    again = PairScorer.load(path)
+    assert again.idf == token_scorer.idf and again.default_idf == token_scorer.default_idf
+    assert again.feature_names == token_scorer.feature_names and again.threshold == token_scorer.threshold

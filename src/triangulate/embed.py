@@ -152,6 +152,43 @@ class OnnxMiniLM:
             result[idx] = pooled / np.clip(norms, 1e-12, None)
         return result
 
+    def encode_tokens(self, texts: Sequence[str], *, with_pieces: bool = False) -> list[np.ndarray] | tuple[list[np.ndarray], list[list[str]]]:
+        """Contextual token vectors of each text (for token-level soft alignment).
+
+        Returns one float32 array ``(n_tokens, dim)`` per text, in input order:
+        the model's last hidden state for each word piece, L2-normalised, without
+        ``[CLS]``, ``[SEP]`` or padding (an empty text gives a ``(0, dim)`` array).
+        Same session, truncation and length-sorted batching as :meth:`encode`;
+        nothing is cached. With ``with_pieces`` also returns each text's word
+        pieces (the tokenizer's strings, ``##`` continuation marks kept), row-aligned
+        with its vectors.
+        """
+        texts = list(texts)
+        encodings = self._tokenizer.encode_batch(texts) if texts else []
+        vectors: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
+        pieces: list[list[str]] = [[] for _ in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                seq = encodings[i].ids
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+            for row, i in enumerate(idx):
+                keep = [k for k, special in enumerate(encodings[i].special_tokens_mask) if not special]
+                vecs = np.asarray(hidden[row, keep], dtype=np.float32)
+                norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+                vectors[i] = vecs / np.clip(norms, 1e-12, None)
+                pieces[i] = [encodings[i].tokens[k] for k in keep]
+        return (vectors, pieces) if with_pieces else vectors
+
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by local path or cached hub id."""

@@ -146,16 +146,16 @@ def _default_out_dir() -> Path:
 @click.option("--data", "data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder holding mrpc/ and stsbenchmark/ (as ../shared/data).")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write pair_model.json and pair_baselines.json (default: the package's data folder).")
+              help="Where to write pair_model.json, pair_model_tokens.json and pair_baselines.json (default: the package's data folder).")
 @click.option("--model", default=None, help=MODEL_HELP)
 def calibrate_pairs_cmd(data: Path, out_dir: Path | None, model: str | None) -> None:
-    """Fit the pair scorer (MRPC train, STS-B train; STS-B dev to check) and the baselines' thresholds."""
+    """Fit the pair scorers (MRPC train, STS-B train; STS-B dev to check) and the baselines' thresholds."""
     from triangulate.evaluate.calibrate import calibrate_pairs
 
     embedder = run_guarded(load_model, model)
     target = out_dir or _default_out_dir()
     summary = run_guarded(calibrate_pairs, data, embedder=embedder, out_dir=target, command=_command_line())
-    click.echo(f"wrote {target / 'pair_model.json'} and {target / 'pair_baselines.json'}")
+    click.echo(f"wrote {target / 'pair_model.json'}, {target / 'pair_model_tokens.json'} and {target / 'pair_baselines.json'}")
     click.echo(json.dumps(summary))
 
 

@@ -1,7 +1,8 @@
 """``triangulate eval sts``: STS-B test correlations of the graded head, beside baselines.
 
 Scores ``sts-test.csv`` only, all rows and the ``main-news`` genre. The graded
-head was fitted on STS-B train by ``calibrate pairs``; the baselines (embedding
+head of the token-level pair model (the sentence-level model's beside it) was
+fitted on STS-B train by ``calibrate pairs``; the baselines (embedding
 cosine, TF-IDF cosine with the MRPC-train idf table) need no fitting on STS.
 """
 
@@ -14,16 +15,27 @@ import numpy as np
 
 from triangulate.evaluate.baselines import Baselines
 from triangulate.evaluate.common import STS_TEST, EvalResult, embed_unique, find_file, pearson, read_sts, spearman
+from triangulate.evaluate.paraphrase import default_scorers
 from triangulate.similarity import PairScorer
 
 NEWS_GENRE = "main-news"
 
 
-def evaluate_sts(data: Path, *, embedder: Any, scorer: PairScorer | None = None, baselines: Baselines | None = None) -> EvalResult:
+def evaluate_sts(
+    data: Path,
+    *,
+    embedder: Any,
+    scorer: PairScorer | None = None,
+    baselines: Baselines | None = None,
+    sentence_scorer: PairScorer | None = None,
+) -> EvalResult:
     """Score DIR/sts-test.csv: Pearson and Spearman, overall and on the news genre."""
     path = find_file(Path(data), STS_TEST, task="sts")
     pairs = read_sts(path)
-    scorer = scorer or PairScorer.load()
+    if scorer is None or sentence_scorer is None:
+        default, sentence = default_scorers(embedder)
+        scorer = scorer or default
+        sentence_scorer = sentence_scorer or sentence
     baselines = baselines or Baselines.load()
     a = [p.text1 for p in pairs]
     b = [p.text2 for p in pairs]
@@ -32,6 +44,7 @@ def evaluate_sts(data: Path, *, embedder: Any, scorer: PairScorer | None = None,
     news = np.array([p.genre == NEWS_GENRE for p in pairs])
     systems = {
         "graded head": scorer.similarity(a, b, va, vb),
+        "graded head, sentence features": sentence_scorer.similarity(a, b, va, vb),
         "cosine": np.einsum("ij,ij->i", va, vb).astype(np.float64),
         "tfidf": baselines.tfidf.cosine(a, b),
     }
@@ -48,8 +61,8 @@ def evaluate_sts(data: Path, *, embedder: Any, scorer: PairScorer | None = None,
     results = {name: corr(pred) for name, pred in systems.items()}
     metrics: dict[str, Any] = {"task": "sts", "n": len(pairs), "n_news": int(news.sum())}
     metrics.update({k: round(v, 4) for k, v in results["graded head"].items()})
-    for name in ("cosine", "tfidf"):
-        metrics.update({f"{name}_{k}": round(v, 4) for k, v in results[name].items()})
+    for name, key in (("graded head, sentence features", "sentence"), ("cosine", "cosine"), ("tfidf", "tfidf")):
+        metrics.update({f"{key}_{k}": round(v, 4) for k, v in results[name].items()})
     rows = tuple((name, r["pearson"], r["spearman"], r["pearson_news"], r["spearman_news"]) for name, r in results.items())
     records = tuple({"index": p.index, "score": round(float(s), 6)} for p, s in zip(pairs, systems["graded head"]))
     notes = (f"scored {path} ({len(pairs)} pairs, {int(news.sum())} {NEWS_GENRE}); index = 0-based line number",)
