@@ -238,7 +238,8 @@ class DedupIndex:
         prepared = [_shingle_bytes(t, self.shingle_size) for t in texts]
         out: list[Signature] = []
         for shingles, digest in prepared:
-            m = self._proto.copy()
+            # Reuse the permutations (building them per text costs more than hashing it).
+            m = MinHash(num_perm=self.num_perm, seed=self.seed, permutations=self._proto.permutations, scheme=_SCHEME)
             if shingles:
                 m.update_batch(shingles)
             values = np.asarray(m.hashvalues, dtype="<u4").tobytes()
@@ -248,7 +249,13 @@ class DedupIndex:
         return out
 
     def _minhash(self, sig: Signature) -> MinHash:
-        return MinHash(num_perm=self.num_perm, seed=self.seed, hashvalues=sig.values(), scheme=_SCHEME)
+        return MinHash(
+            num_perm=self.num_perm,
+            seed=self.seed,
+            hashvalues=sig.values(),
+            permutations=self._proto.permutations,
+            scheme=_SCHEME,
+        )
 
     def _check(self, sig: Signature) -> None:
         if sig.params != self.params:
