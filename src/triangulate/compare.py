@@ -19,6 +19,7 @@ import numpy as np
 from triangulate.align import AlignSettings, PairScoreFn, align, same_speaker
 from triangulate.claims import extract_claims
 from triangulate.conflicts import find_conflicts
+from triangulate.dedup import publication_key
 from triangulate.embed import Embedder, load_embedder
 from triangulate.errors import InputError
 from triangulate.models import (
@@ -56,7 +57,6 @@ class CompareSettings:
 
     align: AlignSettings = field(default_factory=AlignSettings)
     syndication_jaccard: float = 0.5
-    syndication_containment: float = 0.8
     split_clauses: bool = True
     max_summary_sentences: int = 5
     max_articles: int = DEFAULT_MAX_ARTICLES
@@ -288,58 +288,34 @@ def syndication_groups(
     """Fold near-identical articles (a wire story and its reprints) into one source.
 
     Returns article id -> group number, and one :class:`Syndication` per group of
-    two or more, whose origin is the earliest published copy (input order breaks ties).
+    two or more, whose origin is the earliest published copy (input order breaks
+    ties). Copies are found by :func:`triangulate.dedup.syndication_groups`.
     """
-    sh = [shingles(a.text) for a in articles]
-    parent = list(range(len(articles)))
-    best: dict[tuple[int, int], float] = {}
+    from triangulate.dedup import syndication_groups as find_groups
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            sim = jaccard(sh[i], sh[j])
-            small, big = (sh[i], sh[j]) if len(sh[i]) <= len(sh[j]) else (sh[j], sh[i])
-            if sim >= settings.syndication_jaccard or containment(small, big) >= settings.syndication_containment:
-                parent[find(j)] = find(i)
-                best[(i, j)] = max(sim, containment(small, big))
-    members: dict[int, list[int]] = {}
-    for i in range(len(articles)):
-        members.setdefault(find(i), []).append(i)
-    group_of: dict[str, int] = {}
+    groups = find_groups(
+        [(a.id, a.text, a.published) for a in articles], threshold=settings.syndication_jaccard
+    )
+    group_of = {a.id: i for i, a in enumerate(articles)}
+    by_id = {a.id: a for a in articles}
     syndication: list[Syndication] = []
-    for root, items in members.items():
-        for i in items:
-            group_of[articles[i].id] = root
-        if len(items) > 1:
-            origin = min(items, key=lambda i: (_publication_key(articles[i].published), i))
-            sims = [v for (i, j), v in best.items() if i in items and j in items]
-            syndication.append(
-                Syndication(
-                    origin=articles[origin].outlet,
-                    copies=tuple(articles[i].outlet for i in items if i != origin),
-                    similarity=round(float(np.mean(sims)) if sims else 1.0, 3),
-                )
+    for group in groups:
+        origin = shingles(by_id[group.origin].text)
+        overlap = []
+        for member in group.copies:
+            group_of[member] = group_of[group.origin]
+            copy = shingles(by_id[member].text)
+            small, big = (origin, copy) if len(origin) <= len(copy) else (copy, origin)
+            # A reprint with a new lead or an added paragraph is still mostly contained.
+            overlap.append(max(jaccard(origin, copy), containment(small, big)))
+        syndication.append(
+            Syndication(
+                origin=by_id[group.origin].outlet,
+                copies=tuple(by_id[c].outlet for c in group.copies),
+                similarity=round(min(overlap), 3),
             )
+        )
     return group_of, syndication
-
-
-def _publication_key(published: str | None) -> tuple[str, str]:
-    """Sort key of a publication time: (day, time of day).
-
-    A copy known only by its day sorts after every copy of that day with a known
-    time: it is not known to be earlier. Undated copies sort last.
-    """
-    if not published:
-        return ("9999-99-99", "")
-    day, _, rest = published.strip().partition("T")
-    if not rest and " " in day:
-        day, _, rest = day.partition(" ")
-    return (day, rest or "99")
 
 
 def _build_facts(
@@ -400,7 +376,7 @@ def _single_source(
     in_fact = {c.id for f in facts for c in f.claims}
     # A claim repeated by the reprints of its own wire story is still single-source:
     # report it once, from the origin's copy where the origin carries it.
-    origin_rank = {a.id: _publication_key(a.published) for a in articles}
+    origin_rank = {a.id: publication_key(a.published) for a in articles}
     position = {a.id: i for i, a in enumerate(articles)}
     reprinted: set[str] = set()
     for members in within_group:

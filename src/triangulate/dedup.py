@@ -379,9 +379,21 @@ class DedupIndex:
             seen.add(current)
 
 
-def _time_key(value: object) -> tuple[int, float, str]:
+def publication_key(value: object) -> tuple[int, float, str]:
+    """Sort key of a publication time: earlier first, unknown times last.
+
+    A time known only by its day ("2025-10-15") sorts at the end of that day: it is
+    not known to be earlier than a copy of the same day with a time of day.
+    """
     if value is None or value == "":
         return (1, 0.0, "")
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            day = datetime.fromisoformat(value.strip())
+        except ValueError:
+            day = None
+        if day is not None:
+            return (0, day.timestamp() + 86399.999, "")
     if isinstance(value, datetime):
         try:
             return (0, value.timestamp(), "")
@@ -410,7 +422,7 @@ def syndication_groups(
     input order breaks ties and ranks unknown times last) is the origin. Only
     groups with at least two articles are returned, in order of their origin.
     """
-    order = sorted(range(len(articles)), key=lambda i: (_time_key(articles[i][2]), i))
+    order = sorted(range(len(articles)), key=lambda i: (publication_key(articles[i][2]), i))
     index = DedupIndex(num_perm=num_perm, shingle_size=shingle_size, threshold=threshold, seed=seed)
     ids = [articles[i][0] for i in order]
     index.add_many((articles[i][0], articles[i][1]) for i in order)
@@ -463,5 +475,6 @@ __all__ = [
     "Signature",
     "SyndicationGroup",
     "content_digest",
+    "publication_key",
     "syndication_groups",
 ]
