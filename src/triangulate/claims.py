@@ -377,8 +377,8 @@ def extract_details(text: str) -> tuple[Detail, ...]:
         if not 1 <= day <= 31:
             continue
         year = m.group(3) or m.group(6)
-        value = f"{year + '-' if year else ''}{month:02d}-{day:02d}"
-        details.append(Detail("date", value, m.group(0), "date"))
+        iso = f"{year + '-' if year else ''}{month:02d}-{day:02d}"
+        details.append(Detail("date", iso, m.group(0), "date"))
         taken.append(m.span())
     for m in _YEAR.finditer(text):
         if free(m.span()):

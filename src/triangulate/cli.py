@@ -8,6 +8,7 @@ result. They are imported lazily so that ``triangulate --help`` and a one-off
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import sys
 from typing import Any
