@@ -372,7 +372,8 @@ def _single_source(
     group_of: dict[str, int],
     articles: Sequence[Article],
 ) -> list[SingleSource]:
-    """Claims only one independent source reports, and details only one version of a fact gives."""
+    """Claims only one independent source reports, and checkable details (numbers,
+    dates, durations) that only one version of a fact gives."""
     in_fact = {c.id for f in facts for c in f.claims}
     # A claim repeated by the reprints of its own wire story is still single-source:
     # report it once, from the origin's copy where the origin carries it.
@@ -408,12 +409,10 @@ def _single_source(
 
 def _is_unique_detail(detail: Detail, others: str) -> bool:
     """A checkable detail that no other source's text mentions at all."""
-    if detail.kind == "negation" or detail.text.lower() in others or detail.value in others:
+    # Names are left out: outlets name one person or place in many ways ("US", "the
+    # United States", "Washington"), so a name missing elsewhere is rarely a new fact.
+    if detail.kind in ("negation", "entity") or detail.text.lower() in others or detail.value in others:
         return False
-    if detail.kind == "entity":
-        words = [w for w in detail.value.split() if len(w) > 2]
-        # Multi-word names only, and only if some word of the name is missing elsewhere.
-        return len(words) >= 2 and any(w not in others for w in words)
     if detail.kind == "duration" and detail.text.lower().startswith(("a ", "an ")):
         return False
     return True

@@ -38,7 +38,7 @@ def summarize(
     used_texts: set[str] = set()
     for fact in sorted(chosen, key=lambda f: min(c.position for c in f.claims)):
         claim = _representative(fact)
-        text = _readable(claim, fact.speaker)
+        text = _quoted(claim, fact.speaker) if fact.kind == "quote" else _readable(claim, fact.speaker)
         if text in used_texts:
             continue
         used_texts.add(text)
@@ -86,6 +86,21 @@ def _representative(fact: Fact) -> Claim:
         return sum(jaccard(words[claim.id], words[o.id]) for o in others) / max(1, len(others))
 
     return max(pool, key=lambda c: (round(agreement(c), 3), -len(c.text)))
+
+
+def _quoted(claim: Claim, speaker: str | None) -> str:
+    """A quote as a sentence that names its speaker: 'Gantz said: "..."'.
+
+    Used when the claim itself does not name the speaker (a quote continued from an
+    earlier sentence, or "he added"), so the summary sentence stands alone.
+    """
+    text = _readable(claim, speaker)
+    if not speaker or not claim.quote or speaker.split()[-1] in text:
+        return text
+    words = claim.quote.strip().rstrip(",;:")
+    if words[-1:] not in ".!?":
+        words += "."
+    return f'{speaker.split()[-1]} said: "{words[0].upper()}{words[1:]}"'
 
 
 def _readable(claim: Claim, speaker: str | None) -> str:
