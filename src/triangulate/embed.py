@@ -15,9 +15,9 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -128,11 +128,14 @@ class OnnxMiniLM:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _encode_uncached(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        # Sort by length so each batch pads little: most of the speed-up on real text.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        result = np.zeros((len(texts), self.dim), dtype=np.float32)
+    def _hidden_states(self, encodings: Sequence[Any]) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+        """Run the model over ``encodings`` in length-sorted batches.
+
+        Yields ``(indices, hidden, mask)`` per batch: the input positions of its rows,
+        the last hidden state ``(rows, width, dim)`` and the attention mask. Sorting by
+        length keeps padding small: most of the speed-up on real text.
+        """
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             width = max(len(encodings[i].ids) for i in idx)
@@ -145,7 +148,11 @@ class OnnxMiniLM:
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._session.run(None, feeds)[0]
+            yield idx, self._session.run(None, feeds)[0], mask
+
+    def _encode_uncached(self, texts: list[str]) -> np.ndarray:
+        result = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, hidden, mask in self._hidden_states(self._tokenizer.encode_batch(texts)):
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -167,20 +174,7 @@ class OnnxMiniLM:
         encodings = self._tokenizer.encode_batch(texts) if texts else []
         vectors: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
         pieces: list[list[str]] = [[] for _ in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                seq = encodings[i].ids
-                ids[row, : len(seq)] = seq
-                mask[row, : len(seq)] = 1
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._input_names:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._session.run(None, feeds)[0]
+        for idx, hidden, _ in self._hidden_states(encodings):
             for row, i in enumerate(idx):
                 keep = [k for k, special in enumerate(encodings[i].special_tokens_mask) if not special]
                 vecs = np.asarray(hidden[row, keep], dtype=np.float32)
