@@ -449,10 +449,6 @@ class Store:
         row = self._one("SELECT COALESCE(MAX(seq), 0) FROM articles")
         return int(row[0])
 
-    def count_articles(self, *, current_only: bool = True) -> int:
-        where = " WHERE superseded_by IS NULL" if current_only else ""
-        return int(self._one("SELECT COUNT(*) FROM articles" + where)[0])
-
     def has_raw(self, url_key: str, raw_hash: str) -> str | None:
         """Id of a stored version of ``url_key`` with exactly this raw input, if any."""
         row = self._one("SELECT id FROM articles WHERE url_key = ? AND raw_hash = ? LIMIT 1", (url_key, raw_hash))
@@ -532,19 +528,7 @@ class Store:
         newest_first: bool = True,
     ) -> list[StoredArticle]:
         """Articles, newest first, filtered by story, outlet or time (published, else added)."""
-        where: list[str] = []
-        params: list[Any] = []
-        if not include_superseded:
-            where.append("a.superseded_by IS NULL")
-        if story:
-            where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
-            params.append(story)
-        if outlet:
-            where.append("a.outlet = ?")
-            params.append(outlet)
-        if since:
-            where.append("COALESCE(a.published, a.added) >= ?")
-            params.append(since)
+        where, params = _article_filter(story, outlet, since, include_superseded)
         sql = f"SELECT {_ARTICLE_FULL if full else _ARTICLE_COLS} FROM {_ARTICLE_FROM}"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -554,6 +538,19 @@ class Store:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [_article(r, full=full) for r in self._query(sql, params)]
+
+    def count_articles(
+        self,
+        *,
+        story: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+        include_superseded: bool = False,
+    ) -> int:
+        """How many articles :meth:`articles` would list without a limit."""
+        where, params = _article_filter(story, outlet, since, include_superseded)
+        sql = "SELECT COUNT(*) FROM articles a" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._one(sql, params)[0])
 
     def articles_after(self, seq: int, *, batch: int = 2000) -> Iterator[StoredArticle]:
         """Every article version with ``seq`` above the given one, in insertion order (for replays)."""
@@ -918,10 +915,30 @@ class Store:
         """Row counts of the main tables."""
         return {
             "articles": self.count_articles(),
-            "versions": self.count_articles(current_only=False),
+            "versions": self.count_articles(include_superseded=True),
             "stories": self.count_stories(),
             "duplicates": int(self._one("SELECT COUNT(*) FROM duplicates")[0]),
             "feeds": int(self._one("SELECT COUNT(*) FROM feeds")[0]),
             "skips": int(self._one("SELECT COUNT(*) FROM skips")[0]),
             "outlets": int(self._one("SELECT COUNT(DISTINCT outlet) FROM articles")[0]),
         }
+
+
+def _article_filter(
+    story: str | None, outlet: str | None, since: str | None, include_superseded: bool
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters shared by listing and counting articles."""
+    where: list[str] = []
+    params: list[Any] = []
+    if not include_superseded:
+        where.append("a.superseded_by IS NULL")
+    if story:
+        where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
+        params.append(story)
+    if outlet:
+        where.append("a.outlet = ?")
+        params.append(outlet)
+    if since:
+        where.append("COALESCE(a.published, a.added) >= ?")
+        params.append(since)
+    return where, params

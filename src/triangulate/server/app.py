@@ -427,19 +427,7 @@ class CorpusService:
         if story:
             story = store.resolve_story(story) or story
         items = store.articles(story=story, outlet=outlet, since=since, limit=limit, offset=offset)
-        where = ["a.superseded_by IS NULL"]
-        params: list[Any] = []
-        if story:
-            where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
-            params.append(story)
-        if outlet:
-            where.append("a.outlet = ?")
-            params.append(outlet)
-        if since:
-            where.append("COALESCE(a.published, a.added) >= ?")
-            params.append(since)
-        total = int(store._one(f"SELECT COUNT(*) FROM articles a WHERE {' AND '.join(where)}", params)[0])
-        return items, total
+        return items, store.count_articles(story=story, outlet=outlet, since=since)
 
     def article(self, article_id: str) -> StoredArticle | None:
         return self.store.article(article_id, full=True)
