@@ -152,3 +152,8 @@ def test_no_input_is_a_clear_error():
 
     with pytest.raises(InputError, match=r"\[E101\]"):
         compare([])
+
+
+def test_a_disputed_figure_is_a_conflict_not_a_single_source_detail(report):
+    details = [s.detail for s in report.single_source if s.detail]
+    assert "Fourteen people" not in details and "12 people" not in details

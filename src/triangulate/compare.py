@@ -222,7 +222,7 @@ def compare_articles(
     conflicts: list[Conflict] = []
     for fact in facts:
         conflicts.extend(find_conflicts(fact, independent=group_of))
-    single = _single_source(claims, facts, aligned_single, group_of, articles)
+    single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
     )
@@ -371,6 +371,7 @@ def _single_source(
     within_group: Sequence[Sequence[int]],
     group_of: dict[str, int],
     articles: Sequence[Article],
+    conflicts: Sequence[Conflict] = (),
 ) -> list[SingleSource]:
     """Claims only one independent source reports, and checkable details (numbers,
     dates, durations) that only one version of a fact gives."""
@@ -394,6 +395,8 @@ def _single_source(
     for article in articles:
         g = group_of[article.id]
         text_of_group[g] = text_of_group.get(g, "") + "\n" + article.title + "\n" + article.text.lower()
+    # A detail another source disputes is a conflict, not a single-source detail.
+    disputed = {(side.claim_id, c.kind) for c in conflicts for side in (c.a, c.b)}
     for fact in facts:
         if fact.kind == "quote":
             continue  # two translations of one quote differ in wording, not in facts
@@ -401,7 +404,7 @@ def _single_source(
             g = group_of[claim.article_id]
             others = "\n".join(t for k, t in text_of_group.items() if k != g).lower()
             for detail in claim.details:
-                if not _is_unique_detail(detail, others):
+                if (claim.id, detail.kind) in disputed or not _is_unique_detail(detail, others):
                     continue
                 out.append(SingleSource(outlet=claim.outlet, claim=claim, detail=detail.text))
     return out
