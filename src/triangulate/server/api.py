@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from triangulate.server.app import (
+    cached_page,
     MAX_INGEST_ITEMS,
     MAX_URLS,
     ApiError,
@@ -191,23 +192,15 @@ async def list_stories(
 ) -> Response:
     """Stories, most recently active first, each with its outlets and corroboration meter
     (``null`` until the story's report has been computed)."""
-    # Async on purpose: a cached answer is a dictionary lookup, served without a thread hop.
     service = service_of(request)
     since_iso = parse_since_param(since)
     key = ("api-stories", service.fingerprint(), since_iso, outlet, min_sources, q, limit, offset)
-    etag = etag_for(*key)
-    if (hit := not_modified(request, etag)) is not None:
-        return hit
-    body = service.pages.get(key)
-    if body is None:
 
-        def build() -> bytes:
-            stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
-            return json_bytes({"ok": True, **_page_links(request, total, limit, offset), "stories": [story_summary(service, s) for s in stories]})
+    def build() -> bytes:
+        stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
+        return json_bytes({"ok": True, **_page_links(request, total, limit, offset), "stories": [story_summary(service, s) for s in stories]})
 
-        body = await run_in_threadpool(build)
-        service.pages.put(key, body)
-    return cached_response(body, "application/json", etag)
+    return await cached_page(request, key, "application/json", build)
 
 
 @router.get("/stories/{story_id}", summary="One story's report", responses=_ERRORS)

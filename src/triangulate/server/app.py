@@ -854,6 +854,23 @@ def cached_response(body: bytes, media_type: str, etag: str, status: int = 200) 
     return Response(content=body, media_type=media_type, status_code=status, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
+async def cached_page(request: Request, key: tuple[object, ...], media_type: str, build: Callable[[], bytes]) -> Response:
+    """A page keyed by ``key``: 304 when the client has it, else from the page cache,
+    else built in a worker thread and cached. A cached answer is a dictionary lookup,
+    served without a thread hop."""
+    from starlette.concurrency import run_in_threadpool
+
+    etag = etag_for(*key)
+    if (hit := not_modified(request, etag)) is not None:
+        return hit
+    service: CorpusService = request.app.state.service
+    body = service.pages.get(key)
+    if body is None:
+        body = await run_in_threadpool(build)
+        service.pages.put(key, body)
+    return cached_response(body, media_type, etag)
+
+
 __all__ = [
     "ApiError",
     "CorpusService",

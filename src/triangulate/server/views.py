@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from triangulate.models import Report
 from triangulate.server.app import (
+    cached_page,
     MAX_URLS,
     ApiError,
     CorpusService,
@@ -263,47 +264,38 @@ async def stories_page(
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
     """The story list: newest first, outlets and a corroboration meter per story."""
-    from starlette.concurrency import run_in_threadpool
-
     from triangulate.server.api import parse_since_param
 
     service = service_of(request)
     since_iso = parse_since_param(since)
     key = ("html-stories", service.fingerprint(), q, outlet, min_sources, since_iso, limit, offset)
-    etag = etag_for(*key)
-    if (hit := not_modified(request, etag)) is not None:
-        return hit
-    body = service.pages.get(key)
-    if body is None:
 
-        def build() -> bytes:
-            stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
-            rows = [{"story": s, "meter": service.meter(s)} for s in stories]
-            params = {k: v for k, v in {"q": q, "outlet": outlet, "min_sources": min_sources if min_sources > 1 else None, "since": since}.items() if v}
+    def build() -> bytes:
+        stories, total = service.stories(since=since_iso, outlet=outlet, min_sources=min_sources, query=q, limit=limit, offset=offset)
+        rows = [{"story": s, "meter": service.meter(s)} for s in stories]
+        params = {k: v for k, v in {"q": q, "outlet": outlet, "min_sources": min_sources if min_sources > 1 else None, "since": since}.items() if v}
 
-            def link(off: int) -> str:
-                return "/?" + urlencode({**params, "offset": off, "limit": limit})
+        def link(off: int) -> str:
+            return "/?" + urlencode({**params, "offset": off, "limit": limit})
 
-            return render(
-                "stories.html",
-                request,
-                title="Stories",
-                rows=rows,
-                total=total,
-                q=q or "",
-                outlet=outlet or "",
-                min_sources=min_sources,
-                since=since or "",
-                offset=offset,
-                limit=limit,
-                next_link=link(offset + limit) if offset + limit < total else None,
-                prev_link=link(max(0, offset - limit)) if offset > 0 else None,
-                stats=service.stats(),
-            ).encode("utf-8")
+        return render(
+            "stories.html",
+            request,
+            title="Stories",
+            rows=rows,
+            total=total,
+            q=q or "",
+            outlet=outlet or "",
+            min_sources=min_sources,
+            since=since or "",
+            offset=offset,
+            limit=limit,
+            next_link=link(offset + limit) if offset + limit < total else None,
+            prev_link=link(max(0, offset - limit)) if offset > 0 else None,
+            stats=service.stats(),
+        ).encode("utf-8")
 
-        body = await run_in_threadpool(build)
-        service.pages.put(key, body)
-    return cached_response(body, "text/html; charset=utf-8", etag)
+    return await cached_page(request, key, "text/html; charset=utf-8", build)
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
