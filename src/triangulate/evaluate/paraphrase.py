@@ -9,6 +9,8 @@ is fitted here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,39 @@ def default_scorers(embedder: Any) -> tuple[PairScorer, PairScorer]:
     return PairScorer.load(token_level=True, embedder=embedder), sentence
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredSides:
+    """What both text evals start from: the scorers, the baselines and both sides embedded."""
+
+    scorer: PairScorer
+    sentence_scorer: PairScorer
+    baselines: Baselines
+    a: list[str]
+    b: list[str]
+    va: np.ndarray
+    vb: np.ndarray
+
+
+def prepare(
+    pairs: Sequence[Any],
+    *,
+    embedder: Any,
+    scorer: PairScorer | None,
+    sentence_scorer: PairScorer | None,
+    baselines: Baselines | None,
+) -> ScoredSides:
+    """Fill in the default scorers and baselines, and embed each side once per distinct text."""
+    if scorer is None or sentence_scorer is None:
+        default, sentence = default_scorers(embedder)
+        scorer = scorer or default
+        sentence_scorer = sentence_scorer or sentence
+    a = [p.text1 for p in pairs]
+    b = [p.text2 for p in pairs]
+    return ScoredSides(
+        scorer, sentence_scorer, baselines or Baselines.load(), a, b, embed_unique(embedder, a), embed_unique(embedder, b)
+    )
+
+
 def evaluate_paraphrase(
     data: Path,
     *,
@@ -39,14 +74,9 @@ def evaluate_paraphrase(
     """Score DIR/msr_paraphrase_test.txt (positive class = paraphrase)."""
     path = find_file(Path(data), MRPC_TEST, task="paraphrase")
     pairs = read_mrpc(path)
-    if scorer is None or sentence_scorer is None:
-        default, sentence = default_scorers(embedder)
-        scorer = scorer or default
-        sentence_scorer = sentence_scorer or sentence
-    baselines = baselines or Baselines.load()
-    a = [p.text1 for p in pairs]
-    b = [p.text2 for p in pairs]
-    va, vb = embed_unique(embedder, a), embed_unique(embedder, b)
+    sides = prepare(pairs, embedder=embedder, scorer=scorer, sentence_scorer=sentence_scorer, baselines=baselines)
+    scorer, sentence_scorer, baselines = sides.scorer, sides.sentence_scorer, sides.baselines
+    a, b, va, vb = sides.a, sides.b, sides.va, sides.vb
     gold = np.array([p.label for p in pairs])
     prob = scorer.score(a, b, va, vb)
     ours = (prob >= scorer.threshold).astype(int)

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from triangulate.evaluate.baselines import Baselines
-from triangulate.evaluate.common import STS_TEST, EvalResult, embed_unique, find_file, pearson, read_sts, spearman
-from triangulate.evaluate.paraphrase import default_scorers
+from triangulate.evaluate.common import STS_TEST, EvalResult, find_file, pearson, read_sts, spearman
+from triangulate.evaluate.paraphrase import prepare
 from triangulate.similarity import PairScorer
 
 NEWS_GENRE = "main-news"
@@ -32,14 +32,9 @@ def evaluate_sts(
     """Score DIR/sts-test.csv: Pearson and Spearman, overall and on the news genre."""
     path = find_file(Path(data), STS_TEST, task="sts")
     pairs = read_sts(path)
-    if scorer is None or sentence_scorer is None:
-        default, sentence = default_scorers(embedder)
-        scorer = scorer or default
-        sentence_scorer = sentence_scorer or sentence
-    baselines = baselines or Baselines.load()
-    a = [p.text1 for p in pairs]
-    b = [p.text2 for p in pairs]
-    va, vb = embed_unique(embedder, a), embed_unique(embedder, b)
+    sides = prepare(pairs, embedder=embedder, scorer=scorer, sentence_scorer=sentence_scorer, baselines=baselines)
+    scorer, sentence_scorer, baselines = sides.scorer, sides.sentence_scorer, sides.baselines
+    a, b, va, vb = sides.a, sides.b, sides.va, sides.vb
     gold = np.array([p.score for p in pairs])
     news = np.array([p.genre == NEWS_GENRE for p in pairs])
     systems = {
