@@ -157,3 +157,50 @@ def test_no_input_is_a_clear_error():
 def test_a_disputed_figure_is_a_conflict_not_a_single_source_detail(report):
     details = [s.detail for s in report.single_source if s.detail]
     assert "Fourteen people" not in details and "12 people" not in details
+
+
+def test_same_template_different_event_claims_are_not_one_fact(embedder):
+    """Two claims that differ in who, where, how many and which day report two events."""
+    a = art("North Star", "Mayor Ilse Brandt said on Monday that 34 workers were moved away from the rail depot in Karwick.")
+    b = art("South Wind", "Chief Tomas Okafor said on Thursday that 12 workers were moved away from the rail depot in Venholt.")
+    report = compare_articles([a, b], embedder=embedder)
+    assert report.facts == ()
+    assert report.conflicts == ()
+
+
+def test_one_differing_detail_is_still_a_conflict_within_one_fact(embedder):
+    a = art(
+        "North Star",
+        "Mayor Ilse Brandt said on Monday that 34 workers were moved away from the rail depot in Karwick.",
+        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    )
+    b = art(
+        "South Wind",
+        "Mayor Ilse Brandt said on Monday that 43 workers were moved away from the rail depot in Karwick.",
+        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
+    )
+    report = compare_articles([a, b], embedder=embedder)
+    assert len(report.facts) == 1
+    assert [c.kind for c in report.conflicts] == ["number"]
+
+
+def test_a_chain_of_matches_does_not_join_different_events():
+    """A~B and B~C each differ in one detail, but A and C differ in two: C stays apart."""
+    import numpy as np
+
+    from triangulate.align import align
+    from triangulate.models import Claim, Detail
+
+    def claim(k: int, text: str, *details: Detail) -> Claim:
+        return Claim(id=f"c{k}", article_id=f"a{k}", outlet=f"o{k}", text=text, paragraph=0, position=0, details=details)
+
+    day = lambda v: Detail("weekday", v, v.title())  # noqa: E731
+    count = lambda v: Detail("number", v, f"{v} workers", "workers")  # noqa: E731
+    claims = [
+        claim(0, "On Monday 34 workers left the depot.", day("monday"), count("34")),
+        claim(1, "On Monday 12 workers left the depot.", day("monday"), count("12")),
+        claim(2, "On Friday 12 workers left the depot.", day("friday"), count("12")),
+    ]
+    vecs = np.ones((3, 4), dtype=np.float32) / 2.0
+    facts = align(claims, vecs, np.zeros_like(vecs), article_index=[0, 1, 2])
+    assert len(facts) == 1 and len(facts[0]) == 2

@@ -38,16 +38,14 @@ class AlignSettings:
     match_probability: float | None = None
     quote_cosine: float = 0.62
     min_shared_words: int = 2
+    #: Two claims that disagree on this many kinds of detail (names, figures,
+    #: days and dates, durations) report different events of one kind, not one
+    #: fact told two ways: "Brandt said on Monday 34 were moved from Karwick" and
+    #: "Okafor said on Tuesday 12 were moved from Venholt". One disagreement
+    #: is a conflict; two or more, a different fact.
+    max_disagreeing_kinds: int = 1
     max_claims_per_article: int = 2
     block_rows: int = 2048
-
-
-@dataclass(frozen=True, slots=True)
-class Edge:
-    i: int
-    j: int
-    score: float
-    via_quote: bool
 
 
 def _content(text: str) -> set[str]:
@@ -56,6 +54,52 @@ def _content(text: str) -> set[str]:
 
 def _names(claim: Claim) -> set[str]:
     return {w for d in claim.details if d.kind == "entity" for w in d.value.split()}
+
+
+#: Detail kinds compared by the disagreement guard, each mapped to its group.
+_SLOT_OF = {"entity": "names", "number": "figures", "money": "figures", "percent": "figures",
+            "date": "time", "weekday": "time", "duration": "duration"}  # fmt: skip
+_SLOTS = ("names", "figures", "time", "duration")
+
+
+def _slot_values(claim: Claim) -> dict[str, set[str]]:
+    values: dict[str, set[str]] = {}
+    for d in claim.details:
+        slot = _SLOT_OF.get(d.kind)
+        if slot is None:
+            continue
+        words = d.value.lower().split() if slot == "names" else [d.value.lower()]
+        values.setdefault(slot, set()).update(words)
+    return values
+
+
+def disagreeing_kinds(claims: Sequence[Claim], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """For each pair, how many kinds of detail (names, figures, days and dates,
+    durations) the two claims disagree on: both state some, and each states one
+    the other does not. "Washington" against "the US" is one such kind; adding
+    a figure the other leaves out is none."""
+    count = np.zeros(len(left), dtype=np.int64)
+    if len(left) == 0:
+        return count
+    per_claim = [_slot_values(c) for c in claims]
+    for slot in _SLOTS:
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, values in enumerate(per_claim):
+            for v in values.get(slot, ()):
+                rows.append(r)
+                cols.append(vocab.setdefault(v, len(vocab)))
+        if not rows:
+            continue
+        m = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(claims), len(vocab))
+        )
+        n = np.asarray(m.sum(axis=1)).ravel()
+        shared = np.asarray(m[left].multiply(m[right]).sum(axis=1)).ravel()
+        nl, nr = n[left], n[right]
+        count += ((nl > shared) & (nr > shared)).astype(np.int64)
+    return count
 
 
 def same_speaker(a: Claim, b: Claim) -> bool:
@@ -112,18 +156,21 @@ def align(
     """
     groups = np.asarray(article_index)
     if all_pairs:
-        left, right, _ = candidate_pairs(vecs, groups, -2.0, block_rows=settings.block_rows)
+        left, right, cos = candidate_pairs(vecs, groups, -2.0, block_rows=settings.block_rows)
     else:
         # With no probability route, nothing under match_cosine can become an edge
         # except through its quote: no need to score it.
         floor = settings.candidate_cosine if settings.match_probability is not None else settings.match_cosine
-        left, right, _ = candidate_pairs(vecs, groups, floor, block_rows=settings.block_rows)
+        left, right, cos = candidate_pairs(vecs, groups, floor, block_rows=settings.block_rows)
         ql, qr = _quote_candidates(claims, quote_vecs, groups, settings)
         if len(ql):
-            pairs = np.unique(np.concatenate([np.stack([left, right], 1), np.stack([ql, qr], 1)]), axis=0)
-            left, right = pairs[:, 0], pairs[:, 1]
-    edges = _score_edges(claims, vecs, quote_vecs, left, right, pair_score, settings)
-    return _grow_facts(edges, groups, settings.max_claims_per_article)
+            n = len(claims)
+            keys = np.concatenate([left * n + right, ql * n + qr])
+            cos = np.concatenate([cos, _row_dots(vecs, ql, qr)])
+            keys, first = np.unique(keys, return_index=True)
+            left, right, cos = keys // n, keys % n, cos[first]
+    left, right = _score_edges(claims, vecs, quote_vecs, left, right, cos, pair_score, settings)
+    return _grow_facts(claims, left, right, groups, settings)
 
 
 def _quote_candidates(
@@ -135,6 +182,15 @@ def _quote_candidates(
         return empty, empty
     a, b, _ = candidate_pairs(quote_vecs[quoted], groups[quoted], settings.quote_cosine, block_rows=settings.block_rows)
     return quoted[a], quoted[b]
+
+
+def _row_dots(vecs: np.ndarray, left: np.ndarray, right: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``vecs[left[k]] . vecs[right[k]]`` for each k, a chunk at a time (no N x dim copies)."""
+    out = np.zeros(len(left), dtype=np.float32)
+    for start in range(0, len(left), chunk):
+        stop = start + chunk
+        out[start:stop] = np.einsum("ij,ij->i", vecs[left[start:stop]], vecs[right[start:stop]])
+    return out
 
 
 def _incidence(claims: Sequence[Claim]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
@@ -188,13 +244,14 @@ def _score_edges(
     quote_vecs: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
+    cos: np.ndarray,
     pair_score: PairScoreFn | None,
     settings: AlignSettings,
-) -> list[Edge]:
+) -> tuple[np.ndarray, np.ndarray]:
+    """The accepted pairs, best first (ties in index order); ``cos`` holds each
+    candidate pair's embedding cosine."""
     if len(left) == 0:
-        return []
-    cos = np.einsum("ij,ij->i", vecs[left], vecs[right])
-    qcos = np.einsum("ij,ij->i", quote_vecs[left], quote_vecs[right])
+        return left, right
     full, plain = _incidence(claims)
     shared = np.asarray(full[left].multiply(full[right]).sum(axis=1)).ravel()
     shared_plain = np.asarray(plain[left].multiply(plain[right]).sum(axis=1)).ravel()
@@ -203,9 +260,13 @@ def _score_edges(
     # remarks of one speaker about one subject.
     lexical_ok = ((shared >= settings.min_shared_words) & (shared_plain >= 1)) | (cos >= 0.9)
     keep = np.nonzero(lexical_ok)[0]
-    left, right, cos, qcos = left[keep], right[keep], cos[keep], qcos[keep]
+    keep = keep[disagreeing_kinds(claims, left[keep], right[keep]) <= settings.max_disagreeing_kinds]
+    left, right, cos = left[keep], right[keep], cos[keep]
     probs = _pair_probabilities(claims, vecs, left, right, pair_score) if pair_score is not None else cos
     has_quote = np.array([bool(c.quote) for c in claims])
+    both_quoted = np.nonzero(has_quote[left] & has_quote[right])[0]
+    qcos = np.zeros(len(left), dtype=np.float32)
+    qcos[both_quoted] = _row_dots(quote_vecs, left[both_quoted], right[both_quoted])
     surname = np.array([c.speaker.split()[-1].lower() if c.speaker else "" for c in claims])
     sa, sb = surname[left], surname[right]
     same = (sa == sb) | (sa == "") | (sb == "")
@@ -217,13 +278,27 @@ def _score_edges(
     scores = np.where(via_quote, np.maximum(qcos, probs), probs)[accepted]
     left, right, via_quote = left[accepted], right[accepted], via_quote[accepted]
     order = np.lexsort((right, left, -scores))
-    return [Edge(int(left[k]), int(right[k]), float(scores[k]), bool(via_quote[k])) for k in order]
+    return left[order], right[order]
 
 
-def _grow_facts(edges: Sequence[Edge], groups: np.ndarray, max_per_article: int) -> list[list[int]]:
+def _grow_facts(
+    claims: Sequence[Claim], left: np.ndarray, right: np.ndarray, groups: np.ndarray, settings: AlignSettings
+) -> list[list[int]]:
+    """Union the accepted pairs, best first, into facts.
+
+    A merge is refused when it would give a fact more than
+    ``max_claims_per_article`` claims of one article, or put together two claims
+    that disagree on more than ``max_disagreeing_kinds`` kinds of detail (a
+    chain A~B~C must not join A and C when they report different events).
+    Both limits only tighten as sets grow, so a refused pair of sets is
+    remembered and never checked again.
+    """
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
     per_article: dict[int, dict[int, int]] = {}
+    slots: dict[int, dict[str, set[str]]] = {}
+    refused: set[tuple[int, int]] = set()
+    limit = settings.max_claims_per_article
 
     def find(x: int) -> int:
         root = x
@@ -233,20 +308,45 @@ def _grow_facts(edges: Sequence[Edge], groups: np.ndarray, max_per_article: int)
             parent[x], x = root, parent[x]
         return root
 
-    for edge in edges:
-        ri, rj = find(edge.i), find(edge.j)
-        if ri == rj:
+    def values(k: int) -> dict[str, set[str]]:
+        got = slots.get(k)
+        if got is None:
+            got = slots[k] = _slot_values(claims[k])
+        return got
+
+    def compatible(xs: list[int], ys: list[int]) -> bool:
+        for x in xs:
+            vx = values(x)
+            for y in ys:
+                if groups[x] == groups[y]:
+                    continue
+                vy = values(y)
+                disagree = 0
+                for slot, a in vx.items():
+                    b = vy.get(slot)
+                    if b and not a <= b and not b <= a:
+                        disagree += 1
+                if disagree > settings.max_disagreeing_kinds:
+                    return False
+        return True
+
+    for i, j in zip(left.tolist(), right.tolist()):
+        ri, rj = find(i), find(j)
+        if ri == rj or (min(ri, rj), max(ri, rj)) in refused:
             continue
-        ci = per_article.get(ri) or {int(groups[edge.i]): 1}
-        cj = per_article.get(rj) or {int(groups[edge.j]): 1}
+        ci = per_article.get(ri) or {int(groups[i]): 1}
+        cj = per_article.get(rj) or {int(groups[j]): 1}
         small, big = (ci, cj) if len(ci) <= len(cj) else (cj, ci)
-        if any(n + big.get(g, 0) > max_per_article for g, n in small.items()):
+        mi, mj = members.get(ri, [i]), members.get(rj, [j])
+        if any(n + big.get(g, 0) > limit for g, n in small.items()) or not compatible(mi, mj):
+            refused.add((min(ri, rj), max(ri, rj)))
             continue
         merged = dict(big)
         for g, n in small.items():
             merged[g] = merged.get(g, 0) + n
         parent[rj] = ri
-        members[ri] = members.get(ri, [edge.i]) + members.pop(rj, [edge.j])
+        members[ri] = mi + mj
+        members.pop(rj, None)
         per_article[ri] = merged
         per_article.pop(rj, None)
     facts = [sorted(items) for root, items in members.items() if len(per_article[root]) >= 2]
