@@ -8,6 +8,7 @@ model download, and every decision can be traced to a pattern below.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -332,6 +333,7 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
+@functools.lru_cache(maxsize=16384)  # reprints and repeated wordings share their details
 def extract_details(text: str) -> tuple[Detail, ...]:
     """Checkable details of one claim.
 

@@ -115,7 +115,10 @@ def _negation_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
 
 def _name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     """Who or where: the same sentence with one name swapped for another."""
-    if not a.details_of("entity") or not b.details_of("entity"):
+    names_a = {w for d in a.details_of("entity") for w in d.value.lower().split()}
+    names_b = {w for d in b.details_of("entity") for w in d.value.lower().split()}
+    # A swap needs a name on each side that the other side does not have.
+    if not names_a - names_b or not names_b - names_a:
         return []
     ta, tb = a.text.split(), b.text.split()
     matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)

@@ -3,6 +3,7 @@ tokens, shingles and a sentence splitter that survives news abbreviations."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -50,7 +51,19 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (numbers kept whole: ``"1,200"``, ``"3.5"``)."""
+    if len(text) <= _CACHED_TOKENS_UP_TO:
+        return list(_sentence_tokens(text))
     return [m.group(0).lower() for m in _WORD.finditer(normalize(text))]
+
+
+#: Sentences are tokenized many times over (alignment, conflicts, summary):
+#: texts up to this length are cached; whole articles are not.
+_CACHED_TOKENS_UP_TO = 600
+
+
+@functools.lru_cache(maxsize=32768)
+def _sentence_tokens(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).lower() for m in _WORD.finditer(normalize(text)))
 
 
 def content_words(text: str) -> list[str]:
