@@ -416,3 +416,14 @@ def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp
         refused = client.post("/ingest", data={"action": "feed", "feed": "http://127.0.0.1/rss"})
         assert refused.status_code == 422 and "non-public" in refused.text
         assert client.get("/api/feeds").json()["feeds"] == []
+
+
+def test_compare_page_reports_uploaded_files(client: TestClient) -> None:
+    files = [
+        ("files", (f"{r['source'].lower().replace(' ', '-')}.txt", (r["title"] + "\n\n" + r["text"]).encode(), "text/plain"))
+        for r in FALLBACK
+    ]
+    response = client.post("/compare", files=files)
+    assert response.status_code == 200, response.text
+    assert "north-herald" in response.text and "south-gazette" in response.text
+    assert "20,000" in response.text

@@ -32,6 +32,7 @@ from triangulate.server.app import (
     documents_from_texts,
     etag_for,
     not_modified,
+    service_of,
     token_matches,
 )
 
@@ -88,10 +89,6 @@ class IngestRequest(BaseModel):
 class FeedRequest(BaseModel):
     url: str = Field(..., description="an RSS / Atom feed URL to follow")
 
-
-def service_of(request: Request) -> CorpusService:
-    service: CorpusService = request.app.state.service
-    return service
 
 
 def require_token(request: Request) -> None:

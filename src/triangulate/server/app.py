@@ -334,6 +334,15 @@ class CorpusService:
             self.meters.put(key, meter)
         return meter if isinstance(meter, Meter) else None
 
+    def _outlet_of(self, article_id: str | None, known: dict[str, str]) -> str | None:
+        """The outlet of ``article_id``: from ``known`` (this story) or the store (an origin elsewhere)."""
+        if not article_id:
+            return None
+        if article_id in known:
+            return known[article_id]
+        stored = self.store.article(article_id, full=False)
+        return stored.outlet if stored else None
+
     def timeline(self, story: StoryInfo, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Who published when: the story's articles, oldest first, with reprint links."""
         numbers = {s["article_id"]: s["number"] for s in (report or {}).get("sources", [])}
@@ -353,8 +362,7 @@ class CorpusService:
                     "version": a.version,
                     "source": numbers.get(a.id),
                     "reprint_of": a.duplicate_of,
-                    "reprint_of_outlet": outlet_of.get(a.duplicate_of or "")
-                    or (self.store.article(a.duplicate_of, full=False).outlet if a.duplicate_of and self.store.article(a.duplicate_of, full=False) else None),
+                    "reprint_of_outlet": self._outlet_of(a.duplicate_of, outlet_of),
                     "reprint_kind": a.duplicate_kind,
                     "similarity": a.similarity,
                 }
@@ -506,6 +514,12 @@ class CorpusService:
             results = self.corpus.poll(due_only=False)
         self.pages.clear()
         return [r.to_dict() for r in results]
+
+
+def service_of(request: Request) -> CorpusService:
+    """The corpus service of the app serving ``request``."""
+    service: CorpusService = request.app.state.service
+    return service
 
 
 def check_url(url: str, *, allow_private: bool) -> None:

@@ -19,13 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
+from starlette.datastructures import UploadFile
 
 from triangulate.models import Report
 from triangulate.server.app import (
     cached_page,
     MAX_URLS,
     ApiError,
-    CorpusService,
     bearer_token,
     cached_response,
     documents_from_records,
@@ -34,6 +34,7 @@ from triangulate.server.app import (
     etag_for,
     meter_of,
     not_modified,
+    service_of,
     token_matches,
 )
 
@@ -140,10 +141,6 @@ def error_page(request: Request, status: int, message: str, errors: Sequence[str
     body = render("error.html", request, title=f"Error {status}", status=status, message=message, errors=[e for e in errors if e != message])
     return HTMLResponse(body, status_code=status, headers=headers)
 
-
-def service_of(request: Request) -> CorpusService:
-    service: CorpusService = request.app.state.service
-    return service
 
 
 # --- report display --------------------------------------------------------------------------
@@ -477,7 +474,7 @@ async def compare_submit(request: Request) -> Response:
     urls = [u.strip() for u in str(form.get("urls") or "").splitlines() if u.strip()]
     uploads = []
     for f in form.getlist("files"):
-        if hasattr(f, "read") and getattr(f, "filename", ""):
+        if isinstance(f, UploadFile) and f.filename:
             uploads.append((f.filename, await f.read()))
     service = service_of(request)
 
