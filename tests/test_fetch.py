@@ -165,6 +165,23 @@ def test_robots_txt_disallow_is_respected(server: LoopbackServer) -> None:
     assert server.hits("/robots.txt") == 1  # cached per host
 
 
+def test_robots_txt_is_read_again_after_its_time_to_live(server: LoopbackServer) -> None:
+    rules = {"body": b"User-agent: *\nDisallow:\n"}
+    server.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"}, rules["body"])
+    server.routes["/news/a"] = page("fine")
+    now = {"t": 1000.0}
+    with Fetcher(fast(robots_ttl=3600.0), clock=lambda: now["t"]) as fetcher:
+        assert fetcher.fetch(server.base + "/news/a").content == b"fine"
+        rules["body"] = b"User-agent: *\nDisallow: /news/\n"
+        now["t"] += 3599.0
+        assert fetcher.fetch(server.base + "/news/a").content == b"fine"  # still the cached rules
+        now["t"] += 2.0
+        with pytest.raises(FetchFailure) as info:
+            fetcher.fetch(server.base + "/news/a")
+    assert info.value.reason == "robots_disallowed"
+    assert server.hits("/robots.txt") == 2
+
+
 def test_robots_txt_can_be_ignored_when_configured(server: LoopbackServer) -> None:
     server.routes["/robots.txt"] = lambda h: (200, {}, b"User-agent: *\nDisallow: /\n")
     server.routes["/x"] = page("x")

@@ -78,6 +78,8 @@ class FetchSettings:
         max_bytes: largest body accepted (larger answers are refused).
         max_redirects: redirect hops followed before giving up.
         robots: respect robots.txt.
+        robots_ttl: seconds a host's robots.txt is trusted before it is read again
+            (RFC 9309 asks for no more than 24 hours).
         allow_private: allow loopback / private / link-local / reserved addresses.
         user_agent: the User-Agent header (default :func:`user_agent`).
     """
@@ -91,6 +93,7 @@ class FetchSettings:
     max_bytes: int = 20_000_000
     max_redirects: int = 5
     robots: bool = True
+    robots_ttl: float = 86_400.0
     allow_private: bool = False
     user_agent: str = field(default_factory=user_agent)
 
@@ -216,7 +219,8 @@ class Fetcher:
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
-        self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | None, bool]] = {}
+        # origin -> (parser or None, disallow all, when it was read)
+        self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | None, bool, float]] = {}
         self._last: dict[str, float] = {}
         self._crawl_delay: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -341,9 +345,11 @@ class Fetcher:
     def _robots_allow(self, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
-        if origin not in self._robots:
-            self._robots[origin] = self._load_robots(origin)
-        parser, disallow_all = self._robots[origin]
+        cached = self._robots.get(origin)
+        if cached is None or self._clock() - cached[2] >= self.settings.robots_ttl:
+            cached = (*self._load_robots(origin), self._clock())
+            self._robots[origin] = cached
+        parser, disallow_all, _read_at = cached
         if disallow_all:
             return False
         if parser is None:
