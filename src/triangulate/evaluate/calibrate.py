@@ -196,9 +196,10 @@ def calibrate_pairs(data: Path, *, embedder: Embedder, out_dir: Path, command: s
     sts_dev = read_sts(sts_dev_path)
 
     # Token views of every training sentence; word-piece IDF over the two training files.
-    texts = list(dict.fromkeys([t for r in (*mrpc, *sts_train, *sts_dev) for t in (r.text1, r.text2)]))
+    rows: list[Any] = [*mrpc, *sts_train, *sts_dev]
+    texts = list(dict.fromkeys([t for r in rows for t in (r.text1, r.text2)]))
     views = dict(zip(texts, token_views(embedder, texts)))
-    fit_texts = list(dict.fromkeys([t for r in (*mrpc, *sts_train) for t in (r.text1, r.text2)]))
+    fit_texts = list(dict.fromkeys([t for r in rows[: len(mrpc) + len(sts_train)] for t in (r.text1, r.text2)]))
     idf, default_idf = piece_idf([views[t].pieces for t in fit_texts])
 
     # Paraphrase heads: MRPC train.

@@ -223,7 +223,7 @@ def read_ists(path: Path) -> list[IstsPair]:
 # --- metrics -----------------------------------------------------------------------
 
 
-def binary_scores(gold: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
+def binary_scores(gold: Sequence[int] | np.ndarray, pred: Sequence[int] | np.ndarray) -> dict[str, float]:
     """Accuracy, precision, recall and F1 of the positive class (1)."""
     g = np.asarray(gold, dtype=int)
     p = np.asarray(pred, dtype=int)
