@@ -52,8 +52,8 @@ def summarize(
         side_a = next(c for c in claims if c.id == conflict.a.claim_id)
         side_b = next(c for c in claims if c.id == conflict.b.claim_id)
         text = (
-            f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {conflict.a.value}, "
-            f"{conflict.b.outlet} gives {conflict.b.value}."
+            f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value)}, "
+            f"{conflict.b.outlet} gives {_in_sentence(conflict.b.value)}."
         )
         cites = tuple(sorted({number_of[side_a.article_id], number_of[side_b.article_id]}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
@@ -113,3 +113,19 @@ def _readable(claim: Claim, speaker: str | None) -> str:
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     return text
+
+
+def _in_sentence(value: str) -> str:
+    """A value quoted from the start of a sentence, as it reads mid-sentence:
+    "Fourteen people" -> "fourteen people" (names keep their capitals)."""
+    first = value.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower() and first.lower() in _NUMBER_WORDS:
+        return first.lower() + value[len(first) :]
+    return value
+
+
+_NUMBER_WORDS = frozenset(
+    "a an one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million billion dozen dozens hundreds thousands millions some several".split()
+)
