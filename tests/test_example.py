@@ -208,6 +208,17 @@ def test_weekday_conflict_has_both_values_and_outlets(report, outlet):
     assert fact.independent_sources == 2
 
 
+def test_conflicts_of_the_wire_story_name_its_origin_not_the_reprint(report, outlet):
+    for conflict in report.conflicts:
+        assert outlet["aldmouth-courier.html"] not in (conflict.a.outlet, conflict.b.outlet)
+        assert outlet["coastal-standard.json"] in (conflict.a.outlet, conflict.b.outlet)
+
+
+def test_disputed_figures_are_not_single_source_details_in_any_copy(report):
+    details = {s.detail for s in report.single_source if s.detail}
+    assert not details & {"12 people", "Fourteen people", "Tuesday", "Monday"}, details
+
+
 def test_compatible_details_are_not_reported_as_conflicts(report):
     # "after nine hours" / "nine hours", "Wednesday morning" in both ferry reports,
     # "Around 80" / "About 80": only the figure and the weekday conflict.

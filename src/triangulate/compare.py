@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -148,7 +148,6 @@ def load_articles(
 
 def _unique_outlet_labels(articles: list[Article]) -> list[Article]:
     """Two articles of one outlet stay apart in the report: 'outlet', 'outlet (2)'."""
-    from dataclasses import replace
 
     counts: dict[str, int] = {}
     out = []
@@ -220,8 +219,12 @@ def compare_articles(
 
     facts, aligned_single = _build_facts(claims, fact_sets, group_of, vecs)
     conflicts: list[Conflict] = []
+    # Each conflict is shown with the first versions that disagree: an origin's
+    # version before its reprints', so a wire story's conflict names the wire.
+    reprint = {a.id for i, a in enumerate(articles) if group_of[a.id] != i}
     for fact in facts:
-        conflicts.extend(find_conflicts(fact, independent=group_of))
+        origins_first = tuple(sorted(fact.claims, key=lambda c: c.article_id in reprint))
+        conflicts.extend(find_conflicts(replace(fact, claims=origins_first), independent=group_of))
     single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
@@ -395,8 +398,10 @@ def _single_source(
     for article in articles:
         g = group_of[article.id]
         text_of_group[g] = text_of_group.get(g, "") + "\n" + article.title + "\n" + article.text.lower()
-    # A detail another source disputes is a conflict, not a single-source detail.
-    disputed = {(side.claim_id, c.kind) for c in conflicts for side in (c.a, c.b)}
+    # A detail another source disputes is a conflict, not a single-source detail,
+    # in every copy of the disputed version (a conflict names one copy of a wire story).
+    article_of = {c.id: c.article_id for c in claims}
+    disputed = {(c.fact_id, group_of[article_of[side.claim_id]], c.kind) for c in conflicts for side in (c.a, c.b)}
     for fact in facts:
         if fact.kind == "quote":
             continue  # two translations of one quote differ in wording, not in facts
@@ -404,7 +409,7 @@ def _single_source(
             g = group_of[claim.article_id]
             others = "\n".join(t for k, t in text_of_group.items() if k != g).lower()
             for detail in claim.details:
-                if (claim.id, detail.kind) in disputed or not _is_unique_detail(detail, others):
+                if (fact.id, g, detail.kind) in disputed or not _is_unique_detail(detail, others):
                     continue
                 out.append(SingleSource(outlet=claim.outlet, claim=claim, detail=detail.text))
     return out

@@ -29,7 +29,7 @@ def find_conflicts(fact: Fact, *, independent: dict[str, int] | None = None) -> 
     group (a wire story and its reprints) are not compared with each other.
     """
     conflicts: list[Conflict] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()  # (kind, value, value), either order
     compared: set[tuple[str, str]] = set()
     claims = fact.claims
     for x in range(len(claims)):
@@ -43,9 +43,10 @@ def find_conflicts(fact: Fact, *, independent: dict[str, int] | None = None) -> 
             # conflicts, and only the first pair of outlets is reported for each.
             if (a.text, b.text) in compared:
                 continue
-            compared.add((a.text, b.text))
+            compared.update({(a.text, b.text), (b.text, a.text)})
             for conflict in compare_claims(fact.id, a, b):
-                key = (conflict.kind, conflict.a.value, conflict.b.value)
+                low, high = sorted((conflict.a.value, conflict.b.value))
+                key = (conflict.kind, low, high)
                 if key not in seen:
                     seen.add(key)
                     conflicts.append(conflict)
