@@ -241,6 +241,31 @@ def test_single_source_claims_cite_the_article_they_come_from() -> None:
     assert meridian.sources == (4, 5)
 
 
+def test_a_sentence_split_for_alignment_and_a_running_quote_read_as_one_item_each() -> None:
+    def part(position: int, text: str) -> SingleSource:
+        return SingleSource(LEDGER, replace(claim(f"c-p{position}", "a-led", LEDGER, text), paragraph=3, position=position))
+
+    items = (
+        part(1, "The bridge belongs to the Harbor Trust"),
+        part(2, "which said repairs were overdue."),
+        part(3, '"The cables are old.'),
+        part(4, 'We warned the council," said Ada Kern.'),
+        part(5, "Traffic was diverted."),
+        part(7, "Ferries ran late"),  # not adjacent to the next one: stays apart
+        part(9, "which angered commuters."),
+    )
+    view = build_view(replace(sample_report(), single_source=items))
+    shown = [i.claim.text for i in next(g for g in view.single_source if g.outlet == LEDGER).items]
+    assert shown == [
+        "The bridge belongs to the Harbor Trust, which said repairs were overdue.",
+        '"The cables are old. We warned the council," said Ada Kern.',
+        "Traffic was diverted.",
+        "Ferries ran late",
+        "which angered commuters.",
+    ]
+    assert view.single_source_count == 5
+
+
 # Terminal ---------------------------------------------------------------------
 
 

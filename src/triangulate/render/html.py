@@ -334,7 +334,7 @@ def render_html(report: Report, *, show_removed: bool = False) -> str:
         "sources": len(view.sources),
         "corroborated": len(view.corroborated),
         "conflicts": len(view.conflicts),
-        "single": len(report.single_source),
+        "single": view.single_source_count,
     }
     return _template().render(
         view=view,

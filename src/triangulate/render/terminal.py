@@ -197,7 +197,7 @@ def _single_item(item: SingleSource) -> Text:
 
 
 def _single_source(console: Console, view: ReportView) -> None:
-    total = sum(len(group.items) for group in view.single_source)
+    total = view.single_source_count
     _heading(console, "Single-source claims", total)
     if not view.single_source:
         console.print(Text("None: every claim is reported by more than one source.", style=MUTED))

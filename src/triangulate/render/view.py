@@ -8,7 +8,7 @@ highlight) lives here so that the formats cannot drift apart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
 from triangulate.report_json import conflict_span, wire_copies_in
@@ -103,6 +103,11 @@ class ReportView:
     conflicts: tuple[ConflictRow, ...]
     single_source: tuple[SingleSourceGroup, ...]
     fact_ids: frozenset[str]
+
+    @property
+    def single_source_count(self) -> int:
+        """Single-source items as shown (a sentence split for alignment counts once)."""
+        return sum(len(group.items) for group in self.single_source)
 
     def source(self, number: int) -> SourceRef | None:
         for ref in self.sources:
@@ -237,7 +242,7 @@ def build_view(report: Report) -> ReportView:
         found = {n for n in (numbers.of_claim(s.claim) for s in items) if n is not None}
         if not found and (first := numbers.of_outlet(outlet)) is not None:
             found.add(first)
-        single_groups.append(SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(items)))
+        single_groups.append(SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(_rejoined(items))))
     single_groups.sort(key=lambda g: (_order(g.sources[0] if g.sources else None), g.outlet))
     return ReportView(
         title=report.title or _default_title(report),
@@ -279,3 +284,42 @@ def article_label(article: Article, sources: tuple[SourceRef, ...]) -> tuple[int
     number = next((ref.number for ref in sources if ref.article_id == article.id), None)
     label = f"{article.outlet} — {article.title}" if article.title else article.outlet
     return number, label
+
+
+_CLOSED = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", ":", ";")
+
+
+def _continues(text: str) -> str | None:
+    """How the next claim of the same sentence or quote joins ``text``: ``", "`` after
+    a clause cut from its sentence, ``" "`` inside a quote that runs on; else None."""
+    text = text.rstrip()
+    if text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d"):
+        return " "
+    if not text.endswith(_CLOSED):
+        return ", "
+    return None
+
+
+def _rejoined(items: list[SingleSource]) -> list[SingleSource]:
+    """Whole single-source claims read as the sentences they came from: a clause
+    split off for alignment ("... Hollander & Brink" + "which said ...") or a quote
+    running over two sentences is shown as one item (the first claim's id is kept)."""
+    out: list[SingleSource] = []
+    last: Claim | None = None  # the last claim merged into out[-1]
+    for item in items:
+        prev = out[-1] if out else None
+        joint = _continues(prev.claim.text) if prev is not None and prev.detail is None else None
+        if (
+            prev is not None
+            and last is not None
+            and joint is not None
+            and item.detail is None
+            and item.claim.article_id == last.article_id
+            and item.claim.paragraph == last.paragraph
+            and item.claim.position == last.position + 1
+        ):
+            out[-1] = replace(prev, claim=replace(prev.claim, text=prev.claim.text.rstrip() + joint + item.claim.text))
+        else:
+            out.append(item)
+        last = item.claim
+    return out
