@@ -261,7 +261,7 @@ def test_a_sentence_split_for_alignment_and_a_running_quote_read_as_one_item_eac
         '"The cables are old. We warned the council," said Ada Kern.',
         "Traffic was diverted.",
         "Ferries ran late",
-        "which angered commuters.",
+        "\u2026 which angered commuters.",
     ]
     assert view.single_source_count == 5
 

@@ -303,7 +303,8 @@ def _continues(text: str) -> str | None:
 def _rejoined(items: list[SingleSource]) -> list[SingleSource]:
     """Whole single-source claims read as the sentences they came from: a clause
     split off for alignment ("... Hollander & Brink" + "which said ...") or a quote
-    running over two sentences is shown as one item (the first claim's id is kept)."""
+    running over two sentences is shown as one item (the first claim's id is kept),
+    and a clause whose sentence start is part of a fact opens with an ellipsis."""
     out: list[SingleSource] = []
     last: Claim | None = None  # the last claim merged into out[-1]
     for item in items:
@@ -319,6 +320,9 @@ def _rejoined(items: list[SingleSource]) -> list[SingleSource]:
             and item.claim.position == last.position + 1
         ):
             out[-1] = replace(prev, claim=replace(prev.claim, text=prev.claim.text.rstrip() + joint + item.claim.text))
+        elif item.detail is None and item.claim.text[:1].islower():
+            # The rest of a sentence whose first clause is part of a fact.
+            out.append(replace(item, claim=replace(item.claim, text="\u2026 " + item.claim.text)))
         else:
             out.append(item)
         last = item.claim
