@@ -347,7 +347,9 @@ def test_markdown_cites_sources_by_number_and_links_citations_to_articles() -> N
 
 def test_markdown_facts_list_outlets_count_and_each_wording() -> None:
     md = section(render_markdown(sample_report()), "## Corroborated facts", "## Facts from one")
-    assert "The Harbor Bridge was closed on Sunday for urgent repairs. [1][2][3]" in md
+    # Headed by the wording most versions share (the wire's, also reprinted), as in the summary.
+    assert "1. Port Verity shut its Harbor Bridge on Sunday to carry out urgent repairs. [1][2][3]" in md
+    assert "[1] **Coastal Ledger**: The Harbor Bridge was closed on Sunday for urgent repairs." in md
     assert "2 independent sources (3 outlets; wire copy: Valley Post reprinted Northwire)" in md
     assert "[4] **Meridian Daily**: A replacement ferry will begin running on Tuesday." in md
 

@@ -37,7 +37,7 @@ def summarize(
     out: list[SummarySentence] = []
     used_texts: set[str] = set()
     for fact in sorted(chosen, key=lambda f: min(c.position for c in f.claims)):
-        claim = _representative(fact)
+        claim = representative(fact)
         text = _quoted(claim, fact.speaker) if fact.kind == "quote" else _readable(claim, fact.speaker)
         if text in used_texts:
             continue
@@ -74,7 +74,7 @@ def _is_sentence(text: str) -> bool:
     return bool(text) and (text[0].isupper() or text[0] == '"') and text.rstrip()[-1:] in '.!?"'
 
 
-def _representative(fact: Fact) -> Claim:
+def representative(fact: Fact) -> Claim:
     """The claim that reads best on its own and shares most words with the other
     versions (so every cited source says what it says); shorter wins a tie."""
     full = [c for c in fact.claims if _is_sentence(c.text)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
 from triangulate.report_json import conflict_span, wire_copies_in
+from triangulate.summarize import representative
 
 __all__ = [
     "ConflictRow",
@@ -173,12 +174,13 @@ def _versions(claims: tuple[Claim, ...], numbers: _Sources, *, quote: bool) -> t
 def _fact_row(report: Report, fact: Fact, numbers: _Sources) -> FactRow:
     versions = _versions(fact.claims, numbers, quote=False)
     sources = tuple(sorted({v.source for v in versions if v.source is not None}))
-    text = versions[0].text if versions else ""
-    if fact.kind == "quote" and versions:
+    # The version the summary would use: it reads on its own and shares most words
+    # with the others, so every listed source says what it says.
+    best = representative(fact) if fact.claims else None
+    text = best.text if best is not None else ""
+    if fact.kind == "quote" and best is not None and best.quote:
         # Show the spoken words themselves; each outlet's full sentence is in ``versions``.
-        first = next(c for c in fact.claims if c.id == versions[0].claim_id)
-        if first.quote:
-            text = f"“{first.quote}”"
+        text = f"“{best.quote}”"
     return FactRow(
         id=fact.id,
         kind=fact.kind,
