@@ -25,14 +25,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 from triangulate.errors import ConfigError
 from triangulate.text import normalize, tokens
@@ -176,6 +176,126 @@ def _shingle_bytes(text: str, size: int) -> tuple[list[bytes], bytes]:
     return [g.encode("utf-8") for g in grams], digest
 
 
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser over a uint64 array (wraps modulo 2**64)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+class _BandIndex:
+    """LSH band tables kept in numpy arrays (about 0.7 KB an article for 32 bands).
+
+    Every slot has ``bands`` 64-bit band keys (a hash of ``rows`` MinHash values
+    and the band number) plus one key for the exact-content digest. Lookups go to
+    a sorted array of (key, slot) pairs, and to a small dictionary that holds the
+    keys added since the sorted array was last extended. A reused slot leaves
+    stale pairs behind; they are told apart by comparing with the slot's current
+    keys and are dropped when the sorted array is rebuilt.
+    """
+
+    def __init__(self, bands: int, rows: int, capacity: int = 1024) -> None:
+        self.bands = bands
+        self.rows = rows
+        self.width = bands + 1
+        self.keys = np.zeros((capacity, self.width), dtype=np.uint64)
+        self.live = np.zeros(capacity, dtype=bool)
+        self._sorted_keys = np.zeros(0, dtype=np.uint64)
+        self._sorted_slots = np.zeros(0, dtype=np.int32)
+        self._recent: dict[int, list[int]] = {}
+        self._recent_slots: list[int] = []
+        self._stale = 0
+        rng = np.random.default_rng(0x5EED)
+        self._mult = (rng.integers(1, 2**63, size=rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
+        self._salt = rng.integers(1, 2**63, size=self.width, dtype=np.uint64)
+
+    def band_keys(self, values: np.ndarray, digest: bytes) -> np.ndarray:
+        """The band keys of one signature (and the digest key last)."""
+        v = values[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
+        out = np.empty(self.width, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            out[: self.bands] = _mix64((v * self._mult).sum(axis=1, dtype=np.uint64) ^ self._salt[: self.bands])
+            out[self.bands] = _mix64(np.frombuffer(digest[:8], dtype="<u8").astype(np.uint64) ^ self._salt[-1:])[0]
+        return out
+
+    def grow(self, capacity: int) -> None:
+        keys = np.zeros((capacity, self.width), dtype=np.uint64)
+        keys[: self.keys.shape[0]] = self.keys
+        live = np.zeros(capacity, dtype=bool)
+        live[: self.live.shape[0]] = self.live
+        self.keys, self.live = keys, live
+
+    def insert(self, slot: int, keys: np.ndarray) -> None:
+        if self.live[slot]:
+            self.remove(slot)
+        self.keys[slot] = keys
+        self.live[slot] = True
+        for k in keys.tolist():
+            self._recent.setdefault(k, []).append(slot)
+        self._recent_slots.append(slot)
+        if len(self._recent_slots) >= max(1024, int(self.live.sum()) // 16):
+            self._flush()
+
+    def remove(self, slot: int) -> None:
+        if self.live[slot]:
+            self.live[slot] = False
+            self._stale += 1
+
+    def candidates(self, keys: np.ndarray) -> tuple[set[int], set[int]]:
+        """Live slots sharing a band with ``keys``; and those sharing the digest key."""
+        near: set[int] = set()
+        exact: set[int] = set()
+        if self._sorted_keys.size:
+            lo = np.searchsorted(self._sorted_keys, keys, side="left")
+            hi = np.searchsorted(self._sorted_keys, keys, side="right")
+            for col, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+                if b > a:
+                    target = exact if col == self.bands else near
+                    target.update(self._sorted_slots[a:b].tolist())
+        for col, k in enumerate(keys.tolist()):
+            hit = self._recent.get(k)
+            if hit:
+                (exact if col == self.bands else near).update(hit)
+        # Drop stale pairs: the slot was reused or removed since.
+        near = {s for s in near if self.live[s] and bool(np.any(self.keys[s, : self.bands] == keys[: self.bands]))}
+        exact = {s for s in exact if self.live[s] and self.keys[s, self.bands] == keys[self.bands]}
+        return near, exact
+
+    def _flush(self) -> None:
+        """Move the recent keys into the sorted array (a merge; a full rebuild when stale pairs pile up)."""
+        slots = np.asarray(sorted(set(self._recent_slots)), dtype=np.int32)
+        self._recent.clear()
+        self._recent_slots = []
+        if self._stale > max(1024, int(self.live.sum()) // 2):
+            live = np.flatnonzero(self.live).astype(np.int32)
+            keys = self.keys[live].reshape(-1)
+            owners = np.repeat(live, self.width)
+            order = np.argsort(keys, kind="stable")
+            self._sorted_keys, self._sorted_slots = keys[order], owners[order]
+            self._stale = 0
+            return
+        slots = slots[self.live[slots]]
+        if not slots.size:
+            return
+        keys = self.keys[slots].reshape(-1)
+        owners = np.repeat(slots, self.width)
+        order = np.argsort(keys, kind="stable")
+        keys, owners = keys[order], owners[order]
+        at = np.searchsorted(self._sorted_keys, keys, side="right")
+        self._sorted_keys = np.insert(self._sorted_keys, at, keys)
+        self._sorted_slots = np.insert(self._sorted_slots, at, owners)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.keys.nbytes + self.live.nbytes + self._sorted_keys.nbytes + self._sorted_slots.nbytes)
+
+
 class DedupIndex:
     """An incremental index of article texts that reports exact and near copies.
 
@@ -187,7 +307,12 @@ class DedupIndex:
             from which it is a near copy too (a trimmed or extended reprint).
         seed: MinHash seed; stored with every signature.
         max_items: keep at most this many articles (oldest leave first), so that a
-            long stream uses bounded memory; ``None`` keeps everything.
+            long stream uses bounded memory; ``None`` keeps everything. Copies are
+            reprinted within hours or days of their origin, so a window of a few
+            days of articles finds them; memory is about 1.5 KB an article.
+
+    Signatures, band keys and per-article answers live in numpy arrays indexed by
+    a slot (a ring of ``max_items`` slots), not in per-article Python objects.
     """
 
     def __init__(
@@ -206,6 +331,8 @@ class DedupIndex:
             raise ValueError("num_perm must be between 16 and 65535")
         if shingle_size < 1 or shingle_size > 255:
             raise ValueError("shingle_size must be between 1 and 255")
+        if max_items is not None and max_items < 1:
+            raise ValueError("max_items must be at least 1")
         self.num_perm = num_perm
         self.shingle_size = shingle_size
         self.threshold = threshold
@@ -215,12 +342,17 @@ class DedupIndex:
         # Candidates are generated a little below the verification threshold so
         # that the LSH banding misses few true copies; verification decides.
         lsh_threshold = max(0.2, min(threshold, containment * 0.6) - 0.1)
-        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
+        bands, rows = _optimal_param(lsh_threshold, num_perm, 0.5, 0.5)
+        capacity = min(1024, max_items) if max_items is not None else 1024
+        self._bands = _BandIndex(bands, rows, capacity)
         self._proto = MinHash(num_perm=num_perm, seed=seed, scheme=_SCHEME)
-        self._signatures: OrderedDict[str, Signature] = OrderedDict()
-        self._exact: dict[bytes, str] = {}
-        self._results: dict[str, DuplicateMatch | None] = {}
-        self._order: dict[str, int] = {}
+        self._values = np.zeros((capacity, num_perm), dtype=np.uint32)
+        self._sizes = np.zeros(capacity, dtype=np.int64)
+        self._digests = np.zeros(capacity, dtype="S20")
+        self._seqs = np.zeros(capacity, dtype=np.int64)
+        self._ids: list[str | None] = [None] * capacity
+        self._answers: list[DuplicateMatch | None] = [None] * capacity
+        self._slot_of: dict[str, int] = {}
         self._counter = 0
 
     # -- signatures -----------------------------------------------------------
@@ -248,15 +380,6 @@ class DedupIndex:
             )
         return out
 
-    def _minhash(self, sig: Signature) -> MinHash:
-        return MinHash(
-            num_perm=self.num_perm,
-            seed=self.seed,
-            hashvalues=sig.values(),
-            permutations=self._proto.permutations,
-            scheme=_SCHEME,
-        )
-
     def _check(self, sig: Signature) -> None:
         if sig.params != self.params:
             raise ConfigError(
@@ -265,13 +388,31 @@ class DedupIndex:
                 code="E210",
             )
 
+    def _signature_at(self, slot: int) -> Signature:
+        return Signature(
+            self.num_perm,
+            self.shingle_size,
+            self.seed,
+            int(self._sizes[slot]),
+            bytes(self._digests[slot]).ljust(20, b"\0"),
+            self._values[slot].astype("<u4").tobytes(),
+            _SCHEME,
+        )
+
     # -- queries ----------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self._slot_of)
 
     def __contains__(self, article_id: object) -> bool:
-        return article_id in self._signatures
+        return article_id in self._slot_of
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in the index's arrays (Python id strings and matches not counted)."""
+        return int(
+            self._bands.nbytes + self._values.nbytes + self._sizes.nbytes + self._digests.nbytes + self._seqs.nbytes
+        )
 
     def query(self, text: str) -> list[DuplicateMatch]:
         """Indexed articles that ``text`` copies, best first (nothing is added)."""
@@ -280,35 +421,38 @@ class DedupIndex:
     def query_signature(self, sig: Signature) -> list[DuplicateMatch]:
         """Like :meth:`query` for a precomputed signature."""
         self._check(sig)
-        matches: list[DuplicateMatch] = []
-        exact_of = self._exact.get(sig.digest) if sig.size else None
-        if exact_of is not None:
-            matches.append(DuplicateMatch(exact_of, 1.0, "exact"))
-        if sig.size == 0:
-            return matches
-        seen = {exact_of}
-        for key in self._lsh.query(self._minhash(sig)):
-            if key in seen:
-                continue
-            other = self._signatures.get(key)
-            if other is None:
-                continue
-            j = sig.jaccard(other)
-            if j >= self.threshold or self._contained(sig, other, j):
-                kind: Literal["exact", "near"] = "exact" if sig.digest == other.digest else "near"
-                matches.append(DuplicateMatch(key, round(j, 4), kind))
-        matches.sort(key=lambda m: (m.kind != "exact", -m.similarity, self._order.get(m.of, 0)))
-        return matches
+        return self._query(sig, self._bands.band_keys(sig.values(), sig.digest))
 
-    def _contained(self, a: Signature, b: Signature, j: float) -> bool:
+    def _query(self, sig: Signature, keys: np.ndarray) -> list[DuplicateMatch]:
+        near, exact = self._bands.candidates(keys)
+        matches: list[tuple[bool, float, int, DuplicateMatch]] = []
+        if sig.size:
+            exact = {s for s in exact if self._sizes[s] and bytes(self._digests[s]).ljust(20, b"\0") == sig.digest}
+            for slot in exact:
+                aid = self._ids[slot]
+                assert aid is not None
+                matches.append((False, -1.0, int(self._seqs[slot]), DuplicateMatch(aid, 1.0, "exact")))
+            values = sig.values()
+            for slot in near - exact:
+                aid = self._ids[slot]
+                if aid is None or not self._sizes[slot]:
+                    continue
+                j = float(np.count_nonzero(self._values[slot] == values)) / self.num_perm
+                other_size = int(self._sizes[slot])
+                if j >= self.threshold or self._contained(sig.size, other_size, j):
+                    matches.append((True, -round(j, 4), int(self._seqs[slot]), DuplicateMatch(aid, round(j, 4), "near")))
+        matches.sort(key=lambda m: m[:3])
+        return [m[3] for m in matches]
+
+    def _contained(self, a_size: int, b_size: int, j: float) -> bool:
         if j <= 0.0 or self.containment > 1.0:
             return False
-        small, large = (a, b) if a.size <= b.size else (b, a)
+        small, large = (a_size, b_size) if a_size <= b_size else (b_size, a_size)
         # Very short texts (a headline) are not copies of a long article by containment.
-        if small.size < 20:
+        if small < 20:
             return False
-        inter = j * (small.size + large.size) / (1.0 + j)
-        return inter / small.size >= self.containment
+        inter = j * (small + large) / (1.0 + j)
+        return inter / small >= self.containment
 
     # -- updates ------------------------------------------------------------------
 
@@ -319,8 +463,8 @@ class DedupIndex:
         without recomputing). Adding an id a second time changes nothing and
         returns the answer of the first time.
         """
-        if article_id in self._results:
-            return self._results[article_id]
+        if article_id in self._slot_of:
+            return self._answers[self._slot_of[article_id]]
         if signature is None:
             if text is None:
                 raise ValueError("give the article's text or its signature")
@@ -336,43 +480,69 @@ class DedupIndex:
         pairs = list(items)
         sigs = self.signatures([text for _, text in pairs])
         return [
-            self._results[aid] if aid in self._results else self._add_signature(aid, sig)
+            self._answers[self._slot_of[aid]] if aid in self._slot_of else self._add_signature(aid, sig)
             for (aid, _), sig in zip(pairs, sigs)
         ]
 
+    def _next_slot(self) -> int:
+        cap = self._values.shape[0]
+        if self.max_items is not None and len(self._slot_of) >= self.max_items:
+            # Ring: the oldest article leaves.
+            slot = int(self._counter % self.max_items)
+            self._evict(slot)
+            return slot
+        slot = len(self._slot_of) if self.max_items is None else int(self._counter % self.max_items)
+        if slot >= cap:
+            new_cap = cap * 2 if self.max_items is None else min(cap * 2, self.max_items)
+            new_cap = max(new_cap, slot + 1)
+            self._bands.grow(new_cap)
+            for name in ("_values", "_sizes", "_digests", "_seqs"):
+                old = getattr(self, name)
+                grown = np.zeros((new_cap, *old.shape[1:]), dtype=old.dtype)
+                grown[:cap] = old
+                setattr(self, name, grown)
+            self._ids.extend([None] * (new_cap - cap))
+            self._answers.extend([None] * (new_cap - cap))
+        return slot
+
     def _add_signature(self, article_id: str, sig: Signature) -> DuplicateMatch | None:
-        matches = self.query_signature(sig)
+        self._check(sig)
+        keys = self._bands.band_keys(sig.values(), sig.digest)
+        matches = self._query(sig, keys)
         best = matches[0] if matches else None
-        self._signatures[article_id] = sig
-        self._order[article_id] = self._counter
+        slot = self._next_slot()
+        self._values[slot] = sig.values()
+        self._sizes[slot] = sig.size
+        self._digests[slot] = sig.digest
+        self._seqs[slot] = self._counter
+        self._ids[slot] = article_id
+        self._answers[slot] = best
+        self._slot_of[article_id] = slot
         self._counter += 1
-        self._results[article_id] = best
         if sig.size:
-            self._exact.setdefault(sig.digest, article_id)
-            self._lsh.insert(article_id, self._minhash(sig), check_duplication=False)
-        if self.max_items is not None:
-            while len(self._signatures) > self.max_items:
-                self._evict()
+            self._bands.insert(slot, keys)
         return best
 
-    def _evict(self) -> None:
-        old_id, old_sig = self._signatures.popitem(last=False)
-        self._order.pop(old_id, None)
-        self._results.pop(old_id, None)
-        if self._exact.get(old_sig.digest) == old_id:
-            del self._exact[old_sig.digest]
-        if old_sig.size:
-            self._lsh.remove(old_id)
+    def _evict(self, slot: int) -> None:
+        old_id = self._ids[slot]
+        if old_id is not None:
+            self._slot_of.pop(old_id, None)
+        self._ids[slot] = None
+        self._answers[slot] = None
+        self._sizes[slot] = 0
+        self._bands.remove(slot)
 
     def get_signature(self, article_id: str) -> Signature | None:
-        return self._signatures.get(article_id)
+        slot = self._slot_of.get(article_id)
+        return self._signature_at(slot) if slot is not None else None
 
     def origin_of(self, article_id: str) -> str:
         """Follow copy links back to the first article of the chain."""
         seen = {article_id}
         current = article_id
         while True:
-            match = self._results.get(current)
+            slot = self._slot_of.get(current)
+            match = self._answers[slot] if slot is not None else None
             if match is None or match.of in seen:
                 return current
             current = match.of
