@@ -372,6 +372,107 @@ def test_html_without_an_article_is_skipped() -> None:
     assert result.stage == "clean"
 
 
+STANDFIRST = "Crews finished the repairs two weeks early, and the first buses crossed at dawn on Monday."
+STANDFIRST_PAGE = """<html><head><title>Harbour bridge reopens after repairs</title>
+<meta name="description" content="{desc}">
+</head><body><header><h1>Harbour bridge reopens after repairs</h1>{shown}</header>
+<article><p>{b1}</p><p>{b2}</p><p>{b3}</p></article></body></html>"""
+
+
+def test_html_standfirst_shown_outside_the_article_element_is_kept_first() -> None:
+    html = STANDFIRST_PAGE.format(desc=STANDFIRST, shown=f'<p class="teaser">{STANDFIRST}</p>', b1=BODY_1, b2=BODY_2, b3=BODY_3)
+    art = clean(RawDocument(origin="page.html", content=html, kind="html"))
+    assert isinstance(art, Article)
+    assert art.paragraphs[0] == STANDFIRST
+    assert_body_kept(art)
+
+
+def test_html_summary_written_only_for_search_engines_is_not_added() -> None:
+    html = STANDFIRST_PAGE.format(desc=STANDFIRST, shown="", b1=BODY_1, b2=BODY_2, b3=BODY_3)
+    art = clean(RawDocument(origin="page.html", content=html, kind="html"))
+    assert isinstance(art, Article)
+    assert STANDFIRST not in art.paragraphs
+    assert_body_kept(art)
+
+
+def test_html_page_in_a_script_without_spaces_is_not_skipped_as_too_short() -> None:
+    body = "港口大桥经过八个月的维修后于周一重新通车，交通部门表示工程提前完成。"
+    html = f"<html><head><title>大桥重新通车</title></head><body><article><p>{body}</p><p>{body[::-1]}</p></article></body></html>"
+    art = clean(RawDocument(origin="page.html", content=html, kind="html"))
+    assert isinstance(art, Article)
+    assert body in art.paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lesen Sie auch: Neue Fähre für die Nordroute",
+        "À lire aussi » Le port rouvre ses quais",
+        "Le puede interesar: El puerto reabre sus muelles",
+        "Czytaj też: Port otwiera nabrzeża",
+        "Leia também: Porto reabre cais",
+        "Weiterführende Links",
+        "Tags",
+    ],
+)
+def test_related_link_cues_in_other_languages_are_removed(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result)["related"] == [line]
+    assert_body_kept(result)
+
+
+def test_a_related_heading_in_another_language_takes_the_link_titles_under_it() -> None:
+    result = clean_text(article("Schon gelesen?", "Neue Fähre für die Nordroute", "Hafenmeisterin tritt zurück"))
+    assert reasons_of(result)["related"] == ["Schon gelesen?", "Neue Fähre für die Nordroute", "Hafenmeisterin tritt zurück"]
+    assert_body_kept(result)
+
+
+def test_a_sentence_that_starts_like_a_related_cue_is_kept() -> None:
+    line = "Auch interessant ist, dass die Brücke im Winter nachts gesperrt bleibt, sagte die Stadt."
+    result = clean_text(article(line))
+    assert line in result.paragraphs
+    assert not result.removed
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Leave a comment", "3 Kommentare", "Keine Kommentare", "You must be logged in to post a comment.",
+     "Du musst eingeloggt sein, um Kommentare zu schreiben!", "Dejá tu comentario"],
+)
+def test_comment_section_lines_are_removed(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result)["comments"] == [line]
+    assert_body_kept(result)
+
+
+def test_news_about_comments_is_kept() -> None:
+    line = "Comments from the minister drew criticism on Tuesday, the council said."
+    result = clean_text(article(line))
+    assert line in result.paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "© 2024 Tidewire. Alle Rechte vorbehalten.",
+        "Materiał chroniony prawem autorskim - zasady przedruków określa regulamin.",
+        "© 2024, Tidewire. This article is the copyrighted property of Tidewire. Written permission must be "
+        "obtained before reprint in online or print media. Reprinting content without permission is theft "
+        "and punishable by law.",
+    ],
+)
+def test_copyright_notices_in_other_languages_and_long_ones_are_removed(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result)["copyright"] == [line]
+
+
+def test_photo_credits_in_other_languages_split_from_their_caption() -> None:
+    result = clean_text(article("Der Hafen am Morgen (Foto: Lio Marsh/dpa)", "Die Brücke bei Nacht. © AFP / LIO MARSH"))
+    found = reasons_of(result)
+    assert found["photo_caption"] == ["Der Hafen am Morgen", "Die Brücke bei Nacht."]
+    assert found["photo_credit"] == ["(Foto: Lio Marsh/dpa)", "© AFP / LIO MARSH"]
+
+
 def test_empty_document_is_skipped_not_raised() -> None:
     result = clean(RawDocument(origin="blank.txt", content="  \n\n "))
     assert isinstance(result, Skipped) and result.reason == "empty"

@@ -19,7 +19,6 @@ from triangulate.evaluate import corpus_tasks as ct
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 ECB = SHARED / "ecbplus"
 SEMEVAL = SHARED / "semeval2022-task8"
-TRAF = SHARED / "trafilatura-eval"
 
 
 def need(path: Path) -> Path:
@@ -134,15 +133,5 @@ def test_pairs_quality_floor_on_held_out_english_pairs() -> None:
     assert r["results"]["triangulate"]["pearson_en"] >= PAIRS_FLOOR_EN
 
 
-@pytest.mark.slow
-def test_extraction_is_not_below_trafilatura_on_a_fixed_subset() -> None:
-    need(TRAF)
-    r = ct.run_extraction(TRAF, limit=150)
-    ours, theirs = r["results"]["triangulate"], r["results"]["trafilatura"]
-    assert ours["f1"] >= theirs["f1"] - 0.005
-    assert ours["f1"] >= EXTRACTION_FLOOR
-
-
 #: Measured values are in docs/clustering.md; the floors sit a little below them.
 PAIRS_FLOOR_EN = 0.82
-EXTRACTION_FLOOR = 0.88

@@ -772,12 +772,70 @@ def _read_html(path: Path) -> bytes:
     return data
 
 
-def run_extraction(data: Path, *, limit: int | None = None) -> dict[str, Any]:
+def extraction_dev_half(doc_id: str) -> bool:
+    """True for a document of the development half of an extraction set.
+
+    The split is fixed by the CRC-32 of the document id (the html file name in
+    the evaldata layout, the key in the ground-truth layout): even = development
+    half, odd = held-out half. Extraction rules may be studied on the development
+    half only; scores of changes are reported on the held-out half.
+    """
+    return zlib.crc32(doc_id.encode("utf-8")) % 2 == 0
+
+
+#: Parts of an extraction set that ``run_extraction`` can score.
+EXTRACTION_SPLITS = ("heldout", "dev", "all")
+
+
+def _in_split(doc_id: str, split: str) -> bool:
+    if split == "all":
+        return True
+    return extraction_dev_half(doc_id) == (split == "dev")
+
+
+def _extraction_metrics(layout: str, items: Sequence[tuple[str, str | None, Path, Any]], texts: Sequence[str]) -> dict[str, float]:
+    if layout == "evaldata":
+        tp = fn_ = fp = tn = 0
+        for (_, _, _, item), text in zip(items, texts):
+            a, b, c, d = _snippet_counts(text, item)
+            tp, fn_, fp, tn = tp + a, fn_ + b, fp + c, tn + d
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn_) if tp + fn_ else 0.0
+        return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                "accuracy": (tp + tn) / max(1, tp + tn + fp + fn_)}
+    ps, rs = [], []
+    for (_, _, _, item), text in zip(items, texts):
+        p_, r_ = shingle_pr(item.get("articleBody", ""), text)
+        if p_ is not None:
+            ps.append(p_)
+        if r_ is not None:
+            rs.append(r_)
+    p = float(np.mean(ps)) if ps else 0.0
+    r = float(np.mean(rs)) if rs else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def run_extraction(data: Path, *, limit: int | None = None, split: str | None = None) -> dict[str, Any]:
+    """Extract every page of ``data`` with ours and plain trafilatura; score by part.
+
+    ``split`` is one of :data:`EXTRACTION_SPLITS` (only that part's pages are
+    extracted and scored), or None: all pages are extracted once and scored as
+    ``"heldout"`` and ``"all"``. ``limit`` keeps the first N documents (sorted by
+    id) before the split. Returns ``results[part][system]`` with precision,
+    recall, f1 (accuracy in the evaldata layout), ms_per_doc and n.
+    """
+    if split is not None and split not in EXTRACTION_SPLITS:
+        raise EvalError(f"unknown split {split!r}; expected one of {', '.join(EXTRACTION_SPLITS)}", code="E604")
     layout, items = _extraction_items(data, limit)
+    if split is not None:
+        items = [it for it in items if _in_split(it[0], split)]
+        if not items:
+            raise EvalError(f"no documents of {data} fall in the {split} part", code="E602")
+    parts = (split,) if split is not None else ("heldout", "all")
     name, ours = our_extractor()
     systems: dict[str, Callable[[bytes, str | None], str]] = {"triangulate": ours, "trafilatura": trafilatura_extract}
     texts: dict[str, list[str]] = {k: [] for k in systems}
-    seconds = {k: 0.0 for k in systems}
+    seconds: dict[str, list[float]] = {k: [] for k in systems}
     for _, url, path, _ in items:
         html = _read_html(path)
         for key, fn in systems.items():
@@ -787,63 +845,76 @@ def run_extraction(data: Path, *, limit: int | None = None) -> dict[str, Any]:
             except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run
                 log.warning("%s failed on %s: %s", key, path.name, exc)
                 text = ""
-            seconds[key] += time.perf_counter() - t0
+            seconds[key].append(time.perf_counter() - t0)
             texts[key].append(text)
-    results: dict[str, dict[str, float]] = {}
-    for key in systems:
-        if layout == "evaldata":
-            tp = fn_ = fp = tn = 0
-            for (_, _, _, item), text in zip(items, texts[key]):
-                a, b, c, d = _snippet_counts(text, item)
-                tp, fn_, fp, tn = tp + a, fn_ + b, fp + c, tn + d
-            p = tp / (tp + fp) if tp + fp else 0.0
-            r = tp / (tp + fn_) if tp + fn_ else 0.0
-            results[key] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-                            "accuracy": (tp + tn) / max(1, tp + tn + fp + fn_)}
-        else:
-            ps, rs = [], []
-            for (_, _, _, item), text in zip(items, texts[key]):
-                p_, r_ = shingle_pr(item.get("articleBody", ""), text)
-                if p_ is not None:
-                    ps.append(p_)
-                if r_ is not None:
-                    rs.append(r_)
-            p = float(np.mean(ps)) if ps else 0.0
-            r = float(np.mean(rs)) if rs else 0.0
-            results[key] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
-        results[key]["ms_per_doc"] = 1000.0 * seconds[key] / len(items)
-    return {"layout": layout, "items": items, "texts": texts["triangulate"], "results": results, "extractor": name}
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for part in parts:
+        keep = [i for i, it in enumerate(items) if _in_split(it[0], part)]
+        results[part] = {}
+        for key in systems:
+            m = _extraction_metrics(layout, [items[i] for i in keep], [texts[key][i] for i in keep])
+            m["ms_per_doc"] = 1000.0 * sum(seconds[key][i] for i in keep) / max(1, len(keep))
+            m["n"] = len(keep)
+            results[part][key] = m
+    return {"layout": layout, "items": items, "texts": texts["triangulate"], "results": results,
+            "extractor": name, "parts": parts}
+
+
+_SPLIT_LABELS = {"heldout": "held-out half", "dev": "development half", "all": "all documents"}
 
 
 @click.command("extraction")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="trafilatura-eval or ground-truth.json folder.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-document JSONL.")
 @click.option("--limit", type=int, default=None, help="Score only the first N documents (sorted by key).")
-def extraction_command(data: Path, out: Path | None, limit: int | None) -> None:
-    """Main-text extraction from HTML pages beside plain trafilatura, in the same run."""
-    r = _guarded(run_extraction, data, limit=limit)
-    rows = [(k, m["precision"], m["recall"], m["f1"], round(m["ms_per_doc"], 1)) for k, m in r["results"].items()]
+@click.option(
+    "--split",
+    type=click.Choice(EXTRACTION_SPLITS),
+    default=None,
+    help="Score one part only: the held-out half, the development half (CRC-32 of the document id) "
+    "or all documents. Default: the held-out half and all documents.",
+)
+def extraction_command(data: Path, out: Path | None, limit: int | None, split: str | None) -> None:
+    """Main-text extraction from HTML pages beside plain trafilatura, in the same run.
+
+    Documents are split into a development half and a held-out half by the CRC-32
+    of their id; extraction rules are only ever studied on the development half.
+    """
+    r = _guarded(run_extraction, data, limit=limit, split=split)
+    res = r["results"]
+    rows = [
+        (f"{key} [{part}]", m["precision"], m["recall"], m["f1"], round(m["ms_per_doc"], 1), m["n"])
+        for part in r["parts"]
+        for key, m in res[part].items()
+    ]
     _table(
-        f"Extraction ({r['layout']} layout): {len(r['items'])} documents; ours = {r['extractor']}",
-        ["system", "precision", "recall", "f1", "ms/doc"],
+        f"Extraction ({r['layout']} layout): {len(r['items'])} documents; ours = {r['extractor']}; "
+        + ", ".join(f"{p} = {_SPLIT_LABELS[p]}" for p in r["parts"]),
+        ["system [part]", "precision", "recall", "f1", "ms/doc", "n"],
         rows,
     )
     _write_jsonl(out, ({"id": key, "text": text} for (key, _, _, _), text in zip(r["items"], r["texts"])))
-    t = r["results"]["triangulate"]
-    click.echo(
-        json.dumps(
-            {
-                "task": "extraction",
-                "layout": r["layout"],
-                "n": len(r["items"]),
-                "extractor": r["extractor"],
-                "precision": round(t["precision"], 4),
-                "recall": round(t["recall"], 4),
-                "f1": round(t["f1"], 4),
-                "baselines": {"trafilatura": {k: round(v, 4) for k, v in r["results"]["trafilatura"].items()}},
-            }
-        )
-    )
+    main_part = r["parts"][-1]
+    t = res[main_part]["triangulate"]
+    summary: dict[str, Any] = {
+        "task": "extraction",
+        "layout": r["layout"],
+        "split": main_part,
+        "n": t["n"],
+        "extractor": r["extractor"],
+        "precision": round(t["precision"], 4),
+        "recall": round(t["recall"], 4),
+        "f1": round(t["f1"], 4),
+        "ms_per_doc": round(t["ms_per_doc"], 2),
+    }
+    if split is None:
+        h = res["heldout"]["triangulate"]
+        summary["held_out"] = {k: round(h[k], 4) for k in ("precision", "recall", "f1")} | {"n": h["n"]}
+    summary["baselines"] = {
+        "trafilatura": {k: round(v, 4) for k, v in res[main_part]["trafilatura"].items() if k != "n"}
+        | ({"held_out": {k: round(res["heldout"]["trafilatura"][k], 4) for k in ("precision", "recall", "f1")}} if split is None else {})
+    }
+    click.echo(json.dumps(summary))
 
 
 # =====================================================================================
