@@ -436,6 +436,25 @@ def test_a_sentence_that_starts_like_a_related_cue_is_kept() -> None:
 
 @pytest.mark.parametrize(
     "line",
+    [
+        "For the latest stories download the Tidewire apps for iOS and Android.",
+        "¡Mira lo que tiene nuestro canal de YouTube!",
+        "Folgen Sie uns auf Instagram",
+    ],
+)
+def test_promotions_of_the_outlets_own_channels_and_apps_are_share_lines(line: str) -> None:
+    result = clean_text(article(line))
+    assert reasons_of(result)["share"] == [line]
+
+
+def test_news_about_a_channel_or_an_app_is_kept() -> None:
+    line = "The port authority opened a Telegram channel for ferry delays, officials said on Monday."
+    result = clean_text(article(line))
+    assert line in result.paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
     ["Leave a comment", "3 Kommentare", "Keine Kommentare", "You must be logged in to post a comment.",
      "Du musst eingeloggt sein, um Kommentare zu schreiben!", "Dejá tu comentario"],
 )

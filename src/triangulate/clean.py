@@ -141,6 +141,13 @@ _FOLLOW = re.compile(
     r"(?i)^(?:follow|like|join|find)\s+(?:us|@\w+|[\w.'’]+(?:\s[\w.'’]+)?)\s+on\s+"
     r"(?:twitter|facebook|instagram|x|telegram|linkedin|youtube|tiktok|threads|whatsapp|google\s+news|bluesky)\b"
     r"|^click\s+(?:here\s+)?to\s+(?:share|email|print|tweet)\b"
+    r"|^(?:folgen\s+sie\s+uns|folge\s+uns|síguenos|suivez-nous|seguici|siga-nos|obserwuj\s+nas|volg\s+ons)\s+(?:auf|en|sur|su|no|na|op)\s+"
+)
+# The outlet's own channels and apps: "our Telegram channel", "download our apps for iOS and Android".
+_CHANNEL_PROMO = re.compile(
+    r"(?i)\b(?:canal|channel|kanal|chaîne)\s+(?:de\s+|on\s+|auf\s+|sur\s+|na\s+)?(?:telegram|whatsapp|youtube)\b"
+    r"|\b(?:telegram|whatsapp|youtube)[- ](?:channel|kanal)\b"
+    r"|\bapps?\s+(?:for|für|para|pour)\s+(?:ios|android|iphone)\b|\b(?:app\s+store|google\s+play)\b"
 )
 
 _RELATED = re.compile(
@@ -399,6 +406,8 @@ def _line_rule(text: str) -> list[Removed] | None:
             return [Removed(text, "related")]
     if words <= 50 and any(h in low for h in _COPYRIGHT_HINTS) and _COPYRIGHT.search(text):
         return [Removed(text, "copyright")]
+    if 12 < words <= 30 and _CHANNEL_PROMO.search(text) and not _newsy(text):
+        return [Removed(text, "share")]
     if words <= 20 and _LOGIN_HINT.search(text) and not _newsy(text) and _COMMENTS.match(text):
         return [Removed(text, "comments")]
     if words <= 16 and _byline_names(text) is not None:
@@ -417,6 +426,8 @@ def _is_reporting_credit(text: str, words: int) -> bool:
 def _is_share(text: str) -> bool:
     if _FOLLOW.match(text):
         return True
+    if _CHANNEL_PROMO.search(text):
+        return not _newsy(text)
     toks = [t.strip(".:!|·•/-") for t in text.lower().split()]
     toks = [t for t in toks if t]
     if not toks or toks == ["x"]:

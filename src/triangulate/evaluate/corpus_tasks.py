@@ -883,7 +883,7 @@ def extraction_command(data: Path, out: Path | None, limit: int | None, split: s
     r = _guarded(run_extraction, data, limit=limit, split=split)
     res = r["results"]
     rows = [
-        (f"{key} [{part}]", m["precision"], m["recall"], m["f1"], round(m["ms_per_doc"], 1), m["n"])
+        (f"{key} [{part}]", m["precision"], m["recall"], m["f1"], f"{m['ms_per_doc']:.1f}", m["n"])
         for part in r["parts"]
         for key, m in res[part].items()
     ]
