@@ -447,8 +447,21 @@ def test_promotions_of_the_outlets_own_channels_and_apps_are_share_lines(line: s
     assert reasons_of(result)["share"] == [line]
 
 
-def test_news_about_a_channel_or_an_app_is_kept() -> None:
-    line = "The port authority opened a Telegram channel for ferry delays, officials said on Monday."
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The port authority opened a Telegram channel for ferry delays, officials said on Monday.",
+        "The ferry company released a new app for iOS and Android in March.",
+    ],
+)
+def test_news_about_a_channel_or_an_app_is_kept(line: str) -> None:
+    result = clean_text(article(line))
+    assert line in result.paragraphs
+    assert not result.removed
+
+
+def test_a_sentence_ending_in_a_dated_copyright_sign_is_not_taken_for_a_caption() -> None:
+    line = "The bridge will stay open all winter. © 2024 Tidewire"
     result = clean_text(article(line))
     assert line in result.paragraphs
 
@@ -464,10 +477,18 @@ def test_comment_section_lines_are_removed(line: str) -> None:
     assert_body_kept(result)
 
 
-def test_news_about_comments_is_kept() -> None:
-    line = "Comments from the minister drew criticism on Tuesday, the council said."
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Comments from the minister drew criticism on Tuesday, the council said.",
+        "No comments were made by the harbour master on Friday.",
+        "The council invited residents to comment on the plan by Friday.",
+    ],
+)
+def test_news_about_comments_is_kept(line: str) -> None:
     result = clean_text(article(line))
     assert line in result.paragraphs
+    assert not result.removed
 
 
 @pytest.mark.parametrize(

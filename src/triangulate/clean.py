@@ -113,7 +113,7 @@ _INLINE_CREDIT = re.compile(
         \(\s*(?i:{_CREDIT_WORDS})(?:\s+(?i:credit|credits|courtesy|by|source))?\s*[:：]\s*[^()\n]{{1,120}}\)
       | \((?:[^()\n]{{0,60}}/\s*)?{_AGENCIES}(?:\s+(?i:photo|images?))?(?:\s*/\s*[^()\n]{{1,60}})?\)
       | (?<=[.!?])\s*(?i:{_CREDIT_WORDS})(?:\s+(?i:credit|by))?\s*:\s*[^()\n.]{{1,80}}
-      | (?<=[.!?])\s*©\s*[^()\n.©]{{1,80}}
+      | (?<=[.!?])\s*©(?!\s*\d)\s*[^()\n.©]{{1,80}}
     )\s*\.?$""",
     re.X,
 )
@@ -148,6 +148,11 @@ _CHANNEL_PROMO = re.compile(
     r"(?i)\b(?:canal|channel|kanal|chaîne)\s+(?:de\s+|on\s+|auf\s+|sur\s+|na\s+)?(?:telegram|whatsapp|youtube)\b"
     r"|\b(?:telegram|whatsapp|youtube)[- ](?:channel|kanal)\b"
     r"|\bapps?\s+(?:for|für|para|pour)\s+(?:ios|android|iphone)\b|\b(?:app\s+store|google\s+play)\b"
+)
+# ... said by the outlet: a call to act or its own voice ("download", "join", "our").
+_PROMO_VOICE = re.compile(
+    r"(?i)\b(?:download|get|install|join|subscribe|herunterladen|laden\s+sie|abonniere\w*|únete|descarga\w*"
+    r"|suscríbete|mira|baixe|téléchargez|rejoignez|our|unser\w*|nuestr[oa]s?|notre|nos|nasz\w*|tenemos|wir)\b"
 )
 
 _RELATED = re.compile(
@@ -195,15 +200,18 @@ _COPYRIGHT_HINTS = ("©", "(c)", "copyright", "rights", "may not", "rechte", "dr
 
 # Comment sections and login prompts that extraction keeps ("Leave a comment", "3 Kommentare").
 _COMMENT_WORD = r"(?:comments?|kommentare?n?|commentaires?|comentarios?|komentarz[ey]?|commenti|commento|reacties|reactie)"
+_FEW = r"(?:\s+\S+){0,8}"
 _COMMENTS = re.compile(
     rf"""(?ix)^(?:
-        \d+\s+{_COMMENT_WORD} | {_COMMENT_WORD}\s*(?:\(\d+\)|:?\s*\d+)? | (?:no|keine|aucun|sin|brak|nessun)\s+{_COMMENT_WORD}\b.*
+        \d+\s+{_COMMENT_WORD} | {_COMMENT_WORD}\s*(?:\(\d+\)|:?\s*\d+)?
+      | (?:no|keine|aucun|sin|brak|nessun)\s+{_COMMENT_WORD}(?:\s+(?:yet|so\s+far|bisher|vorhanden))?[.!]?(?:\s*\([^)]*\))?
       | (?:neueste|latest|recent|letzte|derniers)\s+{_COMMENT_WORD}
-      | (?:leave|post|add|write|view|show|read)\s+(?:a\s+|your\s+|all\s+)?(?:\d+\s+)?{_COMMENT_WORD}\b.*
-      | {_COMMENT_WORD}\s+(?:schreiben|verfassen|anzeigen|insgesamt)\b.*
-      | (?:dejá|deja|escribe)\s+(?:tu|un|su)\s+comentario\b.*
-      | (?:laisser|ajouter|écrire)\s+un\s+commentaire\b.*
-      | .{0,60}\b(?:to|um|pour|para)\s+(?:(?:post|leave|write)\s+)?(?:a\s+)?{_COMMENT_WORD}\b.{0,60}
+      | (?:leave|post|add|write|view|show|read)\s+(?:a\s+|your\s+|all\s+)?(?:\d+\s+)?{_COMMENT_WORD}\b{_FEW}
+      | {_COMMENT_WORD}\s+(?:schreiben|verfassen|anzeigen|insgesamt)\b{_FEW}
+      | (?:dejá|deja|escribe)\s+(?:tu|un|su)\s+comentario\b{_FEW}
+      | (?:laisser|ajouter|écrire)\s+un\s+commentaire\b{_FEW}
+      | .{{0,60}}\b(?:log(?:ged)?\s*in|sign(?:ed)?\s*in|register(?:ed)?|registriert|eingeloggt|angemeldet|connecté)\b
+        .{{0,40}}\b(?:to|um|pour|para)\b.{{0,30}}\b{_COMMENT_WORD}\b.{{0,40}}
       | (?:you\s+(?:must|need\s+to)\s+be|du\s+musst|sie\s+müssen)\s+(?:logged\s+in|eingeloggt|angemeldet)\b.*
       | (?:you\s+are|sie\s+sind|du\s+bist)\s+(?:aktuell\s+|currently\s+)?(?:not|nicht)\s+(?:logged\s+in|eingeloggt|angemeldet)\b.*
     )$"""
@@ -406,7 +414,7 @@ def _line_rule(text: str) -> list[Removed] | None:
             return [Removed(text, "related")]
     if words <= 50 and any(h in low for h in _COPYRIGHT_HINTS) and _COPYRIGHT.search(text):
         return [Removed(text, "copyright")]
-    if 12 < words <= 30 and _CHANNEL_PROMO.search(text) and not _newsy(text):
+    if 12 < words <= 30 and _CHANNEL_PROMO.search(text) and _PROMO_VOICE.search(text) and not _newsy(text):
         return [Removed(text, "share")]
     if words <= 20 and _LOGIN_HINT.search(text) and not _newsy(text) and _COMMENTS.match(text):
         return [Removed(text, "comments")]
@@ -426,7 +434,7 @@ def _is_reporting_credit(text: str, words: int) -> bool:
 def _is_share(text: str) -> bool:
     if _FOLLOW.match(text):
         return True
-    if _CHANNEL_PROMO.search(text):
+    if _CHANNEL_PROMO.search(text) and _PROMO_VOICE.search(text):
         return not _newsy(text)
     toks = [t.strip(".:!|·•/-") for t in text.lower().split()]
     toks = [t for t in toks if t]
