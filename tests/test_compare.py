@@ -204,3 +204,26 @@ def test_a_chain_of_matches_does_not_join_different_events():
     vecs = np.ones((3, 4), dtype=np.float32) / 2.0
     facts = align(claims, vecs, np.zeros_like(vecs), article_index=[0, 1, 2])
     assert len(facts) == 1 and len(facts[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "Mayor Ilse Brandt said on Monday that 34 residents were moved out of Karwick after the flood.",
+            "Ilse Brandt said 34 people were moved out of Karwick on March 3 after the flood.",
+        ),
+        (
+            "The council will spend $1.2 million on Monday to repair the flood walls in Karwick.",
+            "The council is spending 1.2 million dollars to repair the Karwick flood walls from March 3.",
+        ),
+    ],
+)
+def test_details_written_differently_do_not_split_a_fact(embedder, first, second):
+    """Same figure with another noun or currency word, a weekday beside a date, a title
+    before a name: compatible wordings, one fact."""
+    a = art("North Star", first, "Council members met behind closed doors for most of the evening to discuss the harbour budget.")
+    b = art("South Wind", second, "Opposition leader Karl Mend called for an independent inquiry into the fire service response.")
+    report = compare_articles([a, b], embedder=embedder)
+    assert len(report.facts) == 1, [c.text for c in report.claims]
+    assert report.conflicts == ()

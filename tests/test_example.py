@@ -209,6 +209,7 @@ def test_weekday_conflict_has_both_values_and_outlets(report, outlet):
 
 
 def test_conflicts_of_the_wire_story_name_its_origin_not_the_reprint(report, outlet):
+    assert len(report.conflicts) == 2
     for conflict in report.conflicts:
         assert outlet["aldmouth-courier.html"] not in (conflict.a.outlet, conflict.b.outlet)
         assert outlet["coastal-standard.json"] in (conflict.a.outlet, conflict.b.outlet)

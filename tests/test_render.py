@@ -242,28 +242,38 @@ def test_single_source_claims_cite_the_article_they_come_from() -> None:
 
 
 def test_a_sentence_split_for_alignment_and_a_running_quote_read_as_one_item_each() -> None:
-    def part(position: int, text: str) -> SingleSource:
-        return SingleSource(LEDGER, replace(claim(f"c-p{position}", "a-led", LEDGER, text), paragraph=3, position=position))
+    def part(position: int, text: str, speaker: str | None = None) -> Claim:
+        return replace(claim(f"c-p{position}", "a-led", LEDGER, text, speaker=speaker), paragraph=3, position=position)
 
-    items = (
+    parts = [
         part(1, "The bridge belongs to the Harbor Trust"),
         part(2, "which said repairs were overdue."),
-        part(3, '"The cables are old.'),
-        part(4, 'We warned the council," said Ada Kern.'),
-        part(5, "Traffic was diverted."),
-        part(7, "Ferries ran late"),  # not adjacent to the next one: stays apart
-        part(9, "which angered commuters."),
-    )
-    view = build_view(replace(sample_report(), single_source=items))
+        part(3, '"The cables are old.', "Ada Kern"),
+        part(4, 'We warned the council," said Ada Kern.', "Ada Kern"),
+        part(5, "Traffic was diverted"),  # cut clause, but the next sentence is not its rest
+        part(6, "Officials apologised to commuters."),
+        part(7, "eBay shares fell 5 percent on Monday."),  # lower-case start, a whole sentence
+        part(8, "Ferries ran late"),  # its rest (position 9) is part of a fact
+        part(9, "as crews checked the piers."),
+        part(10, "which angered commuters."),
+        part(11, "The pier was shut"),  # in a fact
+        part(12, "while divers inspected it."),
+    ]
+    single = tuple(SingleSource(LEDGER, c) for c in parts if c.position not in (9, 11))
+    report = sample_report()
+    view = build_view(replace(report, claims=report.claims + tuple(parts), single_source=single))
     shown = [i.claim.text for i in next(g for g in view.single_source if g.outlet == LEDGER).items]
     assert shown == [
         "The bridge belongs to the Harbor Trust, which said repairs were overdue.",
         '"The cables are old. We warned the council," said Ada Kern.',
-        "Traffic was diverted.",
+        "Traffic was diverted",
+        "Officials apologised to commuters.",
+        "eBay shares fell 5 percent on Monday.",
         "Ferries ran late",
-        "\u2026 which angered commuters.",
+        "which angered commuters.",
+        "\u2026 while divers inspected it.",
     ]
-    assert view.single_source_count == 5
+    assert view.single_source_count == 8
 
 
 # Terminal ---------------------------------------------------------------------

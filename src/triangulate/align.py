@@ -38,8 +38,8 @@ class AlignSettings:
     match_probability: float | None = None
     quote_cosine: float = 0.62
     min_shared_words: int = 2
-    #: Two claims that disagree on this many kinds of detail (names, figures,
-    #: days and dates, durations) report different events of one kind, not one
+    #: Two claims that disagree on more than this many kinds of detail (names,
+    #: figures, weekdays, dates, durations) report different events of one kind, not one
     #: fact told two ways: "Brandt said on Monday 34 were moved from Karwick" and
     #: "Okafor said on Tuesday 12 were moved from Venholt". One disagreement
     #: is a conflict; two or more, a different fact.
@@ -57,9 +57,21 @@ def _names(claim: Claim) -> set[str]:
 
 
 #: Detail kinds compared by the disagreement guard, each mapped to its group.
+#: Figures compare by number alone ("34 residents" and "34 people" agree, "$1.2
+#: million" and "1.2 million dollars" too); weekdays and dates are separate kinds
+#: ("Monday" and "March 3" can both be true).
 _SLOT_OF = {"entity": "names", "number": "figures", "money": "figures", "percent": "figures",
-            "date": "time", "weekday": "time", "duration": "duration"}  # fmt: skip
-_SLOTS = ("names", "figures", "time", "duration")
+            "date": "date", "weekday": "weekday", "duration": "duration"}  # fmt: skip
+_SLOTS = ("names", "figures", "date", "weekday", "duration")
+#: Words of a name that say what someone is, not who: "Mayor Ilse Brandt" and
+#: "Ilse Brandt" name one person.
+_TITLE_WORDS = frozenset(
+    """mayor president vice prime minister ministry secretary chief director inspector captain
+    councillor councilor governor senator sen rep representative general gen officer commander
+    spokesman spokeswoman spokesperson deputy ambassador judge justice king queen prince
+    princess pope sir lord lady mr mrs ms dr prof professor alternate defense defence foreign
+    interior finance health police fire state head leader chairman chairwoman""".split()
+)
 
 
 def _slot_values(claim: Claim) -> dict[str, set[str]]:
@@ -68,13 +80,20 @@ def _slot_values(claim: Claim) -> dict[str, set[str]]:
         slot = _SLOT_OF.get(d.kind)
         if slot is None:
             continue
-        words = d.value.lower().split() if slot == "names" else [d.value.lower()]
-        values.setdefault(slot, set()).update(words)
+        value = d.value.lower()
+        if slot == "names":
+            words = [w for w in value.split() if w not in _TITLE_WORDS]
+        elif slot == "figures":
+            words = value.split()[:1]
+        else:
+            words = [value]
+        if words:
+            values.setdefault(slot, set()).update(words)
     return values
 
 
 def disagreeing_kinds(claims: Sequence[Claim], left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """For each pair, how many kinds of detail (names, figures, days and dates,
+    """For each pair, how many kinds of detail (names, figures, weekdays, dates,
     durations) the two claims disagree on: both state some, and each states one
     the other does not. "Washington" against "the US" is one such kind; adding
     a figure the other leaves out is none."""

@@ -333,13 +333,23 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-@functools.lru_cache(maxsize=16384)  # reprints and repeated wordings share their details
 def extract_details(text: str) -> tuple[Detail, ...]:
     """Checkable details of one claim.
 
     >>> [(d.kind, d.value) for d in extract_details("A 10-hour visit on Wednesday, Jan. 5, cost $2 million.")]
     [('duration', '10 hour'), ('money', '2000000 $'), ('date', '01-05'), ('weekday', 'wednesday')]
     """
+    if len(text) <= 400:  # reprints and repeated wordings share their details
+        return _cached_details(text)
+    return _details(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_details(text: str) -> tuple[Detail, ...]:
+    return _details(text)
+
+
+def _details(text: str) -> tuple[Detail, ...]:
     text = normalize(text)
     details: list[Detail] = []
     taken: list[tuple[int, int]] = []

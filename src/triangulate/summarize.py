@@ -52,8 +52,8 @@ def summarize(
         side_a = next(c for c in claims if c.id == conflict.a.claim_id)
         side_b = next(c for c in claims if c.id == conflict.b.claim_id)
         text = (
-            f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value)}, "
-            f"{conflict.b.outlet} gives {_in_sentence(conflict.b.value)}."
+            f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value, conflict.kind)}, "
+            f"{conflict.b.outlet} gives {_in_sentence(conflict.b.value, conflict.kind)}."
         )
         cites = tuple(sorted({number_of[side_a.article_id], number_of[side_b.article_id]}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
@@ -74,16 +74,22 @@ def _is_sentence(text: str) -> bool:
     return bool(text) and (text[0].isupper() or text[0] == '"') and text.rstrip()[-1:] in '.!?"'
 
 
+_MAX_WORDINGS = 40
+
+
 def representative(fact: Fact) -> Claim:
     """The claim that reads best on its own and shares most words with the other
     versions (so every cited source says what it says); shorter wins a tie."""
     full = [c for c in fact.claims if _is_sentence(c.text)]
-    pool = full or list(fact.claims)
-    words = {c.id: set(tokens(c.text)) for c in fact.claims}
+    # Distinct wordings only (reprints repeat them), at most 40 of each: a fact of
+    # hundreds of claims costs no more than one of forty.
+    pool = list({c.text: c for c in (full or fact.claims)}.values())[:_MAX_WORDINGS]
+    versions = list({(c.article_id, c.text): c for c in fact.claims}.values())[:_MAX_WORDINGS]
+    words = {c.text: set(tokens(c.text)) for c in [*pool, *versions]}
 
     def agreement(claim: Claim) -> float:
-        others = [c for c in fact.claims if c.article_id != claim.article_id]
-        return sum(jaccard(words[claim.id], words[o.id]) for o in others) / max(1, len(others))
+        others = [c for c in versions if c.article_id != claim.article_id]
+        return sum(jaccard(words[claim.text], words[o.text]) for o in others) / max(1, len(others))
 
     return max(pool, key=lambda c: (round(agreement(c), 3), -len(c.text)))
 
@@ -115,9 +121,11 @@ def _readable(claim: Claim, speaker: str | None) -> str:
     return text
 
 
-def _in_sentence(value: str) -> str:
-    """A value quoted from the start of a sentence, as it reads mid-sentence:
+def _in_sentence(value: str, kind: str) -> str:
+    """A figure quoted from the start of a sentence, as it reads mid-sentence:
     "Fourteen people" -> "fourteen people" (names keep their capitals)."""
+    if kind not in ("number", "money", "percent", "duration"):
+        return value
     first = value.split(" ", 1)[0]
     if first[:1].isupper() and first[1:].islower() and first.lower() in _NUMBER_WORDS:
         return first.lower() + value[len(first) :]

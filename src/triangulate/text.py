@@ -57,11 +57,12 @@ def tokens(text: str) -> list[str]:
 
 
 #: Sentences are tokenized many times over (alignment, conflicts, summary):
-#: texts up to this length are cached; whole articles are not.
-_CACHED_TOKENS_UP_TO = 600
+#: texts up to this length are cached (at most 4,096 of them, a few MB); whole
+#: articles are not.
+_CACHED_TOKENS_UP_TO = 400
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=4096)
 def _sentence_tokens(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).lower() for m in _WORD.finditer(normalize(text)))
 

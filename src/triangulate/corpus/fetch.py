@@ -359,6 +359,7 @@ class Fetcher:
     def _load_robots(self, origin: str) -> tuple[urllib.robotparser.RobotFileParser | None, bool]:
         """robots.txt of an origin: a 4xx or unreachable file allows all, a 5xx disallows all (RFC 9309)."""
         robots_url = origin + "/robots.txt"
+        self._crawl_delay.pop(urlsplit(origin).netloc, None)  # a re-read file may have dropped it
         try:
             self._validate(robots_url)
             status, _headers, body = self._get_with_retries(robots_url, {"Accept": "text/plain"}, retries=0)

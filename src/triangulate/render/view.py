@@ -8,6 +8,7 @@ highlight) lives here so that the formats cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
@@ -244,7 +245,7 @@ def build_view(report: Report) -> ReportView:
         found = {n for n in (numbers.of_claim(s.claim) for s in items) if n is not None}
         if not found and (first := numbers.of_outlet(outlet)) is not None:
             found.add(first)
-        single_groups.append(SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(_rejoined(items))))
+        single_groups.append(SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(_rejoined(items, report.claims))))
     single_groups.sort(key=lambda g: (_order(g.sources[0] if g.sources else None), g.outlet))
     return ReportView(
         title=report.title or _default_title(report),
@@ -291,41 +292,48 @@ def article_label(article: Article, sources: tuple[SourceRef, ...]) -> tuple[int
 _CLOSED = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", ":", ";")
 
 
-def _continues(text: str) -> str | None:
-    """How the next claim of the same sentence or quote joins ``text``: ``", "`` after
-    a clause cut from its sentence, ``" "`` inside a quote that runs on; else None."""
-    text = text.rstrip()
-    if text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d"):
+def _open_quote(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d")
+
+
+def _cut_clause(text: str) -> bool:
+    """A clause cut from its sentence for alignment: it does not end the sentence."""
+    return not text.rstrip().endswith(_CLOSED)
+
+
+def _joint(first: Claim, shown: str, nxt: Claim) -> str | None:
+    """How claim ``nxt`` continues the item showing ``shown`` (whose last claim is
+    ``first``): ``", "`` for the next clause of a sentence split for alignment,
+    ``" "`` for the next sentence of a quote its speaker is still speaking; else None."""
+    if (nxt.article_id, nxt.paragraph, nxt.position) != (first.article_id, first.paragraph, first.position + 1):
+        return None
+    if _open_quote(shown) and first.speaker and nxt.speaker == first.speaker:
         return " "
-    if not text.endswith(_CLOSED):
+    if _cut_clause(first.text) and nxt.text[:1].islower():
         return ", "
     return None
 
 
-def _rejoined(items: list[SingleSource]) -> list[SingleSource]:
+def _rejoined(items: list[SingleSource], claims: Sequence[Claim]) -> list[SingleSource]:
     """Whole single-source claims read as the sentences they came from: a clause
     split off for alignment ("... Hollander & Brink" + "which said ...") or a quote
     running over two sentences is shown as one item (the first claim's id is kept),
     and a clause whose sentence start is part of a fact opens with an ellipsis."""
+    at = {(c.article_id, c.paragraph, c.position): c for c in claims}
     out: list[SingleSource] = []
     last: Claim | None = None  # the last claim merged into out[-1]
     for item in items:
         prev = out[-1] if out else None
-        joint = _continues(prev.claim.text) if prev is not None and prev.detail is None else None
-        if (
-            prev is not None
-            and last is not None
-            and joint is not None
-            and item.detail is None
-            and item.claim.article_id == last.article_id
-            and item.claim.paragraph == last.paragraph
-            and item.claim.position == last.position + 1
-        ):
+        joint = None
+        if prev is not None and last is not None and prev.detail is None and item.detail is None:
+            joint = _joint(last, prev.claim.text, item.claim)
+        if prev is not None and joint is not None:
             out[-1] = replace(prev, claim=replace(prev.claim, text=prev.claim.text.rstrip() + joint + item.claim.text))
-        elif item.detail is None and item.claim.text[:1].islower():
-            # The rest of a sentence whose first clause is part of a fact.
-            out.append(replace(item, claim=replace(item.claim, text="\u2026 " + item.claim.text)))
         else:
+            before = at.get((item.claim.article_id, item.claim.paragraph, item.claim.position - 1))
+            if item.detail is None and item.claim.text[:1].islower() and before is not None and _cut_clause(before.text):
+                # The rest of a sentence whose first clause is shown elsewhere (in a fact).
+                item = replace(item, claim=replace(item.claim, text="\u2026 " + item.claim.text))
             out.append(item)
         last = item.claim
     return out
