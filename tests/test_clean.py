@@ -387,6 +387,27 @@ def test_html_standfirst_shown_outside_the_article_element_is_kept_first() -> No
     assert_body_kept(art)
 
 
+def test_html_standfirst_goes_below_a_repeated_headline_which_is_still_removed() -> None:
+    page = """<html><head><title>Harbour bridge reopens after repairs</title>
+<meta name="description" content="{desc}"></head><body><p class="teaser">{desc}</p>
+<article><h1>Harbour bridge reopens after repairs</h1><p>{b1}</p><p>{b2}</p><p>{b3}</p></article></body></html>"""
+    art = clean(RawDocument(origin="page.html", content=page.format(desc=STANDFIRST, b1=BODY_1, b2=BODY_2, b3=BODY_3), kind="html"))
+    assert isinstance(art, Article)
+    assert "Harbour bridge reopens after repairs" not in art.paragraphs
+    assert art.paragraphs[0] == STANDFIRST
+
+
+def test_html_site_tagline_in_the_page_header_is_not_added_as_a_standfirst() -> None:
+    tagline = "Independent news from the harbour towns of the north coast, every day since 1921."
+    page = """<html><head><title>Harbour bridge reopens after repairs</title>
+<meta name="description" content="{desc}"></head><body><header><nav><a href="/">Home</a></nav><p>{desc}</p></header>
+<article><h1>Harbour bridge reopens after repairs</h1><p>{b1}</p><p>{b2}</p><p>{b3}</p></article></body></html>"""
+    art = clean(RawDocument(origin="page.html", content=page.format(desc=tagline, b1=BODY_1, b2=BODY_2, b3=BODY_3), kind="html"))
+    assert isinstance(art, Article)
+    assert tagline not in art.paragraphs
+    assert_body_kept(art)
+
+
 def test_html_summary_written_only_for_search_engines_is_not_added() -> None:
     html = STANDFIRST_PAGE.format(desc=STANDFIRST, shown="", b1=BODY_1, b2=BODY_2, b3=BODY_3)
     art = clean(RawDocument(origin="page.html", content=html, kind="html"))
@@ -607,3 +628,32 @@ def test_clean_never_raises_on_arbitrary_text(text: str, kind: str) -> None:
     else:
         assert result.paragraphs and all(p.strip() for p in result.paragraphs)
         assert {r.reason for r in result.removed} <= set(REASONS)
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        "The council said permission must be obtained from the harbour authority before any work starts.",
+        "Under the new law, users must register with their real names to post comments on news sites.",
+        "Epic Games wants players to get Fortnite back on the App Store before the end of the year.",
+        "The ministry launched a WhatsApp channel last week and asked people across the region to join it quickly.",
+    ],
+)
+def test_news_about_permissions_comments_apps_and_channels_is_kept(news: str) -> None:
+    result = clean_text(article(news))
+    assert news in result.paragraphs, reasons_of(result)
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Download our app for iOS and Android to get the latest news.", "share"),
+        ("Join our Telegram channel for breaking news and exclusive stories from our reporters every day of the week.", "share"),
+        ("This material may not be published or redistributed. Permission must be obtained for any reproduction.", "copyright"),
+        ("Please log in to leave a comment.", "comments"),
+    ],
+)
+def test_the_outlets_own_promotions_notices_and_comment_prompts_are_removed(line: str, reason: str) -> None:
+    result = clean_text(article(line))
+    assert line in reasons_of(result).get(reason, []), reasons_of(result)
+    assert_body_kept(result)

@@ -16,6 +16,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from triangulate.models import Article, RawDocument, Removed, Skipped
 from triangulate.readers import resolve_outlet
@@ -149,11 +150,27 @@ _CHANNEL_PROMO = re.compile(
     r"|\b(?:telegram|whatsapp|youtube)[- ](?:channel|kanal)\b"
     r"|\bapps?\s+(?:for|für|para|pour)\s+(?:ios|android|iphone)\b|\b(?:app\s+store|google\s+play)\b"
 )
-# ... said by the outlet: a call to act or its own voice ("download", "join", "our").
-_PROMO_VOICE = re.compile(
-    r"(?i)\b(?:download|get|install|join|subscribe|herunterladen|laden\s+sie|abonniere\w*|únete|descarga\w*"
-    r"|suscríbete|mira|baixe|téléchargez|rejoignez|our|unser\w*|nuestr[oa]s?|notre|nos|nasz\w*|tenemos|wir)\b"
+# ... said by the outlet: a call to act at the start of the line ("Download our app"), or
+# its own voice just before the channel or app ("our Telegram channel", "unsere App").
+_PROMO_START = re.compile(
+    r"(?i)^\W*(?:download|get|install|join|subscribe|follow|herunterladen|laden\s+sie|abonniere\w*|folge\w*|únete"
+    r"|descarga\w*|suscríbete|síguenos|baixe|téléchargez|rejoignez|suivez)\b"
 )
+# Verbs that only a promotion uses before an app or a channel ("... download the X apps").
+_PROMO_VERB = re.compile(r"(?i)\b(?:download|install|subscribe|herunterladen|installieren|descarga\w*|baixe|téléchargez)\b")
+_OUR = frozenset("our unser unsere unseren unserem unserer nuestro nuestra nuestros nuestras notre nos nasz nasza naszej naszą naszego".split())
+
+
+def _is_channel_promo(text: str) -> bool:
+    """The outlet advertising its own channel or app, not news about one."""
+    m = _CHANNEL_PROMO.search(text)
+    if m is None:
+        return False
+    if _PROMO_START.match(text) or _PROMO_VERB.search(text[: m.start()]):
+        return True
+    before = [w.strip(".,:;!?\"'()") for w in text[: m.start()].lower().split()[-3:]]
+    return any(w in _OUR for w in before) or m.group(0).lower().split()[0] in _OUR
+
 
 _RELATED = re.compile(
     r"""(?ix)^(?:
@@ -191,11 +208,14 @@ _ADVERT = re.compile(
 _COPYRIGHT = re.compile(
     r"(?i)^(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\))?\s*\d{4})|\ball\s+rights\s+reserved\b"
     r"|^this\s+(?:material|article|story|content)\s+may\s+not\s+be\s+(?:published|reproduced|broadcast|copied)"
-    r"|\bis\s+the\s+copyrighted\s+property\s+of\b|\bpermission\s+must\s+be\s+obtained\b"
+    r"|\bis\s+the\s+copyrighted\s+property\s+of\b"
+    r"|\bpermission\s+must\s+be\s+obtained\b.{0,80}\b(?:copyright\w*|reproduc\w*|republish\w*|reprint\w*)\b"
+    r"|\b(?:copyright\w*|reproduc\w*|republish\w*|reprint\w*)\b.{0,80}\bpermission\s+must\s+be\s+obtained\b"
     r"|\balle\s+rechte\s+vorbehalten\b|\btous\s+droits\s+réservés\b|\btodos\s+los\s+derechos\s+reservados\b"
     r"|\bwszelkie\s+prawa\s+zastrzeżone\b|\bchronion[ya]\s+prawem\s+autorskim\b|\btutti\s+i\s+diritti\s+riservati\b"
     r"|\btodos\s+os\s+direitos\s+reservados\b|\balle\s+rechten\s+voorbehouden\b"
 )
+_COPYRIGHT_START = re.compile(r"(?i)^\W*(?:©|\(c\)|copyright\b|all\s+rights\s+reserved)")
 _COPYRIGHT_HINTS = ("©", "(c)", "copyright", "rights", "may not", "rechte", "droits", "derechos", "prawa", "prawem", "diritti", "direitos", "rechten", "permission")
 
 # Comment sections and login prompts that extraction keeps ("Leave a comment", "3 Kommentare").
@@ -210,7 +230,7 @@ _COMMENTS = re.compile(
       | {_COMMENT_WORD}\s+(?:schreiben|verfassen|anzeigen|insgesamt)\b{_FEW}
       | (?:dejá|deja|escribe)\s+(?:tu|un|su)\s+comentario\b{_FEW}
       | (?:laisser|ajouter|écrire)\s+un\s+commentaire\b{_FEW}
-      | .{{0,60}}\b(?:log(?:ged)?\s*in|sign(?:ed)?\s*in|register(?:ed)?|registriert|eingeloggt|angemeldet|connecté)\b
+      | (?:\S+\s+){{0,3}}(?:log(?:ged)?\s*in|sign(?:ed)?\s*in|register(?:ed)?|registriert|eingeloggt|angemeldet|connecté)\b
         .{{0,40}}\b(?:to|um|pour|para)\b.{{0,30}}\b{_COMMENT_WORD}\b.{{0,40}}
       | (?:you\s+(?:must|need\s+to)\s+be|du\s+musst|sie\s+müssen)\s+(?:logged\s+in|eingeloggt|angemeldet)\b.*
       | (?:you\s+are|sie\s+sind|du\s+bist)\s+(?:aktuell\s+|currently\s+)?(?:not|nicht)\s+(?:logged\s+in|eingeloggt|angemeldet)\b.*
@@ -413,8 +433,10 @@ def _line_rule(text: str) -> list[Removed] | None:
         if m and _headline_like(m.group("rest") or "", 22):
             return [Removed(text, "related")]
     if words <= 50 and any(h in low for h in _COPYRIGHT_HINTS) and _COPYRIGHT.search(text):
-        return [Removed(text, "copyright")]
-    if 12 < words <= 30 and _CHANNEL_PROMO.search(text) and _PROMO_VOICE.search(text) and not _newsy(text):
+        # A notice opens the line or is the whole of it; a news sentence that mentions one is news.
+        if _COPYRIGHT_START.match(text) or not _newsy(text):
+            return [Removed(text, "copyright")]
+    if 12 < words <= 30 and _is_channel_promo(text) and not _newsy(text):
         return [Removed(text, "share")]
     if words <= 20 and _LOGIN_HINT.search(text) and not _newsy(text) and _COMMENTS.match(text):
         return [Removed(text, "comments")]
@@ -434,7 +456,7 @@ def _is_reporting_credit(text: str, words: int) -> bool:
 def _is_share(text: str) -> bool:
     if _FOLLOW.match(text):
         return True
-    if _CHANNEL_PROMO.search(text) and _PROMO_VOICE.search(text):
+    if _is_channel_promo(text):
         return not _newsy(text)
     toks = [t.strip(".:!|·•/-") for t in text.lower().split()]
     toks = [t for t in toks if t]
@@ -968,7 +990,13 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         return None
     standfirst = _visible_standfirst(html, getattr(document, "description", None), text)
     if standfirst:
-        text = standfirst + "\n" + text
+        # Below a first line that repeats the headline, so the headline rule still sees it.
+        first, _, rest = text.partition("\n")
+        title = getattr(document, "title", None)
+        if isinstance(title, str) and title.strip() and _word_key(first) == _word_key(title):
+            text = first + "\n" + standfirst + "\n" + rest
+        else:
+            text = standfirst + "\n" + text
     meta: dict[str, str] = {}
     for key in ("title", "author", "date", "url", "sitename", "language"):
         value = getattr(document, key, None)
@@ -984,8 +1012,9 @@ def _visible_standfirst(html: str, description: object, text: str) -> str | None
 
     Kept only when it is sentence-sized (:data:`STANDFIRST_WORDS`), not already
     in the extracted text (compared word for word, a trailing ellipsis ignored)
-    and its opening words appear in the visible text of the page, so a summary
-    written for search engines alone is never added.
+    and its opening words are printed in the page's body (not its header,
+    navigation or footer), so a summary written for search engines alone, or a
+    site-wide tagline, is never added.
     """
     if not isinstance(description, str):
         return None
@@ -996,14 +1025,31 @@ def _visible_standfirst(html: str, description: object, text: str) -> str | None
     key = _word_key(desc.rstrip(".…").removesuffix("..."))
     if not key or key in _word_key(text):
         return None
-    from trafilatura import html2txt
+    import lxml.html
 
     try:
-        visible = html2txt(html) or ""
-    except Exception as exc:  # broken markup
-        logger.debug("html2txt failed: %s", exc)
+        root = lxml.html.fromstring(html)
+    except Exception as exc:  # broken or empty markup
+        logger.debug("lxml could not parse the page: %s", exc)
         return None
-    return desc if key[:60] in _word_key(visible) else None
+    # Shown in the page's body, not in its header, navigation or footer (where a
+    # site-wide tagline that doubles as the description lives).
+    for element in root.iter("p", "h2", "h3", "h4", "div", "span", "li", "strong", "em", "section"):
+        if key[:60] not in _word_key(element.text_content()):
+            continue
+        if not any(_page_chrome(a) for a in element.iterancestors()):
+            return desc
+    return None
+
+
+def _page_chrome(element: Any) -> bool:
+    """Navigation, footer, aside, or a site header (one with navigation or without the
+    headline: an article's own <header> holds its <h1> and standfirst)."""
+    if element.tag in ("nav", "footer", "aside"):
+        return True
+    if element.tag != "header":
+        return False
+    return bool(element.findall(".//nav")) or not element.findall(".//h1")
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
