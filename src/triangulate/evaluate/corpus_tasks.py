@@ -821,7 +821,7 @@ def run_extraction(data: Path, *, limit: int | None = None, split: str | None = 
     ``split`` is one of :data:`EXTRACTION_SPLITS` (only that part's pages are
     extracted and scored), or None: all pages are extracted once and scored as
     ``"heldout"`` and ``"all"``. ``limit`` keeps the first N documents (sorted by
-    id) before the split. Returns ``results[part][system]`` with precision,
+    URL in the evaldata layout, by id in the ground-truth layout) before the split. Returns ``results[part][system]`` with precision,
     recall, f1 (accuracy in the evaldata layout), ms_per_doc and n.
     """
     if split is not None and split not in EXTRACTION_SPLITS:
