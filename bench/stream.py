@@ -27,6 +27,7 @@ compared with every earlier one) on a prefix of the stream.
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import random
 import resource
@@ -233,61 +234,98 @@ def _write(
     return title, paragraphs
 
 
-def generate(n: int, *, seed: int = 7, rate_per_hour: float = 2000.0) -> list[Item]:
-    """``n`` articles in order of publication (deterministic for a seed)."""
-    rng = random.Random(seed)
-    start = datetime(2025, 1, 6, tzinfo=timezone.utc)
-    span_hours = n / rate_per_hour
-    items: list[Item] = []
-    story_no = 0
-    while len(items) < n:
-        at = start + timedelta(hours=rng.uniform(0, span_hours))
-        if rng.random() < 0.08:  # noise: a one-off item nobody else reports
-            facts = _facts(rng, rng.choice(list(KINDS)))
-            title, paras = _write(rng, facts, sentences=4, shuffle=True)
-            aid = f"n{len(items)}"
-            items.append(Item(Article(aid, rng.choice(OUTLETS), title, tuple(paras)), at, f"noise{aid}", "noise"))
-            continue
-        story_no += 1
-        key = f"s{story_no}"
+def _story_items(rng: random.Random, at: datetime, story_no: int, noise_no: int) -> tuple[list[Item], bool]:
+    """The items of one draw of the world: a one-off noise item, or a story with its reports."""
+    if rng.random() < 0.08:  # noise: a one-off item nobody else reports
         facts = _facts(rng, rng.choice(list(KINDS)))
-        title, paras = _write(rng, facts, sentences=5, shuffle=False)
-        wire_id = f"{key}-wire"
-        items.append(Item(Article(wire_id, WIRE, title, tuple(paras)), at, key, "original"))
-        for outlet in rng.sample(OUTLETS[1:], k=rng.randint(2, 8)):
-            when = at + timedelta(minutes=rng.expovariate(1 / 90))
-            aid = f"{key}-{outlet.split()[0].lower()}"
-            roll = rng.random()
-            if roll < 0.35:  # verbatim reprint
-                items.append(Item(Article(aid, outlet, title, tuple(paras)), when, key, "copy", wire_id))
-            elif roll < 0.6:  # light rewrite: new lead sentence, an added closing paragraph
-                lead = f"{facts['place']} was reeling on {facts['day']} after the news, {outlet} reports."
-                extra = f"{_person(rng)}, a resident of {facts['place']}, told {outlet} people were shocked."
-                new = [lead + " " + paras[0], *paras[1:], extra]
-                items.append(Item(Article(aid, outlet, title, tuple(new)), when, key, "rewrite", wire_id))
-            else:  # the outlet's own version from the same facts
-                t2, p2 = _write(rng, facts, sentences=rng.randint(4, 6), shuffle=True, paraphrase=True)
-                items.append(Item(Article(aid, outlet, t2, tuple(p2)), when, key, "version"))
-        if rng.random() < 0.3:  # a follow-up the next day
-            when = at + timedelta(hours=rng.uniform(12, 36))
-            t3, p3 = _write(rng, facts, sentences=5, shuffle=True, paraphrase=True)
-            items.append(Item(Article(f"{key}-followup", rng.choice(OUTLETS), "Update: " + t3, tuple(p3)), when, key, "followup"))
-    items = items[:n]
-    items.sort(key=lambda it: (it.published, it.article.id))
-    return items
+        title, paras = _write(rng, facts, sentences=4, shuffle=True)
+        aid = f"n{noise_no}"
+        return [Item(Article(aid, rng.choice(OUTLETS), title, tuple(paras)), at, f"noise{aid}", "noise")], True
+    key = f"s{story_no}"
+    facts = _facts(rng, rng.choice(list(KINDS)))
+    title, paras = _write(rng, facts, sentences=5, shuffle=False)
+    wire_id = f"{key}-wire"
+    items = [Item(Article(wire_id, WIRE, title, tuple(paras)), at, key, "original")]
+    for outlet in rng.sample(OUTLETS[1:], k=rng.randint(2, 8)):
+        when = at + timedelta(minutes=rng.expovariate(1 / 90))
+        aid = f"{key}-{outlet.split()[0].lower()}"
+        roll = rng.random()
+        if roll < 0.35:  # verbatim reprint
+            items.append(Item(Article(aid, outlet, title, tuple(paras)), when, key, "copy", wire_id))
+        elif roll < 0.6:  # light rewrite: new lead sentence, an added closing paragraph
+            lead = f"{facts['place']} was reeling on {facts['day']} after the news, {outlet} reports."
+            extra = f"{_person(rng)}, a resident of {facts['place']}, told {outlet} people were shocked."
+            new = [lead + " " + paras[0], *paras[1:], extra]
+            items.append(Item(Article(aid, outlet, title, tuple(new)), when, key, "rewrite", wire_id))
+        else:  # the outlet's own version from the same facts
+            t2, p2 = _write(rng, facts, sentences=rng.randint(4, 6), shuffle=True, paraphrase=True)
+            items.append(Item(Article(aid, outlet, t2, tuple(p2)), when, key, "version"))
+    if rng.random() < 0.3:  # a follow-up the next day
+        when = at + timedelta(hours=rng.uniform(12, 36))
+        t3, p3 = _write(rng, facts, sentences=5, shuffle=True, paraphrase=True)
+        items.append(Item(Article(f"{key}-followup", rng.choice(OUTLETS), "Update: " + t3, tuple(p3)), when, key, "followup"))
+    return items, False
+
+
+#: Items per draw of the world on average (8% one-off noise, else a wire report,
+#: 2-8 outlets and a follow-up a third of the time): sets the pace of story starts.
+_ITEMS_PER_DRAW = 0.08 + 0.92 * (1 + 5 + 0.3)
+
+
+def stream(n: int, *, seed: int = 7, rate_per_hour: float = 2000.0) -> Iterator[Item]:
+    """``n`` articles in order of publication, generated as they are needed.
+
+    Stories start at the times of a Poisson process (about ``rate_per_hour``
+    articles an hour in all); the reports of a story follow its start (minutes
+    for reprints and versions, up to 36 hours for a follow-up), so an item can
+    be handed out as soon as the next story starts later than it. Only the items
+    still ahead in time are held: memory does not grow with ``n``.
+    """
+    rng = random.Random(seed)
+    at = datetime(2025, 1, 6, tzinfo=timezone.utc)
+    pending: list[tuple[datetime, str, int, Item]] = []
+    tie = 0
+    story_no = noise_no = 0
+    emitted = 0
+    while emitted < n:
+        items, noise = _story_items(rng, at, story_no + 1, noise_no)
+        if noise:
+            noise_no += 1
+        else:
+            story_no += 1
+        for it in items:
+            heapq.heappush(pending, (it.published, it.article.id, tie, it))
+            tie += 1
+        at = at + timedelta(hours=rng.expovariate(rate_per_hour / _ITEMS_PER_DRAW))
+        while pending and pending[0][0] <= at and emitted < n:
+            yield heapq.heappop(pending)[3]
+            emitted += 1
+
+
+def generate(n: int, *, seed: int = 7, rate_per_hour: float = 2000.0) -> list[Item]:
+    """The first ``n`` articles of :func:`stream` as a list (for the baseline and ``--dump``)."""
+    return list(stream(n, seed=seed, rate_per_hour=rate_per_hour))
 
 
 # --- measurement -----------------------------------------------------------------------
 
 
 def _bcubed(pred: dict[str, str], gold: dict[str, str]) -> float:
-    pc: dict[str, set[str]] = {}
-    gc: dict[str, set[str]] = {}
-    for k in gold:
-        pc.setdefault(pred[k], set()).add(k)
-        gc.setdefault(gold[k], set()).add(k)
-    p = sum(len(pc[pred[k]] & gc[gold[k]]) / len(pc[pred[k]]) for k in gold) / len(gold)
-    r = sum(len(pc[pred[k]] & gc[gold[k]]) / len(gc[gold[k]]) for k in gold) / len(gold)
+    keys = list(gold)
+    return _bcubed_arrays(np.unique([pred[k] for k in keys], return_inverse=True)[1],
+                          np.unique([gold[k] for k in keys], return_inverse=True)[1])
+
+
+def _bcubed_arrays(pred: np.ndarray, gold: np.ndarray) -> float:
+    """B-cubed F1 of two label arrays (one entry per article), from the contingency counts."""
+    n = len(gold)
+    if not n:
+        return 0.0
+    pairs, cell = np.unique(np.stack([pred, gold], axis=1), axis=0, return_counts=True)
+    pred_size = np.bincount(pred)[pairs[:, 0]]
+    gold_size = np.bincount(gold)[pairs[:, 1]]
+    p = float(np.sum(cell * cell / pred_size)) / n
+    r = float(np.sum(cell * cell / gold_size)) / n
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
@@ -295,23 +333,74 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_pipeline(n: int, *, batch: int, seed: int, rate: float) -> dict[str, object]:
+def _rss_mb() -> float:
+    """Current resident set size (Linux /proc; the peak where that is missing)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return _peak_rss_mb()
+
+
+def _stream_embedder(cache: int):
+    """The packaged embedder with a small cache: every lead of a stream is new, so a
+    large cache only holds memory (copies are not embedded at all)."""
+    from triangulate.embed import OnnxMiniLM, load_embedder
+
+    try:
+        return OnnxMiniLM(cache_size=cache)
+    except Exception:  # another configured model: its own defaults
+        return load_embedder()
+
+
+class _CountingEmbedder:
+    """Counts the texts embedded and their MiniLM tokens (with the embedder's own tokenizer)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", "embedder")
+        self.dim = getattr(inner, "dim", 0)
+        self._tokenizer = getattr(inner, "_tokenizer", None)
+        self.texts = 0
+        self.tokens = 0
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        if self._tokenizer is not None:
+            self.tokens += sum(len(e.ids) for e in self._tokenizer.encode_batch(list(texts)))
+        return self.inner.encode(texts)  # type: ignore[attr-defined]
+
+
+def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: int = 200_000,
+                 embed_cache: int = 2048, settings: dict[str, object] | None = None) -> dict[str, object]:
     from triangulate.cluster import StoryClusterer
     from triangulate.dedup import DedupIndex
-    from triangulate.embed import load_embedder
 
-    items = generate(n, seed=seed, rate_per_hour=rate)
-    rss_after_generate = _peak_rss_mb()
-    embedder = load_embedder()
-    dedup = DedupIndex(max_items=200_000)
-    clusterer = StoryClusterer(embedder=embedder)
-    latencies = np.zeros(n, dtype=np.float64)
-    story_of: dict[str, str] = {}
-    found_copy: dict[str, str | None] = {}
+    rss_start = _rss_mb()
+    embedder = _CountingEmbedder(_stream_embedder(embed_cache))
+    embedder.encode(["warm up"])
+    embedder.texts = embedder.tokens = 0
+    dedup = DedupIndex(max_items=dedup_window)
+    clusterer = StoryClusterer(embedder=embedder, **(settings or {}))
+    rss_ready = _rss_mb()
+    # Book-keeping in flat arrays (one entry per article), so that the benchmark's own
+    # memory stays small next to what it measures.
+    latencies = np.zeros(n, dtype=np.float32)
+    gold = np.zeros(n, dtype=np.int32)
+    pred = np.zeros(n, dtype=np.int32)
+    truth = np.zeros(n, dtype=bool)
+    flagged = np.zeros(n, dtype=bool)
+    gold_ids: dict[str, int] = {}
+    story_ids: dict[str, int] = {}
+    tenth = max(batch, n // 10)
     started = time.perf_counter()
-    checkpoints = []
-    for lo in range(0, n, batch):
-        chunk = items[lo : lo + batch]
+    checkpoints: list[tuple[int, float, float]] = []
+    source = stream(n, seed=seed, rate_per_hour=rate)
+    lo = 0
+    while lo < n:
+        chunk = [it for _, it in zip(range(batch), source)]
+        if not chunk:
+            break
         t0 = time.perf_counter()
         matches = dedup.add_many((it.article.id, it.article.text) for it in chunk)
         duplicates = [m.of if m else None for m in matches]
@@ -322,42 +411,56 @@ def run_pipeline(n: int, *, batch: int, seed: int, rate: float) -> dict[str, obj
         # Articles of a micro-batch are assigned one after the other; spread the
         # batch time evenly (scoring dominates after the shared embedding call).
         for j, (it, asg, dup) in enumerate(zip(chunk, assignments, duplicates)):
-            latencies[lo + j] = (t1 - t0) * (j + 1) / len(chunk)
-            story_of[it.article.id] = asg.story_id
-            found_copy[it.article.id] = dup
-        done = lo + len(chunk)
-        if done % max(batch, n // 10) < batch:
-            checkpoints.append((done, time.perf_counter() - started))
+            i = lo + j
+            latencies[i] = (t1 - t0) * (j + 1) / len(chunk)
+            pred[i] = story_ids.setdefault(asg.story_id, len(story_ids))
+            gold[i] = gold_ids.setdefault(it.story, len(gold_ids))
+            truth[i] = it.kind in ("copy", "rewrite")
+            flagged[i] = dup is not None
+        lo += len(chunk)
+        if lo % tenth < batch or lo >= n:
+            checkpoints.append((lo, time.perf_counter() - started, _rss_mb()))
     seconds = time.perf_counter() - started
-    final = {aid: clusterer.story_of(aid) or sid for aid, sid in story_of.items()}
-    gold = {it.article.id: it.story for it in items}
-    # Copy detection: a reprint or rewrite should be flagged; an own version or other story should not.
-    truth = {it.article.id: it.kind in ("copy", "rewrite") for it in items}
-    flagged = {aid: dup is not None for aid, dup in found_copy.items()}
-    tp = sum(1 for a in truth if truth[a] and flagged[a])
-    fp = sum(1 for a in truth if flagged[a] and not truth[a])
-    fn = sum(1 for a in truth if truth[a] and not flagged[a])
-    rates = []
+    n = lo
+    # Final stories: follow merges (none with the shipped settings).
+    final_of = np.asarray([0] * len(story_ids), dtype=np.int32)
+    resolved: dict[str, int] = {}
+    for sid, k in story_ids.items():
+        final_of[k] = resolved.setdefault(clusterer.resolve(sid), len(resolved))
+    final = final_of[pred[:n]]
+    tp = int(np.sum(truth & flagged))
+    fp = int(np.sum(flagged & ~truth))
+    fn = int(np.sum(truth & ~flagged))
+    rates, rss_tenths = [], []
     prev_n, prev_t = 0, 0.0
-    for done, t in checkpoints:
+    for done, t, rss in checkpoints:
         if done > prev_n and t > prev_t:
             rates.append(round((done - prev_n) / (t - prev_t), 1))
+            rss_tenths.append(round(rss, 1))
         prev_n, prev_t = done, t
+    growth = [round((b - a) * 10_000 / (tenth or 1), 1) for a, b in zip(rss_tenths, rss_tenths[1:])]
     return {
         "system": "triangulate",
         "n": n,
         "seconds": round(seconds, 1),
         "articles_per_s": round(n / seconds, 1),
         "throughput_by_tenth": rates,
-        "latency_p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 2),
-        "latency_p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 2),
+        "rss_mb_by_tenth": rss_tenths,
+        "rss_growth_mb_per_10k": growth,
+        "latency_p50_ms": round(float(np.percentile(latencies[:n], 50)) * 1000, 2),
+        "latency_p99_ms": round(float(np.percentile(latencies[:n], 99)) * 1000, 2),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
-        "rss_after_generating_mb": round(rss_after_generate, 1),
+        "rss_at_start_mb": round(rss_start, 1),
+        "rss_model_loaded_mb": round(rss_ready, 1),
+        "dedup_index_mb": round(getattr(dedup, "nbytes", 0) / 2**20, 1),
+        "dedup_items": len(dedup),
+        "embedded_share": round(embedder.texts / max(1, n), 3),
+        "lead_tokens_per_embedded_article": round(embedder.tokens / max(1, embedder.texts), 1),
         "hot_stories": len(clusterer),
         "evicted_stories": clusterer.evicted,
-        "stories_found": len(set(final.values())),
-        "stories_true": len(set(gold.values())),
-        "bcubed_f1": round(_bcubed(final, gold), 4),
+        "stories_found": len(resolved),
+        "stories_true": len(gold_ids),
+        "bcubed_f1": round(_bcubed_arrays(final, gold[:n]), 4),
         "copy_precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
         "copy_recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
     }
@@ -403,10 +506,13 @@ def run_baseline(n: int, *, seed: int, rate: float, threshold: float = 0.75) -> 
     }
 
 
-def _child(args: argparse.Namespace, size: int, baseline: bool) -> dict[str, object]:
+def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | None = None) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--rate", str(args.rate), "--batch", str(args.batch)]
     if baseline:
         cmd.append("--baseline")
+    else:
+        cmd += ["--dedup-window", str(args.dedup_window), "--embed-cache", str(args.embed_cache),
+                "--cluster", settings if settings is not None else args.cluster]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
@@ -422,6 +528,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2000.0, help="simulated articles per hour")
     parser.add_argument("--batch", type=int, default=64, help="micro-batch size (arrivals embedded together)")
     parser.add_argument("--dump", type=int, default=0, help="print the first N generated articles and exit")
+    parser.add_argument("--dedup-window", type=int, default=200_000, help="articles kept in the copy index (as ingest)")
+    parser.add_argument("--embed-cache", type=int, default=2048, help="embedding cache entries")
+    parser.add_argument("--cluster", default="{}", help="JSON object of StoryClusterer setting overrides")
+    parser.add_argument("--reference", default=None,
+                        help="JSON overrides for a reference row per size, run in the same command (e.g. '{}' = shipped)")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -437,7 +548,8 @@ def main() -> None:
         fn = run_baseline if args.baseline else run_pipeline
         kwargs = {"seed": args.seed, "rate": args.rate}
         if not args.baseline:
-            kwargs["batch"] = args.batch
+            kwargs.update(batch=args.batch, dedup_window=args.dedup_window, embed_cache=args.embed_cache,
+                          settings=json.loads(args.cluster))
         print(json.dumps(fn(args.child, **kwargs)))  # type: ignore[arg-type]
         return
 
@@ -449,8 +561,14 @@ def main() -> None:
         rows.append(_child(args, size, True))
         print(json.dumps(rows[-1]), file=sys.stderr)
     for size in sizes:
+        if args.reference is not None:
+            rows.append({**_child(args, size, False, args.reference), "system": "reference"})
+            print(json.dumps(rows[-1]), file=sys.stderr)
         rows.append(_child(args, size, False))
         print(json.dumps(rows[-1]), file=sys.stderr)
+        if args.reference is not None:
+            print(f"  n={size}: throughput ratio {rows[-1]['articles_per_s'] / rows[-2]['articles_per_s']:.2f}x "
+                  f"against the reference row", file=sys.stderr)
     header = ["system", "n", "articles/s", "p50 ms", "p99 ms", "peak RSS MB", "B3 F1", "hot stories"]
     print("Stream benchmark: dedup + story clustering (embedding included), one process per row")
     print("  " + "  ".join(f"{h:>15}" for h in header))
@@ -459,10 +577,18 @@ def main() -> None:
             f"{str(r.get(k, '')):>15}"
             for k in ("system", "n", "articles_per_s", "latency_p50_ms", "latency_p99_ms", "peak_rss_mb", "bcubed_f1", "hot_stories")
         ))
+    refs = {r["n"]: r for r in rows if r["system"] == "reference"}
+    for r in rows:
+        if r["system"] == "triangulate" and r["n"] in refs:
+            print(f"  n={r['n']}: throughput {r['articles_per_s'] / refs[r['n']]['articles_per_s']:.2f}x the reference row "
+                  f"(B3 F1 {r['bcubed_f1']} vs {refs[r['n']]['bcubed_f1']})")
     for r in rows:
         if "throughput_by_tenth" in r:
-            print(f"  n={r['n']}: articles/s per tenth of the stream {r['throughput_by_tenth']}; "
+            print(f"  {r['system']} n={r['n']}: articles/s per tenth {r['throughput_by_tenth']}; "
                   f"copies P/R {r['copy_precision']}/{r['copy_recall']}; evicted stories {r['evicted_stories']}")
+            print(f"    RSS MB at each tenth {r['rss_mb_by_tenth']} (growth per 10k articles {r['rss_growth_mb_per_10k']}); "
+                  f"model loaded {r['rss_model_loaded_mb']} MB; copy index {r['dedup_index_mb']} MB for {r['dedup_items']} articles; "
+                  f"{r['lead_tokens_per_embedded_article']} lead tokens per embedded article, {r['embedded_share']} embedded")
     print(json.dumps({"bench": "stream", "rows": rows}))
 
 

@@ -281,3 +281,18 @@ def test_a_short_stream_does_not_count_a_shared_place_name_as_common() -> None:
     # "Varnosk" is in every article seen so far, "Rescue" is an everyday word: the
     # background prior keeps the unknown place name the rarer of the two.
     assert place > common
+
+
+def test_entities_pruned_from_a_story_profile_leave_the_inverted_index() -> None:
+    clusterer = StoryClusterer(embedder=BagEmbedder(), profile_entities=8)
+
+    def roll_call(aid: str, start: int) -> Article:
+        return article(aid, "Roll call", " ".join(f"They met Zorvan{i:03d}x at noon." for i in range(start, start + 30)))
+
+    sid = clusterer.add(roll_call("p1", 0)).story_id
+    for n, start in enumerate((100, 200, 300), start=2):
+        clusterer.add(roll_call(f"p{n}", start), story_id=sid)
+    story = clusterer._stories[sid]
+    indexed = {key for key, ids in clusterer._entity_index.items() if sid in ids}
+    assert indexed == set(story.names) | set(story.nums)
+    assert len(clusterer._entity_index) <= 8 + 8 // 4 + 4 + 4 // 4

@@ -99,6 +99,7 @@ class ClusterSettings:
     df_bits: int = 21
     idf_prior_docs: float = 1000.0
     idf_prior_share: float = 0.02
+    rewrite_leads: int = 3
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClusterSettings:
@@ -655,15 +656,16 @@ class StoryClusterer:
         if duplicate_of is not None and story_id is None:
             target = self.story_of(duplicate_of)
             if target is not None and target in self._stories:
-                if self._same_lead(duplicate_of, lead_key):
+                if self._stories[target].count >= self.settings.rewrite_leads or self._same_lead(duplicate_of, lead_key):
                     when = _to_timestamp(published if published is not None else article.published)
                     story = self._stories[target]
                     self._touch(story, when)
                     self._remember_article(article.id, target)
                     self._remember_lead(article.id, lead_key)
                     return Assignment(target, (), 1.0, False)
-                # A rewrite with a lead of its own (a new first paragraph): it joins its
-                # original's story unscored, but its lead and words enter the story's profile.
+                # A rewrite with a lead of its own (a new first paragraph) while the story is
+                # young: it joins its original's story unscored, but its lead and words enter
+                # the story's profile (a story of ``rewrite_leads`` articles has enough).
                 vec = vector if vector is not None else self.vectors([article])[0]
                 self._place(self._doc(article, vec, published), target)
                 self._remember_lead(article.id, lead_key)
@@ -672,6 +674,11 @@ class StoryClusterer:
         placed = self._place(self._doc(article, vec, published), story_id)
         self._remember_lead(article.id, lead_key)
         return placed
+
+    def _young(self, original: str) -> bool:
+        """Whether the story of ``original`` (unknown yet: same batch) has fewer than ``rewrite_leads`` articles."""
+        story = self._stories.get(self.story_of(original) or "")
+        return story is None or story.count < self.settings.rewrite_leads
 
     def _same_lead(self, original: str, lead_key: int) -> bool:
         """Whether a copy's title + lead is that of its original (or the original's is no longer known)."""
@@ -702,7 +709,7 @@ class StoryClusterer:
             dup = dups[i]
             if dup is None or self.story_of(dup) is None and dup not in batch_lead:
                 need.append(i)
-            elif batch_lead.get(dup, self._lead_of.get(dup, keys[i])) != keys[i]:
+            elif batch_lead.get(dup, self._lead_of.get(dup, keys[i])) != keys[i] and self._young(dup):
                 need.append(i)
         vecs: dict[int, np.ndarray] = {}
         if need:
@@ -855,11 +862,23 @@ class StoryClusterer:
         story.nums.update(nums)
         story.names = self._prune(story.names, s.profile_entities)
         story.nums = self._prune(story.nums, s.profile_entities // 2)
-        for key in (set(story.names) | set(story.nums)) - before:
+        after = set(story.names) | set(story.nums)
+        for key in after - before:
             posting = self._entity_index.setdefault(key, [])
             posting.append(story.story_id)
             if len(posting) > 4 * s.entity_candidates:
                 del posting[: len(posting) - 2 * s.entity_candidates]
+        # Entities pruned from the profile leave the inverted index too (else their
+        # postings would pile up over a long stream).
+        self._unindex(story.story_id, before - after)
+
+    def _unindex(self, story_id: str, keys: Iterable[int]) -> None:
+        for key in keys:
+            posting = self._entity_index.get(key)
+            if posting and story_id in posting:
+                posting.remove(story_id)
+            if posting is not None and not posting:
+                del self._entity_index[key]
 
     def _touch(self, story: _Story, when: float | None) -> None:
         if when is not None:
@@ -894,12 +913,7 @@ class StoryClusterer:
         self._matrix[story.row] = 0.0
         self._row_story[story.row] = None
         self._free_rows.append(story.row)
-        for key in [*story.names, *story.nums]:
-            posting = self._entity_index.get(key)
-            if posting and story.story_id in posting:
-                posting.remove(story.story_id)
-                if not posting:
-                    del self._entity_index[key]
+        self._unindex(story.story_id, [*story.names, *story.nums])
 
     def _evict(self, story: _Story) -> None:
         self._drop(story)
