@@ -1,9 +1,8 @@
 """The HTTP API of `triangulate serve`, through the in-process client.
 
 The corpus is built from the bundled example story (examples/harbour-fire/) with
-the real ingest, plus one hostile article whose text holds markup. The example's
-articles are then kept in one story (merging what the clusterer split): these
-tests are about serving a story, not about clustering, which has its own tests.
+the real ingest (which keeps the example's five articles in one story), plus one
+hostile article whose text holds markup.
 """
 
 from __future__ import annotations
@@ -79,9 +78,10 @@ def build_example_corpus(db: Path, embedder: object) -> dict[str, object]:
         assert ids, [r.to_dict() for r in results]
         store = corpus.store
         into = max(set(stories), key=stories.count)
-        others = sorted(set(stories) - {into})
-        if others:
-            store.merge_stories(into, others)
+        if inputs:
+            assert set(stories) == {into}, "the example is one event: the clusterer must keep it in one story"
+        else:
+            store.merge_stories(into, sorted(set(stories) - {into}))
         store.refresh_stories([into])
         hostile = corpus.add(
             RawDocument(origin="hostile.txt", content=HOSTILE_TITLE + "\n\n" + HOSTILE_TEXT, source="Port Bulletin", title=HOSTILE_TITLE, published="2025-11-01T10:00:00Z")
