@@ -186,7 +186,8 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     x = x * _MIX
     x = x ^ (x >> np.uint64(27))
     x = x * _MIX2
-    return x ^ (x >> np.uint64(31))
+    out: np.ndarray = x ^ (x >> np.uint64(31))
+    return out
 
 
 class _BandIndex:
