@@ -154,6 +154,30 @@ def test_bounded_index_forgets_the_oldest_articles() -> None:
     assert index.query(texts[-1])[0].of == "29"
 
 
+def test_a_long_bounded_stream_keeps_finding_copies_in_fixed_memory() -> None:
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(5000)]
+    index = DedupIndex(max_items=1500)
+    texts = [" ".join(rng.choice(vocab) for _ in range(60)) for _ in range(4000)]
+    sizes = []
+    for i, text in enumerate(texts):
+        # Every tenth article is a trimmed reprint of one a few hundred articles back.
+        if i % 10 == 9 and i > 400:
+            source = i - 1 - rng.randrange(300)
+            if source % 10 == 9 and source > 400:  # itself a reprint: take the article before
+                source -= 1
+            match = index.add(f"r{i}", " ".join(texts[source].split()[5:]))
+            assert match is not None and index.origin_of(f"r{i}") == str(source), (i, source, match)
+        else:
+            assert index.add(str(i), text) is None
+        if i >= 2000:
+            sizes.append(index.nbytes)
+    assert len(index) == 1500
+    assert index.query(texts[0]) == []  # left the window long ago
+    assert index.query(texts[3998])[0].of == "3998"
+    assert max(sizes) <= 1.6 * min(sizes)  # the arrays stop growing once the ring is full
+
+
 def test_syndication_groups_name_the_earliest_copy_as_origin() -> None:
     articles = [
         ("late-copy", rewrite_lead(WIRE), "2024-03-05T10:00:00+00:00"),
