@@ -39,7 +39,7 @@ import math
 import re
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from importlib import resources
@@ -485,10 +485,11 @@ class StoryClusterer:
         its own frequencies take over.
         """
         n = self._n_docs + self.settings.idf_prior_docs
-        return math.log(n + 1.0) + 1.0 - np.log1p(self._df[keys].astype(np.float64))
+        idf: np.ndarray = math.log(n + 1.0) + 1.0 - np.log1p(self._df[keys].astype(np.float64))
+        return idf
 
     def _weigh(
-        self, terms: dict[int, float], names: dict[int, float], nums: dict[int, float]
+        self, terms: Mapping[int, float], names: Mapping[int, float], nums: Mapping[int, float]
     ) -> _Weighted:
         """IDF-weighted views of a profile (one numpy call for all keys)."""
         keys = [*terms, *names, *nums]
@@ -608,9 +609,9 @@ class StoryClusterer:
                     found[sid] = float(self._matrix[story.row] @ doc.vec)
         out = []
         for sid, cos in found.items():
-            story = self._stories.get(sid)
-            if story is not None:
-                out.append((story, cos))
+            hit = self._stories.get(sid)
+            if hit is not None:
+                out.append((hit, cos))
         # Deterministic order whatever the ANN returned: oldest story first.
         out.sort(key=lambda pair: pair[0].seq)
         return out

@@ -304,7 +304,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     y = np.asarray(y_rows)
     lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit(x, y)
-    weights = {f"w_{name}": round(float(w), 4) for name, w in zip(FEATURES, lr.coef_[0])}
+    weights: dict[str, Any] = {f"w_{name}": round(float(w), 4) for name, w in zip(FEATURES, lr.coef_[0])}
     fitted = replace(base, bias=round(float(lr.intercept_[0]), 4), **weights)
 
     # 2. thresholds on the streaming clustering itself
@@ -555,7 +555,8 @@ def calibrate_pairs(path: Path, *, embedder: Any = None, write: bool = True) -> 
 def _embedding_cosines(embedder: Any, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
     va = embedder.encode(list(a))
     vb = embedder.encode(list(b))
-    return np.einsum("ij,ij->i", va, vb)
+    cosines: np.ndarray = np.einsum("ij,ij->i", va, vb)
+    return cosines
 
 
 def _tfidf_cosines(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
