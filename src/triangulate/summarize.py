@@ -11,7 +11,7 @@ summarised by each outlet's lead, cited to that outlet alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from triangulate.conflicts import compare_claims
 from triangulate.models import Article, Claim, Conflict, Fact, SummarySentence
@@ -77,14 +77,24 @@ def _is_sentence(text: str) -> bool:
 _MAX_WORDINGS = 40
 
 
+def _first_of_each(keyed: Iterable[tuple[object, Claim]]) -> list[Claim]:
+    """The first claim of each key, in order, at most :data:`_MAX_WORDINGS`."""
+    out: dict[object, Claim] = {}
+    for key, claim in keyed:
+        out.setdefault(key, claim)
+        if len(out) >= _MAX_WORDINGS:
+            break
+    return list(out.values())
+
+
 def representative(fact: Fact) -> Claim:
     """The claim that reads best on its own and shares most words with the other
     versions (so every cited source says what it says); shorter wins a tie."""
     full = [c for c in fact.claims if _is_sentence(c.text)]
     # Distinct wordings only (reprints repeat them), at most 40 of each: a fact of
     # hundreds of claims costs no more than one of forty.
-    pool = list({c.text: c for c in (full or fact.claims)}.values())[:_MAX_WORDINGS]
-    versions = list({(c.article_id, c.text): c for c in fact.claims}.values())[:_MAX_WORDINGS]
+    pool = _first_of_each((c.text, c) for c in (full or fact.claims))
+    versions = _first_of_each(((c.article_id, c.text), c) for c in fact.claims)
     words = {c.text: set(tokens(c.text)) for c in [*pool, *versions]}
 
     def agreement(claim: Claim) -> float:
