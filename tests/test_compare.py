@@ -227,3 +227,25 @@ def test_details_written_differently_do_not_split_a_fact(embedder, first, second
     report = compare_articles([a, b], embedder=embedder)
     assert len(report.facts) == 1, [c.text for c in report.claims]
     assert report.conflicts == ()
+
+
+def test_a_chain_of_topic_sharing_links_is_not_one_fact():
+    """A~B and B~C match, but A and C are far apart: on average {A, B} and C do not
+    match as well as one edge must, so C stays out."""
+    import numpy as np
+
+    from triangulate.align import align
+    from triangulate.models import Claim
+
+    texts = [
+        "Navy commandos boarded the pirate boat near the Gulf of Aden.",
+        "Navy commandos stopped the pirate attack near the Gulf of Aden.",
+        "The pirate crews came from Somalia and Yemen near the Gulf of Aden.",
+    ]
+    claims = [Claim(id=f"c{k}", article_id=f"a{k}", outlet=f"o{k}", text=t, paragraph=0, position=0) for k, t in enumerate(texts)]
+    angle = np.arccos(0.3)
+    vecs = np.zeros((3, 4), dtype=np.float32)
+    for k, a in enumerate((0.0, angle / 2, angle)):
+        vecs[k, :2] = (np.cos(a), np.sin(a))
+    facts = align(claims, vecs, np.zeros_like(vecs), article_index=[0, 1, 2], pair_score=None)
+    assert facts == [[0, 1]]

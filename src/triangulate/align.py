@@ -45,6 +45,10 @@ class AlignSettings:
     #: is a conflict; two or more, a different fact.
     max_disagreeing_kinds: int = 1
     max_claims_per_article: int = 2
+    #: A fact's claims must match on average about as well as one edge: two sets
+    #: merge only when the mean cosine of their cross-article pairs (quoted words
+    #: for two quotes) is at least this. None turns the check off.
+    min_mean_cosine: float | None = 0.65
     block_rows: int = 2048
 
 
@@ -189,7 +193,7 @@ def align(
             keys, first = np.unique(keys, return_index=True)
             left, right, cos = keys // n, keys % n, cos[first]
     left, right = _score_edges(claims, vecs, quote_vecs, left, right, cos, pair_score, settings)
-    return _grow_facts(claims, left, right, groups, settings)
+    return _grow_facts(claims, left, right, groups, settings, vecs, quote_vecs)
 
 
 def _quote_candidates(
@@ -301,7 +305,13 @@ def _score_edges(
 
 
 def _grow_facts(
-    claims: Sequence[Claim], left: np.ndarray, right: np.ndarray, groups: np.ndarray, settings: AlignSettings
+    claims: Sequence[Claim],
+    left: np.ndarray,
+    right: np.ndarray,
+    groups: np.ndarray,
+    settings: AlignSettings,
+    vecs: np.ndarray | None = None,
+    quote_vecs: np.ndarray | None = None,
 ) -> list[list[int]]:
     """Union the accepted pairs, best first, into facts.
 
@@ -349,6 +359,24 @@ def _grow_facts(
                     return False
         return True
 
+    quoted = np.array([bool(c.quote) for c in claims])
+
+    def cohesive(xs: list[int], ys: list[int]) -> bool:
+        """On average, the claims of the two sets match as well as one edge must
+        (each pair by its sentences, or by its quoted words when both quote):
+        a chain of topic-sharing links does not make one fact."""
+        if vecs is None or settings.min_mean_cosine is None:
+            return True
+        if len(xs) == 1 and len(ys) == 1:
+            return True  # the edge itself
+        sims = vecs[xs] @ vecs[ys].T
+        if quote_vecs is not None:
+            both = quoted[xs][:, None] & quoted[ys][None, :]
+            if both.any():
+                sims = np.where(both, np.maximum(sims, quote_vecs[xs] @ quote_vecs[ys].T), sims)
+        other = groups[xs][:, None] != groups[ys][None, :]
+        return bool(other.any()) and float(sims[other].mean()) >= settings.min_mean_cosine
+
     for i, j in zip(left.tolist(), right.tolist()):
         ri, rj = find(i), find(j)
         if ri == rj or (min(ri, rj), max(ri, rj)) in refused:
@@ -357,7 +385,11 @@ def _grow_facts(
         cj = per_article.get(rj) or {int(groups[j]): 1}
         small, big = (ci, cj) if len(ci) <= len(cj) else (cj, ci)
         mi, mj = members.get(ri, [i]), members.get(rj, [j])
-        if any(n + big.get(g, 0) > limit for g, n in small.items()) or not compatible(mi, mj):
+        if (
+            any(n + big.get(g, 0) > limit for g, n in small.items())
+            or not compatible(mi, mj)
+            or not cohesive(mi, mj)
+        ):
             refused.add((min(ri, rj), max(ri, rj)))
             continue
         merged = dict(big)
