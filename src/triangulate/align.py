@@ -238,13 +238,12 @@ def _incidence(claims: Sequence[Claim]) -> tuple[sparse.csr_matrix, sparse.csr_m
     return full, plain
 
 
-def _pair_probabilities(
-    claims: Sequence[Claim], vecs: np.ndarray, left: np.ndarray, right: np.ndarray, pair_score: PairScoreFn
-) -> np.ndarray:
-    """The pair model's probability for each pair, computed once per pair of distinct
-    wordings (wire copies and repeated sentences make most pairs repeats)."""
-    if len(left) == 0:
-        return np.zeros(0, dtype=np.float32)
+def _distinct_wording_pairs(
+    claims: Sequence[Claim], left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One representative pair per pair of distinct texts: ``(ul, ur, inverse)`` with
+    ``(claims[ul[inverse[k]]].text, claims[ur[inverse[k]]].text)`` equal to the texts
+    of pair ``k``."""
     text_id: dict[str, int] = {}
     first: list[int] = []
     ids = np.empty(len(claims), dtype=np.int64)
@@ -253,12 +252,23 @@ def _pair_probabilities(
         if tid == len(first):
             first.append(k)
         ids[k] = tid
-    keys = ids[left] * len(text_id) + ids[right]
-    unique, inverse = np.unique(keys, return_inverse=True)
-    rep = np.asarray(first)
-    ul, ur = rep[unique // len(text_id)], rep[unique % len(text_id)]
-    probs = pair_score([claims[i].text for i in ul], [claims[j].text for j in ur], vecs[ul], vecs[ur])
-    return np.asarray(probs)[inverse]
+    n = max(1, len(text_id))
+    unique, inverse = np.unique(ids[left] * n + ids[right], return_inverse=True)
+    rep = np.asarray(first, dtype=np.int64)
+    return rep[unique // n], rep[unique % n], inverse.ravel()
+
+
+def _pair_probabilities(
+    claims: Sequence[Claim], vecs: np.ndarray, left: np.ndarray, right: np.ndarray, pair_score: PairScoreFn
+) -> np.ndarray:
+    """The pair model's probability for each pair, computed once per pair of distinct
+    wordings (wire copies and repeated sentences make most pairs repeats)."""
+    if len(left) == 0:
+        return np.zeros(0, dtype=np.float32)
+    ul, ur, inverse = _distinct_wording_pairs(claims, left, right)
+    probs = np.asarray(pair_score([claims[i].text for i in ul], [claims[j].text for j in ur], vecs[ul], vecs[ur]))
+    out: np.ndarray = probs[inverse]
+    return out
 
 
 def _score_edges(
@@ -275,15 +285,18 @@ def _score_edges(
     candidate pair's embedding cosine."""
     if len(left) == 0:
         return left, right
+    # The word guards depend on the two texts only: computed once per pair of
+    # distinct wordings (wire copies and repeated sentences make most pairs repeats).
+    ul, ur, inverse = _distinct_wording_pairs(claims, left, right)
     full, plain = _incidence(claims)
-    shared = np.asarray(full[left].multiply(full[right]).sum(axis=1)).ravel()
-    shared_plain = np.asarray(plain[left].multiply(plain[right]).sum(axis=1)).ravel()
+    shared = np.asarray(full[ul].multiply(full[ur]).sum(axis=1)).ravel()[inverse]
+    shared_plain = np.asarray(plain[ul].multiply(plain[ur]).sum(axis=1)).ravel()[inverse]
     # Any match must share more than a name or a topic word: the guard against
     # "Gantz returns Friday" ~ "Gantz left Wednesday", and against two different
     # remarks of one speaker about one subject.
     lexical_ok = ((shared >= settings.min_shared_words) & (shared_plain >= 1)) | (cos >= 0.9)
-    keep = np.nonzero(lexical_ok)[0]
-    keep = keep[disagreeing_kinds(claims, left[keep], right[keep]) <= settings.max_disagreeing_kinds]
+    disagree = disagreeing_kinds(claims, ul, ur)[inverse]
+    keep = np.nonzero(lexical_ok & (disagree <= settings.max_disagreeing_kinds))[0]
     left, right, cos = left[keep], right[keep], cos[keep]
     probs = _pair_probabilities(claims, vecs, left, right, pair_score) if pair_score is not None else cos
     has_quote = np.array([bool(c.quote) for c in claims])
