@@ -402,24 +402,38 @@ def _single_source(
     # in every copy of the disputed version (a conflict names one copy of a wire story).
     article_of = {c.id: c.article_id for c in claims}
     disputed = {(c.fact_id, group_of[article_of[side.claim_id]], c.kind) for c in conflicts for side in (c.a, c.b)}
+    lowered = {g: t.lower() for g, t in text_of_group.items()}
+    found: dict[str, frozenset[int]] = {}
+
+    def groups_with(needle: str) -> frozenset[int]:
+        """The sources whose text mentions ``needle`` (each needle searched once)."""
+        hit = found.get(needle)
+        if hit is None:
+            hit = found[needle] = frozenset(k for k, t in lowered.items() if needle in t)
+        return hit
+
     for fact in facts:
         if fact.kind == "quote":
             continue  # two translations of one quote differ in wording, not in facts
         for claim in fact.claims:
             g = group_of[claim.article_id]
-            others = "\n".join(t for k, t in text_of_group.items() if k != g).lower()
+
+            def elsewhere(needle: str, g: int = g) -> bool:
+                return bool(groups_with(needle) - {g})
+
             for detail in claim.details:
-                if (fact.id, g, detail.kind) in disputed or not _is_unique_detail(detail, others):
+                if (fact.id, g, detail.kind) in disputed or not _is_unique_detail(detail, elsewhere):
                     continue
                 out.append(SingleSource(outlet=claim.outlet, claim=claim, detail=detail.text))
     return out
 
 
-def _is_unique_detail(detail: Detail, others: str) -> bool:
-    """A checkable detail that no other source's text mentions at all."""
+def _is_unique_detail(detail: Detail, elsewhere: Callable[[str], bool]) -> bool:
+    """A checkable detail that no other source's text mentions at all
+    (``elsewhere(needle)``: another source's lower-cased text contains it)."""
     # Names are left out: outlets name one person or place in many ways ("US", "the
     # United States", "Washington"), so a name missing elsewhere is rarely a new fact.
-    if detail.kind in ("negation", "entity") or detail.text.lower() in others or detail.value in others:
+    if detail.kind in ("negation", "entity") or elsewhere(detail.text.lower()) or elsewhere(detail.value):
         return False
     if detail.kind == "duration" and detail.text.lower().startswith(("a ", "an ")):
         return False
