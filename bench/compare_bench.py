@@ -1,6 +1,6 @@
 """Benchmark of `compare` (issue 2): time and peak memory, beside the naive all-pairs baseline.
 
-Run with `make bench` (or `python bench/compare_bench.py`). Figures:
+Run with `make bench` (or `python bench/compare_bench.py [--articles 10,50]`). Figures:
 - model load, reported apart;
 - compare of 10 and of 50 synthetic articles (~40 sentences each), blocked
   candidate search vs the naive all-pairs scorer, in the same process;
@@ -97,7 +97,13 @@ def whole_process(args: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
+    import argparse
+
     from triangulate.embed import load_embedder
+
+    parser = argparse.ArgumentParser(description="Benchmark of compare (model load excluded).")
+    parser.add_argument("--articles", default="10,50", help="story sizes, comma-separated (default 10,50)")
+    sizes = [int(n) for n in parser.parse_args().articles.split(",") if n.strip()]
 
     results: dict[str, object] = {}
     started = time.perf_counter()
@@ -113,7 +119,7 @@ def main() -> None:
     else:
         print("(../shared/seeds not found: whole-process figure skipped)")
     print(f"{'case':<34}{'blocked':>12}{'all-pairs':>12}{'ratio':>8}{'facts':>12}{'max RSS MiB':>12}")
-    for n in (10, 50):
+    for n in sizes:
         records = make_story(n)
         # Fresh embedder cache for each run: both runs embed everything.
         embedder = load_embedder()
