@@ -6,8 +6,10 @@ reach the pair scorer). A candidate becomes an edge when the pair scorer says
 the two claims state the same thing, or when both are direct quotes of the
 same speaker whose words match (translations of one quote differ in wording
 but not in meaning). Facts are grown from edges in descending score order;
-a fact never takes more than two claims from one article, so a chain of
-"same topic" links cannot glue a story's claims into one blob.
+a fact never takes more than two claims from one article, never holds two
+claims that disagree on two kinds of detail (two events told in one template),
+and two sets merge only when they match on average as well as one edge must,
+so a chain of "same topic" links cannot glue a story's claims into one blob.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ PairScoreFn = Callable[[Sequence[str], Sequence[str], np.ndarray, np.ndarray], n
 
 @dataclass(frozen=True, slots=True)
 class AlignSettings:
-    """Thresholds of the aligner (see docs/alignment.md)."""
+    """Thresholds of the aligner (see docs/compare.md)."""
 
     candidate_cosine: float = 0.5
     #: Fitted on STS-B train, news genre, "same fact" = gold >= 3.0: cosine >= 0.65
