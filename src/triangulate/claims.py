@@ -86,6 +86,12 @@ _SPEAKER_AFTER = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}|the\s+[a-z
 _ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 
+#: Words that qualify a count; capitalised at a sentence start they still precede a number,
+#: not an identifier ("About 80 firefighters", unlike "Channel 12").
+_QUANTITY_WORDS = frozenset(
+    "about around nearly almost some over more fewer less up roughly approximately only just exactly at least "
+    "all another".split()
+)
 _ENTITY_STOP = frozenset(
     """The A An This That These Those It He She They We I In On At For But And Or If When While After
     Before As His Her Their Our Its There Here What Who Why How According Another One Some Most Many
@@ -407,8 +413,8 @@ def _details(text: str) -> tuple[Detail, ...]:
             continue  # "one of them", "one moment": rarely a checkable count
         before = text[: m.start()].rstrip()
         prev = before.split()[-1] if before.split() else ""
-        if prev[:1].isupper() and prev not in _ENTITY_STOP and raw[:1].isdigit():
-            continue  # an identifier: "Channel 12", "Flight 370"
+        if prev[:1].isupper() and prev not in _ENTITY_STOP and prev.lower() not in _QUANTITY_WORDS and raw[:1].isdigit():
+            continue  # an identifier: "Channel 12", "Flight 370" (not "About 80", "Nearly 300")
         value = _number_value(raw, m.group(2))
         if value is None:
             continue

@@ -12,6 +12,7 @@ same words.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
@@ -67,10 +68,57 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             values_b = {d.value for d in vb}
             if values_a & values_b or (kind == "number" and not unit):
                 continue
+            if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
+                continue  # "more than three years" and "485 years" can both be true
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
     out.extend(_negation_conflict(fact_id, a, b))
     out.extend(_name_conflict(fact_id, a, b))
     return out
+
+
+#: Kinds whose values are quantities that words like "more than" or "about" turn into ranges.
+_RANGED = ("number", "money", "percent", "duration")
+_QUALIFIER = re.compile(
+    r"(?i)\b(more\s+than|over|at\s+least|upwards\s+of|in\s+excess\s+of|nearly|almost|about|around|roughly"
+    r"|approximately|some|up\s+to|at\s+most|less\s+than|fewer\s+than|under)\s*$"
+)
+_AT_LEAST = ("more than", "over", "at least", "upwards of", "in excess of")
+_AT_MOST = ("up to", "at most", "less than", "fewer than", "under")
+#: "about 80" covers 15% either way; "nearly 80" up to 15% below.
+_APPROXIMATE = 0.15
+
+
+def _range(text: str, detail: Detail) -> tuple[float, float, str] | None:
+    """The values a detail allows, from the qualifier written just before it, and the
+    qualifier's kind: "more than 3 years" -> (3, inf, "min"), "about 80" -> (68, 92,
+    "about"), "12" -> (12, 12, "")."""
+    try:
+        value = float(detail.value.split()[0])
+    except (ValueError, IndexError):
+        return None
+    at = text.find(detail.text)
+    found = _QUALIFIER.search(text[:at]) if at > 0 else None
+    qualifier = " ".join(found.group(1).lower().split()) if found else ""
+    if qualifier in _AT_LEAST:
+        return value, float("inf"), "min"
+    if qualifier in _AT_MOST:
+        return float("-inf"), value, "max"
+    if qualifier in ("nearly", "almost"):
+        return value * (1 - _APPROXIMATE), value, "about"
+    if qualifier:
+        return value * (1 - _APPROXIMATE), value * (1 + _APPROXIMATE), "about"
+    return value, value, ""
+
+
+def _ranges_meet(a: Sequence[tuple[float, float, str] | None], b: Sequence[tuple[float, float, str] | None]) -> bool:
+    """Some value one version allows is one the other allows too. Two estimates of the
+    same kind ("about 20,000" and "about 25,000", "at least two weeks" and "at least
+    three weeks") are different figures, not overlapping ranges."""
+    return any(
+        x is not None and y is not None and not (x[2] and x[2] == y[2]) and x[0] <= y[1] and y[0] <= x[1]
+        for x in a
+        for y in b
+    )
 
 
 def _show(details: Sequence[Detail]) -> str:
@@ -155,4 +203,22 @@ def _compatible_names(a: str, b: str) -> bool:
     wa = {w.strip(".,;:\"'()").lower() for w in a.split()}
     wb = {w.strip(".,;:\"'()").lower() for w in b.split()}
     # "Mark Esper" vs "Esper", "U.S." vs "US": one contains the other.
-    return bool(wa <= wb or wb <= wa or {w.replace(".", "") for w in wa} == {w.replace(".", "") for w in wb})
+    if wa <= wb or wb <= wa or {w.replace(".", "") for w in wa} == {w.replace(".", "") for w in wb}:
+        return True
+    # "Us" vs "UsMagazine.com": a publication and its website.
+    return _site_match(wa, wb)
+
+
+_WEB_SUFFIX = re.compile(r"\.(?:com|org|net|co\.uk|co|news|info)$")
+
+
+def _site_match(wa: set[str], wb: set[str]) -> bool:
+    """A one-word name and a website named after it: "Us" and "UsMagazine.com"."""
+    if len(wa) != 1 or len(wb) != 1:
+        return False
+    (a,), (b,) = wa, wb
+    site_a, site_b = _WEB_SUFFIX.sub("", a), _WEB_SUFFIX.sub("", b)
+    if site_a == a and site_b == b:
+        return False  # neither is a website
+    shorter = min(site_a, site_b, key=len)
+    return len(shorter) >= 2 and (site_a.startswith(site_b) or site_b.startswith(site_a))

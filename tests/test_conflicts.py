@@ -1,0 +1,66 @@
+"""conflicts: which differences between two aligned claims are conflicts, and which are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from triangulate.claims import extract_details
+from triangulate.conflicts import compare_claims
+from triangulate.models import Claim
+
+
+def claim(outlet: str, text: str) -> Claim:
+    return Claim(id=f"c-{outlet}", article_id=f"a-{outlet}", outlet=outlet, text=text, paragraph=0, position=0,
+                 details=extract_details(text))
+
+
+def kinds(a: str, b: str) -> list[str]:
+    return [c.kind for c in compare_claims("f", claim("North", a), claim("South", b))]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The verdict ends more than three years of efforts to try him.", "The verdict adds 485 years to his sentence."),
+        ("About 80 firefighters fought the flames through the night.", "84 firefighters fought the flames through the night."),
+        ("Nearly 300 people left their homes on Tuesday.", "280 people left their homes on Tuesday."),
+        ("Up to 20 flights were cancelled at the airport.", "12 flights were cancelled at the airport."),
+    ],
+)
+def test_a_qualified_figure_is_compatible_with_values_it_allows(a: str, b: str) -> None:
+    assert kinds(a, b) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The fire injured 12 people, officials said.", "The fire injured 14 people, officials said."),
+        ("About 80 firefighters fought the flames through the night.", "120 firefighters fought the flames through the night."),
+        ("More than 300 people left their homes on Tuesday.", "250 people left their homes on Tuesday."),
+    ],
+)
+def test_figures_that_cannot_both_be_true_conflict(a: str, b: str) -> None:
+    assert kinds(a, b) == ["number"]
+
+
+def test_a_publication_and_its_website_are_not_a_name_conflict() -> None:
+    a = '"Tara Reid has checked herself into a clinic," her rep told Us.'
+    b = '"Tara Reid has checked herself into a clinic," her rep told UsMagazine.com.'
+    assert kinds(a, b) == []
+
+
+def test_a_swapped_name_in_the_same_sentence_is_a_conflict() -> None:
+    a = "The ferry to Karwick was cancelled on Tuesday, the operator said."
+    b = "The ferry to Venholt was cancelled on Tuesday, the operator said."
+    assert kinds(a, b) == ["entity"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("About 20,000 vehicles cross the bridge each day.", "About 25,000 vehicles cross the bridge each day."),
+        ("The closure will last at least two weeks, officials said.", "The closure will last at least three weeks, officials said."),
+    ],
+)
+def test_two_estimates_of_the_same_kind_that_differ_conflict(a: str, b: str) -> None:
+    assert len(kinds(a, b)) == 1
