@@ -702,31 +702,25 @@ class Store:
             query: only stories with an article matching this full-text query.
             outlet: only stories covered by this outlet.
         """
-        where = ["s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
-        params: list[Any] = [min_sources]
-        if since:
-            where.append("COALESCE(s.last_published, s.updated) >= ?")
-            params.append(since)
-        if query:
-            match = _fts_query(query)
-            if not match:
-                return []
-            where.append(
-                "s.id IN (SELECT sa.story_id FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
-                "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?)"
-            )
-            params.append(match)
-        if outlet:
-            where.append("s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.outlet = ?)")
-            params.append(outlet)
+        found = _story_filter(since, min_sources, query, outlet)
+        if found is None:
+            return []
+        where, params = found
         sql = f"SELECT {_STORY_COLS} FROM stories s WHERE {' AND '.join(where)} ORDER BY COALESCE(s.last_published, s.updated) DESC, s.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [self._story(r) for r in self._query(sql, params)]
 
-    def count_stories(self) -> int:
-        return int(self._one("SELECT COUNT(*) FROM stories WHERE merged_into IS NULL AND articles > 0")[0])
+    def count_stories(
+        self, *, since: str | None = None, min_sources: int = 0, query: str | None = None, outlet: str | None = None
+    ) -> int:
+        """How many live stories :meth:`stories` would list with these filters (all of them by default)."""
+        found = _story_filter(since, min_sources, query, outlet)
+        if found is None:
+            return 0
+        where, params = found
+        return int(self._one(f"SELECT COUNT(*) FROM stories s WHERE {' AND '.join(where)}", params)[0])
 
     # --- duplicates --------------------------------------------------------------
 
@@ -922,6 +916,31 @@ class Store:
             "skips": int(self._one("SELECT COUNT(*) FROM skips")[0]),
             "outlets": int(self._one("SELECT COUNT(DISTINCT outlet) FROM articles")[0]),
         }
+
+
+def _story_filter(
+    since: str | None, min_sources: int, query: str | None, outlet: str | None
+) -> tuple[list[str], list[Any]] | None:
+    """WHERE clauses and parameters shared by listing and counting stories; None when
+    the full-text query can match nothing."""
+    where = ["s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
+    params: list[Any] = [min_sources]
+    if since:
+        where.append("COALESCE(s.last_published, s.updated) >= ?")
+        params.append(since)
+    if query:
+        match = _fts_query(query)
+        if not match:
+            return None
+        where.append(
+            "s.id IN (SELECT sa.story_id FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
+            "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?)"
+        )
+        params.append(match)
+    if outlet:
+        where.append("s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.outlet = ?)")
+        params.append(outlet)
+    return where, params
 
 
 def _article_filter(

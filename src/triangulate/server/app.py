@@ -292,32 +292,8 @@ class CorpusService:
         """Live stories, most recently active first, and how many match in all."""
         store = self.store
         items = store.stories(since=since, outlet=outlet, min_sources=min_sources, query=query, limit=limit, offset=offset)
-        total = self._count_stories(store, since=since, outlet=outlet, min_sources=min_sources, query=query)
+        total = store.count_stories(since=since, outlet=outlet, min_sources=min_sources, query=query)
         return items, total
-
-    @staticmethod
-    def _count_stories(store: Store, *, since: str | None, outlet: str | None, min_sources: int, query: str | None) -> int:
-        # Store.stories() has no count; this mirrors its filters (corpus/store.py).
-        from triangulate.corpus.store import _fts_query
-
-        where = ["s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
-        params: list[Any] = [min_sources]
-        if since:
-            where.append("COALESCE(s.last_published, s.updated) >= ?")
-            params.append(since)
-        if query:
-            match = _fts_query(query)
-            if not match:
-                return 0
-            where.append(
-                "s.id IN (SELECT sa.story_id FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
-                "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?)"
-            )
-            params.append(match)
-        if outlet:
-            where.append("s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.outlet = ?)")
-            params.append(outlet)
-        return int(store._one(f"SELECT COUNT(*) FROM stories s WHERE {' AND '.join(where)}", params)[0])
 
     def story(self, story_id: str) -> StoryInfo | None:
         return self.store.story(story_id)
