@@ -886,6 +886,15 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str], list[Removed]]
             out.append("")
             para.clear()
 
+    def add_heading(heading: str) -> None:
+        """The first heading before any text is the title; later ones are paragraphs."""
+        nonlocal seen_text
+        if not seen_text and "title" not in meta:
+            meta["title"] = heading
+        else:
+            out.extend([heading, ""])
+        seen_text = True
+
     raw_lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for idx, raw in enumerate(raw_lines):
         if _MD_FENCE.match(raw):
@@ -899,11 +908,7 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str], list[Removed]]
         if _MD_SETEXT.match(raw) and para and idx > 0 and raw_lines[idx - 1].strip():
             heading = " ".join(para)
             para.clear()
-            if not seen_text and "title" not in meta:
-                meta["title"] = heading
-            else:
-                out.extend([heading, ""])
-            seen_text = True
+            add_heading(heading)
             continue
         if _MD_REFDEF.match(raw) or _MD_RULE.match(raw):
             flush()
@@ -928,11 +933,7 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str], list[Removed]]
             flush()
             heading = _tidy(line.lstrip("#").rstrip("#"))
             if heading:
-                if not seen_text and "title" not in meta:
-                    meta["title"] = heading
-                else:
-                    out.extend([heading, ""])
-                seen_text = True
+                add_heading(heading)
             continue
         if not line:
             flush()
