@@ -43,6 +43,28 @@ from triangulate.text import STOPWORDS, tokens
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
+def read_params_file(
+    name: str, path: str | Path | None, *, what: str, remedy: str, code: str
+) -> tuple[dict[str, Any], str]:
+    """A fitted parameter file: ``path``, or ``triangulate/data/NAME`` as shipped.
+
+    Returns the parsed JSON and where it came from. A missing or unreadable file
+    is a :class:`ModelError` (``code``) naming ``what`` and the command that
+    re-creates it (``remedy``).
+    """
+    try:
+        if path is None:
+            raw = resources.files("triangulate").joinpath("data", name).read_text(encoding="utf-8")
+            origin = f"triangulate/data/{name}"
+        else:
+            raw = Path(path).read_text(encoding="utf-8")
+            origin = str(path)
+        data: dict[str, Any] = json.loads(raw)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"could not read {what} ({exc}); re-create it with `{remedy}`", code=code) from exc
+    return data, origin
+
+
 #: Version of the parameter file layout; a file with another major version is refused.
 FORMAT_VERSION = 1
 
@@ -549,21 +571,13 @@ class PairScorer:
         Raises:
             ModelError: the file is missing, unreadable or of another format version.
         """
-        try:
-            if path is None:
-                name = TOKEN_MODEL_FILE if token_level else DEFAULT_MODEL_FILE
-                raw = resources.files("triangulate").joinpath("data", name).read_text(encoding="utf-8")
-                origin = f"triangulate/data/{name}"
-            else:
-                raw = Path(path).read_text(encoding="utf-8")
-                origin = str(path)
-            data = json.loads(raw)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(
-                f"could not read the pair model ({exc}); re-create it with "
-                "`triangulate calibrate pairs --data ../shared/data`",
-                code="E310",
-            ) from exc
+        data, origin = read_params_file(
+            TOKEN_MODEL_FILE if token_level else DEFAULT_MODEL_FILE,
+            path,
+            what="the pair model",
+            remedy="triangulate calibrate pairs --data ../shared/data",
+            code="E310",
+        )
         return cls.from_dict(data, origin=origin, embedder=embedder)
 
     @classmethod

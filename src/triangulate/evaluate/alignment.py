@@ -34,7 +34,6 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ import numpy as np
 from triangulate.errors import ModelError
 from triangulate.evaluate.common import ISTS_FILE, EvalResult, IstsPair, embed_unique, find_file, read_ists
 from triangulate.evaluate.ists_metric import ists_f1
-from triangulate.similarity import LogisticHead
+from triangulate.similarity import LogisticHead, read_params_file
 from triangulate.text import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -206,19 +205,9 @@ class ChunkAligner:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ChunkAligner:
-        try:
-            raw = (
-                resources.files("triangulate").joinpath("data", ALIGN_FILE).read_text(encoding="utf-8")
-                if path is None
-                else Path(path).read_text(encoding="utf-8")
-            )
-            d = json.loads(raw)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(
-                f"could not read the chunk aligner ({exc}); re-create it with "
-                "`triangulate calibrate alignment --data ../shared/data`",
-                code="E315",
-            ) from exc
+        d, _ = read_params_file(
+            ALIGN_FILE, path, what="the chunk aligner", remedy="triangulate calibrate alignment --data ../shared/data", code="E315"
+        )
         if tuple(d["features"]) != CHUNK_FEATURES:
             raise ModelError("the chunk aligner was fitted on other features; re-run `triangulate calibrate alignment`", code="E316")
         return cls(

@@ -12,13 +12,11 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from triangulate.errors import ModelError
 from triangulate.text import tokens
 
 BASELINES_FILE = "pair_baselines.json"
@@ -87,18 +85,11 @@ class Baselines:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Baselines:
         """Load the shipped (or a given) baseline file."""
-        try:
-            if path is None:
-                raw = resources.files("triangulate").joinpath("data", BASELINES_FILE).read_text(encoding="utf-8")
-            else:
-                raw = Path(path).read_text(encoding="utf-8")
-            d = json.loads(raw)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(
-                f"could not read the baseline parameters ({exc}); re-create them with "
-                "`triangulate calibrate pairs --data ../shared/data`",
-                code="E314",
-            ) from exc
+        from triangulate.similarity import read_params_file
+
+        d, _ = read_params_file(
+            BASELINES_FILE, path, what="the baseline parameter file", remedy="triangulate calibrate pairs --data ../shared/data", code="E314"
+        )
         return cls(float(d["cosine_threshold"]), float(d["tfidf_threshold"]), TfidfCosine(dict(d["tfidf_idf"])), dict(d.get("meta", {})))
 
 
