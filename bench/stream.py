@@ -34,6 +34,7 @@ import resource
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -44,7 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from triangulate.models import Article  # noqa: E402
+from triangulate.models import Article, RawDocument  # noqa: E402
 
 # --- fictional world ----------------------------------------------------------------
 
@@ -342,15 +343,20 @@ def _rss_mb() -> float:
         return _peak_rss_mb()
 
 
-def _stream_embedder(cache: int):
-    """The packaged embedder with a small cache: every lead of a stream is new, so a
-    large cache only holds memory (copies are not embedded at all)."""
-    from triangulate.embed import OnnxMiniLM, load_embedder
+def _stream_embedder(cache: int, model: str | None = None):
+    """The clustering embedder (the int8 MiniLM unless ``model`` names another) with a
+    small cache: every lead of a stream is new, so a large cache only holds memory
+    (copies are not embedded at all)."""
+    from triangulate.embed import DEFAULT_MODEL, OnnxMiniLM, load_cluster_embedder, load_embedder
 
-    try:
+    if model == DEFAULT_MODEL:
         return OnnxMiniLM(cache_size=cache)
-    except Exception:  # another configured model: its own defaults
-        return load_embedder()
+    if model:
+        return load_embedder(model)
+    embedder = load_cluster_embedder()
+    if isinstance(embedder, OnnxMiniLM):
+        embedder._cache_size = cache
+    return embedder
 
 
 class _CountingEmbedder:
@@ -372,12 +378,13 @@ class _CountingEmbedder:
 
 
 def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: int = 200_000,
-                 embed_cache: int = 2048, settings: dict[str, object] | None = None) -> dict[str, object]:
+                 embed_cache: int = 2048, settings: dict[str, object] | None = None,
+                 model: str | None = None) -> dict[str, object]:
     from triangulate.cluster import StoryClusterer
     from triangulate.dedup import DedupIndex
 
     rss_start = _rss_mb()
-    embedder = _CountingEmbedder(_stream_embedder(embed_cache))
+    embedder = _CountingEmbedder(_stream_embedder(embed_cache, model))
     embedder.encode(["warm up"])
     embedder.texts = embedder.tokens = 0
     dedup = DedupIndex(max_items=dedup_window)
@@ -441,6 +448,8 @@ def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: in
     growth = [round((b - a) * 10_000 / (tenth or 1), 1) for a, b in zip(rss_tenths, rss_tenths[1:])]
     return {
         "system": "triangulate",
+        "path": "dedup + cluster",
+        "model": embedder.name,
         "n": n,
         "seconds": round(seconds, 1),
         "articles_per_s": round(n / seconds, 1),
@@ -463,6 +472,122 @@ def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: in
         "bcubed_f1": round(_bcubed_arrays(final, gold[:n]), 4),
         "copy_precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
         "copy_recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+    }
+
+
+def _raw(it: Item) -> RawDocument:
+    """The generated article as a plain-text input, with the boilerplate a news page
+    carries (a photo credit, a "contributed to this report" line, a newsletter appeal)
+    on some of them, so that cleaning has its real work to do."""
+    a = it.article
+    h = zlib.crc32(a.id.encode("utf-8"))
+    parts = [a.title, *a.paragraphs]
+    if h % 3 == 0:
+        parts.insert(min(2, len(parts)), f"Residents watch from a distance. (Photo credit: {a.outlet} staff)")
+    if h % 4 == 0:
+        parts.append(f"Staff reporters of {a.outlet} contributed to this report.")
+    if h % 5 == 0:
+        parts.append("Sign up for our morning newsletter to get the day's top stories in your inbox.")
+    host = "".join(ch for ch in a.outlet.lower() if ch.isalnum())
+    return RawDocument(
+        origin=a.id, content="\n\n".join(parts), kind="text", source=a.outlet,
+        url=f"https://{host}.example/news/{a.id}", published=it.published.isoformat(),
+    )
+
+
+def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int = 200_000,
+               embed_cache: int = 2048, model: str | None = None) -> dict[str, object]:
+    """The whole write path of a corpus: text input -> clean -> dedup -> cluster -> SQLite.
+
+    Articles go through :meth:`Ingester.process_batch` (one write transaction per
+    micro-batch, as ``triangulate ingest`` does) into a fresh database file.
+    """
+    import tempfile
+
+    from triangulate.corpus.ingest import Ingester
+    from triangulate.corpus.store import Store
+
+    rss_start = _rss_mb()
+    embedder = _CountingEmbedder(_stream_embedder(embed_cache, model))
+    embedder.encode(["warm up"])
+    embedder.texts = embedder.tokens = 0
+    folder = tempfile.TemporaryDirectory(prefix="stream-bench-")
+    store = Store.open(Path(folder.name) / "bench.db")
+    ingester = Ingester(store, embedder=embedder, dedup_settings={"max_items": dedup_window}, batch_size=batch)
+    ingester.load()
+    rss_ready = _rss_mb()
+    latencies = np.zeros(n, dtype=np.float32)
+    gold = np.zeros(n, dtype=np.int32)
+    pred = np.zeros(n, dtype=np.int32)
+    gold_ids: dict[str, int] = {}
+    story_ids: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+    tenth = max(batch, n // 10)
+    checkpoints: list[tuple[int, float, float]] = []
+    source = stream(n, seed=seed, rate_per_hour=rate)
+    started = time.perf_counter()
+    lo = 0
+    while lo < n:
+        chunk = [it for _, it in zip(range(batch), source)]
+        if not chunk:
+            break
+        t0 = time.perf_counter()
+        results = ingester.process_batch([_raw(it) for it in chunk])
+        t1 = time.perf_counter()
+        for j, (it, res) in enumerate(zip(chunk, results)):
+            i = lo + j
+            latencies[i] = (t1 - t0) * (j + 1) / len(chunk)
+            statuses[res.status] = statuses.get(res.status, 0) + 1
+            pred[i] = story_ids.setdefault(res.story_id or f"none{i}", len(story_ids))
+            gold[i] = gold_ids.setdefault(it.story, len(gold_ids))
+        lo += len(chunk)
+        if lo % tenth < batch or lo >= n:
+            checkpoints.append((lo, time.perf_counter() - started, _rss_mb()))
+    seconds = time.perf_counter() - started
+    n = lo
+    final_of = np.asarray([0] * len(story_ids), dtype=np.int32)
+    resolved: dict[str, int] = {}
+    for sid, k in story_ids.items():
+        final_of[k] = resolved.setdefault(store.resolve_story(sid) or sid, len(resolved))
+    final = final_of[pred[:n]]
+    listed = store.count_stories()
+    q0 = time.perf_counter()
+    for _ in range(50):
+        store.stories(limit=20)
+    q1 = time.perf_counter()
+    for word in ("earthquake", "strike", "election", "fire", "storm") * 10:
+        store.stories(query=word, limit=20)
+    q2 = time.perf_counter()
+    db_mb = sum(f.stat().st_size for f in Path(folder.name).iterdir()) / 2**20
+    store.close()
+    folder.cleanup()
+    rates = []
+    prev_n, prev_t = 0, 0.0
+    for done, t, _rss in checkpoints:
+        if done > prev_n and t > prev_t:
+            rates.append(round((done - prev_n) / (t - prev_t), 1))
+        prev_n, prev_t = done, t
+    return {
+        "system": "triangulate",
+        "path": "clean + dedup + cluster + store",
+        "model": embedder.name,
+        "n": n,
+        "seconds": round(seconds, 1),
+        "articles_per_s": round(n / seconds, 1),
+        "throughput_by_tenth": rates,
+        "rss_mb_by_tenth": [round(r, 1) for _, _, r in checkpoints],
+        "latency_p50_ms": round(float(np.percentile(latencies[:n], 50)) * 1000, 2),
+        "latency_p99_ms": round(float(np.percentile(latencies[:n], 99)) * 1000, 2),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "rss_model_loaded_mb": round(rss_ready, 1),
+        "rss_at_start_mb": round(rss_start, 1),
+        "statuses": statuses,
+        "stories_listed": listed,
+        "story_list_ms": round((q1 - q0) / 50 * 1000, 2),
+        "story_query_ms": round((q2 - q1) / 50 * 1000, 2),
+        "db_mb": round(db_mb, 1),
+        "embedded_share": round(embedder.texts / max(1, n), 3),
+        "bcubed_f1": round(_bcubed_arrays(final, gold[:n]), 4),
     }
 
 
@@ -506,13 +631,18 @@ def run_baseline(n: int, *, seed: int, rate: float, threshold: float = 0.75) -> 
     }
 
 
-def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | None = None) -> dict[str, object]:
+def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | None = None, *,
+           ingest: bool = False, model: str | None = None) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--rate", str(args.rate), "--batch", str(args.batch)]
     if baseline:
         cmd.append("--baseline")
     else:
         cmd += ["--dedup-window", str(args.dedup_window), "--embed-cache", str(args.embed_cache),
                 "--cluster", settings if settings is not None else args.cluster]
+        if model or args.model:
+            cmd += ["--model", model or args.model]
+        if ingest:
+            cmd.append("--ingest")
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
@@ -521,7 +651,12 @@ def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated stream lengths")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated stream lengths (dedup + cluster rows)")
+    parser.add_argument("--ingest-sizes", default="10000,100000",
+                        help="stream lengths through the whole write path: clean + dedup + cluster + SQLite store")
+    parser.add_argument("--model", default=None, help="embedding model (default: the clustering model, int8 MiniLM)")
+    parser.add_argument("--reference-model", default=None,
+                        help="also run each row with this model, in the same command (e.g. minilm-onnx, the float model)")
     parser.add_argument("--baseline-sizes", default="1000,3000", help="prefix lengths for the naive baseline")
     parser.add_argument("--million", action="store_true", help="also run 1,000,000 articles (long)")
     parser.add_argument("--seed", type=int, default=7)
@@ -535,6 +670,7 @@ def main() -> None:
                         help="JSON overrides for a reference row per size, run in the same command (e.g. '{}' = shipped)")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.dump:
@@ -545,12 +681,15 @@ def main() -> None:
                 print(f"    {p}")
         return
     if args.child:
-        fn = run_baseline if args.baseline else run_pipeline
-        kwargs = {"seed": args.seed, "rate": args.rate}
-        if not args.baseline:
-            kwargs.update(batch=args.batch, dedup_window=args.dedup_window, embed_cache=args.embed_cache,
-                          settings=json.loads(args.cluster))
-        print(json.dumps(fn(args.child, **kwargs)))  # type: ignore[arg-type]
+        kwargs: dict[str, object] = {"seed": args.seed, "rate": args.rate}
+        if args.baseline:
+            print(json.dumps(run_baseline(args.child, **kwargs)))  # type: ignore[arg-type]
+            return
+        kwargs.update(batch=args.batch, dedup_window=args.dedup_window, embed_cache=args.embed_cache, model=args.model)
+        if args.ingest:
+            print(json.dumps(run_ingest(args.child, **kwargs)))  # type: ignore[arg-type]
+        else:
+            print(json.dumps(run_pipeline(args.child, settings=json.loads(args.cluster), **kwargs)))  # type: ignore[arg-type]
         return
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -564,31 +703,41 @@ def main() -> None:
         if args.reference is not None:
             rows.append({**_child(args, size, False, args.reference), "system": "reference"})
             print(json.dumps(rows[-1]), file=sys.stderr)
+        if args.reference_model:
+            rows.append({**_child(args, size, False, model=args.reference_model), "system": "reference"})
+            print(json.dumps(rows[-1]), file=sys.stderr)
         rows.append(_child(args, size, False))
         print(json.dumps(rows[-1]), file=sys.stderr)
-        if args.reference is not None:
-            print(f"  n={size}: throughput ratio {rows[-1]['articles_per_s'] / rows[-2]['articles_per_s']:.2f}x "
-                  f"against the reference row", file=sys.stderr)
-    header = ["system", "n", "articles/s", "p50 ms", "p99 ms", "peak RSS MB", "B3 F1", "hot stories"]
-    print("Stream benchmark: dedup + story clustering (embedding included), one process per row")
+    for size in [int(s) for s in args.ingest_sizes.split(",") if s]:
+        if args.reference_model:
+            rows.append({**_child(args, size, False, ingest=True, model=args.reference_model), "system": "reference"})
+            print(json.dumps(rows[-1]), file=sys.stderr)
+        rows.append(_child(args, size, False, ingest=True))
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    header = ["system", "path", "model", "n", "articles/s", "p50 ms", "p99 ms", "peak RSS MB", "B3 F1"]
+    keys = ("system", "path", "model", "n", "articles_per_s", "latency_p50_ms", "latency_p99_ms", "peak_rss_mb", "bcubed_f1")
+    print("Stream benchmark: one process per row; articles/s include embedding")
     print("  " + "  ".join(f"{h:>15}" for h in header))
     for r in rows:
-        print("  " + "  ".join(
-            f"{str(r.get(k, '')):>15}"
-            for k in ("system", "n", "articles_per_s", "latency_p50_ms", "latency_p99_ms", "peak_rss_mb", "bcubed_f1", "hot_stories")
-        ))
-    refs = {r["n"]: r for r in rows if r["system"] == "reference"}
+        print("  " + "  ".join(f"{str(r.get(k, '')):>15}" for k in keys))
+    refs = {(r["n"], r.get("path")): r for r in rows if r["system"] == "reference"}
     for r in rows:
-        if r["system"] == "triangulate" and r["n"] in refs:
-            print(f"  n={r['n']}: throughput {r['articles_per_s'] / refs[r['n']]['articles_per_s']:.2f}x the reference row "
-                  f"(B3 F1 {r['bcubed_f1']} vs {refs[r['n']]['bcubed_f1']})")
+        ref = refs.get((r["n"], r.get("path")))
+        if r["system"] == "triangulate" and ref is not None:
+            print(f"  {r['path']} n={r['n']}: throughput {r['articles_per_s'] / ref['articles_per_s']:.2f}x the reference row "
+                  f"({ref.get('model')}; B3 F1 {r['bcubed_f1']} vs {ref['bcubed_f1']})")
     for r in rows:
-        if "throughput_by_tenth" in r:
-            print(f"  {r['system']} n={r['n']}: articles/s per tenth {r['throughput_by_tenth']}; "
-                  f"copies P/R {r['copy_precision']}/{r['copy_recall']}; evicted stories {r['evicted_stories']}")
-            print(f"    RSS MB at each tenth {r['rss_mb_by_tenth']} (growth per 10k articles {r['rss_growth_mb_per_10k']}); "
+        if "throughput_by_tenth" not in r:
+            continue
+        print(f"  {r['system']} {r['path']} n={r['n']}: articles/s per tenth {r['throughput_by_tenth']}")
+        if "copy_precision" in r:
+            print(f"    copies P/R {r['copy_precision']}/{r['copy_recall']}; evicted stories {r['evicted_stories']}; "
+                  f"RSS MB at each tenth {r['rss_mb_by_tenth']} (growth per 10k articles {r['rss_growth_mb_per_10k']}); "
                   f"model loaded {r['rss_model_loaded_mb']} MB; copy index {r['dedup_index_mb']} MB for {r['dedup_items']} articles; "
                   f"{r['lead_tokens_per_embedded_article']} lead tokens per embedded article, {r['embedded_share']} embedded")
+        else:
+            print(f"    results {r['statuses']}; RSS MB at each tenth {r['rss_mb_by_tenth']}; database {r['db_mb']} MB; "
+                  f"story list {r['story_list_ms']} ms, story search {r['story_query_ms']} ms ({r['stories_listed']} stories)")
     print(json.dumps({"bench": "stream", "rows": rows}))
 
 

@@ -376,7 +376,7 @@ class StoryClusterer:
 
     Args:
         embedder: any :class:`triangulate.embed.Embedder`; loaded on first use
-            (``triangulate.embed.load_embedder()``) when not given.
+            (``triangulate.embed.load_cluster_embedder()``, the int8 MiniLM) when not given.
         settings: a :class:`ClusterSettings`; the shipped one when not given.
         on_evict: called with a story id when the story leaves the hot index (it
             stays in the caller's store; new articles just cannot join it).
@@ -420,9 +420,9 @@ class StoryClusterer:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from triangulate.embed import load_embedder
+            from triangulate.embed import load_cluster_embedder
 
-            self._embedder = load_embedder()
+            self._embedder = load_cluster_embedder()
         return self._embedder
 
     def __len__(self) -> int:

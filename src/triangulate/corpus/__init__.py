@@ -82,19 +82,27 @@ class StoryDetail:
 
 
 class _LazyEmbedder:
-    """Loads the embedding model on first use and shares it (clusterer and reports)."""
+    """Loads an embedding model on first use and shares it between threads.
 
-    def __init__(self, model: str | None = None) -> None:
+    ``clustering`` picks the model of story clustering (the int8 MiniLM), else the
+    model of the compare reports.
+    """
+
+    def __init__(self, model: str | None = None, *, clustering: bool = False) -> None:
         self._model = model
+        self._clustering = clustering
         self._inner: Any = None
         self._lock = threading.Lock()
 
     def _get(self) -> Any:
         with self._lock:
             if self._inner is None:
-                from triangulate.embed import load_embedder
+                from triangulate.embed import load_cluster_embedder, load_embedder
 
-                self._inner = load_embedder(self._model)
+                if self._clustering and self._model is None:
+                    self._inner = load_cluster_embedder()
+                else:
+                    self._inner = load_embedder(self._model)
             return self._inner
 
     def encode(self, texts: Sequence[str]) -> Any:
@@ -114,7 +122,8 @@ class Corpus:
         store: an open :class:`Store`.
         allow_private: let the fetcher reach loopback / private addresses (local testing only).
         fetch_settings: fetcher settings (``allow_private`` above wins).
-        embedder: a loaded embedder; the packaged MiniLM is loaded on first use otherwise.
+        embedder: a loaded embedder for reports and clustering; otherwise the packaged
+            MiniLM (reports) and its int8 version (clustering) are loaded on first use.
         ingest_options: keyword arguments of :class:`~triangulate.corpus.ingest.Ingester`
             (``batch_size``, ``snapshot_every``, ``dedup_settings``, ``cluster_settings``...).
     """
@@ -134,6 +143,7 @@ class Corpus:
             settings = replace(settings, allow_private=True)
         self.fetch_settings = settings
         self.embedder = embedder if embedder is not None else _LazyEmbedder()
+        self.cluster_embedder = embedder if embedder is not None else _LazyEmbedder(clustering=True)
         self._ingest_options = ingest_options
         self._ingester: Ingester | None = None
         self._fetcher: Fetcher | None = None
@@ -176,7 +186,7 @@ class Corpus:
     @property
     def ingester(self) -> Ingester:
         if self._ingester is None:
-            self._ingester = Ingester(self.store, embedder=self.embedder, **self._ingest_options)
+            self._ingester = Ingester(self.store, embedder=self.cluster_embedder, **self._ingest_options)
         return self._ingester
 
     @property

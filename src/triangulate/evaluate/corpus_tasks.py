@@ -97,9 +97,12 @@ def _load_params(name: str) -> dict[str, Any]:
         raise EvalError(f"data/{name} is missing: run the calibration command first", code="E610") from exc
 
 
-def _load_embedder(model: str | None) -> Any:
-    from triangulate.embed import load_embedder
+def _load_embedder(model: str | None, *, clustering: bool = False) -> Any:
+    """``model`` by name; with none given, the model the product uses for the task."""
+    from triangulate.embed import load_cluster_embedder, load_embedder
 
+    if model is None and clustering:
+        return load_cluster_embedder()
     return load_embedder(model)
 
 
@@ -276,7 +279,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     docs = [d for d in read_ecbplus(data) if d.topic <= TRAIN_TOPICS_MAX]
     articles = [ecb_article(d) for d in docs]
     gold = {d.doc: d.gold for d in docs}
-    embedder = embedder or _load_embedder(None)
+    embedder = embedder or _load_embedder(None, clustering=True)
     # Start from the code defaults (limits, window), not from the file being rewritten.
     base = replace(ClusterSettings(), threshold=0.0, merge_threshold=99.0)
     probe = StoryClusterer(embedder=embedder, settings=base)
@@ -363,7 +366,7 @@ def run_clustering(data: Path, *, embedder: Any = None, model: str | None = None
     docs = read_ecbplus(data)
     articles = [ecb_article(d) for d in docs]
     gold = {d.doc: d.gold for d in docs}
-    embedder = embedder or _load_embedder(model)
+    embedder = embedder or _load_embedder(model, clustering=True)
     clusterer = StoryClusterer(embedder=embedder, settings=load_settings())
     started = time.perf_counter()
     vectors = clusterer.vectors(articles)
