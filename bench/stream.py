@@ -677,7 +677,7 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also run 1,000,000 articles (long)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rate", type=float, default=2000.0, help="simulated articles per hour")
-    parser.add_argument("--batch", type=int, default=64, help="micro-batch size (arrivals embedded together)")
+    parser.add_argument("--batch", type=int, default=128, help="micro-batch size (arrivals embedded together)")
     parser.add_argument("--dump", type=int, default=0, help="print the first N generated articles and exit")
     parser.add_argument("--dedup-window", type=int, default=200_000, help="articles kept in the copy index (as ingest)")
     parser.add_argument("--embed-cache", type=int, default=2048, help="embedding cache entries")

@@ -414,6 +414,7 @@ class StoryClusterer:
         self._seq = 0
         self._clock: float | None = None
         self.evicted = 0
+        self._lead_memo: dict[str, str] = {}
 
     # -- public helpers -------------------------------------------------------------
 
@@ -447,7 +448,15 @@ class StoryClusterer:
         return story_id
 
     def lead(self, article: Article) -> str:
-        return lead_text(article, sentences=self.settings.lead_sentences, words=self.settings.lead_words)
+        """Title + lead of ``article`` (remembered for the last few hundred articles: a batch asks up to three times)."""
+        memo = self._lead_memo
+        found = memo.get(article.id)
+        if found is None:
+            found = lead_text(article, sentences=self.settings.lead_sentences, words=self.settings.lead_words)
+            if len(memo) >= 1024:
+                memo.clear()
+            memo[article.id] = found
+        return found
 
     def vectors(self, articles: Sequence[Article]) -> np.ndarray:
         """Embeddings of the articles' title + lead (what :meth:`add` stores)."""

@@ -89,7 +89,7 @@ def _short(value: str | None, n: int = 19) -> str:
 @db_option
 @click.option("--source", help="Outlet name for inputs that name none (no `source` field, no URL).")
 @click.option("--allow-private", is_flag=True, help="Let the fetcher reach loopback and private addresses (local testing only).")
-@click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True, help="Articles per write transaction.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=128, show_default=True, help="Articles per write transaction.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private: bool, batch_size: int, fmt: str, quiet: bool) -> None:

@@ -330,7 +330,7 @@ class Ingester:
         embedder: Any = None,
         dedup_settings: dict[str, Any] | None = None,
         cluster_settings: dict[str, Any] | None = None,
-        batch_size: int = 64,
+        batch_size: int = 128,
         snapshot_every: int = 5000,
         dedup_factory: Callable[[], Any] | None = None,
         clusterer_factory: Callable[[], Any] | None = None,
