@@ -1,8 +1,8 @@
-"""A synthetic news stream and the dedup + story clustering benchmark.
+"""A synthetic news stream and the corpus write-path benchmark.
 
     python bench/stream.py                      # 10k and 100k articles (make bench)
-    python bench/stream.py --sizes 2000         # a quick run
-    python bench/stream.py --sizes 10000,100000,1000000   # 1M too (long)
+    python bench/stream.py --sizes 2000 --ingest-sizes 2000   # a quick run
+    python bench/stream.py --sizes "" --ingest-sizes 1000000  # 1M through the whole write path (long)
     python bench/stream.py --dump 50            # print the first 50 generated articles
 
 The generator writes fictional news: many stories (earthquakes, fires, court
@@ -15,12 +15,16 @@ their wording templates and differ only in places, people, numbers and dates:
 the same-topic trap. Articles arrive in order of publication, at a simulated
 rate of ``--rate`` articles per hour.
 
-Each size runs in a fresh process (so that peak memory is per size) and prints
-throughput (articles/s through dedup + cluster, embedding included), p50/p99
-latency from the start of an article's micro-batch to its story assignment,
-peak RSS, hot-index size, and the quality on the generator's ground truth
-(B-cubed F1 of stories, precision/recall of copy detection). The same command
-runs a naive baseline beside it: brute-force all-pairs clustering (every article
+Two kinds of rows, each size in a fresh process (so that peak memory is per
+size): the whole write path of a corpus (plain-text inputs through
+``Ingester.process_batch``: clean + dedup + cluster + SQLite store, as
+``triangulate ingest``), and dedup + cluster alone. Each prints throughput
+(embedding included, the generator's own time left out), p50/p99 latency from
+the start of an article's micro-batch to its story assignment, peak RSS and the
+quality on the generator's ground truth (B-cubed F1 of stories; for dedup +
+cluster also precision/recall of copy detection; for the write path the
+story-list and story-search latency on the database). The same command runs a
+naive baseline beside it: brute-force all-pairs clustering (every article
 compared with every earlier one) on a prefix of the stream.
 """
 
@@ -674,7 +678,7 @@ def main() -> None:
     parser.add_argument("--reference-model", default=None,
                         help="also run each row with this model, in the same command (e.g. minilm-onnx, the float model)")
     parser.add_argument("--baseline-sizes", default="1000,3000", help="prefix lengths for the naive baseline")
-    parser.add_argument("--million", action="store_true", help="also run 1,000,000 articles (long)")
+    parser.add_argument("--million", action="store_true", help="also run 1,000,000 articles in the dedup + cluster rows (long)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rate", type=float, default=2000.0, help="simulated articles per hour")
     parser.add_argument("--batch", type=int, default=128, help="micro-batch size (arrivals embedded together)")

@@ -349,3 +349,28 @@ def test_a_bridging_article_merges_stories_stored_and_in_the_same_batch(tmp_path
         assert [(s.id, s.articles) for s in stories] == [("s1", 4)]
         assert corpus.story("s2") is not None and corpus.story("s2").id == "s1"  # type: ignore[union-attr]
         assert {a.story_id for a in corpus.articles(limit=None)} == {"s1"}
+
+
+def test_no_statement_of_the_write_path_reads_the_whole_articles_table(tmp_path: Path, corpus: Corpus) -> None:
+    """Every lookup of an ingest goes through an index, so ingest does not slow down as the corpus grows."""
+    for i in range(12):  # enough rows for the planner to prefer an index over a scan wherever one fits
+        text_file(tmp_path / f"outlet-{i % 3}-{i}.txt", f"{QUAKE[0]} ({i})", [f"Update {i}: {p}" for p in QUAKE[1]])
+    corpus.ingest([tmp_path / f"outlet-{i % 3}-{i}.txt" for i in range(6)])
+    statements: list[str] = []
+    corpus.store.conn.set_trace_callback(statements.append)
+    try:
+        corpus.ingest([tmp_path / f"outlet-{i % 3}-{i}.txt" for i in range(12)])  # 6 known, 6 new
+        corpus.ingest([text_file(tmp_path / "outlet-0-0.txt", QUAKE[0] + " (0)", ["A corrected first paragraph.", *QUAKE[1][1:]])])
+    finally:
+        corpus.store.conn.set_trace_callback(None)
+    scans: list[str] = []
+    for sql in {s for s in statements if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))}:
+        plan = corpus.store.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+        # A full scan, or the outlet index (one outlet holds a large share of the corpus).
+        scans += [
+            f"{row[3]}: {sql}"
+            for row in plan
+            if row[3].startswith("SCAN articles") and "INDEX" not in row[3] or "articles_outlet" in row[3]
+        ]
+    assert statements, "the trace saw the ingest"
+    assert scans == []
