@@ -624,34 +624,49 @@ class Store:
                 conn.execute("DELETE FROM reports WHERE story_id = ?", (old,))
 
     def refresh_stories(self, story_ids: Iterable[str]) -> None:
-        """Recompute counts, time span and title of stories whose membership changed; bump their version."""
+        """Recompute counts, time span and title of stories whose membership changed; bump their version.
+
+        One grouped query per 500 stories (not three queries per story): a batch of
+        ingest touches a hundred stories or more.
+        """
         stamp = now_iso()
         ids = sorted(set(story_ids))
         with self.transaction() as conn:
-            for sid in ids:
-                row = conn.execute(
-                    "SELECT COUNT(*), COUNT(DISTINCT a.outlet), MIN(a.published), MAX(a.published) "
-                    "FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?",
-                    (sid,),
-                ).fetchone()
-                sources = conn.execute(
-                    "SELECT COUNT(DISTINCT a.outlet) FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-                    "LEFT JOIN duplicates d ON d.article_id = a.id "
-                    "WHERE sa.story_id = ? AND (d.of_id IS NULL OR d.of_id NOT IN "
-                    "(SELECT article_id FROM story_articles WHERE story_id = ?))",
-                    (sid, sid),
-                ).fetchone()[0]
+            for lo in range(0, len(ids), 500):
+                chunk = ids[lo : lo + 500]
+                marks = ",".join("?" * len(chunk))
+                # Sources: outlets of the story's articles, a copy of another article of the
+                # same story not counted (a copy of an article elsewhere is this story's source).
+                counts = {
+                    r[0]: r[1:]
+                    for r in conn.execute(
+                        "SELECT sa.story_id, COUNT(*), COUNT(DISTINCT a.outlet), MIN(a.published), MAX(a.published), "
+                        "COUNT(DISTINCT CASE WHEN d.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 "
+                        "WHERE s2.story_id = sa.story_id AND s2.article_id = d.of_id) THEN a.outlet END) "
+                        "FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+                        f"LEFT JOIN duplicates d ON d.article_id = a.id WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id",
+                        chunk,
+                    )
+                }
                 # The title of the earliest original (non-copy) article names the story.
-                title_row = conn.execute(
-                    "SELECT a.title FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-                    "LEFT JOIN duplicates d ON d.article_id = a.id WHERE sa.story_id = ? AND a.title != '' "
-                    "ORDER BY d.of_id IS NOT NULL, COALESCE(a.published, a.added), a.seq LIMIT 1",
-                    (sid,),
-                ).fetchone()
-                conn.execute(
+                titles = dict(
+                    conn.execute(
+                        "SELECT story_id, title FROM (SELECT sa.story_id, a.title, ROW_NUMBER() OVER (PARTITION BY sa.story_id "
+                        "ORDER BY d.of_id IS NOT NULL, COALESCE(a.published, a.added), a.seq) AS rank "
+                        "FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+                        f"LEFT JOIN duplicates d ON d.article_id = a.id WHERE sa.story_id IN ({marks}) AND a.title != '') "
+                        "WHERE rank = 1",
+                        chunk,
+                    ).fetchall()
+                )
+                rows = []
+                for sid in chunk:
+                    n, outlets, first, last, sources = counts.get(sid, (0, 0, None, None, 0))
+                    rows.append((n, outlets, sources, first, last, titles.get(sid, ""), stamp, sid))
+                conn.executemany(
                     "UPDATE stories SET articles = ?, outlets = ?, sources = ?, first_published = ?, last_published = ?, "
                     "title = ?, updated = ?, version = version + 1 WHERE id = ?",
-                    (row[0], row[1], sources, row[2], row[3], title_row[0] if title_row else "", stamp, sid),
+                    rows,
                 )
 
     def resolve_story(self, story_id: str) -> str | None:
