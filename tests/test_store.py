@@ -194,3 +194,21 @@ def test_a_story_report_is_cached_and_refreshed_when_the_story_gains_an_article(
         assert corpus.store.cached_report(sid) is None  # invalidated
         refreshed = corpus.report(sid)
         assert sorted(s.outlet for s in refreshed.sources) == ["county-echo", "valley-times"]
+
+
+def test_a_page_of_stories_is_read_in_order_from_an_index_not_sorted(tmp_path: Path) -> None:
+    """Listing the newest stories does not sort every story of the corpus."""
+    store = Store.open(tmp_path / "plan.db")
+    try:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        store.stories(limit=20)
+        store.stories(since="2026-01-01T00:00:00+00:00", limit=20)
+        store.conn.set_trace_callback(None)
+        listing = [sql for sql in statements if "FROM stories s" in sql]
+        assert len(listing) == 2
+        for sql in listing:
+            plan = " | ".join(row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "stories_activity" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        store.close()

@@ -164,10 +164,17 @@ _0002_raw_origin_index = """
 CREATE INDEX IF NOT EXISTS articles_raw_origin ON articles(raw_hash, origin);
 """
 
+# Story lists are ordered by the last activity: with this index a page of the newest
+# stories is read in order instead of sorting every story of the corpus.
+_0003_story_activity_index = """
+CREATE INDEX IF NOT EXISTS stories_activity ON stories(COALESCE(last_published, updated) DESC, id);
+"""
+
 #: (name, SQL) in the order they must run. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_core", _0001_core),
     ("0002_raw_origin_index", _0002_raw_origin_index),
+    ("0003_story_activity_index", _0003_story_activity_index),
 )
 
 

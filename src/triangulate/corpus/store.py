@@ -940,7 +940,9 @@ def _story_filter(
 ) -> tuple[list[str], list[Any]] | None:
     """WHERE clauses and parameters shared by listing and counting stories; None when
     the full-text query can match nothing."""
-    where = ["s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
+    # "+merged_into": the merged-story index must not win over the activity index that
+    # gives the listing its order (a page of stories would otherwise sort them all).
+    where = ["+s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
     params: list[Any] = [min_sources]
     if since:
         where.append("COALESCE(s.last_published, s.updated) >= ?")
