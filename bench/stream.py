@@ -669,6 +669,29 @@ def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _name_stats(n: int, *, seed: int, rate: float) -> None:
+    """How often two different strike stories of the stream name the same company."""
+    import re
+    from collections import Counter
+
+    title_of: dict[str, str] = {}
+    for it in stream(n, seed=seed, rate_per_hour=rate):
+        if it.kind == "original":
+            title_of.setdefault(it.story, it.article.title)
+    company = re.compile(r"(\w+ (?:Motors|Steel|Foods|Textiles|Energy))")
+    strikes = Counter()
+    n_strikes = 0
+    for title in title_of.values():
+        if "strike" in title.lower() or " walk out " in title:
+            found = company.search(title)
+            if found:
+                n_strikes += 1
+                strikes[found.group(1)] += 1
+    shared = sum(1 for v in strikes.values() if v > 1)
+    print(f"{n} articles: {len(title_of)} stories; {n_strikes} strike stories at {len(strikes)} companies; "
+          f"{shared} companies have 2 or more strikes (most: {strikes.most_common(3)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated stream lengths (dedup + cluster rows)")
@@ -683,6 +706,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2000.0, help="simulated articles per hour")
     parser.add_argument("--batch", type=int, default=128, help="micro-batch size (arrivals embedded together)")
     parser.add_argument("--dump", type=int, default=0, help="print the first N generated articles and exit")
+    parser.add_argument("--name-stats", type=int, default=0,
+                        help="count, in the first N articles, the companies that have several different strikes, and exit")
     parser.add_argument("--dedup-window", type=int, default=200_000, help="articles kept in the copy index (as ingest)")
     parser.add_argument("--embed-cache", type=int, default=2048, help="embedding cache entries")
     parser.add_argument("--cluster", default="{}", help="JSON object of StoryClusterer setting overrides")
@@ -693,6 +718,9 @@ def main() -> None:
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.name_stats:
+        _name_stats(args.name_stats, seed=args.seed, rate=args.rate)
+        return
     if args.dump:
         for it in generate(args.dump, seed=args.seed, rate_per_hour=args.rate):
             print(f"[{it.published:%Y-%m-%d %H:%M}] {it.article.outlet} | {it.story} | {it.kind}")
