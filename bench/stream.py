@@ -188,8 +188,14 @@ class Item:
     copy_of: str | None = None
 
 
+#: Syllables of the short names (companies, teams, streets, agencies, storms, second places):
+#: 2 gives 961 stems, so a long stream reuses a company for several strikes; 3 gives 29,791.
+SHORT_NAME_SYLLABLES = 2
+
+
 def _facts(rng: random.Random, kind: str) -> dict[str, str]:
-    place, region, other = _name(rng, 3), _name(rng, 3) + "ia", _name(rng, 2)
+    short = SHORT_NAME_SYLLABLES
+    place, region, other = _name(rng, 3), _name(rng, 3) + "ia", _name(rng, short)
     return {
         "kind": kind,
         "place": place, "region": region, "other": other,
@@ -200,12 +206,12 @@ def _facts(rng: random.Random, kind: str) -> dict[str, str]:
         "hour": f"{rng.randint(0, 23)}:{rng.randint(0, 59):02d}",
         "day": rng.choice(DAYS), "day2": rng.choice(DAYS),
         "official": _person(rng), "person": _person(rng), "person2": _person(rng),
-        "role": rng.choice(ROLES), "agency": f"the {_name(rng, 2)} civil protection agency",
-        "site": rng.choice(SITES), "street": f"{_name(rng, 2)} Street",
-        "org": f"{_name(rng, 2)} {rng.choice(['Motors', 'Steel', 'Foods', 'Textiles', 'Energy'])}",
+        "role": rng.choice(ROLES), "agency": f"the {_name(rng, short)} civil protection agency",
+        "site": rng.choice(SITES), "street": f"{_name(rng, short)} Street",
+        "org": f"{_name(rng, short)} {rng.choice(['Motors', 'Steel', 'Foods', 'Textiles', 'Energy'])}",
         "org2": f"{_name(rng, 3)} {rng.choice(['Labs', 'Works', 'Systems', 'Group'])}",
         "goods": rng.choice(["batteries", "bicycles", "glass", "medicines", "software"]),
-        "team": f"{_name(rng, 2)} United", "team2": f"{_name(rng, 2)} City", "storm": _name(rng, 2),
+        "team": f"{_name(rng, short)} United", "team2": f"{_name(rng, short)} City", "storm": _name(rng, short),
     }
 
 
@@ -653,7 +659,8 @@ def run_baseline(n: int, *, seed: int, rate: float, threshold: float = 0.75) -> 
 
 def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | None = None, *,
            ingest: bool = False, model: str | None = None) -> dict[str, object]:
-    cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--rate", str(args.rate), "--batch", str(args.batch)]
+    cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--rate", str(args.rate), "--batch", str(args.batch),
+           "--short-names", str(args.short_names)]
     if baseline:
         cmd.append("--baseline")
     else:
@@ -706,6 +713,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2000.0, help="simulated articles per hour")
     parser.add_argument("--batch", type=int, default=128, help="micro-batch size (arrivals embedded together)")
     parser.add_argument("--dump", type=int, default=0, help="print the first N generated articles and exit")
+    parser.add_argument("--short-names", type=int, default=2,
+                        help="syllables of company, team, street and other short names (2: the stream of the published figures)")
     parser.add_argument("--name-stats", type=int, default=0,
                         help="count, in the first N articles, the companies that have several different strikes, and exit")
     parser.add_argument("--dedup-window", type=int, default=200_000, help="articles kept in the copy index (as ingest)")
@@ -717,6 +726,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global SHORT_NAME_SYLLABLES
+    SHORT_NAME_SYLLABLES = args.short_names
 
     if args.name_stats:
         _name_stats(args.name_stats, seed=args.seed, rate=args.rate)
