@@ -393,6 +393,27 @@ class _CountingEmbedder:
         return self.tokens / max(1, self.sampled)
 
 
+def _final_stories(story_ids: dict[str, int], pred: np.ndarray, resolve) -> tuple[np.ndarray, int]:  # type: ignore[no-untyped-def]
+    """Each article's final story number (merges followed through ``resolve``) and the number of final stories."""
+    final_of = np.asarray([0] * len(story_ids), dtype=np.int32)
+    resolved: dict[str, int] = {}
+    for sid, k in story_ids.items():
+        final_of[k] = resolved.setdefault(resolve(sid), len(resolved))
+    return final_of[pred], len(resolved)
+
+
+def _rates_by_tenth(checkpoints: list[tuple[int, float, float]]) -> tuple[list[float], list[float]]:
+    """Articles/s between consecutive checkpoints (articles done, busy seconds, RSS), with the RSS at each."""
+    rates, rss_tenths = [], []
+    prev_n, prev_t = 0, 0.0
+    for done, t, rss in checkpoints:
+        if done > prev_n and t > prev_t:
+            rates.append(round((done - prev_n) / (t - prev_t), 1))
+            rss_tenths.append(round(rss, 1))
+        prev_n, prev_t = done, t
+    return rates, rss_tenths
+
+
 def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: int = 200_000,
                  embed_cache: int = 2048, settings: dict[str, object] | None = None,
                  model: str | None = None) -> dict[str, object]:
@@ -449,21 +470,11 @@ def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: in
     wall = time.perf_counter() - started
     n = lo
     # Final stories: follow merges (none with the shipped settings).
-    final_of = np.asarray([0] * len(story_ids), dtype=np.int32)
-    resolved: dict[str, int] = {}
-    for sid, k in story_ids.items():
-        final_of[k] = resolved.setdefault(clusterer.resolve(sid), len(resolved))
-    final = final_of[pred[:n]]
+    final, found = _final_stories(story_ids, pred[:n], clusterer.resolve)
     tp = int(np.sum(truth & flagged))
     fp = int(np.sum(flagged & ~truth))
     fn = int(np.sum(truth & ~flagged))
-    rates, rss_tenths = [], []
-    prev_n, prev_t = 0, 0.0
-    for done, t, rss in checkpoints:
-        if done > prev_n and t > prev_t:
-            rates.append(round((done - prev_n) / (t - prev_t), 1))
-            rss_tenths.append(round(rss, 1))
-        prev_n, prev_t = done, t
+    rates, rss_tenths = _rates_by_tenth(checkpoints)
     growth = [round((b - a) * 10_000 / (tenth or 1), 1) for a, b in zip(rss_tenths, rss_tenths[1:])]
     return {
         "system": "triangulate",
@@ -487,7 +498,7 @@ def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: in
         "lead_tokens_per_embedded_article": round(embedder.tokens_per_text, 1),
         "hot_stories": len(clusterer),
         "evicted_stories": clusterer.evicted,
-        "stories_found": len(resolved),
+        "stories_found": found,
         "stories_true": len(gold_ids),
         "bcubed_f1": round(_bcubed_arrays(final, gold[:n]), 4),
         "copy_precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
@@ -570,11 +581,7 @@ def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int 
     seconds = busy
     wall = time.perf_counter() - started
     n = lo
-    final_of = np.asarray([0] * len(story_ids), dtype=np.int32)
-    resolved: dict[str, int] = {}
-    for sid, k in story_ids.items():
-        final_of[k] = resolved.setdefault(store.resolve_story(sid) or sid, len(resolved))
-    final = final_of[pred[:n]]
+    final, _ = _final_stories(story_ids, pred[:n], lambda sid: store.resolve_story(sid) or sid)
     listed = store.count_stories()
     q0 = time.perf_counter()
     for _ in range(50):
@@ -586,12 +593,7 @@ def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int 
     db_mb = sum(f.stat().st_size for f in Path(folder.name).iterdir()) / 2**20
     store.close()
     folder.cleanup()
-    rates = []
-    prev_n, prev_t = 0, 0.0
-    for done, t, _rss in checkpoints:
-        if done > prev_n and t > prev_t:
-            rates.append(round((done - prev_n) / (t - prev_t), 1))
-        prev_n, prev_t = done, t
+    rates, _ = _rates_by_tenth(checkpoints)
     return {
         "system": "triangulate",
         "path": "clean + dedup + cluster + store",
