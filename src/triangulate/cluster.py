@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 STATE_FORMAT = 1
-FEATURES = ("emb", "lex", "names", "nums", "cov", "ecos")
+FEATURES = ("emb", "lex", "names", "nums", "cov", "ecos", "emb_names", "lex_names")
 """Features of an article against a story (see :meth:`StoryClusterer.candidates`)."""
 
 
@@ -80,6 +80,8 @@ class ClusterSettings:
     w_nums: float = 1.5
     w_cov: float = 2.5
     w_ecos: float = 3.0
+    w_emb_names: float = 0.0
+    w_lex_names: float = 0.0
     bias: float = -7.0
     threshold: float = 0.0
     merge_threshold: float = 99.0
@@ -226,10 +228,12 @@ def _terms(text: str) -> list[str]:
 
 def extract_entities(text: str) -> list[str]:
     """Names, numbers and dates of a text, normalised (lower case, ``#`` for numbers,
-    ``@`` for dates). Multi-word names also yield their last word ("Lohan").
+    ``@`` for dates). Multi-word names also yield their last word ("Lohan") unless
+    it is a common word ("Center", "Energy"); a capitalised common word alone at
+    the start of a sentence ("Production", "Lawyers") is not a name.
 
     >>> extract_entities("Lindsay Lohan left the Betty Ford Center on June 13, 2013.")
-    ['lindsay lohan', 'lohan', 'betty ford center', 'center', '@june 13', '#13', '#2013']
+    ['lindsay lohan', 'lohan', 'betty ford center', '@june 13', '#13', '#2013']
     """
     out: list[str] = []
     for block in text.split("\n"):
@@ -242,11 +246,13 @@ _SENTENCE_END = frozenset('.!?:;"\'')
 
 def _entities_of_block(sentence: str) -> list[str]:
     out: list[str] = []
+    common = _common_word_set()
     for match in _CAP_SPAN.finditer(sentence):
         span = match.group(0).strip(" .-'")
         words = span.split()
         before = sentence[max(0, match.start() - 3) : match.start()].rstrip()
-        if not before or before[-1] in _SENTENCE_END:
+        at_start = not before or before[-1] in _SENTENCE_END
+        if at_start:
             # A sentence-initial capital says nothing: drop leading function words.
             while words and words[0].lower() in _NOT_ENTITY:
                 words = words[1:]
@@ -259,10 +265,12 @@ def _entities_of_block(sentence: str) -> list[str]:
         low = " ".join(words).lower().rstrip(".")
         if len(words) == 1 and (low in _NOT_ENTITY or len(low) < 2):
             continue
+        if len(words) == 1 and at_start and low in common:
+            continue
         out.append(low)
         if len(words) > 1:
             tail = words[-1].lower().rstrip(".")
-            if tail not in _NOT_ENTITY and len(tail) > 2:
+            if tail not in _NOT_ENTITY and len(tail) > 2 and tail not in common:
                 out.append(tail)
     for word, day in [(m.group(1), m.group(2)) for m in _DATE_MD.finditer(sentence)] + [
         (m.group(2), m.group(1)) for m in _DATE_DM.finditer(sentence)
@@ -283,6 +291,14 @@ def _bucket(token: str, mask: int) -> int:
 
 
 _PRIOR_CACHE: dict[tuple[int, int], np.ndarray] = {}
+_COMMON: list[frozenset[str]] = []
+
+
+def _common_word_set() -> frozenset[str]:
+    """:func:`_common_words` as a set, read once per process."""
+    if not _COMMON:
+        _COMMON.append(frozenset(_common_words()))
+    return _COMMON[0]
 
 
 def _common_words() -> list[str]:
@@ -415,6 +431,12 @@ class StoryClusterer:
         self._clock: float | None = None
         self.evicted = 0
         self._lead_memo: dict[str, str] = {}
+        # While add_many places a batch: the batch's similarities with the hot
+        # centroids as they were at its start (one matrix product), and the rows
+        # written since, which are recomputed per article.
+        self._batch_sims: np.ndarray | None = None
+        self._batch_col: dict[str, int] = {}
+        self._dirty_rows: set[int] = set()
 
     # -- public helpers -------------------------------------------------------------
 
@@ -566,7 +588,7 @@ class StoryClusterer:
                 days = (story.first - last) / 86400.0
             elif first > story.last:
                 days = (first - story.last) / 86400.0
-        return (cos, lex, names_f, nums_f, cov, ecos, days)
+        return (cos, lex, names_f, nums_f, cov, ecos, cos * names_f, lex * names_f, days)
 
     def _doc_features(self, doc: _Doc, story: _Story, cos: float, q: _Weighted | None = None) -> tuple[float, ...]:
         q = q or self._weigh(doc.terms, doc.names, doc.nums)
@@ -574,7 +596,7 @@ class StoryClusterer:
 
     def _score(self, feats: tuple[float, ...]) -> float:
         s = self.settings
-        emb, lex, names, nums, cov, ecos, days = feats
+        emb, lex, names, nums, cov, ecos, emb_names, lex_names, days = feats
         score = (
             s.bias
             + s.w_emb * emb
@@ -583,6 +605,8 @@ class StoryClusterer:
             + s.w_nums * nums
             + s.w_cov * cov
             + s.w_ecos * ecos
+            + s.w_emb_names * emb_names
+            + s.w_lex_names * lex_names
         )
         if days > 0:
             score -= s.time_penalty * min(days, s.window_days) / s.window_days
@@ -593,7 +617,7 @@ class StoryClusterer:
         found: dict[str, float] = {}
         n_rows = len(self._row_story)
         if n_rows and self._stories:
-            sims = self._matrix[:n_rows] @ doc.vec
+            sims = self._hot_similarities(doc, n_rows)
             k = min(s.top_k, n_rows)
             top = np.argpartition(-sims, k - 1)[:k] if k < n_rows else np.arange(n_rows)
             for row in top:
@@ -722,13 +746,48 @@ class StoryClusterer:
             elif batch_lead.get(dup, self._lead_of.get(dup, keys[i])) != keys[i] and self._young(dup):
                 need.append(i)
         vecs: dict[int, np.ndarray] = {}
+        n_rows = len(self._row_story)
         if need:
             encoded = self.vectors([articles[i] for i in need])
             vecs = {i: encoded[j] for j, i in enumerate(need)}
+            if n_rows and len(need) > 1:
+                # One matrix product for the whole batch instead of one per article
+                # (the hot matrix is read once, not once per article).
+                self._batch_sims = self._matrix[:n_rows] @ np.asarray(encoded, dtype=np.float32).T
+                self._batch_col = {articles[i].id: j for j, i in enumerate(need)}
+                self._dirty_rows = set()
         out = []
-        for i, article in enumerate(articles):
-            out.append(self.add(article, published=times[i], vector=vecs.get(i), duplicate_of=dups[i]))
+        try:
+            for i, article in enumerate(articles):
+                out.append(self.add(article, published=times[i], vector=vecs.get(i), duplicate_of=dups[i]))
+        finally:
+            self._batch_sims = None
+            self._batch_col = {}
+            self._dirty_rows = set()
         return out
+
+    def _mark_dirty(self, row: int) -> None:
+        if self._batch_sims is not None:
+            self._dirty_rows.add(row)
+
+    def _hot_similarities(self, doc: _Doc, n_rows: int) -> np.ndarray:
+        """Cosine of ``doc`` with every row of the hot matrix: from the batch's product
+        where :meth:`add_many` made one (rows written since recomputed), else directly."""
+        pre = self._batch_sims
+        col = self._batch_col.get(doc.article_id)
+        if pre is None or col is None or pre.shape[0] > n_rows:
+            direct: np.ndarray = self._matrix[:n_rows] @ doc.vec
+            return direct
+        sims = np.empty(n_rows, dtype=np.float32)
+        done = pre.shape[0]
+        sims[:done] = pre[:, col]
+        if done < n_rows:
+            sims[done:] = self._matrix[done:n_rows] @ doc.vec
+        dirty = [r for r in self._dirty_rows if r < done]
+        if dirty:
+            rows = np.fromiter(dirty, dtype=np.int64, count=len(dirty))
+            sims[rows] = self._matrix[rows] @ doc.vec
+        return sims
 
     def _place(self, doc: _Doc, forced: str | None) -> Assignment:
         s = self.settings
@@ -849,6 +908,7 @@ class StoryClusterer:
         story.count += 1
         norm = float(np.linalg.norm(story.centroid))
         self._matrix[story.row] = story.centroid / norm if norm > 0 else story.centroid
+        self._mark_dirty(story.row)
         self._add_profile(story, doc.terms, doc.names, doc.nums)
         self._touch(story, doc.time)
         self._remember_article(doc.article_id, story.story_id)
@@ -908,6 +968,7 @@ class StoryClusterer:
         keep.count += gone.count
         norm = float(np.linalg.norm(keep.centroid))
         self._matrix[keep.row] = keep.centroid / norm if norm > 0 else keep.centroid
+        self._mark_dirty(keep.row)
         self._drop(gone)
         self._add_profile(keep, dict(gone.terms), dict(gone.names), dict(gone.nums))
         times = [t for t in (keep.first, keep.last, gone.first, gone.last) if t is not None]
@@ -921,6 +982,7 @@ class StoryClusterer:
         self._weighted_lru.pop(story.story_id, None)
         story.weighted = None
         self._matrix[story.row] = 0.0
+        self._mark_dirty(story.row)
         self._row_story[story.row] = None
         self._free_rows.append(story.row)
         self._unindex(story.story_id, [*story.names, *story.nums])
