@@ -260,6 +260,10 @@ def _best_threshold(
     return best_t, best_f
 
 
+#: The least training B-cubed gain for which calibration turns story merging on.
+MERGE_MIN_GAIN = 0.005
+
+
 def calibration_orders(n: int) -> list[list[int]]:
     """The stream orders the clustering thresholds are scored on: the path order,
     its reverse and two seeded shuffles (deterministic)."""
@@ -339,8 +343,11 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     fine = [round(thr + d, 3) for d in np.arange(-0.2, 0.201, 0.05)]
     thr, f_thr = _best_threshold(lambda t: f1_for(replace(fitted, threshold=t)), fine)
     merge_grid = [99.0] + [round(thr + d, 2) for d in (0.5, 1.0, 1.5, 2.0, 3.0)]
-    # Prefer no merging unless it helps: 99.0 is tried first and kept on ties.
+    # Merging costs a nearest-story search after every join: it is turned on only when
+    # it raises the training F1 by at least MERGE_MIN_GAIN (a smaller gain is noise).
     merge, f_merge = _best_threshold(lambda m: f1_for(replace(fitted, threshold=thr, merge_threshold=m)), merge_grid)
+    if f_merge < f_thr + MERGE_MIN_GAIN:
+        merge, f_merge = 99.0, f_thr
     final = replace(fitted, threshold=thr, merge_threshold=merge)
 
     # 3. baselines, fitted on the same training topics
