@@ -13,6 +13,9 @@ score of an article against a story therefore combines
 * ``ent``: the IDF-weighted share of the article's names, numbers and dates that
   the story already has (a cheap capitalised-span extractor, no tagger): the
   signal that tells two events of one kind apart,
+* ``emb_names`` and ``lex_names``: ``emb`` and ``lex`` times ``names``, so that
+  wording shared by every report of one kind of event ("the union said the strike
+  would last five days") counts only as far as the names agree,
 * a time penalty when both published times are known and far apart.
 
 The weights and thresholds ship in ``data/cluster_params.json``; they were fitted

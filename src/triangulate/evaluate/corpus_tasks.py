@@ -278,7 +278,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
 
     1. Teacher-forced pass: each training article is compared with the hot stories
        built from the gold clusters so far (the real candidate retrieval plus its
-       gold story); a logistic regression on (emb, lex, ent) -> same story gives
+       gold story); a logistic regression on the FEATURES -> same story gives
        the weights.
     2. Streaming pass: the real clusterer runs over the training topics for a grid
        of join and merge thresholds; the best B-cubed F1 (mean over the fixed
