@@ -133,3 +133,34 @@ def test_the_database_comes_from_the_environment(env: dict[str, object], monkeyp
 def test_a_bad_since_value_is_a_usage_error(env: dict[str, object]) -> None:
     result = CliRunner().invoke(cli, ["stories", "--since", "whenever", "--db", str(env["db"])])
     assert result.exit_code == 2 and "--since" in result.output
+
+
+def test_merge_stories_joins_what_the_clusterer_kept_apart(tmp_path: Path) -> None:
+    # The example's lowland-herald report names only the town and starts its own story;
+    # joining it by hand brings its "Fourteen people" into the story's conflicts.
+    example = Path(__file__).resolve().parents[1] / "examples" / "harbour-fire"
+    db = str(tmp_path / "c.db")
+    run("ingest", str(example), "--db", db, "--quiet")
+    stories = json.loads(run("stories", "--db", db, "--format", "json"))
+    assert sorted(s["articles"] for s in stories) == [1, 4]
+    main = next(s for s in stories if s["articles"] == 4)["id"]
+    apart = next(s for s in stories if s["articles"] == 1)["id"]
+
+    joined = json.loads(run("merge-stories", main[:8], apart, "--db", db, "--format", "json"))
+    assert joined["id"] == main and joined["articles"] == 5
+    after = json.loads(run("stories", "--db", db, "--format", "json"))
+    assert [(s["id"], s["articles"]) for s in after] == [(main, 5)]
+    # The merged id still leads to the story, whose report now has the lowland figure.
+    report = json.loads(run("story", apart, "--db", db, "--format", "json"))
+    lowland = [c for c in report["conflicts"] if c["kind"] == "number" and c["b"]["outlet"] == "lowland-herald"]
+    assert lowland and lowland[0]["b"]["value"] == "Fourteen people", report["conflicts"]
+
+
+def test_merge_stories_refuses_unknown_and_identical_ids(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "--quiet")
+    sid = json.loads(run("stories", "--db", db, "--format", "json"))[0]["id"]
+    unknown = CliRunner().invoke(cli, ["merge-stories", sid, "feedface0000", "--db", db])
+    assert unknown.exit_code == 2 and "no story 'feedface0000'" in unknown.output
+    same = CliRunner().invoke(cli, ["merge-stories", sid, sid, "--db", db])
+    assert same.exit_code == 2 and "nothing to merge" in same.output

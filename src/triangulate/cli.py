@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("triangulate.commands.corpus:watch", "Poll feeds and ingest new articles as they appear."),
     "stories": ("triangulate.commands.corpus:stories", "List the stories of the corpus."),
     "story": ("triangulate.commands.corpus:story", "Show the triangulation report of one story."),
+    "merge-stories": ("triangulate.commands.corpus:merge_stories", "Join stories the clusterer kept apart."),
     "articles": ("triangulate.commands.corpus:articles", "List the articles of the corpus."),
     "article": ("triangulate.commands.corpus:article", "Show one article: raw, cleaned and removed boilerplate."),
     "sources": ("triangulate.commands.corpus:sources", "List outlets with their counts; edit the outlet registry."),

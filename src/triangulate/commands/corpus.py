@@ -311,6 +311,25 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
                 console.print(f"  {art.outlet}: version {art.version} of {art.url or art.origin} - `triangulate article {art.id} --diff`", highlight=False)
 
 
+@click.command("merge-stories")
+@click.argument("into", metavar="INTO")
+@click.argument("others", nargs=-1, required=True, metavar="OTHER...")
+@db_option
+@format_option
+def merge_stories(into: str, others: tuple[str, ...], db: str, fmt: str) -> None:
+    """Join stories the clusterer kept apart: every article of OTHER moves into INTO.
+
+    The merged ids keep pointing to INTO. Ids may be unique prefixes.
+    """
+    with _corpus(db) as corpus:
+        detail = corpus.merge_stories(into, list(others))
+        info = detail.info
+        if fmt == "json":
+            _json(info.to_dict())
+            return
+        click.echo(f"Story {info.id}: {info.articles} articles, {info.sources} independent sources ({info.title})")
+
+
 class _Null:
     def __enter__(self) -> None:
         return None

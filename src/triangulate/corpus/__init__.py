@@ -282,6 +282,34 @@ class Corpus:
         corrections = tuple(a for a in articles if a.version > 1)
         return StoryDetail(info, articles, corrections)
 
+    def merge_stories(self, into: str, others: Sequence[str]) -> StoryDetail:
+        """Join stories the clusterer kept apart: every article of ``others`` moves into ``into``.
+
+        Ids may be unique prefixes. The merged ids keep resolving to ``into``, so later
+        articles the clusterer places in one of them land in ``into`` too.
+
+        Raises:
+            InputError: when a story is unknown, or when nothing is left to merge.
+        """
+        with self._write_lock:
+            target = self.store.resolve_story(into)
+            if target is None:
+                raise InputError(f"no story {into!r} in {self.store.path}; list them with `triangulate stories`", code="E123")
+            moved: list[str] = []
+            for other in others:
+                sid = self.store.resolve_story(other)
+                if sid is None:
+                    raise InputError(f"no story {other!r} in {self.store.path}; list them with `triangulate stories`", code="E123")
+                if sid != target and sid not in moved:
+                    moved.append(sid)
+            if not moved:
+                raise InputError(f"nothing to merge: every story given is already {target}", code="E124")
+            self.store.merge_stories(target, moved)
+            self.store.refresh_stories([target])
+        detail = self.story(target)
+        assert detail is not None
+        return detail
+
     def report(self, story_id: str, *, refresh: bool = False, max_articles: int | None = None) -> Report:
         """The compare report of a story, cached until the story gains (or loses) articles.
 
