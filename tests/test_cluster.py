@@ -214,6 +214,40 @@ def test_state_round_trip_resumes_with_the_same_answers(embedder) -> None:  # ty
     assert restored.add(QUAKE_A[2]) == clusterer.add(QUAKE_A[2])
 
 
+def test_state_round_trip_on_a_longer_stream_keeps_every_profile() -> None:
+    clusterer = StoryClusterer(embedder=BagEmbedder())
+    clusterer.add_many([unrelated(i) for i in range(120)])
+    clusterer.add_many([unrelated(i) for i in range(0, 120, 3)])  # second reports: profiles grow
+    restored = StoryClusterer.from_state(clusterer.state(), embedder=BagEmbedder())
+    for sid in clusterer.hot_story_ids:
+        a, b = clusterer._stories[sid], restored._stories[sid]
+        assert (a.terms, a.names, a.nums, a.count, a.seq) == (b.terms, b.names, b.nums, b.count, b.seq)
+        assert (a.weighted is None) == (b.weighted is None)
+        if a.weighted is not None and b.weighted is not None:
+            assert a.weighted == b.weighted
+    later = [unrelated(i) for i in range(100, 160)]
+    assert [x.story_id for x in restored.add_many(later)] == [x.story_id for x in clusterer.add_many(later)]
+
+
+def test_a_state_of_another_format_is_refused_with_a_clear_error() -> None:
+    import io
+    import json as jsonlib
+
+    from triangulate.errors import ConfigError
+
+    clusterer = StoryClusterer(embedder=BagEmbedder())
+    clusterer.add(unrelated(1))
+    with np.load(io.BytesIO(clusterer.state())) as archive:
+        parts = {name: archive[name] for name in archive.files}
+    meta = jsonlib.loads(parts["meta"].tobytes())
+    meta["format"] = 1
+    parts["meta"] = np.frombuffer(jsonlib.dumps(meta).encode(), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **parts)
+    with pytest.raises(ConfigError, match="E222"):
+        StoryClusterer.from_state(buf.getvalue())
+
+
 def test_a_bridging_article_merges_two_stories(embedder) -> None:  # type: ignore[no-untyped-def]
     clusterer = StoryClusterer(embedder=embedder, merge_threshold=-2.0)
     # Two reports of one event that were (wrongly) kept apart, e.g. by a manual split.

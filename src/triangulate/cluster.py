@@ -58,7 +58,7 @@ from triangulate.text import STOPWORDS, content_words, normalize, split_sentence
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 FEATURES = ("emb", "lex", "names", "nums", "cov", "ecos", "emb_names", "lex_names")
 """Features of an article against a story (see :meth:`StoryClusterer.candidates`)."""
 
@@ -1003,7 +1003,9 @@ class StoryClusterer:
         """Everything needed to resume: settings, document frequencies, hot stories.
 
         The result is an ``.npz`` archive (no pickle) with a format number; restore
-        it with :meth:`from_state`.
+        it with :meth:`from_state`. Story profiles travel as flat numpy arrays, not
+        as JSON: with 30,000 hot stories a JSON form would build millions of small
+        lists on the way (hundreds of MB for a moment).
         """
         stories = list(self._stories.values())
         meta = {
@@ -1015,35 +1017,39 @@ class StoryClusterer:
             "evicted": self.evicted,
             "redirect": self._redirect,
             "weighted_lru": list(self._weighted_lru),
-            "articles": list(self._article_story.items()),
-            "leads": list(self._lead_of.items()),
+            "article_ids": list(self._article_story.keys()),
+            "article_stories": list(self._article_story.values()),
+            "lead_ids": list(self._lead_of.keys()),
             "stories": [
-                {
-                    "id": st.story_id,
-                    "seq": st.seq,
-                    "count": st.count,
-                    "terms": [[k, v] for k, v in st.terms.items()],
-                    "names": [[k, v] for k, v in st.names.items()],
-                    "nums": [[k, v] for k, v in st.nums.items()],
-                    "first": st.first,
-                    "last": st.last,
-                    "touched": st.touched,
-                    "weighted_at": st.weighted_at,
-                    "weighted": _weighted_to_json(st.weighted),
-                }
-                for st in stories
+                [st.story_id, st.seq, st.count, st.first, st.last, st.touched, st.weighted_at] for st in stories
             ],
         }
+        profiles = _Columns()
+        weighted = _Columns()
+        scalars: list[list[float]] = []
+        for i, st in enumerate(stories):
+            profiles.add(i, 0, st.terms)
+            profiles.add(i, 1, st.names)
+            profiles.add(i, 2, st.nums)
+            w = st.weighted
+            if w is not None:
+                for kind, part in enumerate((w.terms, w.names, w.nums, w.ent)):
+                    weighted.add(i, kind, part)
+                scalars.append([i, w.terms_norm, w.names_total, w.nums_total, w.ent_total, w.ent_norm])
         centroids = (
             np.stack([st.centroid for st in stories]) if stories else np.zeros((0, self._dim or 0), np.float32)
         )
+        parts: dict[str, np.ndarray] = {
+            "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+            "df": self._df,
+            "centroids": centroids.astype(np.float32),
+            "leads": np.fromiter(self._lead_of.values(), dtype=np.int64, count=len(self._lead_of)),
+            "weighted_scalars": np.asarray(scalars, dtype=np.float64).reshape(-1, 6),
+            **profiles.arrays("profile"),
+            **weighted.arrays("weighted"),
+        }
         buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-            df=self._df,
-            centroids=centroids.astype(np.float32),
-        )
+        np.savez_compressed(buf, **parts)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
         return buf.getvalue()
 
     @classmethod
@@ -1063,31 +1069,30 @@ class StoryClusterer:
                     f"(format {STATE_FORMAT}); rebuild it by re-adding the stored articles",
                     code="E222",
                 )
-            df = archive["df"].copy()
-            centroids = archive["centroids"].copy()
+            arrays = {name: archive[name].copy() for name in archive.files if name != "meta"}
+        n = len(meta["stories"])
+        profiles = _Columns.read(arrays, "profile", n, 3)
+        weighted = _Columns.read(arrays, "weighted", n, 4)
+        scalars = {int(row[0]): [float(v) for v in row[1:]] for row in arrays["weighted_scalars"]}
         self = cls(embedder=embedder, settings=ClusterSettings.from_dict(meta["settings"]), on_evict=on_evict)
-        self._df = df
+        self._df = arrays["df"]
         self._n_docs = int(meta["n_docs"])
         self._seq = int(meta["seq"])
         self._clock = meta["clock"]
         self.evicted = int(meta["evicted"])
         self._redirect = dict(meta["redirect"])
-        for info, centroid in zip(meta["stories"], centroids):
+        for i, (info, centroid) in enumerate(zip(meta["stories"], arrays["centroids"])):
+            sid, seq, count, first, last, touched, weighted_at = info
             row = self._alloc_row(centroid.shape[0])
+            w = None
+            if i in scalars:
+                t, nm, nu, en = weighted[i]
+                w = _Weighted(t, scalars[i][0], nm, scalars[i][1], nu, scalars[i][2], en, scalars[i][3], scalars[i][4])
+            terms, names, nums = profiles[i]
             story = _Story(
-                info["id"],
-                int(info["seq"]),
-                row,
-                int(info["count"]),
-                centroid.astype(np.float32),
-                Counter({int(k): float(v) for k, v in info["terms"]}),
-                Counter({int(k): float(v) for k, v in info["names"]}),
-                Counter({int(k): float(v) for k, v in info["nums"]}),
-                info["first"],
-                info["last"],
-                int(info["touched"]),
-                _weighted_from_json(info.get("weighted")),
-                int(info.get("weighted_at", 0)),
+                sid, int(seq), row, int(count), centroid.astype(np.float32),
+                Counter(terms), Counter(names), Counter(nums),
+                first, last, int(touched), w, int(weighted_at),
             )
             self._stories[story.story_id] = story
             self._row_story[row] = story.story_id
@@ -1095,43 +1100,53 @@ class StoryClusterer:
             self._matrix[row] = story.centroid / norm if norm > 0 else story.centroid
             for key in [*story.names, *story.nums]:
                 self._entity_index.setdefault(key, []).append(story.story_id)
-        self._article_story = OrderedDict((a, s) for a, s in meta["articles"])
-        self._lead_of = OrderedDict((a, int(k)) for a, k in meta.get("leads", []))
+        self._article_story = OrderedDict(zip(meta["article_ids"], meta["article_stories"]))
+        self._lead_of = OrderedDict(zip(meta["lead_ids"], (int(k) for k in arrays["leads"])))
         self._weighted_lru = OrderedDict((sid, None) for sid in meta.get("weighted_lru", []))
         return self
 
 
-def _weighted_to_json(w: _Weighted | None) -> dict[str, Any] | None:
-    if w is None:
-        return None
-    return {
-        "terms": [[k, v] for k, v in w.terms.items()],
-        "names": [[k, v] for k, v in w.names.items()],
-        "nums": [[k, v] for k, v in w.nums.items()],
-        "ent": [[k, v] for k, v in w.ent.items()],
-        "scalars": [w.terms_norm, w.names_total, w.nums_total, w.ent_total, w.ent_norm],
-    }
+class _Columns:
+    """Many small ``{key: value}`` maps, each tagged (owner index, kind), as four flat arrays.
 
+    The maps are only referenced until :meth:`arrays`, which sizes the arrays once
+    and fills them map by map: no per-item Python objects on the way.
+    """
 
-def _weighted_from_json(data: dict[str, Any] | None) -> _Weighted | None:
-    if not data:
-        return None
-    terms_norm, names_total, nums_total, ent_total, ent_norm = data["scalars"]
+    def __init__(self) -> None:
+        self._parts: list[tuple[int, int, Mapping[int, float]]] = []
 
-    def as_dict(rows: list[list[float]]) -> dict[int, float]:
-        return {int(k): float(v) for k, v in rows}
+    def add(self, owner: int, kind: int, items: Mapping[int, float]) -> None:
+        if items:
+            self._parts.append((owner, kind, items))
 
-    return _Weighted(
-        as_dict(data["terms"]),
-        terms_norm,
-        as_dict(data["names"]),
-        names_total,
-        as_dict(data["nums"]),
-        nums_total,
-        as_dict(data["ent"]),
-        ent_total,
-        ent_norm,
-    )
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        total = sum(len(items) for _, _, items in self._parts)
+        owner = np.empty(total, dtype=np.int32)
+        kind = np.empty(total, dtype=np.int8)
+        keys = np.empty(total, dtype=np.int64)
+        values = np.empty(total, dtype=np.float64)
+        at = 0
+        for o, k, items in self._parts:
+            n = len(items)
+            owner[at : at + n] = o
+            kind[at : at + n] = k
+            keys[at : at + n] = np.fromiter(items.keys(), dtype=np.int64, count=n)
+            values[at : at + n] = np.fromiter(items.values(), dtype=np.float64, count=n)
+            at += n
+        return {f"{prefix}_owner": owner, f"{prefix}_kind": kind, f"{prefix}_keys": keys, f"{prefix}_values": values}
+
+    @staticmethod
+    def read(arrays: Mapping[str, np.ndarray], prefix: str, owners: int, kinds: int) -> list[list[dict[int, float]]]:
+        """Per owner, one ``{key: value}`` dict per kind (insertion order as written)."""
+        out: list[list[dict[int, float]]] = [[{} for _ in range(kinds)] for _ in range(owners)]
+        owner = arrays[f"{prefix}_owner"].tolist()
+        kind = arrays[f"{prefix}_kind"].tolist()
+        keys = arrays[f"{prefix}_keys"].tolist()
+        values = arrays[f"{prefix}_values"].tolist()
+        for o, k, key, value in zip(owner, kind, keys, values):
+            out[o][k][key] = value
+        return out
 
 
 # --- pairwise story similarity -----------------------------------------------------
