@@ -40,7 +40,7 @@ DEFAULT_MODEL = "minilm-onnx"
 INT8_MODEL = "minilm-onnx-int8"
 CACHE_ENV = "TRIANGULATE_CACHE"
 # Changes whenever the recipe of the int8 file changes, so that an old file is not reused.
-_INT8_RECIPE = "dynamic-int8-per-channel-v1"
+_INT8_RECIPE = "fused-attention-dynamic-int8-per-channel-v2"
 
 
 class Embedder(Protocol):
@@ -282,9 +282,11 @@ def int8_model_path(source: Path | None = None, *, directory: Path | None = None
     """The int8 version of the packaged MiniLM, built on first use and then reused.
 
     The file is built from ``source`` (default: the packaged model) with
-    onnxruntime's own tools: the graph is optimised and saved, then every matrix
-    product with a weight matrix is quantized dynamically (int8 weights per output
-    channel). Its name carries a digest of the source file, the onnxruntime version
+    onnxruntime's own tools: the graph is optimised and saved, each layer's
+    attention and GELU are fused (:mod:`triangulate.fusion`, kept only when a probe
+    batch gives the same hidden states), then every matrix product with a weight
+    matrix, the fused attention's included, is quantized dynamically (int8 weights
+    per output channel). Its name carries a digest of the source file, the onnxruntime version
     and the recipe, so a changed input builds a new file. Written to a temporary
     file and renamed: concurrent first uses do not see half a file.
 
@@ -305,7 +307,10 @@ def int8_model_path(source: Path | None = None, *, directory: Path | None = None
     if target.is_file():
         return target
     try:
+        import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        from triangulate.fusion import fuse_bert_file
     except ImportError as exc:
         raise ModelError(
             f"building the int8 model needs the onnx package ({exc}): pip install onnx",
@@ -320,14 +325,19 @@ def int8_model_path(source: Path | None = None, *, directory: Path | None = None
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
             options.optimized_model_filepath = str(optimised)
             ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
+            fused = Path(work) / "fused.onnx"
+            why_not = fuse_bert_file(optimised, fused)
+            if why_not is not None:
+                log.info("int8 model built without fused attention: %s", why_not)
+                fused = optimised
             built = Path(work) / "int8.onnx"
             with _quiet_root_logger():
                 quantize_dynamic(
-                    str(optimised),
+                    str(fused),
                     str(built),
                     weight_type=QuantType.QInt8,
                     per_channel=True,
-                    extra_options={"MatMulConstBOnly": True},
+                    extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
                 )
             os.replace(built, target)
     except Exception as exc:  # noqa: BLE001 - any failure of the build is reported the same way
