@@ -135,6 +135,15 @@ def test_signatures_built_with_other_parameters_refuse_to_compare() -> None:
         DedupIndex(seed=1).add("x", signature=b)
 
 
+def test_signatures_of_an_older_hash_scheme_refuse_to_compare() -> None:
+    current = DedupIndex().signature(WIRE)
+    assert current.scheme == "crc32-affine32"
+    older = Signature.from_bytes(current.to_bytes()[:8] + bytes([1]) + current.to_bytes()[9:])
+    assert older.scheme == "affine32"
+    with pytest.raises(ConfigError, match="E210"):
+        DedupIndex().add("x", signature=older)
+
+
 def test_unknown_signature_format_is_refused() -> None:
     data = bytearray(DedupIndex().signature(WIRE).to_bytes())
     data[0] = 99

@@ -278,6 +278,24 @@ def test_a_reopened_corpus_still_recognises_copies_of_what_it_stored(tmp_path: P
     assert copy.story_id == first.story_id
 
 
+def test_signatures_stored_under_an_older_hash_scheme_are_recomputed_when_the_corpus_reopens(
+    tmp_path: Path, embedder: object
+) -> None:
+    db = tmp_path / "c.db"
+    with Corpus.open(db, embedder=embedder) as corpus:
+        first = corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+        (data,) = corpus.store.conn.execute("SELECT data FROM signatures").fetchone()
+        assert data[8] == 2, "new signatures are written under the CRC-32 scheme (code 2)"
+        old = bytearray(data)
+        old[8] = 1  # what an older version wrote: SHA-1 shingle hashes, unusable by this index
+        corpus.store.conn.execute("UPDATE signatures SET data = ?", (bytes(old),))
+        corpus.store.conn.commit()
+    rewrite = ["Engineers were still checking the Marrow Valley's bridges on Tuesday evening.", *QUAKE[1][1:]]
+    with Corpus.open(db, embedder=embedder) as corpus:
+        copy = corpus.add(RawDocument(origin="county-echo.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(rewrite)))
+    assert copy.status == "new" and copy.duplicate_of == first.article_id, "the rewrite is still found as a copy"
+
+
 def test_two_writers_on_one_database_see_each_others_articles(tmp_path: Path, embedder: object) -> None:
     db = tmp_path / "c.db"
     with Corpus.open(db, embedder=embedder) as a, Corpus.open(db, embedder=embedder) as b:
