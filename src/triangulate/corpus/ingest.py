@@ -576,16 +576,27 @@ class Ingester:
         rows_new: list[ArticleRow] = []
         touched: set[str] = set()
         signature_of = getattr(self._dedup, "signature", None)
-        for i, (article, rhash, doc_url, origin) in todo:
-            key, canon = url_key(article, doc_url, origin)
-            chash = content_hash(article.text)
-            current = store.current_version(key)
+        # The store's answers for the whole batch in a few queries; what this batch
+        # adds is kept up to date in the same maps as the loop goes.
+        keyed = [
+            (i, article, rhash, doc_url, origin, *url_key(article, doc_url, origin), content_hash(article.text))
+            for i, (article, rhash, doc_url, origin) in todo
+        ]
+        currents = store.current_versions([k[5] for k in keyed])
+        contents = store.find_contents([(k[1].outlet, k[7]) for k in keyed])
+        known_ids = store.existing_ids([k[1].id for k in keyed])
+        duplicates: list[tuple[int, str, str]] = []  # (index, origin, stored id): answered once the batch is written
+        signatures: list[tuple[str, bytes]] = []
+        supersedes: list[tuple[str, str]] = []
+        links: list[tuple[str, str, str, float]] = []
+        for i, article, rhash, doc_url, origin, key, canon, chash in keyed:
+            current = currents.get(key)
             if current is not None and current[2] == chash:
-                results[i] = self._duplicate(origin, current[0])
+                duplicates.append((i, origin, current[0]))
                 continue
-            same = store.find_content(article.outlet, chash)
-            if same is not None or store.has_article(article.id):
-                results[i] = self._duplicate(origin, same or article.id)
+            same = contents.get((article.outlet, chash))
+            if same is not None or article.id in known_ids:
+                duplicates.append((i, origin, same or article.id))
                 continue
             version = current[1] + 1 if current else 1
             sig = signature_of(article.text) if signature_of is not None else None
@@ -615,17 +626,42 @@ class Ingester:
                 text=article.text,
                 removed=tuple(article.removed),
             )
-            store.insert_articles([row])
             if sig is not None and hasattr(sig, "to_bytes"):
-                store.conn.execute("INSERT OR REPLACE INTO signatures (article_id, data) VALUES (?, ?)", (article.id, sig.to_bytes()))
+                signatures.append((article.id, sig.to_bytes()))
             if current is not None:
-                old_story = store.supersede(current[0], article.id)
-                if old_story:
-                    touched.add(old_story)
+                supersedes.append((current[0], article.id))
+                contents = {k: v for k, v in contents.items() if v != current[0]}  # no longer current
             if match is not None:
-                store.add_duplicates([(article.id, match.of, match.kind, float(match.similarity))])
+                links.append((article.id, match.of, match.kind, float(match.similarity)))
+            currents[key] = (article.id, version, chash)
+            contents[(article.outlet, chash)] = article.id
+            known_ids.add(article.id)
             new.append((i, article, current[0] if current else None, version, match, origin))
             rows_new.append(row)
+        store.insert_articles(rows_new)
+        if signatures:
+            store.conn.executemany("INSERT OR REPLACE INTO signatures (article_id, data) VALUES (?, ?)", signatures)
+        for old_id, new_id in supersedes:
+            old_story = store.supersede(old_id, new_id)
+            if old_story:
+                touched.add(old_story)
+        if links:
+            store.add_duplicates(links)
+        self._cluster_batch(new, rows_new, touched, results, stamp)
+        # Copies of stored articles (or of earlier ones in this batch, now placed).
+        for i, origin, stored in duplicates:
+            results[i] = self._duplicate(origin, stored)
+
+    def _cluster_batch(
+        self,
+        new: list[tuple[int, Article, str | None, int, Any, str]],
+        rows_new: list[ArticleRow],
+        touched: set[str],
+        results: list[IngestResult | None],
+        stamp: str,
+    ) -> None:
+        """Place the batch's new articles into stories (one embedding call) and store where they went."""
+        store = self.store
         if not new:
             return
         # Cluster the whole batch at once: one embedding call for all leads.
@@ -640,12 +676,6 @@ class Ingester:
         # Merges first (they move stored memberships), then every article of the
         # batch into the story it ends in: one statement per table per batch.
         redirect: dict[str, str] = {}
-
-        def final(sid: str) -> str:
-            while sid in redirect:
-                sid = redirect[sid]
-            return store.resolve_story(sid) or sid  # an id merged away in an earlier batch
-
         for assignment in assignments:
             sid = assignment.story_id
             merged = tuple(m for m in getattr(assignment, "merged", ()) if m != sid)
@@ -653,7 +683,15 @@ class Ingester:
                 store.merge_stories(sid, merged)
                 for m in merged:
                     redirect[m] = sid
-        pairs = [(n[1].id, final(a.story_id)) for n, a in zip(new, assignments)]
+
+        def follow(sid: str) -> str:
+            while sid in redirect:
+                sid = redirect[sid]
+            return sid
+
+        # An id merged away in an earlier batch resolves to where that story lives now.
+        resolved = store.resolve_stories([follow(a.story_id) for a in assignments])
+        pairs = [(n[1].id, resolved[follow(a.story_id)]) for n, a in zip(new, assignments)]
         store.assign(pairs, added=stamp)
         for (i, article, prev, version, match, origin), assignment, (_, sid) in zip(new, assignments, pairs):
             merged = tuple(m for m in getattr(assignment, "merged", ()) if m != assignment.story_id)
@@ -670,7 +708,7 @@ class Ingester:
                 merged=merged,
             )
         # A story merged away later in the batch is resolved to where it lives now.
-        live = {store.resolve_story(s) or s for s in touched}
+        live = set(store.resolve_stories(sorted(touched)).values())
         store.refresh_stories(live)
         self._since_snapshot += len(new)
 

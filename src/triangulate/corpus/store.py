@@ -461,6 +461,49 @@ class Store:
         )
         return (row[0], int(row[1]), row[2]) if row else None
 
+    def _in_chunks(self, sql: str, values: Sequence[Any], *, size: int = 500) -> list[Any]:
+        """Rows of ``sql`` (one ``{marks}`` placeholder list) over ``values``, 500 at a time."""
+        rows: list[Any] = []
+        distinct = list(dict.fromkeys(values))
+        for lo in range(0, len(distinct), size):
+            chunk = distinct[lo : lo + size]
+            rows += self._query(sql.format(marks=",".join("?" * len(chunk))), chunk)
+        return rows
+
+    def current_versions(self, url_keys: Sequence[str]) -> dict[str, tuple[str, int, str]]:
+        """:meth:`current_version` of many keys in one query per 500 (keys with none are left out)."""
+        out: dict[str, tuple[str, int, str]] = {}
+        for key, aid, version, chash in self._in_chunks(
+            "SELECT url_key, id, version, content_hash FROM articles WHERE url_key IN ({marks})", url_keys
+        ):
+            if key not in out or int(version) > out[key][1]:
+                out[key] = (aid, int(version), chash)
+        return out
+
+    def find_contents(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """:meth:`find_content` of many (outlet, content_hash) pairs; pairs with no article are left out."""
+        wanted = set(keys)
+        out: dict[tuple[str, str], str] = {}
+        for chash, outlet, aid in self._in_chunks(
+            "SELECT content_hash, outlet, id FROM articles WHERE content_hash IN ({marks}) AND superseded_by IS NULL ORDER BY seq",
+            [h for _, h in keys],
+        ):
+            if (outlet, chash) in wanted:
+                out.setdefault((outlet, chash), aid)
+        return out
+
+    def existing_ids(self, article_ids: Sequence[str]) -> set[str]:
+        """Which of ``article_ids`` are stored."""
+        return {r[0] for r in self._in_chunks("SELECT id FROM articles WHERE id IN ({marks})", article_ids)}
+
+    def resolve_stories(self, story_ids: Sequence[str]) -> dict[str, str]:
+        """Where each of ``story_ids`` lives now (following merges); exact ids only, unknown ids map to themselves."""
+        found = {
+            r[0]: str(r[1] or r[0])
+            for r in self._in_chunks("SELECT id, merged_into FROM stories WHERE id IN ({marks})", story_ids)
+        }
+        return {sid: found.get(sid, sid) for sid in story_ids}
+
     def has_article(self, article_id: str) -> bool:
         return self._one("SELECT 1 FROM articles WHERE id = ?", (article_id,)) is not None
 
