@@ -11,12 +11,14 @@ import pytest
 
 from triangulate.cluster import (
     FEATURES,
+    ClusterSettings,
     StoryClusterer,
     StorySimilarity,
     extract_entities,
     lead_text,
     load_settings,
 )
+from triangulate.errors import ConfigError
 from triangulate.models import Article
 
 
@@ -214,6 +216,44 @@ def test_state_round_trip_resumes_with_the_same_answers(embedder) -> None:  # ty
     assert restored.add(QUAKE_A[2]) == clusterer.add(QUAKE_A[2])
 
 
+def test_features_against_many_stories_at_once_follow_their_definitions() -> None:
+    # Scoring lays the candidates' packed views end to end; each feature must still be
+    # what its definition says, story by story, written here as plain dict arithmetic.
+    clusterer = StoryClusterer(embedder=BagEmbedder())
+    clusterer.add_many([unrelated(i) for i in range(30)])
+    clusterer.add_many([unrelated(i) for i in range(0, 30, 2)])
+    probe = unrelated(4)
+    doc = clusterer._doc(probe, clusterer.vectors([probe])[0], None)
+    q = clusterer._weigh(doc.terms, doc.names, doc.nums)
+    own = clusterer.story_of("u4")
+    stories = [clusterer._stories[sid] for sid in clusterer.hot_story_ids[:11] if sid != own]
+    stories.append(clusterer._stories[own or ""])
+    got = clusterer._features_many(q, (None, None), [(st, 0.5) for st in stories])
+
+    def dot(a: dict[int, float], b: dict[int, float]) -> float:
+        return sum(v * b[k] for k, v in a.items() if k in b)
+
+    shared_names = 0
+    for story, feats in zip(stories, got):
+        w = clusterer._story_weights(story).as_query()
+        lex = dot(q.terms, w.terms) / (q.terms_norm * w.terms_norm)
+        names = sum(v for k, v in q.names.items() if k in w.names) / q.names_total
+        nums = sum(v for k, v in q.nums.items() if k in w.nums) / q.nums_total
+        cov = sum(v for k, v in w.ent.items() if k in q.ent) / w.ent_total
+        ecos = dot(q.ent, w.ent) / (q.ent_norm * w.ent_norm)
+        assert feats == pytest.approx((0.5, lex, names, nums, cov, ecos, 0.5 * names, lex * names, 0.0), abs=1e-12)
+        shared_names += names > 0
+    assert shared_names >= 1, "the probe's own story is among the candidates"
+    assert len(got) == len(stories) > shared_names, "and stories that share nothing with it"
+
+
+def test_settings_files_of_earlier_versions_still_load() -> None:
+    settings = ClusterSettings.from_dict({"threshold": -1.0, "weighted_cache": 4096})
+    assert settings.threshold == -1.0
+    with pytest.raises(ConfigError, match="E220"):
+        ClusterSettings.from_dict({"no_such_setting": 1})
+
+
 def test_state_round_trip_on_a_longer_stream_keeps_every_profile() -> None:
     clusterer = StoryClusterer(embedder=BagEmbedder())
     clusterer.add_many([unrelated(i) for i in range(120)])
@@ -224,7 +264,7 @@ def test_state_round_trip_on_a_longer_stream_keeps_every_profile() -> None:
         assert (a.terms, a.names, a.nums, a.count, a.seq) == (b.terms, b.names, b.nums, b.count, b.seq)
         assert (a.weighted is None) == (b.weighted is None)
         if a.weighted is not None and b.weighted is not None:
-            assert a.weighted == b.weighted
+            assert a.weighted.same_as(b.weighted)
     later = [unrelated(i) for i in range(100, 160)]
     assert [x.story_id for x in restored.add_many(later)] == [x.story_id for x in clusterer.add_many(later)]
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import logging
 import math
@@ -101,7 +102,6 @@ class ClusterSettings:
     max_article_map: int = 500_000
     profile_terms: int = 100
     profile_entities: int = 60
-    weighted_cache: int = 4096
     df_bits: int = 21
     idf_prior_docs: float = 1000.0
     idf_prior_share: float = 0.02
@@ -110,6 +110,7 @@ class ClusterSettings:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClusterSettings:
         known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k not in _RETIRED_SETTINGS}
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"unknown cluster settings: {sorted(unknown)}", code="E220")
@@ -117,6 +118,11 @@ class ClusterSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: Settings of earlier versions that no longer mean anything; files that have them still load.
+#: ``weighted_cache`` bounded a cache of story views that are now kept as small arrays.
+_RETIRED_SETTINGS = frozenset({"weighted_cache"})
 
 
 def load_settings(**overrides: Any) -> ClusterSettings:
@@ -171,7 +177,7 @@ class _Story:
     first: float | None = None
     last: float | None = None
     touched: int = 0
-    weighted: _Weighted | None = None
+    weighted: _Packed | None = None
     weighted_at: int = 0
 
     @property
@@ -194,6 +200,93 @@ class _Weighted:
     ent: dict[int, float]
     ent_total: float
     ent_norm: float
+
+
+@dataclass(slots=True)
+class _Packed:
+    """A story's :class:`_Weighted` view as flat arrays (about 5 KB a story).
+
+    ``keys`` holds the term, name, number and entity keys one after the other,
+    ``kinds`` says which part each key is in (0 terms, 1 names, 2 numbers,
+    3 entities) and ``values`` their weights: term count x IDF, the IDF of a name
+    or number, entity count x IDF. Scoring lays the arrays of all of an article's
+    candidate stories end to end and computes every feature with a few numpy calls
+    instead of one Python loop per story.
+    """
+
+    keys: np.ndarray  # int64
+    values: np.ndarray  # float64
+    kinds: np.ndarray  # int8
+    terms_norm: float
+    names_total: float
+    nums_total: float
+    ent_total: float
+    ent_norm: float
+
+    @classmethod
+    def of(cls, w: _Weighted) -> _Packed:
+        parts = (w.terms, w.names, w.nums, w.ent)
+        n = sum(len(p) for p in parts)
+        keys = np.empty(n, dtype=np.int64)
+        values = np.empty(n, dtype=np.float64)
+        kinds = np.empty(n, dtype=np.int8)
+        at = 0
+        for kind, part in enumerate(parts):
+            k = len(part)
+            keys[at : at + k] = np.fromiter(part.keys(), dtype=np.int64, count=k)
+            values[at : at + k] = np.fromiter(part.values(), dtype=np.float64, count=k)
+            kinds[at : at + k] = kind
+            at += k
+        return cls(keys, values, kinds, w.terms_norm, w.names_total, w.nums_total, w.ent_total, w.ent_norm)
+
+    def part(self, kind: int) -> dict[int, float]:
+        """One part (0 terms, 1 names, 2 numbers, 3 entities) as a dict, in insertion order."""
+        sel = self.kinds == kind
+        return dict(zip(self.keys[sel].tolist(), self.values[sel].tolist()))
+
+    def as_query(self) -> _Weighted:
+        """The dict view (a story compared with another, when stories merge)."""
+        return _Weighted(
+            self.part(0), self.terms_norm, self.part(1), self.names_total, self.part(2), self.nums_total,
+            self.part(3), self.ent_total, self.ent_norm,
+        )  # fmt: skip
+
+    def same_as(self, other: _Packed) -> bool:
+        return (
+            np.array_equal(self.keys, other.keys)
+            and np.array_equal(self.values, other.values)
+            and np.array_equal(self.kinds, other.kinds)
+            and (self.terms_norm, self.names_total, self.nums_total, self.ent_total, self.ent_norm)
+            == (other.terms_norm, other.names_total, other.nums_total, other.ent_total, other.ent_norm)
+        )
+
+
+_EMPTY_PACK = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int8))
+
+
+def _sorted_view(part: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Keys (sorted) and values of a query's part, for ``searchsorted`` lookups."""
+    keys = np.fromiter(part.keys(), dtype=np.int64, count=len(part))
+    values = np.fromiter(part.values(), dtype=np.float64, count=len(part))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], values[order]
+
+
+def _lookup(qkeys: np.ndarray, qvalues: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``keys``: whether the query has it, and the query's value (0 where not)."""
+    if not qkeys.size or not keys.size:
+        return np.zeros(keys.shape, dtype=bool), np.zeros(keys.shape, dtype=np.float64)
+    idx = np.searchsorted(qkeys, keys)
+    idx[idx >= qkeys.size] = 0
+    hit = qkeys[idx] == keys
+    return hit, np.where(hit, qvalues[idx], 0.0)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den`` is non-zero, else 0."""
+    out = np.zeros_like(num)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
 
 
 # --- cheap entity extraction -----------------------------------------------------
@@ -424,7 +517,6 @@ class StoryClusterer:
         self._article_story: OrderedDict[str, str] = OrderedDict()
         self._lead_of: OrderedDict[str, int] = OrderedDict()  # recent articles' title + lead hash
         self._redirect: dict[str, str] = {}
-        self._weighted_lru: OrderedDict[str, None] = OrderedDict()
         self._seq = 0
         self._clock: float | None = None
         self.evicted = 0
@@ -541,52 +633,106 @@ class StoryClusterer:
             math.sqrt(sum(v * v for v in ent.values())),
         )
 
-    def _story_weights(self, story: _Story) -> _Weighted:
+    def _story_weights(self, story: _Story) -> _Packed:
         # IDF drifts slowly as the stream grows: refresh a story's weights when it
         # changed or the document count grew by 5% (deterministic for an input order).
-        # Only the most recently scored stories keep a view (memory stays bounded).
-        stamp = story.weighted_at
-        if story.weighted is None or self._n_docs > stamp * 1.05 + 5:
-            story.weighted = self._weigh(story.terms, story.names, story.nums)
+        if story.weighted is None or self._n_docs > story.weighted_at * 1.05 + 5:
+            story.weighted = self._pack(story.terms, story.names, story.nums)
             story.weighted_at = self._n_docs
-        lru = self._weighted_lru
-        lru[story.story_id] = None
-        lru.move_to_end(story.story_id)
-        while len(lru) > self.settings.weighted_cache:
-            old, _ = lru.popitem(last=False)
-            other = self._stories.get(old)
-            if other is not None and other is not story:
-                other.weighted = None
         return story.weighted
 
-    @staticmethod
-    def _dot(a: dict[int, float], b: dict[int, float]) -> float:
-        if len(a) > len(b):
-            a, b = b, a
-        return sum(v * b[k] for k, v in a.items() if k in b)
+    def _pack(self, terms: Mapping[int, float], names: Mapping[int, float], nums: Mapping[int, float]) -> _Packed:
+        """``_Packed.of(self._weigh(...))`` computed on arrays, without the dicts on the way."""
+        if names.keys() & nums.keys():  # a hashed name and number share a bucket: the dict path merges them
+            return _Packed.of(self._weigh(terms, names, nums))
+        nt, nn, nm = len(terms), len(names), len(nums)
+        n = nt + nn + nm
+        keys = np.fromiter(itertools.chain(terms, names, nums), dtype=np.int64, count=n)
+        counts = np.fromiter(itertools.chain(terms.values(), names.values(), nums.values()), dtype=np.float64, count=n)
+        idf = self._idf(keys) if n else np.zeros(0)
+        weights = counts * idf  # terms, then entities (names and numbers)
+        t_w = weights[:nt]
+        e_w = weights[nt:]
+        kinds = np.empty(n + nn + nm, dtype=np.int8)
+        kinds[:nt] = 0
+        kinds[nt : nt + nn] = 1
+        kinds[nt + nn : n] = 2
+        kinds[n:] = 3
+        return _Packed(
+            np.concatenate([keys, keys[nt:]]),
+            np.concatenate([t_w, idf[nt:], e_w]),
+            kinds,
+            math.sqrt(float(t_w @ t_w)),
+            float(idf[nt : nt + nn].sum()),
+            float(idf[nt + nn :].sum()),
+            float(e_w.sum()),
+            math.sqrt(float(e_w @ e_w)),
+        )
 
     def _features(
         self, q: _Weighted, when: tuple[float | None, float | None], story: _Story, cos: float
     ) -> tuple[float, ...]:
         """FEATURES (+ days apart) of an article (or a smaller story) against a story."""
-        w = self._story_weights(story)
-        # lex: TF-IDF cosine of the content words
-        lex = self._dot(q.terms, w.terms) / (q.terms_norm * w.terms_norm) if q.terms_norm and w.terms_norm else 0.0
-        # names / nums: IDF-weighted share of the article's entities the story has
-        names_f = sum(v for k, v in q.names.items() if k in w.names) / q.names_total if q.names_total else 0.0
-        nums_f = sum(v for k, v in q.nums.items() if k in w.nums) / q.nums_total if q.nums_total else 0.0
-        # cov: count x IDF weighted share of the story's entities the article has;
-        # ecos: cosine of the two entity count x IDF vectors
-        cov = sum(v for k, v in w.ent.items() if k in q.ent) / w.ent_total if w.ent_total else 0.0
-        ecos = self._dot(q.ent, w.ent) / (q.ent_norm * w.ent_norm) if q.ent_norm and w.ent_norm else 0.0
-        days = 0.0
+        return self._features_many(q, when, [(story, cos)])[0]
+
+    def _features_many(
+        self, q: _Weighted, when: tuple[float | None, float | None], candidates: Sequence[tuple[_Story, float]]
+    ) -> list[tuple[float, ...]]:
+        """FEATURES (+ days apart) of an article (or a smaller story) against each candidate story.
+
+        * lex: TF-IDF cosine of the content words;
+        * names / nums: IDF-weighted share of the article's names / numbers the story has;
+        * cov: count x IDF weighted share of the story's entities the article has;
+        * ecos: cosine of the two entity count x IDF vectors.
+
+        All candidates at once: their packed views are laid end to end and each sum
+        is one ``bincount`` over the owner of every key.
+        """
+        if not candidates:
+            return []
+        packs = [self._story_weights(story) for story, _ in candidates]
+        n = len(packs)
+        keys = np.concatenate([p.keys for p in packs])
+        values = np.concatenate([p.values for p in packs])
+        kinds = np.concatenate([p.kinds for p in packs])
+        owner = np.repeat(np.arange(n), [len(p.keys) for p in packs])
+
+        def matched(kind: int, query: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Owner, story weight and query weight (0 where the query lacks it) of the part's keys."""
+            sel = kinds == kind
+            qk, qv = _sorted_view(query)
+            hit, qval = _lookup(qk, qv, keys[sel])
+            return owner[sel], np.where(hit, values[sel], 0.0), qval
+
+        def total(who: np.ndarray, w: np.ndarray) -> np.ndarray:
+            out: np.ndarray = np.bincount(who, weights=w, minlength=n)
+            return out
+
+        terms_norm = np.fromiter((p.terms_norm for p in packs), dtype=np.float64, count=n)
+        ent_total = np.fromiter((p.ent_total for p in packs), dtype=np.float64, count=n)
+        ent_norm = np.fromiter((p.ent_norm for p in packs), dtype=np.float64, count=n)
+        who, w_story, w_query = matched(0, q.terms)
+        lex = _ratio(total(who, w_story * w_query), q.terms_norm * terms_norm)
+        who, _, w_query = matched(1, q.names)
+        names_f = total(who, w_query) / q.names_total if q.names_total else np.zeros(n)
+        who, _, w_query = matched(2, q.nums)
+        nums_f = total(who, w_query) / q.nums_total if q.nums_total else np.zeros(n)
+        who, w_story, w_query = matched(3, q.ent)
+        cov = _ratio(total(who, w_story), ent_total)
+        ecos = _ratio(total(who, w_story * w_query), q.ent_norm * ent_norm)
+        out: list[tuple[float, ...]] = []
         first, last = when
-        if first is not None and last is not None and story.first is not None and story.last is not None:
-            if last < story.first:
-                days = (story.first - last) / 86400.0
-            elif first > story.last:
-                days = (first - story.last) / 86400.0
-        return (cos, lex, names_f, nums_f, cov, ecos, cos * names_f, lex * names_f, days)
+        for i, (story, cos) in enumerate(candidates):
+            days = 0.0
+            if first is not None and last is not None and story.first is not None and story.last is not None:
+                if last < story.first:
+                    days = (story.first - last) / 86400.0
+                elif first > story.last:
+                    days = (first - story.last) / 86400.0
+            nf = float(names_f[i])
+            lx = float(lex[i])
+            out.append((cos, lx, nf, float(nums_f[i]), float(cov[i]), float(ecos[i]), cos * nf, lx * nf, days))
+        return out
 
     def _doc_features(self, doc: _Doc, story: _Story, cos: float, q: _Weighted | None = None) -> tuple[float, ...]:
         q = q or self._weigh(doc.terms, doc.names, doc.nums)
@@ -653,8 +799,8 @@ class StoryClusterer:
         doc = self._doc(article, vec, published)
         rows = []
         q = self._weigh(doc.terms, doc.names, doc.nums)
-        for story, cos in self._candidates(doc):
-            feats = self._doc_features(doc, story, cos, q)
+        found = self._candidates(doc)
+        for (story, _), feats in zip(found, self._features_many(q, (doc.time, doc.time), found)):
             values = dict(zip((*FEATURES, "days"), feats))
             values["score"] = self._score(feats)
             rows.append((story.story_id, values))
@@ -793,8 +939,8 @@ class StoryClusterer:
         scored: list[tuple[float, _Story]] = []
         if forced is None:
             q = self._weigh(doc.terms, doc.names, doc.nums)
-            for story, cos in self._candidates(doc):
-                feats = self._doc_features(doc, story, cos, q)
+            found = self._candidates(doc)
+            for (story, _), feats in zip(found, self._features_many(q, (doc.time, doc.time), found)):
                 if s.window_days > 0 and feats[-1] > s.window_days:
                     continue
                 scored.append((self._score(feats), story))
@@ -834,7 +980,7 @@ class StoryClusterer:
         others.sort(key=lambda pair: pair[0].seq)
         for other, cos in others:
             small, large = (story, other) if story.count <= other.count else (other, story)
-            feats = self._features(self._story_weights(small), (small.first, small.last), large, cos)
+            feats = self._features(self._story_weights(small).as_query(), (small.first, small.last), large, cos)
             if self._score(feats) >= s.merge_threshold:
                 keep, gone = (story, other) if story.seq <= other.seq else (other, story)
                 self._merge(keep, gone)
@@ -977,7 +1123,6 @@ class StoryClusterer:
 
     def _drop(self, story: _Story) -> None:
         self._stories.pop(story.story_id, None)
-        self._weighted_lru.pop(story.story_id, None)
         story.weighted = None
         self._matrix[story.row] = 0.0
         self._mark_dirty(story.row)
@@ -1011,7 +1156,6 @@ class StoryClusterer:
             "clock": self._clock,
             "evicted": self.evicted,
             "redirect": self._redirect,
-            "weighted_lru": list(self._weighted_lru),
             "article_ids": list(self._article_story.keys()),
             "article_stories": list(self._article_story.values()),
             "lead_ids": list(self._lead_of.keys()),
@@ -1028,8 +1172,7 @@ class StoryClusterer:
             profiles.add(i, 2, st.nums)
             w = st.weighted
             if w is not None:
-                for kind, part in enumerate((w.terms, w.names, w.nums, w.ent)):
-                    weighted.add(i, kind, part)
+                weighted.add_packed(i, w)
                 scalars.append([i, w.terms_norm, w.names_total, w.nums_total, w.ent_total, w.ent_norm])
         centroids = (
             np.stack([st.centroid for st in stories]) if stories else np.zeros((0, self._dim or 0), np.float32)
@@ -1067,7 +1210,7 @@ class StoryClusterer:
             arrays = {name: archive[name].copy() for name in archive.files if name != "meta"}
         n = len(meta["stories"])
         profiles = _Columns.read(arrays, "profile", n, 3)
-        weighted = _Columns.read(arrays, "weighted", n, 4)
+        weighted = _Columns.read_packed(arrays, "weighted")
         scalars = {int(row[0]): [float(v) for v in row[1:]] for row in arrays["weighted_scalars"]}
         self = cls(embedder=embedder, settings=ClusterSettings.from_dict(meta["settings"]), on_evict=on_evict)
         self._df = arrays["df"]
@@ -1081,8 +1224,8 @@ class StoryClusterer:
             row = self._alloc_row(centroid.shape[0])
             w = None
             if i in scalars:
-                t, nm, nu, en = weighted[i]
-                w = _Weighted(t, scalars[i][0], nm, scalars[i][1], nu, scalars[i][2], en, scalars[i][3], scalars[i][4])
+                keys, values, kinds = weighted.get(i, _EMPTY_PACK)
+                w = _Packed(keys, values, kinds, *scalars[i])
             terms, names, nums = profiles[i]
             story = _Story(
                 sid, int(seq), row, int(count), centroid.astype(np.float32),
@@ -1097,7 +1240,6 @@ class StoryClusterer:
                 self._entity_index.setdefault(key, []).append(story.story_id)
         self._article_story = OrderedDict(zip(meta["article_ids"], meta["article_stories"]))
         self._lead_of = OrderedDict(zip(meta["lead_ids"], (int(k) for k in arrays["leads"])))
-        self._weighted_lru = OrderedDict((sid, None) for sid in meta.get("weighted_lru", []))
         return self
 
 
@@ -1109,27 +1251,54 @@ class _Columns:
     """
 
     def __init__(self) -> None:
-        self._parts: list[tuple[int, int, Mapping[int, float]]] = []
+        self._parts: list[tuple[int, int, Mapping[int, float] | _Packed]] = []
 
     def add(self, owner: int, kind: int, items: Mapping[int, float]) -> None:
         if items:
             self._parts.append((owner, kind, items))
 
+    def add_packed(self, owner: int, packed: _Packed) -> None:
+        """All four parts of a packed view at once (kinds taken from ``packed.kinds``)."""
+        if len(packed.keys):
+            self._parts.append((owner, -1, packed))
+
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        total = sum(len(items) for _, _, items in self._parts)
+        total = sum(len(items.keys) if isinstance(items, _Packed) else len(items) for _, _, items in self._parts)
         owner = np.empty(total, dtype=np.int32)
         kind = np.empty(total, dtype=np.int8)
         keys = np.empty(total, dtype=np.int64)
         values = np.empty(total, dtype=np.float64)
         at = 0
         for o, k, items in self._parts:
-            n = len(items)
+            if isinstance(items, _Packed):
+                n = len(items.keys)
+                kind[at : at + n] = items.kinds
+                keys[at : at + n] = items.keys
+                values[at : at + n] = items.values
+            else:
+                n = len(items)
+                kind[at : at + n] = k
+                keys[at : at + n] = np.fromiter(items.keys(), dtype=np.int64, count=n)
+                values[at : at + n] = np.fromiter(items.values(), dtype=np.float64, count=n)
             owner[at : at + n] = o
-            kind[at : at + n] = k
-            keys[at : at + n] = np.fromiter(items.keys(), dtype=np.int64, count=n)
-            values[at : at + n] = np.fromiter(items.values(), dtype=np.float64, count=n)
             at += n
         return {f"{prefix}_owner": owner, f"{prefix}_kind": kind, f"{prefix}_keys": keys, f"{prefix}_values": values}
+
+    @staticmethod
+    def read_packed(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per owner, the (keys, values, kinds) slices written by :meth:`add_packed` (no per-item objects)."""
+        owner = arrays[f"{prefix}_owner"]
+        keys = arrays[f"{prefix}_keys"]
+        values = arrays[f"{prefix}_values"]
+        kinds = arrays[f"{prefix}_kind"]
+        if not len(owner):
+            return {}
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        ends = np.r_[starts[1:], len(owner)]
+        return {
+            int(owner[a]): (keys[a:b].copy(), values[a:b].copy(), kinds[a:b].copy())
+            for a, b in zip(starts.tolist(), ends.tolist())
+        }
 
     @staticmethod
     def read(arrays: Mapping[str, np.ndarray], prefix: str, owners: int, kinds: int) -> list[list[dict[int, float]]]:
