@@ -247,6 +247,24 @@ def test_features_against_many_stories_at_once_follow_their_definitions() -> Non
     assert len(got) == len(stories) > shared_names, "and stories that share nothing with it"
 
 
+def test_a_story_profile_adds_and_prunes_as_a_counter_of_its_heaviest_keys_would() -> None:
+    import random
+    from collections import Counter
+
+    from triangulate.cluster import _Profile
+
+    rng = random.Random(5)
+    profile, reference = _Profile(), Counter[int]()
+    for _ in range(40):
+        items = {rng.randrange(300): float(rng.randint(1, 4)) for _ in range(rng.randint(0, 30))}
+        profile.add(items, limit=40)
+        reference.update(items)
+        if len(reference) > 40 + 40 // 4:  # pruned once 25% over the limit, ties: smaller key first
+            reference = Counter(dict(sorted(reference.items(), key=lambda kv: (-kv[1], kv[0]))[:40]))
+        assert list(profile.as_dict().items()) == list(reference.items()), "same keys, counts and order"
+    assert 40 <= len(profile) <= 50
+
+
 def test_settings_files_of_earlier_versions_still_load() -> None:
     settings = ClusterSettings.from_dict({"threshold": -1.0, "weighted_cache": 4096})
     assert settings.threshold == -1.0
@@ -261,7 +279,8 @@ def test_state_round_trip_on_a_longer_stream_keeps_every_profile() -> None:
     restored = StoryClusterer.from_state(clusterer.state(), embedder=BagEmbedder())
     for sid in clusterer.hot_story_ids:
         a, b = clusterer._stories[sid], restored._stories[sid]
-        assert (a.terms, a.names, a.nums, a.count, a.seq) == (b.terms, b.names, b.nums, b.count, b.seq)
+        assert a.terms.same_as(b.terms) and a.names.same_as(b.names) and a.nums.same_as(b.nums)
+        assert (a.count, a.seq) == (b.count, b.seq)
         assert (a.weighted is None) == (b.weighted is None)
         if a.weighted is not None and b.weighted is not None:
             assert a.weighted.same_as(b.weighted)
@@ -398,5 +417,5 @@ def test_entities_pruned_from_a_story_profile_leave_the_inverted_index() -> None
         clusterer.add(roll_call(f"p{n}", start), story_id=sid)
     story = clusterer._stories[sid]
     indexed = {key for key, ids in clusterer._entity_index.items() if sid in ids}
-    assert indexed == set(story.names) | set(story.nums)
+    assert indexed == story.names.key_set() | story.nums.key_set()
     assert len(clusterer._entity_index) <= 8 + 8 // 4 + 4 + 4 // 4
