@@ -454,13 +454,6 @@ class Store:
         row = self._one("SELECT id FROM articles WHERE url_key = ? AND raw_hash = ? LIMIT 1", (url_key, raw_hash))
         return row[0] if row else None
 
-    def current_version(self, url_key: str) -> tuple[str, int, str] | None:
-        """(id, version, content_hash) of the newest version stored for ``url_key``."""
-        row = self._one(
-            "SELECT id, version, content_hash FROM articles WHERE url_key = ? ORDER BY version DESC LIMIT 1", (url_key,)
-        )
-        return (row[0], int(row[1]), row[2]) if row else None
-
     def _in_chunks(self, sql: str, values: Sequence[Any], *, size: int = 500) -> list[Any]:
         """Rows of ``sql`` (one ``{marks}`` placeholder list) over ``values``, 500 at a time."""
         rows: list[Any] = []
@@ -471,7 +464,7 @@ class Store:
         return rows
 
     def current_versions(self, url_keys: Sequence[str]) -> dict[str, tuple[str, int, str]]:
-        """:meth:`current_version` of many keys in one query per 500 (keys with none are left out)."""
+        """(id, version, content_hash) of the newest stored version of each URL key (keys with none are left out)."""
         out: dict[str, tuple[str, int, str]] = {}
         for key, aid, version, chash in self._in_chunks(
             "SELECT url_key, id, version, content_hash FROM articles WHERE url_key IN ({marks})", url_keys
@@ -481,7 +474,8 @@ class Store:
         return out
 
     def find_contents(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """:meth:`find_content` of many (outlet, content_hash) pairs; pairs with no article are left out."""
+        """Id of a current article of ``outlet`` with exactly this cleaned text, per (outlet, content_hash) pair
+        (pairs with no such article are left out)."""
         wanted = set(keys)
         out: dict[tuple[str, str], str] = {}
         for chash, outlet, aid in self._in_chunks(
@@ -503,19 +497,6 @@ class Store:
             for r in self._in_chunks("SELECT id, merged_into FROM stories WHERE id IN ({marks})", story_ids)
         }
         return {sid: found.get(sid, sid) for sid in story_ids}
-
-    def has_article(self, article_id: str) -> bool:
-        return self._one("SELECT 1 FROM articles WHERE id = ?", (article_id,)) is not None
-
-    def find_content(self, outlet: str, content_hash: str) -> str | None:
-        """Id of a current article of ``outlet`` with exactly this cleaned text."""
-        # "+outlet" keeps the planner on the content-hash index: through the outlet
-        # index it read every article of the outlet, and ingest slowed as the corpus grew.
-        row = self._one(
-            "SELECT id FROM articles WHERE content_hash = ? AND +outlet = ? AND superseded_by IS NULL LIMIT 1",
-            (content_hash, outlet),
-        )
-        return row[0] if row else None
 
     def insert_articles(self, rows: Sequence[ArticleRow]) -> None:
         """Insert new article versions (one prepared statement, many rows)."""
