@@ -1245,7 +1245,6 @@ class StoryClusterer:
                     code="E222",
                 )
             arrays = {name: archive[name].copy() for name in archive.files if name != "meta"}
-        n = len(meta["stories"])
         profiles = _Columns.read_groups(arrays, "profile")
         weighted = _Columns.read_packed(arrays, "weighted")
         scalars = {int(row[0]): [float(v) for v in row[1:]] for row in arrays["weighted_scalars"]}
@@ -1320,20 +1319,24 @@ class _Columns:
         return {f"{prefix}_owner": owner, f"{prefix}_kind": kind, f"{prefix}_keys": keys, f"{prefix}_values": values}
 
     @staticmethod
+    def _runs(labels: np.ndarray) -> list[tuple[int, int]]:
+        """(start, end) of each run of equal labels (parts are written one after another)."""
+        if not len(labels):
+            return []
+        starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+        ends = np.r_[starts[1:], len(labels)]
+        return list(zip(starts.tolist(), ends.tolist()))
+
+    @staticmethod
     def read_groups(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
         """Per (owner, kind), the (keys, values) slices written by :meth:`add_profile` (no per-item objects)."""
         owner = arrays[f"{prefix}_owner"].astype(np.int64)
         kinds = arrays[f"{prefix}_kind"].astype(np.int64)
         keys = arrays[f"{prefix}_keys"]
         values = arrays[f"{prefix}_values"]
-        if not len(owner):
-            return {}
-        group = owner * 8 + kinds
-        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-        ends = np.r_[starts[1:], len(group)]
         return {
             (int(owner[a]), int(kinds[a])): (keys[a:b].copy(), values[a:b].copy())
-            for a, b in zip(starts.tolist(), ends.tolist())
+            for a, b in _Columns._runs(owner * 8 + kinds)
         }
 
     @staticmethod
@@ -1343,15 +1346,7 @@ class _Columns:
         keys = arrays[f"{prefix}_keys"]
         values = arrays[f"{prefix}_values"]
         kinds = arrays[f"{prefix}_kind"]
-        if not len(owner):
-            return {}
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        ends = np.r_[starts[1:], len(owner)]
-        return {
-            int(owner[a]): (keys[a:b].copy(), values[a:b].copy(), kinds[a:b].copy())
-            for a, b in zip(starts.tolist(), ends.tolist())
-        }
-
+        return {int(owner[a]): (keys[a:b].copy(), values[a:b].copy(), kinds[a:b].copy()) for a, b in _Columns._runs(owner)}
 
 # --- pairwise story similarity -----------------------------------------------------
 

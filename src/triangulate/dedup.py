@@ -7,8 +7,9 @@ Two layers, cheapest first:
 2. **Near**: MinHash signatures of word 5-gram shingles (CRC-32 of each shingle,
    datasketch's permutations, computed in bulk) in an LSH index. Candidates are
    verified with the estimated Jaccard similarity, or with the estimated
-   containment of the shorter text in the longer one, so that a light rewrite (a changed lead, an added paragraph) or a
-   trimmed copy still matches while a different story on the same topic does not.
+   containment of the shorter text in the longer one, so that a light rewrite (a
+   changed lead, an added paragraph) or a trimmed copy still matches while a
+   different story on the same topic does not.
 
 Signatures carry a format byte and their parameters (number of permutations,
 shingle size, seed, hash scheme); signatures built with other parameters refuse
@@ -376,10 +377,9 @@ class DedupIndex:
         prepared = [_shingle_bytes(t, self.shingle_size) for t in texts]
         out: list[Signature] = []
         for shingles, digest in prepared:
-            # Reuse the permutations (building them per text costs more than hashing it).
-            m = MinHash(
-                num_perm=self.num_perm, seed=self.seed, permutations=self._proto.permutations, scheme=_PERMUTATIONS, hashfunc=zlib.crc32
-            )
+            # A copy of the untouched prototype reuses its permutations and hash function
+            # (building the permutations per text costs more than hashing it).
+            m = self._proto.copy()
             if shingles:
                 m.update_batch(shingles)
             values = np.asarray(m.hashvalues, dtype="<u4").tobytes()

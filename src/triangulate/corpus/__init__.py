@@ -292,16 +292,14 @@ class Corpus:
             InputError: when a story is unknown, or when nothing is left to merge.
         """
         with self._write_lock:
-            target = self.store.resolve_story(into)
-            if target is None:
-                raise InputError(f"no story {into!r} in {self.store.path}; list them with `triangulate stories`", code="E123")
-            moved: list[str] = []
-            for other in others:
-                sid = self.store.resolve_story(other)
+            found: list[str] = []
+            for given in (into, *others):
+                sid = self.store.resolve_story(given)
                 if sid is None:
-                    raise InputError(f"no story {other!r} in {self.store.path}; list them with `triangulate stories`", code="E123")
-                if sid != target and sid not in moved:
-                    moved.append(sid)
+                    raise InputError(f"no story {given!r} in {self.store.path}; list them with `triangulate stories`", code="E123")
+                found.append(sid)
+            target = found[0]
+            moved = [sid for sid in dict.fromkeys(found[1:]) if sid != target]
             if not moved:
                 raise InputError(f"nothing to merge: every story given is already {target}", code="E124")
             self.store.merge_stories(target, moved)
