@@ -108,6 +108,55 @@ def test_independent_sources_fold_a_reprint_into_its_origin(tmp_path: Path) -> N
         assert [s.id for s in store.stories(min_sources=2)] == ["s"]
 
 
+def test_a_reprint_link_recorded_after_assignment_still_folds_into_its_origin(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper")])
+        store.assign([("a1", "s"), ("a2", "s")])
+        store.refresh_stories(["s"])
+        assert store.story("s").sources == 2  # type: ignore[union-attr]
+        store.add_duplicates([("a2", "a1", "near", 0.93)])
+        store.refresh_stories(["s"])
+        assert store.story("s").sources == 1  # type: ignore[union-attr]
+
+
+def test_the_story_title_is_the_earliest_original_article_title(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([
+            row("copy", title="Reprinted first", published="2025-10-15T07:00:00+00:00", outlet="Paper"),
+            row("late", title="Own report, later", published="2025-10-15T10:00:00+00:00", outlet="Radio"),
+            row("wire", title="Wire report", published="2025-10-15T08:00:00+00:00", outlet="Wire"),
+            row("untitled", title="", published="2025-10-15T06:00:00+00:00", outlet="Blog"),
+        ])
+        store.add_duplicates([("copy", "wire", "exact", 1.0)])
+        store.assign([("copy", "s"), ("late", "s"), ("wire", "s"), ("untitled", "s")])
+        store.refresh_stories(["s"])
+        info = store.story("s")
+        assert info is not None and info.title == "Wire report" and info.articles == 4
+        assert (info.first_published, info.last_published) == ("2025-10-15T06:00:00+00:00", "2025-10-15T10:00:00+00:00")
+
+
+def test_a_database_from_before_the_member_columns_gets_them_filled(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    names = [name for name, _ in MIGRATIONS]
+    with Store.open(path) as store:
+        store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper"), row("a3", outlet="Radio")])
+        store.add_duplicates([("a2", "a1", "exact", 1.0)])
+        store.assign([("a1", "s"), ("a2", "s"), ("a3", "s")])
+    # Undo the last migration by hand: the file as the previous version wrote it.
+    conn = sqlite3.connect(path)
+    for column in ("seq", "outlet", "published", "sort_time", "titled", "of_id"):
+        conn.execute(f"ALTER TABLE story_articles DROP COLUMN {column}")
+    conn.execute("DELETE FROM migrations WHERE name = ?", ("0004_story_member_columns",))
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert [name for name, _ in store.migrations()] == names
+        store.refresh_stories(["s"])
+        info = store.story("s")
+        assert info is not None and (info.articles, info.outlets, info.sources) == (3, 3, 2)
+        assert info.title == "Title"
+
+
 def test_story_filters_by_time_query_and_outlet(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles([

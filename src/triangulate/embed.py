@@ -85,7 +85,7 @@ class OnnxMiniLM:
         model_path: str | os.PathLike[str] | None = None,
         tokenizer_path: str | os.PathLike[str] | None = None,
         max_length: int = 128,
-        batch_size: int = 16,
+        batch_size: int = 8,
         threads: int | None = None,
         cache_size: int = 50_000,
         name: str | None = None,

@@ -170,11 +170,30 @@ _0003_story_activity_index = """
 CREATE INDEX IF NOT EXISTS stories_activity ON stories(COALESCE(last_published, updated) DESC, id);
 """
 
+# A story's counts, time span and title are recomputed whenever it gains articles.
+# Read through articles and duplicates, that cost a random row lookup per member (the
+# members of a long story are spread over the whole file), so the write path slowed
+# down as stories and the file grew. The members now carry what the recount needs,
+# next to each other in story_articles' primary key order.
+_0004_story_member_columns = """
+ALTER TABLE story_articles ADD COLUMN seq INTEGER;         -- articles.seq
+ALTER TABLE story_articles ADD COLUMN outlet TEXT;
+ALTER TABLE story_articles ADD COLUMN published TEXT;
+ALTER TABLE story_articles ADD COLUMN sort_time TEXT;      -- COALESCE(published, articles.added)
+ALTER TABLE story_articles ADD COLUMN titled INTEGER;      -- 1 when the article has a title
+ALTER TABLE story_articles ADD COLUMN of_id TEXT;          -- duplicates.of_id: the article it copies
+UPDATE story_articles SET seq = a.seq, outlet = a.outlet, published = a.published,
+    sort_time = COALESCE(a.published, a.added), titled = (a.title != '')
+    FROM articles a WHERE a.id = story_articles.article_id;
+UPDATE story_articles SET of_id = d.of_id FROM duplicates d WHERE d.article_id = story_articles.article_id;
+"""
+
 #: (name, SQL) in the order they must run. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_core", _0001_core),
     ("0002_raw_origin_index", _0002_raw_origin_index),
     ("0003_story_activity_index", _0003_story_activity_index),
+    ("0004_story_member_columns", _0004_story_member_columns),
 )
 
 

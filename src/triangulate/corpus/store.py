@@ -275,6 +275,9 @@ class ArticleRow:
     story_id: str | None = None
 
 
+#: The columns of a story_articles row, story first (what a membership copies along).
+_MEMBER_COLUMNS = "story_id, article_id, added, seq, outlet, published, sort_time, titled, of_id"
+
 _ARTICLE_COLS = (
     "a.seq, a.id, a.outlet, a.title, a.url, a.canonical_url, a.url_key, a.version, a.superseded_by, "
     "a.origin, a.kind, a.language, a.dateline, a.published, a.fetched, a.added, a.content_hash, a.story_id, "
@@ -608,8 +611,12 @@ class Store:
 
     # --- stories ---------------------------------------------------------------
 
-    def assign(self, pairs: Iterable[tuple[str, str]], *, added: str | None = None) -> None:
-        """Put articles into stories: (article_id, story_id) pairs."""
+    def assign(self, pairs: Iterable[tuple[str, str]], *, added: str | None = None, rows: bool = True) -> None:
+        """Put articles into stories: (article_id, story_id) pairs.
+
+        ``rows=False`` leaves the articles' own ``story_id`` column alone, for rows just
+        inserted with it (an update would rewrite each whole row, its text included).
+        """
         stamp = added or now_iso()
         pairs = list(pairs)
         with self.transaction() as conn:
@@ -618,9 +625,14 @@ class Store:
             )
             conn.executemany("DELETE FROM story_articles WHERE article_id = ?", [(a,) for a, _ in pairs])
             conn.executemany(
-                "INSERT OR IGNORE INTO story_articles (story_id, article_id, added) VALUES (?, ?, ?)", [(s, a, stamp) for a, s in pairs]
+                "INSERT OR IGNORE INTO story_articles "
+                f"({_MEMBER_COLUMNS}) SELECT ?, a.id, ?, a.seq, a.outlet, a.published, "
+                "COALESCE(a.published, a.added), a.title != '', d.of_id "
+                "FROM articles a LEFT JOIN duplicates d ON d.article_id = a.id WHERE a.id = ?",
+                [(s, stamp, a) for a, s in pairs],
             )
-            conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", [(s, a) for a, s in pairs])
+            if rows:
+                conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", [(s, a) for a, s in pairs])
 
     def merge_stories(self, into: str, merged: Iterable[str]) -> None:
         """Move every article of the ``merged`` stories into ``into``; the old ids point to it."""
@@ -633,8 +645,8 @@ class Store:
                 # A story born and merged within one batch still gets a row, so its id resolves.
                 conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (old, stamp, stamp))
                 conn.execute(
-                    "INSERT OR IGNORE INTO story_articles (story_id, article_id, added) "
-                    "SELECT ?, article_id, added FROM story_articles WHERE story_id = ?",
+                    f"INSERT OR IGNORE INTO story_articles ({_MEMBER_COLUMNS}) "
+                    f"SELECT ?, {_MEMBER_COLUMNS.split(', ', 1)[1]} FROM story_articles WHERE story_id = ?",
                     (into, old),
                 )
                 conn.execute("DELETE FROM story_articles WHERE story_id = ?", (old,))
@@ -651,7 +663,9 @@ class Store:
         """Recompute counts, time span and title of stories whose membership changed; bump their version.
 
         One grouped query per 500 stories (not three queries per story): a batch of
-        ingest touches a hundred stories or more.
+        ingest touches a hundred stories or more. The members' rows carry what the
+        counts need, next to each other: a story is one range of story_articles, not a
+        random lookup in articles per member.
         """
         stamp = now_iso()
         ids = sorted(set(story_ids))
@@ -664,22 +678,21 @@ class Store:
                 counts = {
                     r[0]: r[1:]
                     for r in conn.execute(
-                        "SELECT sa.story_id, COUNT(*), COUNT(DISTINCT a.outlet), MIN(a.published), MAX(a.published), "
-                        "COUNT(DISTINCT CASE WHEN d.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 "
-                        "WHERE s2.story_id = sa.story_id AND s2.article_id = d.of_id) THEN a.outlet END) "
-                        "FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-                        f"LEFT JOIN duplicates d ON d.article_id = a.id WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id",
+                        "SELECT sa.story_id, COUNT(sa.seq), COUNT(DISTINCT sa.outlet), MIN(sa.published), MAX(sa.published), "
+                        "COUNT(DISTINCT CASE WHEN sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 "
+                        "WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id) THEN sa.outlet END) "
+                        f"FROM story_articles sa WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id",
                         chunk,
                     )
                 }
-                # The title of the earliest original (non-copy) article names the story.
+                # The title of the earliest original (non-copy) article names the story:
+                # found among the members, then read from articles (one row per story).
                 titles = dict(
                     conn.execute(
-                        "SELECT story_id, title FROM (SELECT sa.story_id, a.title, ROW_NUMBER() OVER (PARTITION BY sa.story_id "
-                        "ORDER BY d.of_id IS NOT NULL, COALESCE(a.published, a.added), a.seq) AS rank "
-                        "FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-                        f"LEFT JOIN duplicates d ON d.article_id = a.id WHERE sa.story_id IN ({marks}) AND a.title != '') "
-                        "WHERE rank = 1",
+                        "SELECT f.story_id, a.title FROM (SELECT story_id, seq, ROW_NUMBER() OVER (PARTITION BY story_id "
+                        "ORDER BY of_id IS NOT NULL, sort_time, seq) AS rank "
+                        f"FROM story_articles WHERE story_id IN ({marks}) AND titled) f "
+                        "JOIN articles a ON a.seq = f.seq WHERE f.rank = 1",
                         chunk,
                     ).fetchall()
                 )
@@ -768,7 +781,10 @@ class Store:
     def add_duplicates(self, links: Iterable[tuple[str, str, str, float]]) -> None:
         """Record (article_id, of_id, kind, similarity) reprint links."""
         with self.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO duplicates (article_id, of_id, kind, similarity) VALUES (?, ?, ?, ?)", list(links))
+            links = list(links)
+            conn.executemany("INSERT OR REPLACE INTO duplicates (article_id, of_id, kind, similarity) VALUES (?, ?, ?, ?)", links)
+            # An article already in a story: its membership row carries the link too.
+            conn.executemany("UPDATE story_articles SET of_id = ? WHERE article_id = ?", [(link[1], link[0]) for link in links])
 
     def copies_of(self, article_id: str) -> list[tuple[str, str, float]]:
         """(article_id, kind, similarity) of the stored copies of an article."""
