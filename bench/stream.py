@@ -402,6 +402,15 @@ def _final_stories(story_ids: dict[str, int], pred: np.ndarray, resolve) -> tupl
     return final_of[pred], len(resolved)
 
 
+def _progress(checkpoints: list[tuple[int, float, float]]) -> None:
+    """One stderr line per tenth of a row: a long run can be followed (and stopped) with its figures so far."""
+    done, busy, rss = checkpoints[-1]
+    prev_n, prev_t = checkpoints[-2][:2] if len(checkpoints) > 1 else (0, 0.0)
+    rate = (done - prev_n) / (busy - prev_t) if busy > prev_t else 0.0
+    print(f"  ... {done:,} articles: {rate:.1f} articles/s since the last line, {done / max(busy, 1e-9):.1f} overall; "
+          f"RSS {rss:.0f} MB, peak {_peak_rss_mb():.0f} MB", file=sys.stderr, flush=True)
+
+
 def _rates_by_tenth(checkpoints: list[tuple[int, float, float]]) -> tuple[list[float], list[float]]:
     """Articles/s between consecutive checkpoints (articles done, busy seconds, RSS), with the RSS at each."""
     rates, rss_tenths = [], []
@@ -466,6 +475,7 @@ def run_pipeline(n: int, *, batch: int, seed: int, rate: float, dedup_window: in
         lo += len(chunk)
         if lo % tenth < batch or lo >= n:
             checkpoints.append((lo, busy, _rss_mb()))
+            _progress(checkpoints)
     seconds = busy
     wall = time.perf_counter() - started
     n = lo
@@ -578,6 +588,7 @@ def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int 
         lo += len(chunk)
         if lo % tenth < batch or lo >= n:
             checkpoints.append((lo, busy, _rss_mb()))
+            _progress(checkpoints)
     seconds = busy
     wall = time.perf_counter() - started
     n = lo
@@ -672,9 +683,10 @@ def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | 
             cmd += ["--model", model or args.model]
         if ingest:
             cmd.append("--ingest")
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # The child's stderr (its progress lines, a traceback) goes straight to ours.
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     if out.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
+        raise SystemExit(f"benchmark child failed with exit code {out.returncode} (its messages are above)")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
