@@ -247,6 +247,26 @@ def test_features_against_many_stories_at_once_follow_their_definitions() -> Non
     assert len(got) == len(stories) > shared_names, "and stories that share nothing with it"
 
 
+def test_a_story_view_packed_on_arrays_is_the_view_weighed_as_dicts() -> None:
+    from triangulate.cluster import _Packed, _Profile
+
+    clusterer = StoryClusterer(embedder=BagEmbedder())
+    clusterer.add_many([unrelated(i) for i in range(30)])
+    for story in clusterer._stories.values():
+        fast = clusterer._pack(story.terms, story.names, story.nums)
+        slow = _Packed.of(clusterer._weigh(story.terms.as_dict(), story.names.as_dict(), story.nums.as_dict()))
+        assert fast.keys.tolist() == slow.keys.tolist() and fast.kinds.tolist() == slow.kinds.tolist()
+        assert fast.values == pytest.approx(slow.values, rel=1e-12)
+        scalars = ("terms_norm", "names_total", "nums_total", "ent_total", "ent_norm")
+        assert [getattr(fast, a) for a in scalars] == pytest.approx([getattr(slow, a) for a in scalars], rel=1e-12)
+    # A name and a number hashed to one bucket: one entity key, weighed as the dict path does.
+    terms, names, nums = _Profile.of({11: 2.0}), _Profile.of({7: 1.0, 8: 3.0}), _Profile.of({8: 2.0})
+    merged = clusterer._pack(terms, names, nums)
+    reference = _Packed.of(clusterer._weigh(terms.as_dict(), names.as_dict(), nums.as_dict()))
+    assert sorted(merged.part(3)) == [7, 8]
+    assert merged.part(3) == pytest.approx(reference.part(3)) and merged.ent_norm == pytest.approx(reference.ent_norm)
+
+
 def test_a_story_profile_adds_and_prunes_as_a_counter_of_its_heaviest_keys_would() -> None:
     import random
     from collections import Counter
