@@ -1,0 +1,127 @@
+"""Where the write path spends its time, stage by stage, as a stream grows.
+
+    python bench/write_phases.py                    # 100k articles, a line-up every 20k
+    python bench/write_phases.py --n 30000 --every 10000
+    python bench/write_phases.py --n 500000 --every 50000 --top 16
+
+Feeds the generated stream of ``bench/stream.py`` through ``Ingester.process_batch``
+(128 articles a batch, a fresh SQLite file, the shipped clustering model) with timers
+around the stages and around every SQL statement, and prints, for each stretch of
+``--every`` articles, the milliseconds per article of the heaviest entries:
+
+* ``total``: the whole ``process_batch`` call (what ``bench/stream.py`` times);
+* ``cluster``: ``StoryClusterer.add_many`` (embedding the leads included);
+* ``prepare``: cleaning and raw-input lookups; ``snapshot``: saving the clusterer;
+* ``sql: ...``: one entry per statement text (``COMMIT`` is where SQLite writes
+  the batch's pages).
+
+The timers themselves cost a little; the figures are for finding what grows, not
+for quoting throughput (``bench/stream.py`` does that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent / "src"))
+
+import stream  # noqa: E402
+
+from triangulate.cluster import StoryClusterer  # noqa: E402
+from triangulate.corpus.ingest import Ingester  # noqa: E402
+from triangulate.corpus.store import Store  # noqa: E402
+
+TIMES: Counter[str] = Counter()
+
+
+class _TimedConnection:
+    """A sqlite3 connection whose execute / executemany add their time to ``TIMES``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _key(kind: str, sql: str) -> str:
+        return f"{kind}: " + re.sub(r"\s+", " ", sql).strip()[:70]
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        started = time.perf_counter()
+        try:
+            return self._conn.execute(sql, *args)
+        finally:
+            TIMES[self._key("sql", sql)] += time.perf_counter() - started
+
+    def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        started = time.perf_counter()
+        try:
+            return self._conn.executemany(sql, *args)
+        finally:
+            TIMES[self._key("sql many", sql)] += time.perf_counter() - started
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def _time(owner: type, name: str, label: str) -> None:
+    method: Callable[..., Any] = getattr(owner, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            TIMES[label] += time.perf_counter() - started
+
+    setattr(owner, name, timed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="articles in the stream")
+    parser.add_argument("--every", type=int, default=20_000, help="articles per printed stretch")
+    parser.add_argument("--top", type=int, default=12, help="entries printed per stretch")
+    parser.add_argument("--batch", type=int, default=128, help="articles per process_batch call")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    _time(StoryClusterer, "add_many", "cluster")
+    _time(Ingester, "process_batch", "total")
+    _time(Ingester, "_prepare", "prepare")
+    _time(Ingester, "snapshot", "snapshot")
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "phases.db")
+        store.conn = _TimedConnection(store.conn)  # type: ignore[assignment]
+        ingester = Ingester(store, batch_size=args.batch)
+        ingester.load()
+        source = stream.stream(args.n, seed=args.seed, rate_per_hour=2000.0)
+        done = since = 0
+        TIMES.clear()
+        while done < args.n:
+            raws = [stream._raw(item) for _, item in zip(range(args.batch), source)]
+            if not raws:
+                break
+            ingester.process_batch(raws)
+            done += len(raws)
+            since += len(raws)
+            if since >= args.every or done >= args.n:
+                print(f"--- {done - since:,}-{done:,} articles: ms per article", flush=True)
+                for label, seconds in TIMES.most_common(args.top):
+                    print(f"  {seconds / since * 1000:8.3f}  {label}", flush=True)
+                TIMES.clear()
+                since = 0
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
