@@ -275,8 +275,9 @@ class ArticleRow:
     story_id: str | None = None
 
 
-#: The columns of a story_articles row, story first (what a membership copies along).
-_MEMBER_COLUMNS = "story_id, article_id, added, seq, outlet, published, sort_time, titled, of_id"
+#: The columns of a story_articles row after its story id (what a membership carries along).
+_MEMBER_FIELDS = "article_id, added, seq, outlet, published, sort_time, titled, of_id"
+_MEMBER_COLUMNS = f"story_id, {_MEMBER_FIELDS}"
 
 _ARTICLE_COLS = (
     "a.seq, a.id, a.outlet, a.title, a.url, a.canonical_url, a.url_key, a.version, a.superseded_by, "
@@ -612,7 +613,7 @@ class Store:
     # --- stories ---------------------------------------------------------------
 
     def assign(self, pairs: Iterable[tuple[str, str]], *, added: str | None = None, rows: bool = True) -> None:
-        """Put articles into stories: (article_id, story_id) pairs.
+        """Put stored articles into stories: (article_id, story_id) pairs.
 
         ``rows=False`` leaves the articles' own ``story_id`` column alone, for rows just
         inserted with it (an update would rewrite each whole row, its text included).
@@ -646,7 +647,7 @@ class Store:
                 conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (old, stamp, stamp))
                 conn.execute(
                     f"INSERT OR IGNORE INTO story_articles ({_MEMBER_COLUMNS}) "
-                    f"SELECT ?, {_MEMBER_COLUMNS.split(', ', 1)[1]} FROM story_articles WHERE story_id = ?",
+                    f"SELECT ?, {_MEMBER_FIELDS} FROM story_articles WHERE story_id = ?",
                     (into, old),
                 )
                 conn.execute("DELETE FROM story_articles WHERE story_id = ?", (old,))
