@@ -45,7 +45,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from importlib import resources
@@ -432,17 +432,19 @@ def _bucket(token: str, mask: int) -> int:
     return zlib.crc32(token.encode("utf-8")) & mask
 
 
-def _npz(parts: Mapping[str, np.ndarray]) -> bytes:
-    """``np.savez_compressed`` of ``parts`` at deflate level 1 instead of 6.
+def _npz(parts: Iterable[tuple[str, np.ndarray]]) -> bytes:
+    """``np.savez_compressed`` of the (name, array) ``parts`` at deflate level 1 instead of 6.
 
     The same ``.npz`` layout (``np.load`` reads either); on a 20k-article stream the
-    snapshot compresses in 0.24 s instead of 0.5 s and comes out 5% larger.
+    snapshot compresses in 0.24 s instead of 0.5 s and comes out 5% larger. The parts
+    are taken one at a time, so a generator can build each array only when it is due.
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, value in parts.items():
+        for name, value in parts:
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+            del value
     return buf.getvalue()
 
 
@@ -1229,16 +1231,20 @@ class StoryClusterer:
         centroids = (
             np.stack([st.centroid for st in stories]) if stories else np.zeros((0, self._dim or 0), np.float32)
         )
-        parts: dict[str, np.ndarray] = {
-            "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-            "df": self._df,
-            "centroids": centroids.astype(np.float32),
-            "leads": np.fromiter(self._lead_of.values(), dtype=np.int64, count=len(self._lead_of)),
-            "weighted_scalars": np.asarray(scalars, dtype=np.float64).reshape(-1, 6),
-            **profiles.arrays("profile"),
-            **weighted.arrays("weighted"),
-        }
-        return _npz(parts)
+
+        def parts() -> Iterator[tuple[str, np.ndarray]]:
+            # One array at a time: with 30,000 hot stories the flat profile and view
+            # columns are tens of MB each, and building them all first made the
+            # snapshot the peak of a long ingest's memory.
+            yield "meta", np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+            yield "df", self._df
+            yield "centroids", centroids.astype(np.float32)
+            yield "leads", np.fromiter(self._lead_of.values(), dtype=np.int64, count=len(self._lead_of))
+            yield "weighted_scalars", np.asarray(scalars, dtype=np.float64).reshape(-1, 6)
+            yield from profiles.arrays("profile")
+            yield from weighted.arrays("weighted")
+
+        return _npz(parts())
 
     @classmethod
     def from_state(
@@ -1311,25 +1317,25 @@ class _Columns:
         if len(packed.keys):
             self._parts.append((owner, -1, packed))
 
-    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+    def arrays(self, prefix: str) -> Iterator[tuple[str, np.ndarray]]:
+        """(name, array) of the owner, kind, keys and values columns, each built when asked for."""
         total = sum(len(items.keys) for _, _, items in self._parts)
-        owner = np.empty(total, dtype=np.int32)
-        kind = np.empty(total, dtype=np.int8)
-        keys = np.empty(total, dtype=np.int64)
-        values = np.empty(total, dtype=np.float64)
-        at = 0
-        for o, k, items in self._parts:
-            n = len(items.keys)
-            owner[at : at + n] = o
-            keys[at : at + n] = items.keys
-            if isinstance(items, _Packed):
-                kind[at : at + n] = items.kinds
-                values[at : at + n] = items.values
-            else:
-                kind[at : at + n] = k
-                values[at : at + n] = items.counts
-            at += n
-        return {f"{prefix}_owner": owner, f"{prefix}_kind": kind, f"{prefix}_keys": keys, f"{prefix}_values": values}
+
+        def column(dtype: type, fill: Callable[[int, int, _Packed | _Profile], Any]) -> np.ndarray:
+            out: np.ndarray = np.empty(total, dtype=dtype)
+            at = 0
+            for o, k, items in self._parts:
+                n = len(items.keys)
+                out[at : at + n] = fill(o, k, items)
+                at += n
+            return out
+
+        yield f"{prefix}_owner", column(np.int32, lambda o, k, items: o)
+        yield f"{prefix}_kind", column(np.int8, lambda o, k, items: items.kinds if isinstance(items, _Packed) else k)
+        yield f"{prefix}_keys", column(np.int64, lambda o, k, items: items.keys)
+        yield f"{prefix}_values", column(
+            np.float64, lambda o, k, items: items.values if isinstance(items, _Packed) else items.counts
+        )
 
     @staticmethod
     def _runs(labels: np.ndarray) -> list[tuple[int, int]]:
