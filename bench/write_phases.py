@@ -27,7 +27,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from triangulate.cluster import StoryClusterer  # noqa: E402
 from triangulate.corpus.ingest import Ingester  # noqa: E402
 from triangulate.corpus.store import Store  # noqa: E402
 
-TIMES: Counter[str] = Counter()
+TIMES: defaultdict[str, float] = defaultdict(float)
 
 
 class _TimedConnection:
@@ -52,22 +52,18 @@ class _TimedConnection:
         self._conn = conn
 
     @staticmethod
-    def _key(kind: str, sql: str) -> str:
-        return f"{kind}: " + re.sub(r"\s+", " ", sql).strip()[:70]
+    def _timed(kind: str, run: Callable[..., sqlite3.Cursor], sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+        started = time.perf_counter()
+        try:
+            return run(sql, *args)
+        finally:
+            TIMES[f"{kind}: " + re.sub(r"\s+", " ", sql).strip()[:70]] += time.perf_counter() - started
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        started = time.perf_counter()
-        try:
-            return self._conn.execute(sql, *args)
-        finally:
-            TIMES[self._key("sql", sql)] += time.perf_counter() - started
+        return self._timed("sql", self._conn.execute, sql, args)
 
     def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        started = time.perf_counter()
-        try:
-            return self._conn.executemany(sql, *args)
-        finally:
-            TIMES[self._key("sql many", sql)] += time.perf_counter() - started
+        return self._timed("sql many", self._conn.executemany, sql, args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
@@ -116,7 +112,7 @@ def main() -> None:
             since += len(raws)
             if since >= args.every or done >= args.n:
                 print(f"--- {done - since:,}-{done:,} articles: ms per article", flush=True)
-                for label, seconds in TIMES.most_common(args.top):
+                for label, seconds in sorted(TIMES.items(), key=lambda item: -item[1])[: args.top]:
                     print(f"  {seconds / since * 1000:8.3f}  {label}", flush=True)
                 TIMES.clear()
                 since = 0

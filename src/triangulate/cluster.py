@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import io
-import itertools
 import json
 import logging
 import math

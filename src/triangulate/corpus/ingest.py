@@ -663,8 +663,6 @@ class Ingester:
         store = self.store
         if not new:
             return
-        # The rows are inserted once their story is known: setting story_id afterwards
-        # rewrote every row (raw and cleaned text included) a second time.
         # Cluster the whole batch at once: one embedding call for all leads.
         arts = [n[1] for n in new]
         times = [parse_time(r.published) for r in rows_new]
@@ -693,6 +691,8 @@ class Ingester:
         # An id merged away in an earlier batch resolves to where that story lives now.
         resolved = store.resolve_stories([follow(a.story_id) for a in assignments])
         pairs = [(n[1].id, resolved[follow(a.story_id)]) for n, a in zip(new, assignments)]
+        # The rows are inserted once their story is known: setting story_id afterwards
+        # rewrote every row (raw and cleaned text included) a second time.
         store.insert_articles([replace(row, story_id=sid) for row, (_, sid) in zip(rows_new, pairs)])
         store.assign(pairs, added=stamp, rows=False)
         for (i, article, prev, version, match, origin), assignment, (_, sid) in zip(new, assignments, pairs):
