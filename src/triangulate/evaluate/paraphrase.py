@@ -1,10 +1,11 @@
-"""``triangulate eval paraphrase``: MRPC test accuracy and F1 of the pair scorer, beside baselines.
+"""``triangulate eval paraphrase``: MRPC test accuracy and F1 of the paraphrase models, beside baselines.
 
-Scores ``msr_paraphrase_test.txt`` only. The reported system is the token-level
-pair scorer (``pair_model_tokens.json``); the sentence-level scorer the compare
-engine uses (``pair_model.json``) is printed beside it. Both thresholds and both
-baselines' thresholds were fitted on MRPC train by ``calibrate pairs``; nothing
-is fitted here.
+Scores ``msr_paraphrase_test.txt`` only. The reported system is the
+cross-encoder (:class:`~triangulate.cross_encoder.CrossEncoder`, adapter
+``pair_cross.npz`` fitted by ``calibrate cross-encoder``); the token-level pair
+scorer (``pair_model_tokens.json``) and the sentence-level scorer the compare
+engine uses (``pair_model.json``) are printed beside it. Every threshold, the
+baselines' included, was fitted on MRPC train; nothing is fitted here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from triangulate.cross_encoder import CrossEncoder
 from triangulate.evaluate.baselines import Baselines
 from triangulate.evaluate.common import MRPC_TEST, EvalResult, binary_scores, embed_unique, find_file, read_mrpc
 from triangulate.similarity import PairScorer
@@ -70,6 +72,7 @@ def evaluate_paraphrase(
     scorer: PairScorer | None = None,
     baselines: Baselines | None = None,
     sentence_scorer: PairScorer | None = None,
+    cross_encoder: CrossEncoder | None = None,
 ) -> EvalResult:
     """Score DIR/msr_paraphrase_test.txt (positive class = paraphrase)."""
     path = find_file(Path(data), MRPC_TEST, task="paraphrase")
@@ -78,21 +81,24 @@ def evaluate_paraphrase(
     scorer, sentence_scorer, baselines = sides.scorer, sides.sentence_scorer, sides.baselines
     a, b, va, vb = sides.a, sides.b, sides.va, sides.vb
     gold = np.array([p.label for p in pairs])
-    prob = scorer.score(a, b, va, vb)
-    ours = (prob >= scorer.threshold).astype(int)
+    cross = cross_encoder or CrossEncoder.load()
+    prob = cross.score(a, b)
+    ours = (prob >= cross.threshold).astype(int)
+    token_prob = scorer.score(a, b, va, vb)
     cosine = np.einsum("ij,ij->i", va, vb)
     tfidf = baselines.tfidf.cosine(a, b)
     sentence_prob = sentence_scorer.score(a, b, va, vb)
     systems = {
-        "pair scorer": binary_scores(gold, ours),
+        "cross-encoder": binary_scores(gold, ours),
+        "pair scorer, token features": binary_scores(gold, (token_prob >= scorer.threshold).astype(int)),
         "pair scorer, sentence features": binary_scores(gold, (sentence_prob >= sentence_scorer.threshold).astype(int)),
         "cosine": binary_scores(gold, (cosine >= baselines.cosine_threshold).astype(int)),
         "tfidf": binary_scores(gold, (tfidf >= baselines.tfidf_threshold).astype(int)),
         "always paraphrase": binary_scores(gold, np.ones_like(gold)),
     }
     metrics: dict[str, Any] = {"task": "paraphrase", "n": len(pairs)}
-    metrics.update({k: round(v, 4) for k, v in systems["pair scorer"].items()})
-    for name, key in (("pair scorer, sentence features", "sentence"), ("cosine", "cosine"), ("tfidf", "tfidf")):
+    metrics.update({k: round(v, 4) for k, v in systems["cross-encoder"].items()})
+    for name, key in (("pair scorer, token features", "tokens"), ("pair scorer, sentence features", "sentence"), ("cosine", "cosine"), ("tfidf", "tfidf")):
         metrics[f"{key}_accuracy"] = round(systems[name]["accuracy"], 4)
         metrics[f"{key}_f1"] = round(systems[name]["f1"], 4)
     rows = tuple((name, s["accuracy"], s["precision"], s["recall"], s["f1"]) for name, s in systems.items())
@@ -100,8 +106,9 @@ def evaluate_paraphrase(
         {"id1": p.id1, "id2": p.id2, "score": round(float(s), 6), "label": int(l)} for p, s, l in zip(pairs, prob, ours)
     )
     notes = (
-        f"scored {path} ({len(pairs)} pairs); pair scorer: {len(scorer.feature_names)} features; "
-        f"thresholds: scorer {scorer.threshold:.4f}, sentence-feature scorer {sentence_scorer.threshold:.4f}, "
+        f"scored {path} ({len(pairs)} pairs); cross-encoder: MiniLM with a rank-{cross.meta.get('rank', '?')} adapter; "
+        f"pair scorer: {len(scorer.feature_names)} features; "
+        f"thresholds: cross-encoder {cross.threshold:.2f}, token-feature scorer {scorer.threshold:.4f}, sentence-feature scorer {sentence_scorer.threshold:.4f}, "
         f"cosine {baselines.cosine_threshold:.4f}, tfidf {baselines.tfidf_threshold:.4f} (fitted on MRPC train)",
     )
     return EvalResult("paraphrase", metrics, ("system", "accuracy", "precision", "recall", "f1"), rows, records, notes)
