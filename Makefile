@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/compare_bench.py
 	@if [ -f bench/stream.py ]; then $(BIN)/python bench/stream.py; fi
 	$(BIN)/python bench/story_list.py
+	$(BIN)/python bench/hot_paths.py
 	@if [ -f bench/server_bench.py ]; then $(BIN)/python bench/server_bench.py; fi
 
 ## Re-resolve the pinned versions in constraints.txt from a fresh environment.

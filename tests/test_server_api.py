@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -225,13 +224,10 @@ def test_a_cached_report_is_served_without_recomputation(client: TestClient, app
 def test_a_new_server_reads_the_report_the_store_cached(corpus_db, embedder, story_json: dict, ids: dict) -> None:  # type: ignore[no-untyped-def]
     app = create_app(corpus_db[0], embedder=embedder)
     with TestClient(app) as fresh:
-        started = time.perf_counter()
         response = fresh.get(f"/api/stories/{ids['story']}")
-        elapsed = time.perf_counter() - started
     assert response.headers["x-report-cache"] == "stored"
     assert app.state.service.report_computations == 0
     assert response.json()["report"]["facts"] == story_json["report"]["facts"]
-    assert elapsed < 2.0
 
 
 def test_a_story_id_prefix_finds_the_story(client: TestClient, ids: dict) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -126,7 +125,8 @@ def test_a_model_file_of_another_format_is_refused(tmp_path) -> None:
         PairScorer.load(tmp_path / "missing.json")
 
 
-def test_scoring_100k_pairs_over_2k_sentences_is_fast(scorer: PairScorer) -> None:
+def test_scoring_100k_pairs_at_once_equals_scoring_them_in_slices(scorer: PairScorer) -> None:
+    # (How fast this is lives in bench/hot_paths.py, not here.)
     rng = np.random.default_rng(0)
     words = "council budget bridge river vote mayor tuesday friday school police storm million 40 12 not".split()
     texts = [" ".join(rng.choice(words, 12)) for _ in range(2000)]
@@ -134,12 +134,11 @@ def test_scoring_100k_pairs_over_2k_sentences_is_fast(scorer: PairScorer) -> Non
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     ia, ib = rng.integers(0, 2000, 100_000), rng.integers(0, 2000, 100_000)
     a, b, va, vb = [texts[i] for i in ia], [texts[i] for i in ib], vecs[ia], vecs[ib]
-    scorer.score(a[:5], b[:5], va[:5], vb[:5])  # imports
-    started = time.perf_counter()
     p = scorer.score(a, b, va, vb)
-    elapsed = time.perf_counter() - started
-    assert p.shape == (100_000,)
-    assert elapsed < 1.0, f"scoring 100k pairs took {elapsed:.2f}s"
+    assert p.shape == (100_000,) and np.all((p >= 0) & (p <= 1))
+    for start in (0, 31_337, 99_000):
+        part = slice(start, start + 1000)
+        assert np.allclose(p[part], scorer.score(a[part], b[part], va[part], vb[part]))
 
 
 # --- token-level model -----------------------------------------------------------------
