@@ -12,16 +12,21 @@ around the stages and around every SQL statement, and prints, for each stretch o
 * ``total``: the whole ``process_batch`` call (what ``bench/stream.py`` times);
 * ``cluster``: ``StoryClusterer.add_many`` (embedding the leads included);
 * ``prepare``: cleaning and raw-input lookups; ``snapshot``: saving the clusterer;
+* ``dedup add`` / ``dedup signatures``: the copy index (``DedupIndex.add``, MinHash);
 * ``sql: ...``: one entry per statement text (``COMMIT`` is where SQLite writes
   the batch's pages).
 
 The timers themselves cost a little; the figures are for finding what grows, not
-for quoting throughput (``bench/stream.py`` does that).
+for quoting throughput (``bench/stream.py`` does that). ``--profile-from N`` also
+runs cProfile from article N to the end and prints its heaviest functions (by own
+time and by cumulative time), to find what the timers above do not cover.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import re
 import sqlite3
 import sys
@@ -41,6 +46,7 @@ import stream  # noqa: E402
 from triangulate.cluster import StoryClusterer  # noqa: E402
 from triangulate.corpus.ingest import Ingester  # noqa: E402
 from triangulate.corpus.store import Store  # noqa: E402
+from triangulate.dedup import DedupIndex  # noqa: E402
 
 TIMES: defaultdict[str, float] = defaultdict(float)
 
@@ -89,12 +95,16 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=12, help="entries printed per stretch")
     parser.add_argument("--batch", type=int, default=128, help="articles per process_batch call")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile-from", type=int, default=None, help="cProfile from this article to the end")
     args = parser.parse_args()
 
     _time(StoryClusterer, "add_many", "cluster")
     _time(Ingester, "process_batch", "total")
     _time(Ingester, "_prepare", "prepare")
     _time(Ingester, "snapshot", "snapshot")
+    _time(DedupIndex, "add", "dedup add")
+    _time(DedupIndex, "signatures", "dedup signatures")
+    profiler = cProfile.Profile() if args.profile_from is not None else None
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(Path(folder) / "phases.db")
         store.conn = _TimedConnection(store.conn)  # type: ignore[assignment]
@@ -107,6 +117,8 @@ def main() -> None:
             raws = [stream._raw(item) for _, item in zip(range(args.batch), source)]
             if not raws:
                 break
+            if profiler is not None and done >= args.profile_from and done - len(raws) < args.profile_from:
+                profiler.enable()
             ingester.process_batch(raws)
             done += len(raws)
             since += len(raws)
@@ -117,6 +129,11 @@ def main() -> None:
                 TIMES.clear()
                 since = 0
         store.close()
+    if profiler is not None:
+        profiler.disable()
+        for order in ("tottime", "cumulative"):
+            print(f"--- cProfile from article {args.profile_from:,}, by {order}", flush=True)
+            pstats.Stats(profiler).sort_stats(order).print_stats(25)
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _Layer:
-    qkv: np.ndarray  # (3*hidden, hidden): query, key and value stacked
+    qkv: np.ndarray  # (hidden, 3*hidden): query, key and value side by side, transposed for x @ qkv
     qkv_bias: np.ndarray
     out: np.ndarray
     out_bias: np.ndarray
