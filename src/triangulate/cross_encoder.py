@@ -233,20 +233,11 @@ class CrossEncoder:
         out = np.zeros(len(a), dtype=np.float64)
         if not a:
             return out
+        from triangulate.embed import padded_batches
+
         encodings = self._tokenizer.encode_batch(list(zip(a, b)))
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            types = np.zeros_like(ids)
-            mask = np.zeros((len(idx), width), dtype=np.float32)
-            for row, i in enumerate(idx):
-                enc = encodings[i]
-                ids[row, : len(enc.ids)] = enc.ids
-                types[row, : len(enc.ids)] = enc.type_ids
-                mask[row, : len(enc.ids)] = 1.0
-            out[idx] = self._forward(ids, types, mask)
+        for idx, ids, types, mask in padded_batches(encodings, self.batch_size):
+            out[idx] = self._forward(ids, types, mask.astype(np.float32))
         return out
 
     def score(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
