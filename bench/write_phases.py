@@ -14,7 +14,9 @@ around the stages and around every SQL statement, and prints, for each stretch o
 * ``prepare``: cleaning and raw-input lookups; ``snapshot``: saving the clusterer;
 * ``dedup add`` / ``dedup signatures``: the copy index (``DedupIndex.add``, MinHash);
 * ``sql: ...``: one entry per statement text (``COMMIT`` is where SQLite writes
-  the batch's pages).
+  the batch's pages);
+* ``gc generation N``: Python's cyclic garbage collector (inside the other entries:
+  a collection runs wherever an allocation triggers it).
 
 The timers themselves cost a little; the figures are for finding what grows, not
 for quoting throughput (``bench/stream.py`` does that). ``--profile-from N`` also
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import re
 import sqlite3
@@ -88,6 +91,18 @@ def _time(owner: type, name: str, label: str) -> None:
     setattr(owner, name, timed)
 
 
+def _time_gc() -> None:
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            TIMES[f"gc generation {info['generation']}"] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(on_gc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="articles in the stream")
@@ -96,6 +111,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128, help="articles per process_batch call")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile-from", type=int, default=None, help="cProfile from this article to the end")
+    parser.add_argument("--db", type=Path, default=None, help="keep the database here (default: a temporary file)")
+    parser.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        help="skip this many articles of the stream first (to go on from a database --db kept earlier)",
+    )
     args = parser.parse_args()
 
     _time(StoryClusterer, "add_many", "cluster")
@@ -104,14 +126,17 @@ def main() -> None:
     _time(Ingester, "snapshot", "snapshot")
     _time(DedupIndex, "add", "dedup add")
     _time(DedupIndex, "signatures", "dedup signatures")
+    _time_gc()
     profiler = cProfile.Profile() if args.profile_from is not None else None
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "phases.db")
+        store = Store.open(args.db or Path(folder) / "phases.db")
         store.conn = _TimedConnection(store.conn)  # type: ignore[assignment]
         ingester = Ingester(store, batch_size=args.batch)
         ingester.load()
         source = stream.stream(args.n, seed=args.seed, rate_per_hour=2000.0)
-        done = since = 0
+        for _ in zip(range(args.start), source):
+            pass
+        done, since = args.start, 0
         TIMES.clear()
         while done < args.n:
             raws = [stream._raw(item) for _, item in zip(range(args.batch), source)]
@@ -128,6 +153,7 @@ def main() -> None:
                     print(f"  {seconds / since * 1000:8.3f}  {label}", flush=True)
                 TIMES.clear()
                 since = 0
+        ingester.snapshot()
         store.close()
     if profiler is not None:
         profiler.disable()

@@ -205,6 +205,11 @@ class _BandIndex:
     keys added since the sorted array was last extended. A reused slot leaves
     stale pairs behind; they are told apart by comparing with the slot's current
     keys and are dropped when the sorted array is rebuilt.
+
+    The sorted array has a directory: the keys' top bits (about four pairs per
+    value) point at the run of pairs that start with them, so a lookup reads a
+    few cache lines per key however large the index is, where a binary search
+    over millions of pairs reads twenty-odd.
     """
 
     def __init__(self, bands: int, rows: int, capacity: int = 1024) -> None:
@@ -215,7 +220,13 @@ class _BandIndex:
         self.live = np.zeros(capacity, dtype=bool)
         self._sorted_keys = np.zeros(0, dtype=np.uint64)
         self._sorted_slots = np.zeros(0, dtype=np.int32)
-        self._recent: dict[int, list[int]] = {}
+        self._shift = np.uint64(64)
+        self._dir = np.zeros(2, dtype=np.int64)
+        self._n_live = 0
+        # Keys added since the last merge: the first slot of each key, and any further ones
+        # (most keys have one slot; plain ints keep the garbage collector out of it).
+        self._recent: dict[int, int] = {}
+        self._recent_more: dict[int, list[int]] = {}
         self._recent_slots: list[int] = []
         self._stale = 0
         rng = np.random.default_rng(0x5EED)
@@ -243,15 +254,19 @@ class _BandIndex:
             self.remove(slot)
         self.keys[slot] = keys
         self.live[slot] = True
+        self._n_live += 1
+        recent = self._recent
         for k in keys.tolist():
-            self._recent.setdefault(k, []).append(slot)
+            if recent.setdefault(k, slot) != slot:
+                self._recent_more.setdefault(k, []).append(slot)
         self._recent_slots.append(slot)
-        if len(self._recent_slots) >= max(1024, int(self.live.sum()) // 16):
+        if len(self._recent_slots) >= max(1024, self._n_live // 16):
             self._flush()
 
     def remove(self, slot: int) -> None:
         if self.live[slot]:
             self.live[slot] = False
+            self._n_live -= 1
             self._stale += 1
 
     def candidates(self, keys: np.ndarray) -> tuple[set[int], set[int]]:
@@ -259,33 +274,63 @@ class _BandIndex:
         near: set[int] = set()
         exact: set[int] = set()
         if self._sorted_keys.size:
-            lo = np.searchsorted(self._sorted_keys, keys, side="left")
-            hi = np.searchsorted(self._sorted_keys, keys, side="right")
-            for col, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
-                if b > a:
-                    target = exact if col == self.bands else near
-                    target.update(self._sorted_slots[a:b].tolist())
+            for col, slot in self._sorted_hits(keys):
+                (exact if col == self.bands else near).add(slot)
         for col, k in enumerate(keys.tolist()):
             hit = self._recent.get(k)
-            if hit:
-                (exact if col == self.bands else near).update(hit)
+            if hit is not None:
+                target = exact if col == self.bands else near
+                target.add(hit)
+                more = self._recent_more.get(k)
+                if more:
+                    target.update(more)
         # Drop stale pairs: the slot was reused or removed since.
-        near = {s for s in near if self.live[s] and bool(np.any(self.keys[s, : self.bands] == keys[: self.bands]))}
-        exact = {s for s in exact if self.live[s] and self.keys[s, self.bands] == keys[self.bands]}
+        if near:
+            slots = np.fromiter(near, dtype=np.intp, count=len(near))
+            keep = self.live[slots] & (self.keys[slots, : self.bands] == keys[: self.bands]).any(axis=1)
+            near = set(slots[keep].tolist())
+        if exact:
+            slots = np.fromiter(exact, dtype=np.intp, count=len(exact))
+            keep = self.live[slots] & (self.keys[slots, self.bands] == keys[self.bands])
+            exact = set(slots[keep].tolist())
         return near, exact
+
+    def _sorted_hits(self, keys: np.ndarray) -> list[tuple[int, int]]:
+        """(column of ``keys``, slot) for every pair of the sorted array whose key is in ``keys``."""
+        buckets = (keys >> self._shift).astype(np.intp)
+        lo = self._dir[buckets]
+        width = self._dir[buckets + 1] - lo
+        longest = int(width.max())
+        if longest == 0:
+            return []
+        if longest > 64:  # a key shared by many articles: search each run on its own
+            hits: list[tuple[int, int]] = []
+            for col, (a, n) in enumerate(zip(lo.tolist(), width.tolist())):
+                run = self._sorted_keys[a : a + n]
+                i = a + int(np.searchsorted(run, keys[col], side="left"))
+                j = a + int(np.searchsorted(run, keys[col], side="right"))
+                hits.extend((col, slot) for slot in self._sorted_slots[i:j].tolist())
+            return hits
+        step = np.arange(longest)
+        inside = step < width[:, None]
+        at = np.where(inside, lo[:, None] + step, 0)
+        cols, offsets = np.nonzero((self._sorted_keys[at] == keys[:, None]) & inside)
+        return list(zip(cols.tolist(), self._sorted_slots[at[cols, offsets]].tolist()))
 
     def _flush(self) -> None:
         """Move the recent keys into the sorted array (a merge; a full rebuild when stale pairs pile up)."""
         slots = np.asarray(sorted(set(self._recent_slots)), dtype=np.int32)
         self._recent.clear()
+        self._recent_more.clear()
         self._recent_slots = []
-        if self._stale > max(1024, int(self.live.sum()) // 2):
+        if self._stale > max(1024, self._n_live // 2):
             live = np.flatnonzero(self.live).astype(np.int32)
             keys = self.keys[live].reshape(-1)
             owners = np.repeat(live, self.width)
             order = np.argsort(keys, kind="stable")
             self._sorted_keys, self._sorted_slots = keys[order], owners[order]
             self._stale = 0
+            self._index_sorted()
             return
         slots = slots[self.live[slots]]
         if not slots.size:
@@ -297,6 +342,15 @@ class _BandIndex:
         at = np.searchsorted(self._sorted_keys, keys, side="right")
         self._sorted_keys = np.insert(self._sorted_keys, at, keys)
         self._sorted_slots = np.insert(self._sorted_slots, at, owners)
+        self._index_sorted()
+
+    def _index_sorted(self) -> None:
+        """Rebuild the directory of the sorted array: ``_dir[b]`` is where keys with top bits ``b`` start."""
+        bits = int(min(24, max(8, (self._sorted_keys.size // 4).bit_length())))
+        self._shift = np.uint64(64 - bits)
+        counts = np.bincount((self._sorted_keys >> self._shift).astype(np.intp), minlength=1 << bits)
+        self._dir = np.zeros((1 << bits) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._dir[1:])
 
     @property
     def nbytes(self) -> int:
@@ -440,13 +494,15 @@ class DedupIndex:
                 aid = self._ids[slot]
                 assert aid is not None
                 matches.append((False, -1.0, int(self._seqs[slot]), DuplicateMatch(aid, 1.0, "exact")))
-            values = sig.values()
-            for slot in near - exact:
+            rest = near - exact
+            slots = np.fromiter(rest, dtype=np.intp, count=len(rest))
+            # How many MinHash values each candidate shares with this text, all at once.
+            agree = np.count_nonzero(self._values[slots] == sig.values(), axis=1)
+            for slot, other_size, n in zip(slots.tolist(), self._sizes[slots].tolist(), agree.tolist()):
                 aid = self._ids[slot]
-                if aid is None or not self._sizes[slot]:
+                if aid is None or not other_size:
                     continue
-                j = float(np.count_nonzero(self._values[slot] == values)) / self.num_perm
-                other_size = int(self._sizes[slot])
+                j = float(n) / self.num_perm
                 if j >= self.threshold or self._contained(sig.size, other_size, j):
                     matches.append((True, -round(j, 4), int(self._seqs[slot]), DuplicateMatch(aid, round(j, 4), "near")))
         matches.sort(key=lambda m: m[:3])
