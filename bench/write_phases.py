@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128, help="articles per process_batch call")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile-from", type=int, default=None, help="cProfile from this article to the end")
+    parser.add_argument("--pragma", action="append", default=[], help="a PRAGMA to set on the store, e.g. cache_size=-131072")
     parser.add_argument("--db", type=Path, default=None, help="keep the database here (default: a temporary file)")
     parser.add_argument(
         "--start",
@@ -130,6 +131,8 @@ def main() -> None:
     profiler = cProfile.Profile() if args.profile_from is not None else None
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(args.db or Path(folder) / "phases.db")
+        for pragma in args.pragma:
+            print(f"PRAGMA {pragma}:", store.conn.execute(f"PRAGMA {pragma}").fetchall(), flush=True)
         store.conn = _TimedConnection(store.conn)  # type: ignore[assignment]
         ingester = Ingester(store, batch_size=args.batch)
         ingester.load()

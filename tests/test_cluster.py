@@ -308,6 +308,20 @@ def test_state_round_trip_on_a_longer_stream_keeps_every_profile() -> None:
     assert [x.story_id for x in restored.add_many(later)] == [x.story_id for x in clusterer.add_many(later)]
 
 
+def test_state_stores_float_vectors_uncompressed_and_compresses_the_rest() -> None:
+    import io
+    import zipfile
+
+    clusterer = StoryClusterer(embedder=BagEmbedder())
+    clusterer.add_many([unrelated(i) for i in range(40)])
+    with zipfile.ZipFile(io.BytesIO(clusterer.state())) as archive:
+        kinds = {info.filename: info.compress_type for info in archive.infolist()}
+    assert kinds["centroids.npy"] == zipfile.ZIP_STORED
+    assert kinds["weighted_values.npy"] == zipfile.ZIP_STORED
+    assert kinds["df.npy"] == zipfile.ZIP_DEFLATED
+    assert kinds["meta.npy"] == zipfile.ZIP_DEFLATED
+
+
 def test_a_state_of_another_format_is_refused_with_a_clear_error() -> None:
     import io
     import json as jsonlib

@@ -431,17 +431,23 @@ def _bucket(token: str, mask: int) -> int:
     return zlib.crc32(token.encode("utf-8")) & mask
 
 
-def _npz(parts: Iterable[tuple[str, np.ndarray]]) -> bytes:
+def _npz(parts: Iterable[tuple[str, np.ndarray]], *, stored: frozenset[str] = frozenset()) -> bytes:
     """``np.savez_compressed`` of the (name, array) ``parts`` at deflate level 1 instead of 6.
 
     The same ``.npz`` layout (``np.load`` reads either); on a 20k-article stream the
     snapshot compresses in 0.24 s instead of 0.5 s and comes out 5% larger. The parts
     are taken one at a time, so a generator can build each array only when it is due.
+    Parts named in ``stored`` are written uncompressed (float vectors, which deflate
+    shrinks by a few percent at the cost of most of the snapshot's time).
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, value in parts:
-            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+            member_name: str | zipfile.ZipInfo = f"{name}.npy"
+            if name in stored:  # a ZipInfo of its own; the others take the archive's level 1
+                member_name = zipfile.ZipInfo(f"{name}.npy")
+                member_name.compress_type = zipfile.ZIP_STORED
+            with archive.open(member_name, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
             del value
     return buf.getvalue()
@@ -957,8 +963,9 @@ class StoryClusterer:
             vecs = {i: encoded[j] for j, i in enumerate(need)}
             if n_rows and len(need) > 1:
                 # One matrix product for the whole batch instead of one per article
-                # (the hot matrix is read once, not once per article).
-                self._batch_sims = self._matrix[:n_rows] @ np.asarray(encoded, dtype=np.float32).T
+                # (the hot matrix is read once, not once per article); a row per
+                # article, so that each article reads its cosines from contiguous memory.
+                self._batch_sims = np.asarray(encoded, dtype=np.float32) @ self._matrix[:n_rows].T
                 self._batch_col = {articles[i].id: j for j, i in enumerate(need)}
                 self._dirty_rows = set()
         out = []
@@ -980,12 +987,12 @@ class StoryClusterer:
         where :meth:`add_many` made one (rows written since recomputed), else directly."""
         pre = self._batch_sims
         col = self._batch_col.get(doc.article_id)
-        if pre is None or col is None or pre.shape[0] > n_rows:
+        if pre is None or col is None or pre.shape[1] > n_rows:
             direct: np.ndarray = self._matrix[:n_rows] @ doc.vec
             return direct
         sims = np.empty(n_rows, dtype=np.float32)
-        done = pre.shape[0]
-        sims[:done] = pre[:, col]
+        done = pre.shape[1]
+        sims[:done] = pre[col]
         if done < n_rows:
             sims[done:] = self._matrix[done:n_rows] @ doc.vec
         dirty = [r for r in self._dirty_rows if r < done]
@@ -1243,7 +1250,9 @@ class StoryClusterer:
             yield from profiles.arrays("profile")
             yield from weighted.arrays("weighted")
 
-        return _npz(parts())
+        # Centroids and view weights are float vectors: deflate saves 6% and 26% of
+        # their bytes and took 2 of the 3 seconds of a 30,000-story snapshot.
+        return _npz(parts(), stored=frozenset({"centroids", "weighted_values"}))
 
     @classmethod
     def from_state(

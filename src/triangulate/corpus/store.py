@@ -374,6 +374,10 @@ class Store:
                 self.conn.execute("PRAGMA synchronous = NORMAL")
                 self.conn.execute("PRAGMA temp_store = MEMORY")
                 self.conn.execute("PRAGMA cache_size = -65536")
+                # Copy the log into the database every 10,000 pages (about 40 MB), not 1,000:
+                # an ingest batch dirties about a thousand index pages, and a page changed by
+                # several batches between two checkpoints is copied once.
+                self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
                 migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
