@@ -142,11 +142,12 @@ def test_a_database_from_before_the_member_columns_gets_them_filled(tmp_path: Pa
         store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper"), row("a3", outlet="Radio")])
         store.add_duplicates([("a2", "a1", "exact", 1.0)])
         store.assign([("a1", "s"), ("a2", "s"), ("a3", "s")])
-    # Undo the last migration by hand: the file as the previous version wrote it.
+    # Undo migrations 0005 and 0004 by hand: the file as an earlier version wrote it.
     conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX story_articles_seq")
     for column in ("seq", "outlet", "published", "sort_time", "titled", "of_id"):
         conn.execute(f"ALTER TABLE story_articles DROP COLUMN {column}")
-    conn.execute("DELETE FROM migrations WHERE name = ?", ("0004_story_member_columns",))
+    conn.execute("DELETE FROM migrations WHERE name IN (?, ?)", ("0004_story_member_columns", "0005_story_member_seq_index"))
     conn.commit()
     conn.close()
     with Store.open(path) as store:
@@ -155,6 +156,8 @@ def test_a_database_from_before_the_member_columns_gets_them_filled(tmp_path: Pa
         info = store.story("s")
         assert info is not None and (info.articles, info.outlets, info.sources) == (3, 3, 2)
         assert info.title == "Title"
+        # Story search reads the members' seqs, filled and indexed by the migrations.
+        assert [s.id for s in store.stories(query="title")] == ["s"]
 
 
 def test_story_filters_by_time_query_and_outlet(tmp_path: Path) -> None:

@@ -188,12 +188,21 @@ UPDATE story_articles SET seq = a.seq, outlet = a.outlet, published = a.publishe
 UPDATE story_articles SET of_id = d.of_id FROM duplicates d WHERE d.article_id = story_articles.article_id;
 """
 
+# Story search (`stories --query`) goes from the full-text matches (article seqs) to
+# their stories. Through articles, that read a row of the article table per match, a
+# random page each (hundreds of ms for a common word in a large corpus); this index
+# answers it from story_articles alone. Seqs only grow, so it is appended to cheaply.
+_0005_story_member_seq_index = """
+CREATE INDEX IF NOT EXISTS story_articles_seq ON story_articles(seq);
+"""
+
 #: (name, SQL) in the order they must run. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_core", _0001_core),
     ("0002_raw_origin_index", _0002_raw_origin_index),
     ("0003_story_activity_index", _0003_story_activity_index),
     ("0004_story_member_columns", _0004_story_member_columns),
+    ("0005_story_member_seq_index", _0005_story_member_seq_index),
 )
 
 

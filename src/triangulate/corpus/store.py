@@ -997,8 +997,8 @@ def _story_filter(
         if not match:
             return None
         where.append(
-            "s.id IN (SELECT sa.story_id FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
-            "JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?)"
+            "s.id IN (SELECT sa.story_id FROM articles_fts JOIN story_articles sa ON sa.seq = articles_fts.rowid "
+            "WHERE articles_fts MATCH ?)"
         )
         params.append(match)
     if outlet:
