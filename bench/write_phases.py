@@ -10,7 +10,10 @@ around the stages and around every SQL statement, and prints, for each stretch o
 ``--every`` articles, the milliseconds per article of the heaviest entries:
 
 * ``total``: the whole ``process_batch`` call (what ``bench/stream.py`` times);
-* ``cluster``: ``StoryClusterer.add_many`` (embedding the leads included);
+* ``cluster``: ``StoryClusterer.add_many`` (embedding the leads included), and
+  inside it ``cluster: embed`` (the leads through the model), ``cluster: place``
+  (choosing or starting a story) and ``cluster: candidates`` (inside ``place``:
+  the hot stories an article is compared with);
 * ``prepare``: cleaning and raw-input lookups; ``snapshot``: saving the clusterer;
 * ``dedup add`` / ``dedup signatures``: the copy index (``DedupIndex.add``, MinHash);
 * ``sql: ...``: one entry per statement text (``COMMIT`` is where SQLite writes
@@ -122,6 +125,9 @@ def main() -> None:
     args = parser.parse_args()
 
     _time(StoryClusterer, "add_many", "cluster")
+    _time(StoryClusterer, "vectors", "cluster: embed")
+    _time(StoryClusterer, "_candidates", "cluster: candidates")
+    _time(StoryClusterer, "_place", "cluster: place")
     _time(Ingester, "process_batch", "total")
     _time(Ingester, "_prepare", "prepare")
     _time(Ingester, "snapshot", "snapshot")
