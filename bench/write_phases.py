@@ -106,6 +106,72 @@ def _time_gc() -> None:
     gc.callbacks.append(on_gc)
 
 
+def _probe(embedder: Any | None = None) -> dict[str, float]:
+    """A fixed workload (the same in every call), best of three rounds, in ms.
+
+    ``embed``: 512 generated leads through the clustering model; ``sqlite``: 20,000
+    signature-like rows (random text key, 600-byte blob) into a new WITHOUT ROWID table
+    of a new WAL file, one transaction; ``python``: cleaning 300 generated articles.
+    Run inside a long ingest and in a fresh process right after it, the two show
+    whether fixed work slows down with the age of the process or with the machine.
+    """
+    import os
+    import random as _random
+
+    from triangulate.clean import clean
+    from triangulate.embed import load_cluster_embedder
+
+    items = [item for _, item in zip(range(512), stream.stream(512, seed=99))]
+    leads = [" ".join([item.article.title, *item.article.paragraphs[:2]]) for item in items]
+    raws = [stream._raw(item) for item in items[:300]]
+    rng = _random.Random(5)
+    rows = [(f"{rng.getrandbits(64):016x}", os.urandom(600)) for _ in range(20_000)]
+    model = embedder if embedder is not None else load_cluster_embedder()
+    encode = getattr(model, "_encode_uncached", model.encode)  # past the model's text cache
+    encode(leads[:16])
+    best: dict[str, float] = {}
+    for _ in range(3):
+        started = time.perf_counter()
+        for start in range(0, len(leads), 128):
+            encode(leads[start : start + 128])
+        took = {"embed": time.perf_counter() - started}
+        with tempfile.TemporaryDirectory() as folder:
+            conn = sqlite3.connect(Path(folder) / "probe.db", isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("CREATE TABLE s (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID")
+            started = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO s VALUES (?, ?)", rows)
+            conn.execute("COMMIT")
+            took["sqlite"] = time.perf_counter() - started
+            conn.close()
+        started = time.perf_counter()
+        for raw in raws:
+            clean(raw)
+        took["python"] = time.perf_counter() - started
+        for key, seconds in took.items():
+            best[key] = min(best.get(key, float("inf")), seconds * 1000)
+    return best
+
+
+def _print_probe(done: int, embedder: Any) -> None:
+    import json
+    import subprocess
+
+    here = _probe(embedder)
+    fresh = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--probe-only"], check=True, capture_output=True, text=True
+        ).stdout.strip().splitlines()[-1]
+    )
+    print(
+        f"  probe at {done:,} (ms, this process / a fresh one): "
+        + ", ".join(f"{key} {here[key]:.1f} / {fresh[key]:.1f}" for key in here),
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="articles in the stream")
@@ -122,7 +188,14 @@ def main() -> None:
         default=0,
         help="skip this many articles of the stream first (to go on from a database --db kept earlier)",
     )
+    parser.add_argument("--probe", action="store_true", help="time a fixed workload here and in a fresh process at every stretch")
+    parser.add_argument("--probe-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe_only:
+        import json
+
+        print(json.dumps(_probe()), flush=True)
+        return
 
     _time(StoryClusterer, "add_many", "cluster")
     _time(StoryClusterer, "vectors", "cluster: embed")
@@ -160,6 +233,8 @@ def main() -> None:
                 print(f"--- {done - since:,}-{done:,} articles: ms per article", flush=True)
                 for label, seconds in sorted(TIMES.items(), key=lambda item: -item[1])[: args.top]:
                     print(f"  {seconds / since * 1000:8.3f}  {label}", flush=True)
+                if args.probe:
+                    _print_probe(done, ingester._clusterer.embedder)
                 TIMES.clear()
                 since = 0
         ingester.snapshot()

@@ -151,13 +151,42 @@ def test_a_database_from_before_the_member_columns_gets_them_filled(tmp_path: Pa
     conn.commit()
     conn.close()
     with Store.open(path) as store:
-        assert [name for name, _ in store.migrations()] == names
+        assert sorted(name for name, _ in store.migrations()) == sorted(names)
         store.refresh_stories(["s"])
         info = store.story("s")
         assert info is not None and (info.articles, info.outlets, info.sources) == (3, 3, 2)
         assert info.title == "Title"
         # Story search reads the members' seqs, filled and indexed by the migrations.
         assert [s.id for s in store.stories(query="title")] == ["s"]
+
+
+def test_a_database_from_before_the_lean_indexes_keeps_its_signatures_keyed_by_seq(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.insert_articles([row("a1", key="https://x.example/1"), row("a2", key="https://x.example/2")])
+        seqs = dict(store.conn.execute("SELECT id, seq FROM articles"))
+    # The file as a version before migration 0006 wrote it.
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE signatures")
+    conn.execute("CREATE TABLE signatures (article_id TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID")
+    conn.executemany("INSERT INTO signatures VALUES (?, ?)", [("a1", b"sig-1"), ("a2", b"sig-2"), ("gone", b"orphan")])
+    conn.execute("CREATE INDEX articles_raw ON articles(url_key, raw_hash)")
+    conn.execute("CREATE INDEX articles_story ON articles(story_id)")
+    conn.execute("DELETE FROM migrations WHERE name = '0006_lean_write_indexes'")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert sorted(store.conn.execute("SELECT seq, data FROM signatures")) == [(seqs["a1"], b"sig-1"), (seqs["a2"], b"sig-2")]
+        indexes = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not indexes & {"articles_raw", "articles_story"}
+        # What those indexes answered is still answered from an index, not by reading every article.
+        for sql, args in [
+            ("SELECT id FROM articles WHERE url_key = ? AND raw_hash = ? LIMIT 1", ("https://x.example/1", "a1")),
+            ("UPDATE articles SET story_id = ? WHERE id IN (SELECT article_id FROM story_articles WHERE story_id = ?)", ("s2", "s1")),
+        ]:
+            plan = " ".join(str(r[-1]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+            assert "SCAN articles" not in plan, plan
+        assert store.has_raw("https://x.example/1", "a1") == "a1"
 
 
 def test_story_filters_by_time_query_and_outlet(tmp_path: Path) -> None:

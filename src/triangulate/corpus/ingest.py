@@ -408,7 +408,7 @@ class Ingester:
         except ImportError:  # pragma: no cover
             pass
         sql = (
-            "SELECT a.seq, a.id, s.data, a.text FROM articles a LEFT JOIN signatures s ON s.article_id = a.id "
+            "SELECT a.seq, a.id, s.data, a.text FROM articles a LEFT JOIN signatures s ON s.seq = a.seq "
             "WHERE a.seq > ? ORDER BY a.seq"
         )
         params: list[Any] = [after]
@@ -587,7 +587,7 @@ class Ingester:
         contents = store.find_contents([(k[1].outlet, k[7]) for k in keyed])
         known_ids = store.existing_ids([k[1].id for k in keyed])
         duplicates: list[tuple[int, str, str]] = []  # (index, origin, stored id): answered once the batch is written
-        signatures: list[tuple[str, bytes]] = []
+        signatures: list[tuple[bytes, str]] = []
         supersedes: list[tuple[str, str]] = []
         links: list[tuple[str, str, str, float]] = []
         for i, article, rhash, doc_url, origin, key, canon, chash in keyed:
@@ -628,7 +628,7 @@ class Ingester:
                 removed=tuple(article.removed),
             )
             if sig is not None and hasattr(sig, "to_bytes"):
-                signatures.append((article.id, sig.to_bytes()))
+                signatures.append((sig.to_bytes(), article.id))
             if current is not None:
                 supersedes.append((current[0], article.id))
                 contents = {k: v for k, v in contents.items() if v != current[0]}  # no longer current
@@ -639,8 +639,6 @@ class Ingester:
             known_ids.add(article.id)
             new.append((i, article, current[0] if current else None, version, match, origin))
             rows_new.append(row)
-        if signatures:
-            store.conn.executemany("INSERT OR REPLACE INTO signatures (article_id, data) VALUES (?, ?)", signatures)
         for old_id, new_id in supersedes:
             old_story = store.supersede(old_id, new_id)
             if old_story:
@@ -648,6 +646,10 @@ class Ingester:
         if links:
             store.add_duplicates(links)
         self._cluster_batch(new, rows_new, touched, results, stamp)
+        if signatures:  # keyed by the seqs the rows just got: appended, not inserted at random
+            store.conn.executemany(
+                "INSERT OR REPLACE INTO signatures (seq, data) SELECT seq, ? FROM articles WHERE id = ?", signatures
+            )
         # Copies of stored articles (or of earlier ones in this batch, now placed).
         for i, origin, stored in duplicates:
             results[i] = self._duplicate(origin, stored)

@@ -196,6 +196,26 @@ _0005_story_member_seq_index = """
 CREATE INDEX IF NOT EXISTS story_articles_seq ON story_articles(seq);
 """
 
+# Every index on a random key (a hash, an id) costs the write path a page of its own
+# per article: SQLite reads it (once the index outgrows the page cache) and writes it
+# to the log and again into the file at a checkpoint, so ingest slowed down as the
+# corpus grew. Two indexes only repeated others: a URL's few versions are found
+# through articles_url_key, whatever their raw hash, and a merge finds a story's
+# articles through story_articles. Signatures were the largest table keyed at random
+# (by article id, about 550 bytes a row); keyed by articles.seq they are appended.
+_0006_lean_write_indexes = """
+DROP INDEX IF EXISTS articles_raw;
+DROP INDEX IF EXISTS articles_story;
+CREATE TABLE signatures_by_seq (
+    seq  INTEGER PRIMARY KEY,   -- articles.seq of the article the signature belongs to
+    data BLOB NOT NULL          -- dedup signature (format byte + parameters inside), to rebuild the index
+);
+INSERT INTO signatures_by_seq (seq, data)
+    SELECT a.seq, s.data FROM signatures s JOIN articles a ON a.id = s.article_id ORDER BY a.seq;
+DROP TABLE signatures;
+ALTER TABLE signatures_by_seq RENAME TO signatures;
+"""
+
 #: (name, SQL) in the order they must run. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_core", _0001_core),
@@ -203,6 +223,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0003_story_activity_index", _0003_story_activity_index),
     ("0004_story_member_columns", _0004_story_member_columns),
     ("0005_story_member_seq_index", _0005_story_member_seq_index),
+    ("0006_lean_write_indexes", _0006_lean_write_indexes),
 )
 
 

@@ -654,8 +654,11 @@ class Store:
                     f"SELECT ?, {_MEMBER_FIELDS} FROM story_articles WHERE story_id = ?",
                     (into, old),
                 )
+                conn.execute(
+                    "UPDATE articles SET story_id = ? WHERE id IN (SELECT article_id FROM story_articles WHERE story_id = ?)",
+                    (into, old),
+                )
                 conn.execute("DELETE FROM story_articles WHERE story_id = ?", (old,))
-                conn.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into, old))
                 conn.execute(
                     "UPDATE stories SET merged_into = ?, articles = 0, outlets = 0, sources = 0, version = version + 1, updated = ? WHERE id = ?",
                     (into, stamp, old),
