@@ -654,6 +654,8 @@ class Store:
                     f"SELECT ?, {_MEMBER_FIELDS} FROM story_articles WHERE story_id = ?",
                     (into, old),
                 )
+                # The members, through story_articles (no index on articles.story_id). A version
+                # superseded earlier keeps the old id, which resolves to `into` like any merged id.
                 conn.execute(
                     "UPDATE articles SET story_id = ? WHERE id IN (SELECT article_id FROM story_articles WHERE story_id = ?)",
                     (into, old),
