@@ -3,6 +3,7 @@
     python bench/write_phases.py                    # 100k articles, a line-up every 20k
     python bench/write_phases.py --n 30000 --every 10000
     python bench/write_phases.py --n 500000 --every 50000 --top 16
+    python bench/write_phases.py --n 400000 --every 50000 --probe   # fixed work: long vs fresh process
 
 Feeds the generated stream of ``bench/stream.py`` through ``Ingester.process_batch``
 (128 articles a batch, a fresh SQLite file, the shipped clustering model) with timers
@@ -32,9 +33,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import json
+import os
 import pstats
+import random
 import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -115,16 +120,13 @@ def _probe(embedder: Any | None = None) -> dict[str, float]:
     Run inside a long ingest and in a fresh process right after it, the two show
     whether fixed work slows down with the age of the process or with the machine.
     """
-    import os
-    import random as _random
-
     from triangulate.clean import clean
     from triangulate.embed import load_cluster_embedder
 
     items = [item for _, item in zip(range(512), stream.stream(512, seed=99))]
     leads = [" ".join([item.article.title, *item.article.paragraphs[:2]]) for item in items]
     raws = [stream._raw(item) for item in items[:300]]
-    rng = _random.Random(5)
+    rng = random.Random(5)
     rows = [(f"{rng.getrandbits(64):016x}", os.urandom(600)) for _ in range(20_000)]
     model = embedder if embedder is not None else load_cluster_embedder()
     encode = getattr(model, "_encode_uncached", model.encode)  # past the model's text cache
@@ -156,9 +158,6 @@ def _probe(embedder: Any | None = None) -> dict[str, float]:
 
 
 def _print_probe(done: int, embedder: Any) -> None:
-    import json
-    import subprocess
-
     here = _probe(embedder)
     fresh = json.loads(
         subprocess.run(
@@ -192,8 +191,6 @@ def main() -> None:
     parser.add_argument("--probe-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe_only:
-        import json
-
         print(json.dumps(_probe()), flush=True)
         return
 
