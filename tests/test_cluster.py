@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from fakes import BagEmbedder
 
 from triangulate.cluster import (
     FEATURES,
@@ -84,23 +85,6 @@ def embedder():  # type: ignore[no-untyped-def]
     from triangulate.embed import load_embedder
 
     return load_embedder()
-
-
-class BagEmbedder:
-    """A cheap deterministic embedder (hashed bag of words) for tests of the machinery."""
-
-    name = "bag"
-    dim = 64
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in text.lower().split():
-                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
-            norm = np.linalg.norm(out[i])
-            if norm:
-                out[i] /= norm
-        return out
 
 
 def unrelated(i: int) -> Article:

@@ -10,10 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from collections.abc import Sequence
+
 import click
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from fakes import BagEmbedder
 
+from triangulate.cluster import StorySimilarity
+from triangulate.errors import ConfigError, EvalError
 from triangulate.evaluate import corpus_tasks as ct
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -107,6 +113,146 @@ def test_pair_weights_were_not_fitted_on_the_pairs_eval_scores() -> None:
     assert all(ct._fit_half(ct.NewsPair(pid, "", "", "", "", 1.0)) for pid in fitted)
 
 
+# --- weights for another embedding model ----------------------------------------------------
+
+
+STORIES = [
+    "Flooding closed the Varn bridge in Oslet on Monday; the council said 40 homes were evacuated.",
+    "The Brakmoor orchestra cancelled its winter tour after its conductor Ilse Tavener fell ill.",
+    "Dock workers in Perrow began a three-day strike over pay, the Perrow port authority said.",
+    "A fire destroyed the old grain store at Hollin Cross; nobody was hurt, firefighters said.",
+    "The Quessel court sentenced former mayor Odo Lindqvist to two years for bribery.",
+    "Talvi Airlines ordered twelve regional jets for its routes out of Sandmere.",
+]
+
+
+def write_pairs_csv(path: Path, n: int = 60, *, other_language_every: int = 0) -> list[ct.NewsPair]:
+    """A small SemEval-layout file of our own: same-story pairs score 1, others 4.
+
+    With ``other_language_every=k``, every k-th pair is marked en-de.
+    """
+    import csv
+
+    rows = []
+    for i in range(n):
+        a = STORIES[i % len(STORIES)]
+        same = i % 2 == 0
+        b = a.replace(";", ", reports said;") if same else STORIES[(i + 1 + (i // 7) % 5) % len(STORIES)]
+        lang2 = "de" if other_language_every and i % other_language_every == 0 else "en"
+        rows.append(ct.NewsPair(f"{1000 + i}_{5000 + i}", "en", lang2, a, b, 1.0 if same else 4.0))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["pair_id", "lang1", "lang2", "text1", "text2", "Overall"])
+        for r in rows:
+            writer.writerow([r.pair_id, r.lang1, r.lang2, r.text1, r.text2, r.overall])
+    return rows
+
+
+def test_weights_for_another_model_go_to_their_own_file_with_the_model_named(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    rows = write_pairs_csv(data)
+    out = tmp_path / "weights" / "words.json"
+    params = ct.calibrate_pairs(data, embedder=BagEmbedder(), model="st:words", out=out)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["model"] == params["model"] == "st:words"
+    assert set(saved["weights"]) == {"bias", *StorySimilarity.FEATURES}
+    assert set(saved["fitted_pair_ids"]) == {r.base_id for r in rows if ct._fit_half(r)}
+    assert "--model st:words --out words.json" in saved["command"]
+
+
+def test_another_model_never_overwrites_the_packaged_weights(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    write_pairs_csv(data)
+    packaged = (ct.DATA_DIR / ct.PAIR_PARAMS).read_bytes()
+    with pytest.raises(EvalError, match="--out FILE") as info:
+        ct.calibrate_pairs(data, embedder=BagEmbedder(), model="st:words")
+    assert info.value.code == "E606"
+    assert (ct.DATA_DIR / ct.PAIR_PARAMS).read_bytes() == packaged
+
+
+def test_eval_pairs_scores_with_a_weights_file_and_leaves_its_fitting_pairs_out(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    rows = write_pairs_csv(data)
+    out = tmp_path / "words.json"
+    ct.calibrate_pairs(data, embedder=BagEmbedder(), model="st:words", out=out)
+    r = ct.run_pairs(data, embedder=BagEmbedder(), weights=out)
+    held_out = [p for p in rows if not ct._fit_half(p)]
+    assert [p.pair_id for p in r["pairs"]] == [p.pair_id for p in held_out]
+    assert r["model"] == "st:words" and r["weights"] == str(out) and r["warning"] is None
+    # The same weights through the library give the same scores.
+    sim = StorySimilarity.from_file(out, embedder=BagEmbedder())
+    assert sim.model == "st:words"
+    pairs = [(ct.pair_article(p.pair_id, 1, p.text1), ct.pair_article(p.pair_id, 2, p.text2)) for p in held_out]
+    assert np.allclose(sim.score(pairs), r["pred"])
+    # Same-story pairs score above the others on pairs the weights never saw.
+    same = [s for p, s in zip(held_out, r["pred"]) if p.overall == 1.0]
+    other = [s for p, s in zip(held_out, r["pred"]) if p.overall == 4.0]
+    assert min(same) > max(other)
+
+
+def test_eval_pairs_warns_when_weights_and_model_differ(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    write_pairs_csv(data)
+    out = tmp_path / "words.json"
+    ct.calibrate_pairs(data, embedder=BagEmbedder(), model="st:words", out=out)
+    r = ct.run_pairs(data, embedder=BagEmbedder(), model="st:other", weights=out)
+    assert r["model"] == "st:other"
+    assert r["warning"] and "fitted for st:words" in r["warning"]
+
+
+def test_lang_fits_and_scores_only_pairs_in_that_language(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    rows = write_pairs_csv(data, n=80, other_language_every=3)
+
+    class Counting(BagEmbedder):
+        texts = 0
+
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            Counting.texts += len(texts)
+            return super().encode(texts)
+
+    out = tmp_path / "words.json"
+    params = ct.calibrate_pairs(data, embedder=Counting(), model="st:words", out=out, lang="en")
+    fit_half = [p for p in rows if ct._fit_half(p)]
+    english = [p for p in fit_half if p.lang2 == "en"]
+    assert Counting.texts == 6 * len(english)  # three texts a side, only en-en pairs embedded
+    assert params["choice"] == "en_rows" and "--lang en" in params["command"]
+    assert set(params["fitted_pair_ids"]) == {p.base_id for p in fit_half}  # the whole half stays out of eval
+    r = ct.run_pairs(data, embedder=BagEmbedder(), weights=out, lang="en")
+    assert [p.pair_id for p in r["pairs"]] == [p.pair_id for p in rows if not ct._fit_half(p) and p.lang2 == "en"]
+    with pytest.raises(EvalError) as info:
+        ct.calibrate_pairs(data, embedder=BagEmbedder(), model="st:words", out=out, lang="fr")
+    assert info.value.code == "E607"
+
+
+def test_eval_pairs_command_reports_the_model_and_weights_it_used(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    rows = write_pairs_csv(data)
+    out = tmp_path / "minilm.json"
+    ct.calibrate_pairs(data, embedder=BagEmbedder(), out=out)  # weights for the default model, in a file
+    result = CliRunner().invoke(ct.main, ["pairs", "--data", str(data), "--weights", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["model"] == "minilm-onnx" and summary["weights"] == str(out)
+    assert summary["n"] == summary["n_en"] == sum(1 for p in rows if not ct._fit_half(p))
+    assert "warning" not in result.output
+
+
+def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "training_set.csv"
+    write_pairs_csv(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(EvalError) as info:
+        ct.run_pairs(data, embedder=BagEmbedder(), weights=bad)
+    assert info.value.code == "E605"
+    with pytest.raises(ConfigError) as again:
+        StorySimilarity.from_file(bad)
+    assert again.value.code == "E225"
+    with pytest.raises(ConfigError, match="no story-pair weights"):
+        StorySimilarity.from_file(tmp_path / "missing.json")
+
+
 # --- quality floors on the public sets ------------------------------------------------------
 
 
@@ -128,7 +274,7 @@ def test_clustering_quality_floor_on_unseen_ecbplus_topics(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_pairs_quality_floor_on_held_out_english_pairs() -> None:
     need(SEMEVAL)
-    r = ct.run_pairs(SEMEVAL / "training_set.csv", only_en=True)
+    r = ct.run_pairs(SEMEVAL / "training_set.csv", lang="en")
     assert r["left_out"] > 0  # the fitting half is never scored
     assert r["results"]["triangulate"]["pearson_en"] >= PAIRS_FLOOR_EN
 

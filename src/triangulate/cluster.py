@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1388,31 +1389,58 @@ class StorySimilarity:
     A linear combination (clipped to [0, 1]) of embedding cosines (the whole
     text as the model reads it, title + lead, the first 160 words of the body), content-word overlap and name and
     number overlap, with weights fitted on half of SemEval-2022 Task 8
-    ``training_set.csv`` (``data/cluster_pairs.json``).
+    ``training_set.csv`` (``data/cluster_pairs.json``, for the default model).
+
+    The weights belong to the embedding model they were fitted with (``model``):
+    weights for another model come from ``triangulate calibrate story-pairs --model
+    NAME --out FILE`` and are loaded with :meth:`from_file`.
     """
 
     FEATURES = ("cos_full", "cos_lead", "cos_body", "lex", "ent", "num")
 
     def __init__(
-        self, *, embedder: Embedder | None = None, weights: dict[str, float] | None = None, kind: str = "linear"
+        self,
+        *,
+        embedder: Embedder | None = None,
+        weights: dict[str, float] | None = None,
+        kind: str = "linear",
+        model: str | None = None,
     ) -> None:
         self._embedder = embedder
         self.kind = kind
+        self.model = model
         if weights is None:
             try:
                 raw = json.loads(resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8"))
                 weights = raw["weights"]
                 self.kind = raw.get("kind", "linear")
+                self.model = raw.get("model", model)
             except FileNotFoundError:
                 weights = {"bias": 0.0, "cos_full": 0.6, "lex": 0.2, "ent": 0.3}
         self.weights = dict(weights)
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, embedder: Embedder | None = None) -> StorySimilarity:
+        """Weights written by ``triangulate calibrate story-pairs --out FILE``.
+
+        Without ``embedder``, the model named in the file is loaded on first use.
+        """
+        try:
+            raw = json.loads(Path(path).read_text("utf-8"))
+            weights = {str(k): float(v) for k, v in raw["weights"].items()}
+        except FileNotFoundError as exc:
+            raise ConfigError(f"no story-pair weights at {path}", code="E225") from exc
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"{path} is not a story-pair weights file (JSON with 'weights'): {exc}", code="E225") from exc
+        model = raw.get("model")
+        return cls(embedder=embedder, weights=weights, kind=str(raw.get("kind", "linear")), model=str(model) if model else None)
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
             from triangulate.embed import load_embedder
 
-            self._embedder = load_embedder()
+            self._embedder = load_embedder(self.model)
         return self._embedder
 
     @staticmethod

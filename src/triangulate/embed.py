@@ -252,7 +252,9 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # noqa: BLE001 - any loader failure is a model error
             raise ModelError(f"could not load sentence-transformers model {model!r}: {exc}", code="E305") from exc
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        # sentence-transformers 6 renamed the method (the old name warns).
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
         self.load_seconds = time.perf_counter() - started
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -523,21 +523,61 @@ def _fit_half(pair: NewsPair) -> bool:
     return zlib.crc32(pair.base_id.encode("utf-8")) % 2 == 0
 
 
-def calibrate_pairs(path: Path, *, embedder: Any = None, write: bool = True) -> dict[str, Any]:
+def _model_name(model: str | None) -> str:
+    """The embedding model ``load_embedder(model)`` loads, by name."""
+    import os
+
+    from triangulate.embed import DEFAULT_MODEL
+
+    return model or os.environ.get("TRIANGULATE_MODEL") or DEFAULT_MODEL
+
+
+def _same_language(pair: NewsPair, lang: str) -> bool:
+    return pair.lang1 == lang and pair.lang2 == lang
+
+
+def calibrate_pairs(
+    path: Path,
+    *,
+    embedder: Any = None,
+    model: str | None = None,
+    out: Path | None = None,
+    lang: str | None = None,
+    write: bool = True,
+) -> dict[str, Any]:
     """Fit the story-similarity weights on the fit half of a SemEval training file.
 
     The half is chosen by a CRC-32 of the original pair id (translated copies of
     a pair stay on its side); those ids are stored, and ``eval pairs`` leaves them
-    out of whatever file it scores.
+    out of whatever file it scores. The weights hold for the embedding model they
+    were fitted with (``model``, recorded in the file): the packaged file is for the
+    default model, weights for any other go to ``out``.
+
+    Without ``lang``, 5-fold cross-validation inside the fit half chooses between
+    fitting on all rows and on the en-en rows; with ``lang``, only the fit half's
+    rows with both texts in that language are embedded and fitted (a monolingual
+    model, at a fraction of the time). Either way every pair id of the fit half
+    is stored as fitted.
     """
     from sklearn.linear_model import Ridge
 
     from triangulate.cluster import StorySimilarity
+    from triangulate.embed import DEFAULT_MODEL
 
+    model_name = _model_name(model)
+    if write and out is None and model_name != DEFAULT_MODEL:
+        raise EvalError(
+            f"the packaged weights are for the default model ({DEFAULT_MODEL}); "
+            f"give an output file for the weights of {model_name} (--out FILE)",
+            code="E606",
+        )
     path = pairs_file(path)
     rows = read_pairs(path)
-    fit = [p for p in rows if _fit_half(p)]
-    embedder = embedder or _load_embedder(None)
+    fit_half = [p for p in rows if _fit_half(p)]
+    fit = [p for p in fit_half if lang is None or _same_language(p, lang)]
+    if len(fit) < 10:
+        raise EvalError(f"only {len(fit)} fitting pairs{f' in {lang!r}' if lang else ''} in {path}; need at least 10", code="E607")
+    embedder = embedder or _load_embedder(model_name)
     sim = StorySimilarity(embedder=embedder, weights={})
     feats = sim.features([(pair_article(p.pair_id, 1, p.text1), pair_article(p.pair_id, 2, p.text2)) for p in fit])
     target = np.asarray([(4.0 - p.overall) / 3.0 for p in fit])
@@ -547,36 +587,52 @@ def calibrate_pairs(path: Path, *, embedder: Any = None, write: bool = True) -> 
     from sklearn.model_selection import KFold
 
     gold = np.asarray([-p.overall for p in fit])
-    en_fit = np.asarray([p.lang1 == "en" and p.lang2 == "en" for p in fit])
+    en_fit = np.asarray([_same_language(p, "en") for p in fit])
+    every = np.ones(len(fit), dtype=bool)
+    if lang is not None:
+        en_fit = every
+        candidates: tuple[tuple[str, np.ndarray], ...] = ((f"{lang}_rows", every),)
+    else:
+        candidates = (("all_rows", every), ("en_rows", en_fit))
+    key = f"pearson_{lang or 'en'}"  # cross-validated Pearson on the rows of that language
     cv: dict[str, dict[str, float]] = {}
-    for name, rows_mask in (("all_rows", np.ones(len(fit), dtype=bool)), ("en_rows", en_fit)):
+    for name, rows_mask in candidates:
         oof = np.full(len(fit), np.nan)
         idx = np.flatnonzero(rows_mask)
         for tr, te in KFold(5, shuffle=True, random_state=0).split(idx):
             model_cv = Ridge(alpha=1.0).fit(feats[idx[tr]], target[idx[tr]])
             oof[idx[te]] = model_cv.predict(feats[idx[te]])
-        cv[name] = {"pearson_en": round(_pearson(oof[en_fit], gold[en_fit]), 4), "rows": int(rows_mask.sum())}
-    cv["cos_full_only"] = {"pearson_en": round(_pearson(feats[en_fit, 0], gold[en_fit]), 4), "rows": 0}
-    choice = max(("all_rows", "en_rows"), key=lambda k: cv[k]["pearson_en"])
-    mask = en_fit if choice == "en_rows" else np.ones(len(fit), dtype=bool)
-    model = Ridge(alpha=1.0).fit(feats[mask], target[mask])
-    weights = {"bias": round(float(model.intercept_), 5)}
-    weights.update({name: round(float(w), 5) for name, w in zip(StorySimilarity.FEATURES, model.coef_)})
-    pred = np.clip(model.predict(feats[mask]), 0, 1)
+        cv[name] = {key: round(_pearson(oof[en_fit], gold[en_fit]), 4), "rows": int(rows_mask.sum())}
+    cv["cos_full_only"] = {key: round(_pearson(feats[en_fit, 0], gold[en_fit]), 4), "rows": 0}
+    choice = max((name for name, _ in candidates), key=lambda k: cv[k][key])
+    mask = dict(candidates)[choice]
+    ridge = Ridge(alpha=1.0).fit(feats[mask], target[mask])
+    weights = {"bias": round(float(ridge.intercept_), 5)}
+    weights.update({name: round(float(w), 5) for name, w in zip(StorySimilarity.FEATURES, ridge.coef_)})
+    pred = np.clip(ridge.predict(feats[mask]), 0, 1)
     params = {
-        "fitted_on": f"{path.name}: rows whose original pair id has an even CRC-32 ({len(fit)} of {len(rows)} rows); "
-        f"weights from the {choice} subset ({int(mask.sum())} rows), chosen by cross-validation",
-        "command": "triangulate calibrate story-pairs --data ../shared/data/semeval2022-task8/training_set.csv",
+        "fitted_on": f"{path.name}: rows whose original pair id has an even CRC-32 ({len(fit_half)} of {len(rows)} rows); "
+        + (
+            f"weights from the {choice} subset ({int(mask.sum())} rows), chosen by cross-validation"
+            if lang is None
+            else f"weights from its {lang}-{lang} rows ({len(fit)} rows, --lang {lang})"
+        ),
+        "command": "triangulate calibrate story-pairs --data ../shared/data/semeval2022-task8/training_set.csv"
+        + ("" if model_name == DEFAULT_MODEL else f" --model {model_name} --out {out.name if out else 'FILE'}")
+        + (f" --lang {lang}" if lang else ""),
+        "model": model_name,
         "kind": "linear",
         "target": "(4 - Overall) / 3, clipped to [0, 1]",
         "weights": weights,
         "train_pearson": round(_pearson(pred, gold[mask]), 4),
         "cross_validated_on_fit_half": cv,
         "choice": choice,
-        "fitted_pair_ids": sorted({p.base_id for p in fit}),
+        "fitted_pair_ids": sorted({p.base_id for p in fit_half}),
     }
     if write:
-        (DATA_DIR / PAIR_PARAMS).write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
+        target_file = Path(out) if out is not None else DATA_DIR / PAIR_PARAMS
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        target_file.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
     return params
 
 
@@ -596,35 +652,60 @@ def _tfidf_cosines(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
     return np.asarray(ma.multiply(mb).sum(axis=1)).reshape(-1)
 
 
-def run_pairs(data: Path, *, embedder: Any = None, model: str | None = None, only_en: bool = False) -> dict[str, Any]:
-    """Score the pairs of ``data`` (leaving out fitting pairs); ``only_en`` keeps en-en rows."""
+def run_pairs(
+    data: Path, *, embedder: Any = None, model: str | None = None, weights: Path | None = None, lang: str | None = None
+) -> dict[str, Any]:
+    """Score the pairs of ``data`` (leaving out fitting pairs); ``lang`` keeps the pairs
+    whose two texts are both in that language.
+
+    ``weights``: a file of ``calibrate story-pairs --out``; without ``model``, the
+    model it names is used. Weights fitted for another model than the one that
+    scores are used all the same, with a warning in the result (``"warning"``).
+    """
     from triangulate.cluster import StorySimilarity
+    from triangulate.embed import DEFAULT_MODEL
 
     path = pairs_file(data)
     rows = read_pairs(path)
-    params = _load_params(PAIR_PARAMS)
+    if weights is not None:
+        try:
+            params = dict(json.loads(Path(weights).read_text("utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise EvalError(f"cannot read story-pair weights {weights}: {exc}", code="E605") from exc
+        if not isinstance(params.get("weights"), dict):
+            raise EvalError(f"{weights} holds no 'weights': write it with triangulate calibrate story-pairs --out", code="E605")
+    else:
+        params = _load_params(PAIR_PARAMS)
+    fitted_for = str(params.get("model") or DEFAULT_MODEL)
+    model_name = _model_name(model) if model is not None or weights is None else fitted_for
+    warning = None
+    if model_name != fitted_for:
+        warning = (
+            f"the weights were fitted for {fitted_for}, not {model_name}: fit weights for {model_name} with "
+            f"triangulate calibrate story-pairs --model {model_name} --out FILE, then eval pairs --weights FILE"
+        )
     fitted = set(params.get("fitted_pair_ids", []))
     scored = [p for p in rows if p.base_id not in fitted]
     left_out = len(rows) - len(scored)
-    if only_en:
-        scored = [p for p in scored if p.lang1 == "en" and p.lang2 == "en"]
+    if lang is not None:
+        scored = [p for p in scored if _same_language(p, lang)]
     if not scored:
         raise EvalError(f"every pair of {path} was used for fitting; score another file", code="E603")
-    embedder = embedder or _load_embedder(model)
-    sim = StorySimilarity(embedder=embedder)
+    embedder = embedder or _load_embedder(model_name)
+    sim = StorySimilarity(embedder=embedder, weights=params["weights"], kind=str(params.get("kind", "linear")), model=fitted_for)
     started = time.perf_counter()
     feats = sim.features([(pair_article(p.pair_id, 1, p.text1), pair_article(p.pair_id, 2, p.text2)) for p in scored])
     ours = sim.score_features(feats)
     seconds = time.perf_counter() - started
     a = [" ".join(p.text1.split()) for p in scored]
     b = [" ".join(p.text2.split()) for p in scored]
-    # Plain MiniLM cosine of the two texts (as the model reads them: the first 128 tokens).
+    # Plain cosine of the two texts in the same model (as it reads them: MiniLM, the first 128 tokens).
     cos = feats[:, StorySimilarity.FEATURES.index("cos_full")]
     tfidf = _tfidf_cosines(a, b)
     gold = np.asarray([-p.overall for p in scored])
     en = np.asarray([p.lang1 == "en" and p.lang2 == "en" for p in scored])
     results = {}
-    for name, pred in (("triangulate", ours), ("minilm_cosine", cos), ("tfidf_cosine", tfidf)):
+    for name, pred in (("triangulate", ours), ("embedding_cosine", cos), ("tfidf_cosine", tfidf)):
         results[name] = {
             "pearson": _pearson(pred, gold),
             "pearson_en": _pearson(pred[en], gold[en]) if en.sum() >= 2 else 0.0,
@@ -637,24 +718,37 @@ def run_pairs(data: Path, *, embedder: Any = None, model: str | None = None, onl
         "left_out": left_out,
         "n_en": int(en.sum()),
         "seconds": seconds,
+        "model": model_name,
+        "weights": str(weights) if weights is not None else f"data/{PAIR_PARAMS}",
+        "warning": warning,
     }
 
 
 @click.command("pairs")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="SemEval-2022 Task 8 CSV or its folder.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-pair JSONL.")
-@click.option("--model", default=None, help="Embedding model (default: the packaged MiniLM).")
-def pairs_command(data: Path, out: Path | None, model: str | None) -> None:
+@click.option("--model", default=None, help="Embedding model (default: the model the weights were fitted for).")
+@click.option(
+    "--weights",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Weights of `calibrate story-pairs --out` (default: the packaged ones, for the packaged MiniLM).",
+)
+@click.option("--lang", default=None, help="Score only the pairs with both texts in this language (e.g. en).")
+def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path | None, lang: str | None) -> None:
     """Story similarity of news-article pairs against the human "Overall" score.
 
     Pairs whose original id was used to fit the weights are left out (their
-    number is printed).
+    number is printed). The baseline "cosine" is the plain cosine of the two
+    texts in the same embedding model.
     """
-    r = _guarded(run_pairs, data, model=model)
+    r = _guarded(run_pairs, data, model=model, weights=weights, lang=lang)
+    if r["warning"]:
+        click.echo(f"warning: {r['warning']}", err=True)
     rows = [(name, m["pearson"], m["pearson_en"]) for name, m in r["results"].items()]
     _table(
         f"SemEval-2022 Task 8 pairs: {r['path'].name}, {len(r['pairs'])} pairs scored ({r['n_en']} en-en), "
-        f"{r['left_out']} left out as fitting pairs; {r['seconds']:.1f}s",
+        f"{r['left_out']} left out as fitting pairs; model {r['model']}, weights {r['weights']}; {r['seconds']:.1f}s",
         ["system", "pearson (all)", "pearson (en-en)"],
         rows,
     )
@@ -668,6 +762,8 @@ def pairs_command(data: Path, out: Path | None, model: str | None) -> None:
                 "n": len(r["pairs"]),
                 "n_en": r["n_en"],
                 "left_out": r["left_out"],
+                "model": r["model"],
+                "weights": r["weights"],
                 "pearson": round(t["triangulate"]["pearson"], 4),
                 "pearson_en": round(t["triangulate"]["pearson_en"], 4),
                 "baselines": {k: {kk: round(vv, 4) for kk, vv in v.items()} for k, v in t.items() if k != "triangulate"},
@@ -964,14 +1060,27 @@ def calibrate_clustering_command(data: Path, dry_run: bool) -> None:
 
 @click.command("story-pairs")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="SemEval training CSV (or its folder: training_set.csv).")
+@click.option("--model", default=None, help="Embedding model to fit the weights for (default: the packaged MiniLM).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the weights (required with another model than the default; default: data/cluster_pairs.json).",
+)
+@click.option("--lang", default=None, help="Fit on the pairs with both texts in this language only (e.g. en).")
 @click.option("--dry-run", is_flag=True, help="Print the fitted parameters without writing them.")
-def calibrate_pairs_command(data: Path, dry_run: bool) -> None:
-    """Fit the story-similarity weights on half of SemEval-2022 Task 8 training_set.csv (data/cluster_pairs.json)."""
+def calibrate_pairs_command(data: Path, model: str | None, out: Path | None, lang: str | None, dry_run: bool) -> None:
+    """Fit the story-similarity weights on half of SemEval-2022 Task 8 training_set.csv.
+
+    For the default model the weights go to the package (data/cluster_pairs.json);
+    for another model (--model st:NAME) to --out FILE, which `eval pairs --weights
+    FILE` and `StorySimilarity.from_file(FILE)` read.
+    """
     path = Path(data)
     if path.is_dir():
         nested = path / "semeval2022-task8" / "training_set.csv"
         path = nested if nested.is_file() else path / "training_set.csv"
-    params = _guarded(calibrate_pairs, path, write=not dry_run)
+    params = _guarded(calibrate_pairs, path, model=model, out=out, lang=lang, write=not dry_run)
     shown = {k: v for k, v in params.items() if k != "fitted_pair_ids"}
     click.echo(json.dumps(shown, indent=2))
 
