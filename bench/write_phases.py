@@ -187,6 +187,13 @@ def main() -> None:
         default=0,
         help="skip this many articles of the stream first (to go on from a database --db kept earlier)",
     )
+    parser.add_argument(
+        "--snapshot-ratio",
+        type=float,
+        default=None,
+        help="the ingester's snapshot_ratio (default: its own; 0 with --snapshot-every 0 saves no snapshot until the end)",
+    )
+    parser.add_argument("--snapshot-every", type=int, default=None, help="the ingester's snapshot_every (0: no snapshots while ingesting)")
     parser.add_argument("--probe", action="store_true", help="time a fixed workload here and in a fresh process at every stretch")
     parser.add_argument("--probe-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -210,7 +217,12 @@ def main() -> None:
         for pragma in args.pragma:
             print(f"PRAGMA {pragma}:", store.conn.execute(f"PRAGMA {pragma}").fetchall(), flush=True)
         store.conn = _TimedConnection(store.conn)  # type: ignore[assignment]
-        ingester = Ingester(store, batch_size=args.batch)
+        options: dict[str, Any] = {}
+        if args.snapshot_ratio is not None:
+            options["snapshot_ratio"] = args.snapshot_ratio
+        if args.snapshot_every is not None:
+            options["snapshot_every"] = args.snapshot_every if args.snapshot_every > 0 else 10**12
+        ingester = Ingester(store, batch_size=args.batch, **options)
         ingester.load()
         source = stream.stream(args.n, seed=args.seed, rate_per_hour=2000.0)
         for _ in zip(range(args.start), source):
