@@ -246,6 +246,9 @@ def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EvalError) as info:
         ct.run_pairs(data, embedder=BagEmbedder(), weights=bad)
     assert info.value.code == "E605"
+    bad.write_text(json.dumps({"weights": {"cos_full": "high"}}), encoding="utf-8")
+    with pytest.raises(EvalError, match="not a number"):
+        ct.run_pairs(data, embedder=BagEmbedder(), weights=bad)
     with pytest.raises(ConfigError) as again:
         StorySimilarity.from_file(bad)
     assert again.value.code == "E225"

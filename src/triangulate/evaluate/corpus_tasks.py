@@ -674,6 +674,10 @@ def run_pairs(
             raise EvalError(f"cannot read story-pair weights {weights}: {exc}", code="E605") from exc
         if not isinstance(params.get("weights"), dict):
             raise EvalError(f"{weights} holds no 'weights': write it with triangulate calibrate story-pairs --out", code="E605")
+        try:
+            params["weights"] = {str(k): float(v) for k, v in params["weights"].items()}
+        except (TypeError, ValueError) as exc:
+            raise EvalError(f"{weights}: a weight is not a number: {exc}", code="E605") from exc
     else:
         params = _load_params(PAIR_PARAMS)
     fitted_for = str(params.get("model") or DEFAULT_MODEL)
@@ -739,8 +743,8 @@ def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path
     """Story similarity of news-article pairs against the human "Overall" score.
 
     Pairs whose original id was used to fit the weights are left out (their
-    number is printed). The baseline "cosine" is the plain cosine of the two
-    texts in the same embedding model.
+    number is printed). The baseline "embedding_cosine" is the plain cosine of
+    the two texts in the same embedding model.
     """
     r = _guarded(run_pairs, data, model=model, weights=weights, lang=lang)
     if r["warning"]:
