@@ -238,6 +238,32 @@ def test_eval_pairs_command_reports_the_model_and_weights_it_used(tmp_path: Path
     assert "warning" not in result.output
 
 
+def test_story_similarity_loads_the_model_its_weights_file_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import triangulate.embed
+
+    asked: list[str | None] = []
+    monkeypatch.setattr(triangulate.embed, "load_embedder", lambda model=None: asked.append(model) or BagEmbedder())
+    path = tmp_path / "bag.json"
+    path.write_text(json.dumps({"model": "bag", "weights": {"cos_full": 1.0}}), encoding="utf-8")
+    assert StorySimilarity.from_file(path).embedder.name == "bag"
+    assert asked == ["bag"]
+
+
+def test_packaged_weights_follow_the_configured_model_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import triangulate.embed
+
+    asked: list[str | None] = []
+    monkeypatch.setattr(triangulate.embed, "load_embedder", lambda model=None: asked.append(model) or BagEmbedder())
+    sim = StorySimilarity()  # the packaged weights, fitted for the packaged MiniLM
+    assert sim.model == "minilm-onnx"
+    with caplog.at_level("WARNING", logger="triangulate.cluster"):
+        assert sim.embedder.name == "bag"
+    assert asked == [None]  # whatever is configured ($TRIANGULATE_MODEL or the default)
+    assert "fitted for minilm-onnx used with bag" in caplog.text
+
+
 def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
     data = tmp_path / "training_set.csv"
     write_pairs_csv(data)

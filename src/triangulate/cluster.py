@@ -1409,6 +1409,9 @@ class StorySimilarity:
         self._embedder = embedder
         self.kind = kind
         self.model = model
+        # A model named by the caller is the one to load; with the packaged weights, the
+        # configured default ($TRIANGULATE_MODEL or MiniLM), with a warning if it differs.
+        self._load_model = model
         if weights is None:
             try:
                 raw = json.loads(resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8"))
@@ -1440,7 +1443,15 @@ class StorySimilarity:
         if self._embedder is None:
             from triangulate.embed import load_embedder
 
-            self._embedder = load_embedder(self.model)
+            self._embedder = load_embedder(self._load_model)
+            if self.model and getattr(self._embedder, "name", self.model) != self.model:
+                log.warning(
+                    "story-similarity weights fitted for %s used with %s: fit weights for it with "
+                    "triangulate calibrate story-pairs --model %s --out FILE",
+                    self.model,
+                    self._embedder.name,
+                    self._embedder.name,
+                )
         return self._embedder
 
     @staticmethod
