@@ -4,7 +4,8 @@
     python bench/random_keys.py --rows 1000000 --synchronous OFF
 
 Builds a scratch database (WAL, ``synchronous=NORMAL``, 64 MB page cache, a
-checkpoint every 10,000 pages: the corpus store's settings) with two tables of
+checkpoint every 10,000 pages: the corpus store's settings when the figures in
+docs/benchmarks.md were taken; the store now checkpoints every 40,000) with two tables of
 ``--rows`` signature-sized rows (545-byte blobs): one keyed by a random 16-hex-digit
 text (``WITHOUT ROWID``, as ``signatures`` was keyed by article id before migration
 0006) and one keyed by an increasing integer (as it is keyed by ``seq`` now). Then,

@@ -191,7 +191,7 @@ def main() -> None:
         "--snapshot-ratio",
         type=float,
         default=None,
-        help="the ingester's snapshot_ratio (default: its own; 0 with --snapshot-every 0 saves no snapshot until the end)",
+        help="the ingester's snapshot_ratio (default: its own)",
     )
     parser.add_argument("--snapshot-every", type=int, default=None, help="the ingester's snapshot_every (0: no snapshots while ingesting)")
     parser.add_argument("--probe", action="store_true", help="time a fixed workload here and in a fresh process at every stretch")

@@ -1428,15 +1428,9 @@ class StorySimilarity:
 
         Without ``embedder``, the model named in the file is loaded on first use.
         """
-        try:
-            raw = json.loads(Path(path).read_text("utf-8"))
-            weights = {str(k): float(v) for k, v in raw["weights"].items()}
-        except FileNotFoundError as exc:
-            raise ConfigError(f"no story-pair weights at {path}", code="E225") from exc
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ConfigError(f"{path} is not a story-pair weights file (JSON with 'weights'): {exc}", code="E225") from exc
+        raw = read_pair_weights(path)
         model = raw.get("model")
-        return cls(embedder=embedder, weights=weights, kind=str(raw.get("kind", "linear")), model=str(model) if model else None)
+        return cls(embedder=embedder, weights=raw["weights"], kind=str(raw.get("kind", "linear")), model=str(model) if model else None)
 
     @property
     def embedder(self) -> Embedder:
@@ -1499,6 +1493,29 @@ class StorySimilarity:
     def score(self, pairs: Sequence[tuple[Article, Article]]) -> np.ndarray:
         """Similarity in [0, 1] of each pair (row-aligned)."""
         return self.score_features(self.features(pairs))
+
+
+def read_pair_weights(path: str | Path) -> dict[str, Any]:
+    """A file of ``triangulate calibrate story-pairs --out``, its ``weights`` made floats.
+
+    Raises :class:`ConfigError` (E225) when it is missing, not JSON, or holds no numeric weights.
+    """
+    try:
+        raw = json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"no story-pair weights at {path}", code="E225") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path} is not a story-pair weights file (JSON with 'weights'): {exc}", code="E225") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("weights"), dict):
+        raise ConfigError(
+            f"{path} is not a story-pair weights file: it holds no 'weights' (write it with triangulate calibrate story-pairs --out)",
+            code="E225",
+        )
+    try:
+        raw["weights"] = {str(k): float(v) for k, v in raw["weights"].items()}
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: a weight is not a number: {exc}", code="E225") from exc
+    return raw
 
 
 def story_similarity(a: Article, b: Article, *, embedder: Embedder | None = None) -> float:

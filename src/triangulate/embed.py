@@ -361,6 +361,11 @@ def int8_model_path(source: Path | None = None, *, directory: Path | None = None
     return target
 
 
+def configured_model(model: str | None = None) -> str:
+    """The name :func:`load_embedder` loads for ``model``: itself, else ``$TRIANGULATE_MODEL``, else the default."""
+    return model or os.environ.get("TRIANGULATE_MODEL") or DEFAULT_MODEL
+
+
 def load_embedder(model: str | None = None) -> Embedder:
     """Load an embedder by name.
 
@@ -370,7 +375,7 @@ def load_embedder(model: str | None = None) -> Embedder:
     to an ``.onnx`` file: a MiniLM-style ONNX model with the default tokenizer.
     ``$TRIANGULATE_MODEL`` names the model when ``model`` is ``None``.
     """
-    model = model or os.environ.get("TRIANGULATE_MODEL") or DEFAULT_MODEL
+    model = configured_model(model)
     if model == DEFAULT_MODEL:
         return OnnxMiniLM()
     if model == INT8_MODEL:

@@ -13,6 +13,7 @@ class TriangulateError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         self.code = code or type(self).code
+        self.detail = message  # the message without its code (to raise it again under another)
         super().__init__(f"[{self.code}] {message}")
 
     @property

@@ -523,15 +523,6 @@ def _fit_half(pair: NewsPair) -> bool:
     return zlib.crc32(pair.base_id.encode("utf-8")) % 2 == 0
 
 
-def _model_name(model: str | None) -> str:
-    """The embedding model ``load_embedder(model)`` loads, by name."""
-    import os
-
-    from triangulate.embed import DEFAULT_MODEL
-
-    return model or os.environ.get("TRIANGULATE_MODEL") or DEFAULT_MODEL
-
-
 def _same_language(pair: NewsPair, lang: str) -> bool:
     return pair.lang1 == lang and pair.lang2 == lang
 
@@ -562,9 +553,9 @@ def calibrate_pairs(
     from sklearn.linear_model import Ridge
 
     from triangulate.cluster import StorySimilarity
-    from triangulate.embed import DEFAULT_MODEL
+    from triangulate.embed import DEFAULT_MODEL, configured_model
 
-    model_name = _model_name(model)
+    model_name = configured_model(model)
     if write and out is None and model_name != DEFAULT_MODEL:
         raise EvalError(
             f"the packaged weights are for the default model ({DEFAULT_MODEL}); "
@@ -587,14 +578,14 @@ def calibrate_pairs(
     from sklearn.model_selection import KFold
 
     gold = np.asarray([-p.overall for p in fit])
-    en_fit = np.asarray([_same_language(p, "en") for p in fit])
     every = np.ones(len(fit), dtype=bool)
+    # The rows whose cross-validated Pearson decides: en-en, or all of them with --lang.
+    judged = every if lang is not None else np.asarray([_same_language(p, "en") for p in fit])
     if lang is not None:
-        en_fit = every
         candidates: tuple[tuple[str, np.ndarray], ...] = ((f"{lang}_rows", every),)
     else:
-        candidates = (("all_rows", every), ("en_rows", en_fit))
-    key = f"pearson_{lang or 'en'}"  # cross-validated Pearson on the rows of that language
+        candidates = (("all_rows", every), ("en_rows", judged))
+    key = f"pearson_{lang or 'en'}"
     cv: dict[str, dict[str, float]] = {}
     for name, rows_mask in candidates:
         oof = np.full(len(fit), np.nan)
@@ -602,8 +593,8 @@ def calibrate_pairs(
         for tr, te in KFold(5, shuffle=True, random_state=0).split(idx):
             model_cv = Ridge(alpha=1.0).fit(feats[idx[tr]], target[idx[tr]])
             oof[idx[te]] = model_cv.predict(feats[idx[te]])
-        cv[name] = {key: round(_pearson(oof[en_fit], gold[en_fit]), 4), "rows": int(rows_mask.sum())}
-    cv["cos_full_only"] = {key: round(_pearson(feats[en_fit, 0], gold[en_fit]), 4), "rows": 0}
+        cv[name] = {key: round(_pearson(oof[judged], gold[judged]), 4), "rows": int(rows_mask.sum())}
+    cv["cos_full_only"] = {key: round(_pearson(feats[judged, 0], gold[judged]), 4), "rows": 0}
     choice = max((name for name, _ in candidates), key=lambda k: cv[k][key])
     mask = dict(candidates)[choice]
     ridge = Ridge(alpha=1.0).fit(feats[mask], target[mask])
@@ -662,26 +653,21 @@ def run_pairs(
     model it names is used. Weights fitted for another model than the one that
     scores are used all the same, with a warning in the result (``"warning"``).
     """
-    from triangulate.cluster import StorySimilarity
-    from triangulate.embed import DEFAULT_MODEL
+    from triangulate.cluster import StorySimilarity, read_pair_weights
+    from triangulate.embed import DEFAULT_MODEL, configured_model
+    from triangulate.errors import ConfigError
 
     path = pairs_file(data)
     rows = read_pairs(path)
     if weights is not None:
         try:
-            params = dict(json.loads(Path(weights).read_text("utf-8")))
-        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
-            raise EvalError(f"cannot read story-pair weights {weights}: {exc}", code="E605") from exc
-        if not isinstance(params.get("weights"), dict):
-            raise EvalError(f"{weights} holds no 'weights': write it with triangulate calibrate story-pairs --out", code="E605")
-        try:
-            params["weights"] = {str(k): float(v) for k, v in params["weights"].items()}
-        except (TypeError, ValueError) as exc:
-            raise EvalError(f"{weights}: a weight is not a number: {exc}", code="E605") from exc
+            params = read_pair_weights(weights)
+        except ConfigError as exc:
+            raise EvalError(exc.detail, code="E605") from exc
     else:
         params = _load_params(PAIR_PARAMS)
     fitted_for = str(params.get("model") or DEFAULT_MODEL)
-    model_name = _model_name(model) if model is not None or weights is None else fitted_for
+    model_name = configured_model(model) if model is not None or weights is None else fitted_for
     warning = None
     if model_name != fitted_for:
         warning = (
