@@ -17,8 +17,11 @@ around the stages and around every SQL statement, and prints, for each stretch o
   the hot stories an article is compared with);
 * ``prepare``: cleaning and raw-input lookups; ``snapshot``: saving the clusterer;
 * ``dedup add`` / ``dedup signatures``: the copy index (``DedupIndex.add``, MinHash);
-* ``sql: ...``: one entry per statement text (``COMMIT`` is where SQLite writes
-  the batch's pages);
+* ``store: refresh stories``: the story counts and titles after each batch
+  (``Store.refresh_stories``, its queries included, rows read and all);
+* ``sql: ...``: one entry per statement text, as long as ``execute`` runs (rows a
+  caller reads afterwards are not in it; ``COMMIT`` is where SQLite writes the
+  batch's pages);
 * ``gc generation N``: Python's cyclic garbage collector (inside the other entries:
   a collection runs wherever an allocation triggers it).
 
@@ -208,6 +211,7 @@ def main() -> None:
     _time(Ingester, "process_batch", "total")
     _time(Ingester, "_prepare", "prepare")
     _time(Ingester, "snapshot", "snapshot")
+    _time(Store, "refresh_stories", "store: refresh stories")
     _time(DedupIndex, "add", "dedup add")
     _time(DedupIndex, "signatures", "dedup signatures")
     _time_gc()

@@ -302,3 +302,121 @@ def test_a_page_of_stories_is_read_in_order_from_an_index_not_sorted(tmp_path: P
             assert "stories_activity" in plan and "TEMP B-TREE" not in plan, plan
     finally:
         store.close()
+
+
+def _story_rows(store: Store) -> dict[str, tuple[object, ...]]:
+    return {
+        r[0]: tuple(r[1:])
+        for r in store.conn.execute(
+            "SELECT id, articles, outlets, sources, first_published, last_published, title FROM stories WHERE merged_into IS NULL"
+        )
+    }
+
+
+def _counted_by_definition(store: Store) -> dict[str, tuple[object, ...]]:
+    """The story figures from their definitions, member by member, in plain Python."""
+    members: dict[str, list[tuple[str, str, str | None, str, int, int, str | None]]] = {}
+    for sid, aid, outlet, published, sort_time, titled, seq, of_id in store.conn.execute(
+        "SELECT story_id, article_id, outlet, published, sort_time, titled, seq, of_id FROM story_articles"
+    ):
+        members.setdefault(sid, []).append((aid, outlet, published, sort_time, titled, seq, of_id))
+    titles = dict(store.conn.execute("SELECT seq, title FROM articles"))
+    out: dict[str, tuple[object, ...]] = {}
+    for (sid,) in store.conn.execute("SELECT id FROM stories WHERE merged_into IS NULL"):
+        rows = members.get(sid, [])
+        ids = {m[0] for m in rows}
+        times = [m[2] for m in rows if m[2] is not None]
+        originals = {m[1] for m in rows if m[6] is None or m[6] not in ids}
+        named = sorted((m[6] is not None, m[3], m[5]) for m in rows if m[4])
+        out[sid] = (
+            len(rows), len({m[1] for m in rows}), len(originals), min(times, default=None), max(times, default=None),
+            titles[named[0][2]] if named else "",
+        )
+    return out
+
+
+def test_kept_story_counts_equal_a_recount_after_any_change(tmp_path: Path) -> None:
+    # Refreshing a story updates its kept counts with the members appended since; moves,
+    # merges, new versions, late reprint links and another connection's writes make it
+    # recount. Whatever happens, every story's figures are those of their definitions.
+    import random
+
+    rnd = random.Random(7)
+    outlets = ["Wire", "Paper", "Radio", "Blog", "Daily"]
+    with Store.open(tmp_path / "c.db") as store, Store.open(tmp_path / "c.db") as other:
+        placed: dict[str, str] = {}  # article -> story, as this test put it
+        stories = ["s0"]
+        n = 0
+
+        def new_article(copy_of: str | None = None) -> str:
+            nonlocal n
+            n += 1
+            aid = f"a{n}"
+            hour = rnd.randrange(24)
+            published = None if rnd.random() < 0.2 else f"2025-10-15T{hour:02d}:00:00+00:00"
+            title = "" if rnd.random() < 0.2 else f"Report {n}"
+            store.insert_articles([row(aid, outlet=rnd.choice(outlets), title=title, published=published)])
+            if copy_of is not None:
+                store.add_duplicates([(aid, copy_of, "near", 0.9)])
+            return aid
+
+        for step in range(400):
+            op = rnd.random()
+            touched: set[str] = set()
+            if op < 0.6 or not placed:  # a batch of new articles, some copying earlier or same-batch ones
+                pairs = []
+                for _ in range(rnd.randint(1, 4)):
+                    earlier = [a for a, _ in pairs] + list(placed)
+                    aid = new_article(rnd.choice(earlier) if earlier and rnd.random() < 0.3 else None)
+                    if rnd.random() < 0.15:
+                        stories.append(f"s{len(stories)}")
+                    sid = rnd.choice(stories[-6:])
+                    pairs.append((aid, sid))
+                store.assign(pairs)
+                for aid, sid in pairs:
+                    placed[aid] = sid
+                    touched.add(sid)
+            elif op < 0.65:  # a reprint link found after both were placed, mostly in one story
+                aid = rnd.choice(sorted(placed))
+                same = [a for a, s in placed.items() if s == placed[aid] and a != aid]
+                of = rnd.choice(same) if same and rnd.random() < 0.8 else rnd.choice(sorted(placed))
+                if of == aid:
+                    continue
+                store.add_duplicates([(aid, of, "near", 0.8)])
+                touched.add(placed[aid])
+            elif op < 0.7:  # a reprint placed before its origin, which joins the same story later
+                origin = new_article()
+                copy = new_article(origin)
+                sid = rnd.choice(stories[-6:])
+                store.assign([(copy, sid)])
+                store.refresh_stories([sid])
+                store.assign([(origin, sid)])
+                placed.update({copy: sid, origin: sid})
+                touched.add(sid)
+            elif op < 0.8:  # an article moved to another story
+                aid = rnd.choice(sorted(placed))
+                sid = rnd.choice(stories)
+                touched |= {placed[aid], sid}
+                store.assign([(aid, sid)])
+                placed[aid] = sid
+            elif op < 0.9:  # a new version replaces an article
+                old = rnd.choice(sorted(placed))
+                new = new_article()
+                sid = placed.pop(old)
+                assert store.supersede(old, new) == sid
+                store.assign([(new, sid)])
+                placed[new] = sid
+                touched.add(sid)
+            else:  # a merge, by this connection or by another one
+                live = sorted({s for s in placed.values()})
+                if len(live) < 2:
+                    continue
+                into, gone = rnd.sample(live, 2)
+                writer = other if rnd.random() < 0.5 else store
+                writer.merge_stories(into, [gone])
+                writer.refresh_stories([into])
+                placed = {a: (into if s == gone else s) for a, s in placed.items()}
+                touched.add(into)
+            store.refresh_stories(sorted(touched))
+            assert _story_rows(store) == _counted_by_definition(store), f"step {step}"
+        assert len(store._counts) > 0  # the kept counts were in use

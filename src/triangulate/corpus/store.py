@@ -17,9 +17,10 @@ import os
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -336,6 +337,29 @@ def _fts_query(query: str) -> str:
     return " ".join(parts)
 
 
+@dataclass
+class _StoryCounts:
+    """What ``stories`` shows of one story, kept in a form that a new member can update.
+
+    ``outlets`` counts the members per outlet, ``originals`` those of them that are
+    not a copy of another member of the story; ``title_key`` is the order of the
+    member that names the story (copies last, then by time, then by arrival).
+    """
+
+    articles: int = 0
+    first: str | None = None
+    last: str | None = None
+    outlets: dict[str, int] = field(default_factory=dict)
+    originals: dict[str, int] = field(default_factory=dict)
+    title_key: tuple[int, str, int] | None = None
+    title: str = ""
+
+    def row(self) -> tuple[int, int, int, str | None, str | None, str]:
+        """(articles, outlets, sources, first_published, last_published, title)."""
+        sources = sum(1 for n in self.originals.values() if n > 0)
+        return (self.articles, len(self.outlets), sources, self.first, self.last, self.title)
+
+
 class Store:
     """The corpus database.
 
@@ -354,6 +378,11 @@ class Store:
         self.path = str(path)
         self.readonly = readonly
         self._lock = threading.RLock()
+        # Story counts of recently refreshed stories, updated by the members appended since
+        # (see refresh_stories); anything else that changes a story's members forgets them.
+        self._counts: OrderedDict[str, _StoryCounts] = OrderedDict()
+        self._appended: dict[str, set[str]] = {}
+        self._data_version: int | None = None
         memory = self.path == ":memory:"
         if not memory and not readonly:
             parent = Path(self.path).parent
@@ -425,6 +454,7 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
+                self._forget_counts()  # they may hold what the rollback undoes
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
@@ -432,6 +462,7 @@ class Store:
                 try:
                     self.conn.execute("COMMIT")
                 except sqlite3.Error as exc:
+                    self._forget_counts()
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     raise StoreError(f"could not commit to the corpus database: {exc}", code="E506") from exc
@@ -532,7 +563,8 @@ class Store:
         with self.transaction() as conn:
             row = conn.execute("SELECT story_id FROM articles WHERE id = ?", (old_id,)).fetchone()
             conn.execute("UPDATE articles SET superseded_by = ? WHERE id = ?", (new_id, old_id))
-            conn.execute("DELETE FROM story_articles WHERE article_id = ?", (old_id,))
+            if conn.execute("DELETE FROM story_articles WHERE article_id = ?", (old_id,)).rowcount:
+                self._forget_counts()  # a member left (and its copies may count as originals now)
             return row[0] if row else None
 
     def article(self, article_id: str, *, full: bool = True) -> StoredArticle | None:
@@ -630,7 +662,12 @@ class Store:
             conn.executemany(
                 "INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", [(s, stamp, stamp) for _, s in pairs]
             )
-            conn.executemany("DELETE FROM story_articles WHERE article_id = ?", [(a,) for a, _ in pairs])
+            moved = conn.executemany("DELETE FROM story_articles WHERE article_id = ?", [(a,) for a, _ in pairs]).rowcount
+            if moved:
+                self._forget_counts()  # members moved between stories: recount
+            else:
+                for a, s in pairs:
+                    self._appended.setdefault(s, set()).add(a)
             conn.executemany(
                 "INSERT OR IGNORE INTO story_articles "
                 f"({_MEMBER_COLUMNS}) SELECT ?, a.id, ?, a.seq, a.outlet, a.published, "
@@ -644,7 +681,9 @@ class Store:
     def merge_stories(self, into: str, merged: Iterable[str]) -> None:
         """Move every article of the ``merged`` stories into ``into``; the old ids point to it."""
         stamp = now_iso()
+        merged = list(merged)
         with self.transaction() as conn:
+            self._forget_counts([into, *merged])
             conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (into, stamp, stamp))
             for old in merged:
                 if old == into:
@@ -671,56 +710,144 @@ class Store:
                 conn.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (into, old))
                 conn.execute("DELETE FROM reports WHERE story_id = ?", (old,))
 
+    # Stories whose counts are kept between refreshes (the most recently refreshed).
+    COUNTS_KEPT = 10_000
+
+    def _forget_counts(self, story_ids: Iterable[str] | None = None) -> None:
+        """Drop kept story counts (all of them by default): the next refresh recounts."""
+        if story_ids is None:
+            self._counts.clear()
+            self._appended.clear()
+            return
+        for sid in story_ids:
+            self._counts.pop(sid, None)
+            self._appended.pop(sid, None)
+
     def refresh_stories(self, story_ids: Iterable[str]) -> None:
         """Recompute counts, time span and title of stories whose membership changed; bump their version.
 
-        One grouped query per 500 stories (not three queries per story): a batch of
-        ingest touches a hundred stories or more. The members' rows carry what the
-        counts need, next to each other: a story is one range of story_articles, not a
-        random lookup in articles per member.
+        A story refreshed recently is updated from the members appended to it since
+        (``assign`` notes them): the work is that of the new members, however large the
+        story. Anything else that changes a story's members (a move, a merge, a new
+        version, a member turned copy, a rollback, another connection's commit) makes
+        the next refresh recount the story from ``story_articles``, in grouped queries
+        of 500 stories. Either way the figures are those of a full recount (a test
+        compares the two).
         """
         stamp = now_iso()
         ids = sorted(set(story_ids))
         with self.transaction() as conn:
-            for lo in range(0, len(ids), 500):
-                chunk = ids[lo : lo + 500]
-                marks = ",".join("?" * len(chunk))
-                # Sources: outlets of the story's articles, a copy of another article of the
-                # same story not counted (a copy of an article elsewhere is this story's source).
-                counts = {
-                    r[0]: r[1:]
-                    for r in conn.execute(
-                        "SELECT sa.story_id, COUNT(sa.seq), COUNT(DISTINCT sa.outlet), MIN(sa.published), MAX(sa.published), "
-                        "COUNT(DISTINCT CASE WHEN sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 "
-                        "WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id) THEN sa.outlet END) "
-                        f"FROM story_articles sa WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id",
-                        chunk,
-                    )
-                }
-                # The title of the earliest original (non-copy) article names the story:
-                # found among the members, then read from articles (one row per story).
-                # A subquery per story, not a window over all members of the chunk: on a
-                # 3.1 GB corpus with stories of up to 3,862 members it took 1.2 ms per 100
-                # stories against 4.5 ms (docs/benchmarks.md).
-                titles = {
-                    sid: title
-                    for sid, title in conn.execute(
-                        "SELECT st.id, (SELECT a.title FROM articles a WHERE a.seq = (SELECT sa.seq FROM story_articles sa "
-                        "WHERE sa.story_id = st.id AND sa.titled ORDER BY sa.of_id IS NOT NULL, sa.sort_time, sa.seq LIMIT 1)) "
-                        f"FROM stories st WHERE st.id IN ({marks})",
-                        chunk,
-                    )
-                    if title is not None
-                }
-                rows = []
-                for sid in chunk:
-                    n, outlets, first, last, sources = counts.get(sid, (0, 0, None, None, 0))
-                    rows.append((n, outlets, sources, first, last, titles.get(sid, ""), stamp, sid))
-                conn.executemany(
-                    "UPDATE stories SET articles = ?, outlets = ?, sources = ?, first_published = ?, last_published = ?, "
-                    "title = ?, updated = ?, version = version + 1 WHERE id = ?",
-                    rows,
-                )
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            if version != self._data_version:  # another connection wrote since: trust nothing kept
+                self._forget_counts()
+                self._data_version = version
+            if len(self._appended) > 4 * self.COUNTS_KEPT:  # appends to stories never refreshed
+                self._forget_counts()
+            kept = [sid for sid in ids if sid in self._counts]
+            recount = set(ids) - set(kept) | self._add_appended(conn, kept)
+            self._recount(conn, sorted(recount))
+            rows = []
+            for sid in ids:
+                self._appended.pop(sid, None)
+                counts = self._counts.get(sid)
+                if counts is None:  # an unknown story id: nothing in it
+                    counts = _StoryCounts()
+                self._counts[sid] = counts
+                self._counts.move_to_end(sid)
+                rows.append((*counts.row(), stamp, sid))
+            while len(self._counts) > self.COUNTS_KEPT:
+                self._counts.popitem(last=False)
+            conn.executemany(
+                "UPDATE stories SET articles = ?, outlets = ?, sources = ?, first_published = ?, last_published = ?, "
+                "title = ?, updated = ?, version = version + 1 WHERE id = ?",
+                rows,
+            )
+
+    def _add_appended(self, conn: sqlite3.Connection, story_ids: Sequence[str]) -> set[str]:
+        """Update kept counts with the members appended since; the stories that need a recount instead."""
+        wanted = {(sid, aid) for sid in story_ids for aid in self._appended.get(sid, ())}
+        if not wanted:
+            return set()
+        aids = sorted({aid for _, aid in wanted})
+        recount: set[str] = set()
+        for lo in range(0, len(aids), 500):
+            chunk = aids[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            for sid, aid, seq, outlet, published, sort_time, titled, of_id, original, has_copies, title in conn.execute(
+                "SELECT sa.story_id, sa.article_id, sa.seq, sa.outlet, sa.published, sa.sort_time, sa.titled, sa.of_id, "
+                "sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id), "
+                "EXISTS (SELECT 1 FROM duplicates d JOIN story_articles s3 ON s3.story_id = sa.story_id AND s3.article_id = d.article_id "
+                "WHERE d.of_id = sa.article_id), "
+                "CASE WHEN sa.titled THEN (SELECT a.title FROM articles a WHERE a.seq = sa.seq) END "
+                f"FROM story_articles sa WHERE sa.article_id IN ({marks})",
+                chunk,
+            ):
+                if (sid, aid) not in wanted or sid in recount:
+                    continue
+                if has_copies:  # earlier members copy this one: they stop counting as originals
+                    recount.add(sid)
+                    continue
+                counts = self._counts[sid]
+                if seq is not None:
+                    counts.articles += 1
+                if published is not None:
+                    counts.first = published if counts.first is None else min(counts.first, published)
+                    counts.last = published if counts.last is None else max(counts.last, published)
+                if outlet is not None:
+                    counts.outlets[outlet] = counts.outlets.get(outlet, 0) + 1
+                    if original:
+                        counts.originals[outlet] = counts.originals.get(outlet, 0) + 1
+                if titled and title is not None:
+                    key = (int(of_id is not None), str(sort_time), int(seq))
+                    if counts.title_key is None or key < counts.title_key:
+                        counts.title_key, counts.title = key, str(title)
+        return recount
+
+    def _recount(self, conn: sqlite3.Connection, story_ids: Sequence[str]) -> None:
+        """Count the members of these stories from scratch, 500 stories a query, and keep the counts.
+
+        The members' rows carry what the counts need, next to each other: a story is one
+        range of story_articles, not a random lookup in articles per member.
+        """
+        for lo in range(0, len(story_ids), 500):
+            chunk = story_ids[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            found = {sid: _StoryCounts() for sid in chunk}
+            # Sources: outlets of the story's articles, a copy of another article of the
+            # same story not counted (a copy of an article elsewhere is this story's source).
+            for sid, outlet, n, originals, first, last in conn.execute(
+                "SELECT sa.story_id, sa.outlet, COUNT(sa.seq), "
+                "SUM(sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 "
+                "WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id)), MIN(sa.published), MAX(sa.published) "
+                f"FROM story_articles sa WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id, sa.outlet",
+                chunk,
+            ):
+                counts = found[sid]
+                counts.articles += int(n)
+                if first is not None:
+                    counts.first = first if counts.first is None else min(counts.first, first)
+                    counts.last = last if counts.last is None else max(counts.last, last)
+                if outlet is not None:
+                    counts.outlets[outlet] = int(n)
+                    counts.originals[outlet] = int(originals or 0)
+            # The title of the earliest original (non-copy) article names the story:
+            # found among the members, then read from articles (one row per story).
+            # A subquery per story, not a window over all members of the chunk: on a
+            # 3.1 GB corpus with stories of up to 3,862 members it took 1.2 ms per 100
+            # stories against 4.5 ms (docs/benchmarks.md).
+            for sid, copy, sort_time, seq, title in conn.execute(
+                "SELECT x.id, sa.of_id IS NOT NULL, sa.sort_time, sa.seq, a.title FROM ("
+                "SELECT st.id AS id, (SELECT sa.article_id FROM story_articles sa WHERE sa.story_id = st.id AND sa.titled "
+                f"ORDER BY sa.of_id IS NOT NULL, sa.sort_time, sa.seq LIMIT 1) AS aid FROM stories st WHERE st.id IN ({marks})) x "
+                "JOIN story_articles sa ON sa.story_id = x.id AND sa.article_id = x.aid JOIN articles a ON a.seq = sa.seq",
+                chunk,
+            ):
+                if title is not None:
+                    found[sid].title_key = (int(copy), str(sort_time), int(seq))
+                    found[sid].title = str(title)
+            for sid, counts in found.items():
+                self._appended.pop(sid, None)
+                self._counts[sid] = counts
 
     def resolve_story(self, story_id: str) -> str | None:
         """The id a story lives under now (following a merge), or ``None`` when unknown. Accepts unique prefixes."""
@@ -800,7 +927,8 @@ class Store:
             links = list(links)
             conn.executemany("INSERT OR REPLACE INTO duplicates (article_id, of_id, kind, similarity) VALUES (?, ?, ?, ?)", links)
             # An article already in a story: its membership row carries the link too.
-            conn.executemany("UPDATE story_articles SET of_id = ? WHERE article_id = ?", [(link[1], link[0]) for link in links])
+            if conn.executemany("UPDATE story_articles SET of_id = ? WHERE article_id = ?", [(link[1], link[0]) for link in links]).rowcount:
+                self._forget_counts()  # a member became a copy: originals and titles change
 
     def copies_of(self, article_id: str) -> list[tuple[str, str, float]]:
         """(article_id, kind, similarity) of the stored copies of an article."""
