@@ -420,3 +420,21 @@ def test_kept_story_counts_equal_a_recount_after_any_change(tmp_path: Path) -> N
             store.refresh_stories(sorted(touched))
             assert _story_rows(store) == _counted_by_definition(store), f"step {step}"
         assert len(store._counts) > 0  # the kept counts were in use
+
+
+def test_kept_story_counts_do_not_outlive_a_rolled_back_batch(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("a1", outlet="Wire")])
+        store.assign([("a1", "s")])
+        store.refresh_stories(["s"])
+        with pytest.raises(RuntimeError), store.transaction():
+            store.insert_articles([row("a2", outlet="Paper")])
+            store.assign([("a2", "s")])
+            store.refresh_stories(["s"])  # counts a2, inside the batch that fails
+            raise RuntimeError("the batch fails after the refresh")
+        store.insert_articles([row("a3", outlet="Radio")])
+        store.assign([("a3", "s")])
+        store.refresh_stories(["s"])
+        info = store.story("s")
+        assert info is not None and (info.articles, info.outlets, info.sources) == (2, 2, 2)
+        assert _story_rows(store) == _counted_by_definition(store)
