@@ -337,6 +337,13 @@ def _fts_query(query: str) -> str:
     return " ".join(parts)
 
 
+# A member of a story that is not a copy of another member of the same story (a copy of
+# an article elsewhere is this story's own source). ``sa`` is the member's row.
+_ORIGINAL_MEMBER = (
+    "(sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id))"
+)
+
+
 @dataclass
 class _StoryCounts:
     """What ``stories`` shows of one story, kept in a form that a new member can update.
@@ -353,6 +360,22 @@ class _StoryCounts:
     originals: dict[str, int] = field(default_factory=dict)
     title_key: tuple[int, str, int] | None = None
     title: str = ""
+
+    def add(self, outlet: str | None, members: int, originals: int, first: str | None, last: str | None) -> None:
+        """Count ``members`` more articles of ``outlet`` (``originals`` of them not copies of another member)."""
+        self.articles += members
+        if first is not None:
+            self.first = first if self.first is None else min(self.first, first)
+        if last is not None:
+            self.last = last if self.last is None else max(self.last, last)
+        if outlet is not None:
+            self.outlets[outlet] = self.outlets.get(outlet, 0) + members
+            self.originals[outlet] = self.originals.get(outlet, 0) + originals
+
+    def offer_title(self, key: tuple[int, str, int], title: str) -> None:
+        """Let the member ordered ``key`` name the story if it comes before the one that does."""
+        if self.title_key is None or key < self.title_key:
+            self.title_key, self.title = key, title
 
     def row(self) -> tuple[int, int, int, str | None, str | None, str]:
         """(articles, outlets, sources, first_published, last_published, title)."""
@@ -749,10 +772,7 @@ class Store:
             rows = []
             for sid in ids:
                 self._appended.pop(sid, None)
-                counts = self._counts.get(sid)
-                if counts is None:  # an unknown story id: nothing in it
-                    counts = _StoryCounts()
-                self._counts[sid] = counts
+                counts = self._counts[sid]  # kept, or just recounted (an unknown id: all zero)
                 self._counts.move_to_end(sid)
                 rows.append((*counts.row(), stamp, sid))
             while len(self._counts) > self.COUNTS_KEPT:
@@ -775,7 +795,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             for sid, aid, seq, outlet, published, sort_time, titled, of_id, original, has_copies, title in conn.execute(
                 "SELECT sa.story_id, sa.article_id, sa.seq, sa.outlet, sa.published, sa.sort_time, sa.titled, sa.of_id, "
-                "sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id), "
+                f"{_ORIGINAL_MEMBER}, "
                 "EXISTS (SELECT 1 FROM duplicates d JOIN story_articles s3 ON s3.story_id = sa.story_id AND s3.article_id = d.article_id "
                 "WHERE d.of_id = sa.article_id), "
                 "CASE WHEN sa.titled THEN (SELECT a.title FROM articles a WHERE a.seq = sa.seq) END "
@@ -788,19 +808,9 @@ class Store:
                     recount.add(sid)
                     continue
                 counts = self._counts[sid]
-                if seq is not None:
-                    counts.articles += 1
-                if published is not None:
-                    counts.first = published if counts.first is None else min(counts.first, published)
-                    counts.last = published if counts.last is None else max(counts.last, published)
-                if outlet is not None:
-                    counts.outlets[outlet] = counts.outlets.get(outlet, 0) + 1
-                    if original:
-                        counts.originals[outlet] = counts.originals.get(outlet, 0) + 1
+                counts.add(outlet, int(seq is not None), int(bool(original)), published, published)
                 if titled and title is not None:
-                    key = (int(of_id is not None), str(sort_time), int(seq))
-                    if counts.title_key is None or key < counts.title_key:
-                        counts.title_key, counts.title = key, str(title)
+                    counts.offer_title((int(of_id is not None), str(sort_time), int(seq)), str(title))
         return recount
 
     def _recount(self, conn: sqlite3.Connection, story_ids: Sequence[str]) -> None:
@@ -813,23 +823,13 @@ class Store:
             chunk = story_ids[lo : lo + 500]
             marks = ",".join("?" * len(chunk))
             found = {sid: _StoryCounts() for sid in chunk}
-            # Sources: outlets of the story's articles, a copy of another article of the
-            # same story not counted (a copy of an article elsewhere is this story's source).
+            # Sources: outlets with an original member (see _ORIGINAL_MEMBER).
             for sid, outlet, n, originals, first, last in conn.execute(
-                "SELECT sa.story_id, sa.outlet, COUNT(sa.seq), "
-                "SUM(sa.of_id IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles s2 "
-                "WHERE s2.story_id = sa.story_id AND s2.article_id = sa.of_id)), MIN(sa.published), MAX(sa.published) "
+                f"SELECT sa.story_id, sa.outlet, COUNT(sa.seq), SUM({_ORIGINAL_MEMBER}), MIN(sa.published), MAX(sa.published) "
                 f"FROM story_articles sa WHERE sa.story_id IN ({marks}) GROUP BY sa.story_id, sa.outlet",
                 chunk,
             ):
-                counts = found[sid]
-                counts.articles += int(n)
-                if first is not None:
-                    counts.first = first if counts.first is None else min(counts.first, first)
-                    counts.last = last if counts.last is None else max(counts.last, last)
-                if outlet is not None:
-                    counts.outlets[outlet] = int(n)
-                    counts.originals[outlet] = int(originals or 0)
+                found[sid].add(outlet, int(n), int(originals or 0), first, last)
             # The title of the earliest original (non-copy) article names the story:
             # found among the members, then read from articles (one row per story).
             # A subquery per story, not a window over all members of the chunk: on a
@@ -843,8 +843,7 @@ class Store:
                 chunk,
             ):
                 if title is not None:
-                    found[sid].title_key = (int(copy), str(sort_time), int(seq))
-                    found[sid].title = str(title)
+                    found[sid].offer_title((int(copy), str(sort_time), int(seq)), str(title))
             for sid, counts in found.items():
                 self._appended.pop(sid, None)
                 self._counts[sid] = counts

@@ -693,7 +693,7 @@ def run_pairs(
     cos = feats[:, StorySimilarity.FEATURES.index("cos_full")]
     tfidf = _tfidf_cosines(a, b)
     gold = np.asarray([-p.overall for p in scored])
-    en = np.asarray([p.lang1 == "en" and p.lang2 == "en" for p in scored])
+    en = np.asarray([_same_language(p, "en") for p in scored])
     results = {}
     for name, pred in (("triangulate", ours), ("embedding_cosine", cos), ("tfidf_cosine", tfidf)):
         results[name] = {
