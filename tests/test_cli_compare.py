@@ -114,6 +114,15 @@ def test_bad_inputs_are_skipped_with_reasons_and_the_rest_compared(two_articles,
     assert "Traceback" not in result.output
 
 
+def test_a_skipped_path_that_looks_like_console_markup_prints_as_written(two_articles, tmp_path):
+    odd = tmp_path / "["
+    odd.mkdir()
+    (odd / "draft].txt").write_bytes(b"")  # the path ends in "[/draft].txt", a closing markup tag
+    result = run(*two_articles, str(odd / "draft].txt"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert f"skipped {odd / 'draft].txt'}: empty" in result.stderr
+
+
 def test_strict_turns_a_skip_into_exit_status_2(two_articles, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")

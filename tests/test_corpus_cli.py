@@ -164,3 +164,23 @@ def test_merge_stories_refuses_unknown_and_identical_ids(env: dict[str, object])
     assert unknown.exit_code == 2 and "no story 'feedface0000'" in unknown.output
     same = CliRunner().invoke(cli, ["merge-stories", sid, sid, "--db", db])
     assert same.exit_code == 2 and "nothing to merge" in same.output
+
+
+def test_text_from_the_corpus_prints_as_written_and_is_never_read_as_markup(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    odd = tmp_path / "["
+    odd.mkdir()
+    (odd / "draft].txt").write_bytes(b"")  # its path ends in "[/draft].txt", a closing markup tag
+    (tmp_path / "[red]quake.txt").write_text("[update] " + QUAKE_TITLE + "\n\n" + "\n\n".join(QUAKE), encoding="utf-8")
+    wide = {"COLUMNS": "240"}
+
+    ingest = CliRunner().invoke(cli, ["ingest", str(odd / "draft].txt"), str(tmp_path / "[red]quake.txt"), "--db", db], env=wide)
+    assert ingest.exit_code == 0, ingest.output
+    assert f"skipped {odd / 'draft].txt'}: empty" in ingest.stderr
+    assert ingest.stdout.startswith("1 new")
+
+    listed = CliRunner().invoke(cli, ["articles", "--db", db], env=wide)
+    assert "[update] Quake shakes" in listed.stdout and "│ [red]quake │" in listed.stdout  # outlet: the file's stem
+
+    found = CliRunner().invoke(cli, ["search", "seismology", "--db", db], env=wide)
+    assert found.exit_code == 0 and "seismology" in found.stdout  # the match, not swallowed as a [tag]

@@ -1413,14 +1413,29 @@ class StorySimilarity:
         # configured default ($TRIANGULATE_MODEL or MiniLM), with a warning if it differs.
         self._load_model = model
         if weights is None:
-            try:
-                raw = json.loads(resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8"))
-                weights = raw["weights"]
-                self.kind = raw.get("kind", "linear")
-                self.model = raw.get("model", model)
-            except FileNotFoundError:
+            packaged = packaged_pair_params()
+            if packaged is None:
                 weights = {"bias": 0.0, "cos_full": 0.6, "lex": 0.2, "ent": 0.3}
+            else:
+                weights = packaged["weights"]
+                self.kind = str(packaged.get("kind", "linear"))
+                named = packaged.get("model")
+                self.model = str(named) if named else model
         self.weights = dict(weights)
+
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, Any], *, embedder: Embedder | None = None, model: str | None = None
+    ) -> StorySimilarity:
+        """Weights as ``triangulate calibrate story-pairs`` writes them (``weights``, ``kind``,
+        ``model``); ``model`` is the model they belong to when ``params`` names none."""
+        named = params.get("model")
+        return cls(
+            embedder=embedder,
+            weights={str(k): float(v) for k, v in params["weights"].items()},
+            kind=str(params.get("kind", "linear")),
+            model=str(named) if named else model,
+        )
 
     @classmethod
     def from_file(cls, path: str | Path, *, embedder: Embedder | None = None) -> StorySimilarity:
@@ -1428,9 +1443,7 @@ class StorySimilarity:
 
         Without ``embedder``, the model named in the file is loaded on first use.
         """
-        raw = read_pair_weights(path)
-        model = raw.get("model")
-        return cls(embedder=embedder, weights=raw["weights"], kind=str(raw.get("kind", "linear")), model=str(model) if model else None)
+        return cls.from_params(read_pair_weights(path), embedder=embedder)
 
     @property
     def embedder(self) -> Embedder:
@@ -1493,6 +1506,16 @@ class StorySimilarity:
     def score(self, pairs: Sequence[tuple[Article, Article]]) -> np.ndarray:
         """Similarity in [0, 1] of each pair (row-aligned)."""
         return self.score_features(self.features(pairs))
+
+
+def packaged_pair_params() -> dict[str, Any] | None:
+    """The story-pair weights that ship with the package (``data/cluster_pairs.json``), or
+    ``None`` when the file is missing."""
+    try:
+        raw = resources.files("triangulate").joinpath("data/cluster_pairs.json").read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    return dict(json.loads(raw))
 
 
 def read_pair_weights(path: str | Path) -> dict[str, Any]:

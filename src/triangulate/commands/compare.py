@@ -50,7 +50,9 @@ def compare(
     missing or unloadable.
     """
     from rich.console import Console
+    from rich.text import Text
 
+    from triangulate.commands.console import print_error, print_skip
     from triangulate.compare import CompareSettings, compare as run_compare
     from triangulate.embed import load_embedder
     from triangulate.render import render
@@ -62,14 +64,14 @@ def compare(
         with err.status("Comparing articles...", spinner="dots") if err.is_terminal else _Null():
             report = run_compare(inputs, source=source, stdin=sys.stdin.buffer, embedder=embedder, settings=settings)
     except TriangulateError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        print_error(err, exc)
         sys.exit(exc.exit_code)
     for skip in report.skipped:
-        err.print(f"[yellow]skipped[/] {skip.origin}: {skip.reason} - {skip.detail}", highlight=False)
+        print_skip(err, skip)
     if output:
         text = render(report, "terminal" if fmt == "terminal" else fmt, show_removed=show_removed, show_claims=show_claims)
         Path(output).write_text(text or "", encoding="utf-8")
-        err.print(f"Report written to {output}")
+        err.print(Text(f"Report written to {output}"))
     elif fmt == "terminal":
         render(report, "terminal", show_removed=show_removed, show_claims=show_claims, console=Console())
     else:

@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 
 import click
 
+from rich.text import Text
+
+from triangulate.commands.console import err_console, print_error, print_skip, print_table, snippet_text
 from triangulate.errors import TriangulateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,12 +45,6 @@ def format_option(func: F) -> F:
     )(func)
 
 
-def _err_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
 @contextmanager
 def _corpus(db: str, **options: Any) -> Iterator[Any]:
     """Open the corpus; library errors become a message and the error's exit status."""
@@ -57,24 +54,12 @@ def _corpus(db: str, **options: Any) -> Iterator[Any]:
         with Corpus.open(db, **options) as corpus:
             yield corpus
     except TriangulateError as exc:
-        _err_console().print(f"[bold red]Error:[/] {exc}", highlight=False)
+        print_error(err_console(), exc)
         sys.exit(exc.exit_code)
 
 
 def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _table(columns: list[str], rows: list[list[Any]], *, title: str | None = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    Console().print(table)
 
 
 def _short(value: str | None, n: int = 19) -> str:
@@ -103,7 +88,7 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
     \b
     Exit status: 0 done (even with skips); 1 unexpected error; 5 database error.
     """
-    err = _err_console()
+    err = err_console()
     with _corpus(db, allow_private=allow_private, batch_size=batch_size) as corpus:
         show = err.is_terminal and not quiet and fmt == "text"
         if show:
@@ -129,7 +114,7 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
             _json(summary.to_dict())
             return
         for skip in summary.skips[:20]:
-            err.print(f"[yellow]skipped[/] {skip.origin}: {skip.reason} - {skip.detail}", highlight=False, markup=True)
+            print_skip(err, skip)
         if summary.skipped > 20:
             err.print(f"... and {summary.skipped - 20} more skips", highlight=False)
         click.echo(summary.line())
@@ -168,7 +153,7 @@ def feeds_list(db: str, fmt: str) -> None:
         if not items:
             click.echo("No feeds. Add one with `triangulate feeds add URL` or `triangulate feeds import FILE.opml`.")
             return
-        _table(
+        print_table(
             ["URL", "Title", "Last polled", "Status", "Errors", "Next poll"],
             [[f.url, f.title, _short(f.last_polled), f.last_error or f.last_status or "", f.error_count, _short(f.next_poll)] for f in items],
         )
@@ -218,7 +203,7 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
 
     from triangulate.corpus import IngestSummary
 
-    err = _err_console()
+    err = err_console()
     with _corpus(db, allow_private=allow_private) as corpus:
         if not corpus.feeds():
             err.print("No feeds to watch. Add one with `triangulate feeds add URL`.")
@@ -270,8 +255,8 @@ def stories(db: str, since: str | None, min_sources: int, query: str | None, out
         if not items:
             click.echo("No stories match.")
             return
-        _table(
-            ["Story", "Title", "Articles", "Sources", "Outlets", "Last published"],
+        print_table(
+            ["Story", "Title", "Articles", "Sources", "Outlets", "Last active"],
             [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
         )
 
@@ -289,17 +274,17 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
 
     from triangulate.render import render
 
-    err = _err_console()
+    err = err_console()
     with _corpus(db) as corpus:
         detail = corpus.story(story_id)
         if detail is None:
-            err.print(f"[bold red]Error:[/] no story {story_id!r}; list them with `triangulate stories`", highlight=False)
+            print_error(err, f"no story {story_id!r}; list them with `triangulate stories`")
             sys.exit(2)
         with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
             report = corpus.report(detail.id, refresh=refresh)
         if output:
             Path(output).write_text(render(report, fmt, show_removed=show_removed) or "", encoding="utf-8")
-            err.print(f"Report written to {output}")
+            err.print(Text(f"Report written to {output}"))
         elif fmt == "terminal":
             render(report, "terminal", show_removed=show_removed, console=Console())
         else:
@@ -308,7 +293,7 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
             console = Console()
             console.print("\n[bold]Corrections[/] (articles changed since first published):")
             for art in detail.corrections:
-                console.print(f"  {art.outlet}: version {art.version} of {art.url or art.origin} - `triangulate article {art.id} --diff`", highlight=False)
+                console.print(Text(f"  {art.outlet}: version {art.version} of {art.url or art.origin} - `triangulate article {art.id} --diff`"))
 
 
 @click.command("merge-stories")
@@ -363,7 +348,7 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
         if not items:
             click.echo("No articles match.")
             return
-        _table(
+        print_table(
             ["Article", "Outlet", "Title", "Published", "Story", "Note"],
             [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
         )
@@ -392,7 +377,7 @@ def article(article_id: str, db: str, view: str | None, fmt: str) -> None:
     with _corpus(db) as corpus:
         art = corpus.article(article_id)
         if art is None:
-            _err_console().print(f"[bold red]Error:[/] no article {article_id!r}", highlight=False)
+            print_error(err_console(), f"no article {article_id!r}")
             sys.exit(2)
         if fmt == "json":
             data = art.to_dict(full=True)
@@ -438,9 +423,9 @@ def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -
         if not hits:
             click.echo("No matches.")
             return
-        _table(
+        print_table(
             ["Article", "Outlet", "Title", "Story", "Snippet"],
-            [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, h.snippet] for h in hits],
+            [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h.snippet)] for h in hits],
         )
 
 
@@ -468,17 +453,17 @@ def sources(
     """
     from triangulate.corpus import Outlet
 
-    err = _err_console()
+    err = err_console()
     with _corpus(db) as corpus:
         if registry_file:
             n = corpus.load_registry(registry_file, replace_all=replace_all)
-            err.print(f"{n} outlet(s) loaded from {registry_file}", highlight=False)
+            err.print(Text(f"{n} outlet(s) loaded from {registry_file}"))
         if set_name:
             corpus.set_outlet(Outlet(set_name, (domain or "").lower().removeprefix("www.") or None, country, kind))
-            err.print(f"outlet {set_name!r} saved", highlight=False)
+            err.print(Text(f"outlet {set_name!r} saved"))
         if export_file:
             n = corpus.save_registry(export_file)
-            err.print(f"{n} outlet(s) written to {export_file}", highlight=False)
+            err.print(Text(f"{n} outlet(s) written to {export_file}"))
         items = corpus.outlets()
         if fmt == "json":
             _json(items)
@@ -486,7 +471,7 @@ def sources(
         if not items:
             click.echo("No outlets yet.")
             return
-        _table(
+        print_table(
             ["Outlet", "Articles", "Stories", "Reprints", "Kind", "Country", "Domain", "Last"],
             [[o["name"], o["articles"], o["stories"], o["reprints"], o["kind"] or "", o["country"] or "", o["domain"] or "", _short(o["last"])] for o in items],
         )

@@ -653,7 +653,7 @@ def run_pairs(
     model it names is used. Weights fitted for another model than the one that
     scores are used all the same, with a warning in the result (``"warning"``).
     """
-    from triangulate.cluster import StorySimilarity, read_pair_weights
+    from triangulate.cluster import StorySimilarity, packaged_pair_params, read_pair_weights
     from triangulate.embed import DEFAULT_MODEL, configured_model
     from triangulate.errors import ConfigError
 
@@ -665,7 +665,10 @@ def run_pairs(
         except ConfigError as exc:
             raise EvalError(exc.detail, code="E605") from exc
     else:
-        params = _load_params(PAIR_PARAMS)
+        packaged = packaged_pair_params()
+        if packaged is None:
+            raise EvalError(f"data/{PAIR_PARAMS} is missing: run the calibration command first", code="E610")
+        params = packaged
     fitted_for = str(params.get("model") or DEFAULT_MODEL)
     model_name = configured_model(model) if model is not None or weights is None else fitted_for
     warning = None
@@ -682,7 +685,7 @@ def run_pairs(
     if not scored:
         raise EvalError(f"every pair of {path} was used for fitting; score another file", code="E603")
     embedder = embedder or _load_embedder(model_name)
-    sim = StorySimilarity(embedder=embedder, weights=params["weights"], kind=str(params.get("kind", "linear")), model=fitted_for)
+    sim = StorySimilarity.from_params(params, embedder=embedder, model=fitted_for)
     started = time.perf_counter()
     feats = sim.features([(pair_article(p.pair_id, 1, p.text1), pair_article(p.pair_id, 2, p.text2)) for p in scored])
     ours = sim.score_features(feats)

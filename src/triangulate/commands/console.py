@@ -1,0 +1,55 @@
+"""Terminal output shared by the commands.
+
+Text that comes from outside (paths, titles, outlet names, error details, search
+snippets) is never read as console markup: ``[/draft].txt`` or ``[VIDEO] Fire``
+print as written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+#: A match in a full-text search snippet, as the store marks it: ``[word]``.
+_MATCH = re.compile(r"\[([^\[\]]{1,200})\]")
+
+
+def err_console() -> Console:
+    return Console(stderr=True)
+
+
+def print_error(console: Console, message: object) -> None:
+    """``Error: message`` in bold red, the message as plain text."""
+    console.print(f"[bold red]Error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+
+
+def print_skip(console: Console, skip: Any) -> None:
+    """One skipped input: its origin, reason code and detail."""
+    console.print(f"[yellow]skipped[/] {escape(f'{skip.origin}: {skip.reason} - {skip.detail}')}", highlight=False, soft_wrap=True)
+
+
+def snippet_text(snippet: str) -> Text:
+    """A search snippet with its ``[match]`` markers shown as bold matches."""
+    text = Text()
+    last = 0
+    for match in _MATCH.finditer(snippet):
+        text.append(snippet[last : match.start()])
+        text.append(match.group(1), style="bold yellow")
+        last = match.end()
+    text.append(snippet[last:])
+    return text
+
+
+def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None = None) -> None:
+    """A table on stdout; every cell plain text (``None`` as empty) unless it is a :class:`Text`."""
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row])
+    Console().print(table)
