@@ -114,3 +114,63 @@ def test_extraction_on_held_out_pages_holds_its_floor_and_is_not_below_trafilatu
     for key, floor in spec["floors"].items():
         assert ours[key] >= floor, f"{key} {ours[key]:.4f} fell below its floor {floor}"
     assert ours["f1"] >= theirs["f1"], f"F1 {ours['f1']:.4f} below plain trafilatura's {theirs['f1']:.4f}"
+
+
+# --- the ground-truth.json layout (article body per page id; html/<id>.html or .html.gz) ---
+
+
+def test_shingle_scores_follow_the_benchmark_definition() -> None:
+    # 4-gram multisets; counts normalised per document, so P and R are shares of shingles.
+    assert ct.shingle_pr("a b c d e", "a b c d e") == (1.0, 1.0)
+    assert ct.shingle_pr("a b c d e", "a b c d") == (1.0, 0.5)  # found abcd, missed bcde
+    assert ct.shingle_pr("a b c d", "x a b c d y") == (pytest.approx(1 / 3), 1.0)  # xabc, abcd, bcdy
+    assert ct.shingle_pr("a b c d e", "") == (None, 0.0)  # nothing predicted: no precision to average
+    assert ct.shingle_pr("", "a b c d") == (0.0, None)  # nothing to find: no recall to average
+    assert ct.shingle_pr("", "") == (None, None)  # counts towards neither mean
+    assert ct.shingle_pr("Hi there", "hi there") == (0.0, 0.0)  # short texts are one shingle; case counts
+
+
+def make_ground_truth(root: Path, n: int = 6) -> dict[str, dict]:
+    """A made-up folder in the ground-truth layout; every other page gzipped, as the benchmark ships them."""
+    import gzip
+
+    (root / "html").mkdir(parents=True)
+    truth = {}
+    for i in range(n):
+        key = f"{i:02d}" + "ab" * 8
+        html = PAGE.format(n=i, body=BODY).encode("utf-8")
+        if i % 2:
+            (root / "html" / f"{key}.html.gz").write_bytes(gzip.compress(html))
+        else:
+            (root / "html" / f"{key}.html").write_bytes(html)
+        body = f"{BODY}\nFerry number {i} returns to the northern route next spring, the operator said on Tuesday."
+        truth[key] = {"articleBody": body, "url": f"https://harbour.example/{i:02d}"}
+    (root / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    return truth
+
+
+def test_ground_truth_layout_reads_plain_and_gzipped_pages_and_scores_shingles(tmp_path: Path) -> None:
+    truth = make_ground_truth(tmp_path)
+    result = ct.run_extraction(tmp_path, split="all")
+    assert result["layout"] == "ground-truth" and len(result["items"]) == len(truth)
+    ours = result["results"]["all"]["triangulate"]
+    assert ours["n"] == len(truth)
+    # The pages hold the body plus a navigation bar and a footer: every body shingle is found.
+    assert ours["recall"] == pytest.approx(1.0)
+    assert 0.9 <= ours["precision"] <= 1.0
+    assert ours["f1"] == pytest.approx(2 * ours["precision"] * ours["recall"] / (ours["precision"] + ours["recall"]))
+    assert set(result["results"]["all"]) == {"triangulate", "trafilatura"}
+
+
+def test_ground_truth_layout_command_ends_with_its_metrics_as_json(tmp_path: Path) -> None:
+    make_ground_truth(tmp_path / "gt")
+    out = tmp_path / "texts.jsonl"
+    from triangulate.cli import cli
+
+    result = CliRunner().invoke(cli, ["eval", "extraction", "--data", str(tmp_path / "gt"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.output.strip().splitlines()[-1])
+    assert last["layout"] == "ground-truth" and last["split"] == "all" and last["n"] == 6
+    assert {"precision", "recall", "f1", "held_out", "baselines"} <= set(last)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 6 and all("Ferry number" in r["text"] for r in records)

@@ -842,12 +842,11 @@ def shingle_pr(true: str, pred: str) -> tuple[float | None, float | None]:
     total = tp + fp + fn
     if total:
         tp, fp, fn = tp / total, fp / total, fn / total
-    if fp == fn == 0:
-        prec: float | None = 1.0
-        rec: float | None = 1.0
-    else:
-        prec = (0.0 if tp == fp == 0 else tp / (tp + fp)) if tp + fp > 0 else None
-        rec = (0.0 if tp == fn == 0 else tp / (tp + fn)) if tp + fn > 0 else None
+    # As the benchmark's own scorer: a document counts towards the mean precision only when
+    # something was predicted (tp + fp > 0), towards the mean recall only when there is
+    # something to find (tp + fn > 0); both empty counts towards neither.
+    prec = tp / (tp + fp) if tp + fp > 0 else None
+    rec = tp / (tp + fn) if tp + fn > 0 else None
     return prec, rec
 
 
