@@ -91,6 +91,17 @@ def test_pairs_file_prefers_the_test_file(tmp_path: Path) -> None:
     assert ct.pairs_file(tmp_path / "training_set.csv").name == "training_set.csv"
 
 
+def test_pairs_read_languages_under_either_column_name_and_skip_unscored_rows(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.csv"
+    path.write_text(
+        "pair_id,url1_lang,url2_lang,text1,text2,Overall\n"
+        "1_2,en,en,A fire.,A blaze.,1.5\n"
+        "3_4,en,de,A vote.,Eine Wahl.,\n",  # no score: not a pair to score
+        encoding="utf-8",
+    )
+    assert [(p.pair_id, p.lang1, p.lang2, p.overall) for p in ct.read_pairs(path)] == [("1_2", "en", "en", 1.5)]
+
+
 def test_commands_register_on_an_eval_group() -> None:
     group = click.Group("eval")
     ct.register(group)

@@ -508,7 +508,14 @@ def read_pairs(path: Path) -> list[NewsPair]:
             except (KeyError, TypeError, ValueError):
                 continue
             rows.append(
-                NewsPair(rec["pair_id"], rec.get("lang1", ""), rec.get("lang2", ""), rec.get("text1") or "", rec.get("text2") or "", overall)
+                NewsPair(
+                    rec["pair_id"],
+                    rec.get("lang1") or rec.get("url1_lang") or "",  # the official files name them url1_lang, url2_lang
+                    rec.get("lang2") or rec.get("url2_lang") or "",
+                    rec.get("text1") or "",
+                    rec.get("text2") or "",
+                    overall,
+                )
             )
     if not rows:
         raise EvalError(f"no scored pairs (pair_id, text1, text2, Overall) in {path}", code="E602")
