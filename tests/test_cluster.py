@@ -107,6 +107,16 @@ def test_paraphrased_reports_of_one_earthquake_join_one_story(embedder) -> None:
     assert all(a.score is not None and a.score >= clusterer.settings.threshold for a in assignments[1:])
 
 
+def test_reports_that_name_nobody_and_nowhere_still_join_one_story(embedder) -> None:  # type: ignore[no-untyped-def]
+    # No person, place or organisation: every entity feature is empty, which must score, not fail.
+    first = article("n1", "Fire at the docks", "A fire broke out at the docks last night. Nine people were hurt, officials said.")
+    second = article("n2", "Docks fire", "A fire broke out at the docks overnight. Nine people were injured, officials said.")
+    one = StoryClusterer(embedder=embedder)
+    assert one.add(first).new and one.add(second).story_id == one.story_of("n1")
+    many = StoryClusterer(embedder=embedder)
+    assert [a.story_id for a in many.add_many([first, second])] == [one.story_of("n1")] * 2
+
+
 def test_two_earthquakes_in_different_places_are_two_stories(embedder) -> None:  # type: ignore[no-untyped-def]
     clusterer = StoryClusterer(embedder=embedder)
     stories_a = {clusterer.add(a).story_id for a in QUAKE_A}

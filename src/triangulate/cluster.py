@@ -329,7 +329,7 @@ def _lookup(qkeys: np.ndarray, qvalues: np.ndarray, keys: np.ndarray) -> tuple[n
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``num / den`` where ``den`` is non-zero, else 0."""
-    out = np.zeros_like(num)
+    out = np.zeros(np.shape(num), dtype=np.float64)
     np.divide(num, den, out=out, where=den != 0)
     return out
 
@@ -773,7 +773,8 @@ class StoryClusterer:
             return owner[sel], np.where(hit, values[sel], 0.0), qval
 
         def total(who: np.ndarray, w: np.ndarray) -> np.ndarray:
-            out: np.ndarray = np.bincount(who, weights=w, minlength=n)
+            # Floats even when nothing matched: bincount of an empty array is int64, weights or not.
+            out: np.ndarray = np.bincount(who, weights=w, minlength=n).astype(np.float64, copy=False)
             return out
 
         terms_norm = np.fromiter((p.terms_norm for p in packs), dtype=np.float64, count=n)
