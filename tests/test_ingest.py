@@ -137,6 +137,22 @@ def test_cleaned_articles_can_be_added_directly(corpus: Corpus) -> None:
     assert stored is not None and stored.text == "\n\n".join(RULING[1])
 
 
+def test_a_published_value_that_is_no_date_is_not_stored_as_a_time(
+    tmp_path: Path, corpus: Corpus, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = tmp_path / "dated.jsonl"
+    lines = [
+        {"url": "https://baypost.example/q", "source": "Bay Post", "title": QUAKE[0], "published": "2026-13-45", "text": "\n\n".join(QUAKE[1])},
+        {"url": "https://baypost.example/r", "source": "Bay Post", "title": RULING[0], "published": "Thu, 02 Oct 2025 09:30:00 +0200", "text": "\n\n".join(RULING[1])},
+    ]
+    records.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    assert corpus.ingest([str(records)]).new == 2
+    by_title = {a.title: a for a in corpus.articles()}
+    assert by_title[QUAKE[0]].published is None  # would sort before every real date and pass every --since
+    assert "published '2026-13-45' is not a date" in caplog.text
+    assert by_title[RULING[0]].published == "2025-10-02T07:30:00+00:00"
+
+
 def test_skips_are_recorded_and_the_run_goes_on(tmp_path: Path, corpus: Corpus) -> None:
     good = text_file(tmp_path / "valley-times.txt", *QUAKE)
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)

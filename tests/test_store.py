@@ -216,6 +216,8 @@ def test_since_accepts_ages_and_dates() -> None:
     assert parse_since("24h") < parse_since("1h")
     with pytest.raises(ValueError):
         parse_since("yesterday-ish")
+    # An age older than the calendar means everything, not an overflow.
+    assert parse_since("999999d") == parse_since("99999999999999999999w") == "0001-01-01T00:00:00+00:00"
 
 
 def test_skips_feeds_and_registry_round_trip(tmp_path: Path) -> None:

@@ -605,6 +605,9 @@ class Ingester:
             if match is not None and current is not None and match.of == current[0]:
                 match = None  # the previous version of the same URL, not a reprint
             fetched = fetched_of.get(id(items[i]))
+            published = normalize_time(article.published)
+            if published is None and article.published:
+                log.warning("%s: published %r is not a date; stored without a publication time", origin, article.published)
             row = ArticleRow(
                 id=article.id,
                 url_key=key,
@@ -618,7 +621,7 @@ class Ingester:
                 kind=article.kind,
                 language=article.language,
                 dateline=article.dateline,
-                published=normalize_time(article.published),
+                published=published,
                 fetched=normalize_time(fetched),
                 added=stamp,
                 content_hash=chash,

@@ -66,11 +66,14 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def normalize_time(value: str | None) -> str | None:
-    """A date as UTC ISO 8601 when it parses, else the value as given (never lost)."""
+    """A date as UTC ISO 8601, or ``None`` when it is not one.
+
+    A value that is no date (``"yesterday-ish"``, ``"2026-13-45"``) is not stored as a time:
+    it would sort before every real one and pass every ``since`` filter. It stays in the
+    article's raw input.
+    """
     dt = parse_time(value)
-    if dt is None:
-        return value or None
-    return dt.isoformat(timespec="seconds")
+    return None if dt is None else dt.isoformat(timespec="seconds")
 
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -87,8 +90,11 @@ def parse_since(value: str) -> str:
     match = _RELATIVE.match(value)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-        return (datetime.now(timezone.utc) - delta).isoformat(timespec="seconds")
+        try:
+            delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+            return (datetime.now(timezone.utc) - delta).isoformat(timespec="seconds")
+        except OverflowError:  # an age older than the calendar: everything
+            return datetime.min.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
     dt = parse_time(value)
     if dt is None:
         raise ValueError(f"not a date or an age like 24h / 7d: {value!r}")
