@@ -129,6 +129,22 @@ def test_a_changed_article_at_the_same_url_is_a_new_version_and_leaves_the_old_o
     assert story is not None and [a.id for a in story.corrections] == [r2.article_id]
 
 
+def test_records_without_url_are_told_apart_by_outlet_and_title(tmp_path: Path, corpus: Corpus) -> None:
+    def write(records: list[dict[str, str]]) -> str:
+        path = tmp_path / "feed.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+        return str(path)
+
+    body = "\n\n".join(QUAKE[1])
+    # Two outlets' articles under one title are two articles, not versions of one.
+    first = corpus.ingest([write([{"source": "Bay Post", "title": QUAKE[0], "text": body},
+                                  {"source": "Hill Times", "title": QUAKE[0], "text": body.replace("three people", "four people")}])])
+    assert (first.new, first.updated) == (2, 0)
+    # The same outlet and title with other text is a correction: a new version.
+    second = corpus.ingest([write([{"source": "Bay Post", "title": QUAKE[0], "text": body.replace("6.1", "6.2")}])])
+    assert (second.new, second.updated) == (0, 1)
+
+
 def test_cleaned_articles_can_be_added_directly(corpus: Corpus) -> None:
     art = Article(id="art-1", outlet="Bay Post", title=RULING[0], paragraphs=tuple(RULING[1]), url="https://baypost.example/ruling")
     result = corpus.add(art)

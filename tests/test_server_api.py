@@ -410,6 +410,12 @@ def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp
         assert page.status_code == 200
         assert "1 new" in page.text
         assert client.get("/api/stories").json()["stories"][0]["outlet_names"] == ["North Herald"]
+        # Another pasted article is another article, not a new version of the first.
+        other = FALLBACK[1]["title"] + "\n\n" + FALLBACK[1]["text"]
+        assert "1 new" in client.post("/ingest", data={"action": "articles", "records": other, "outlet": "South Gazette"}).text
+        listed = client.get("/api/articles").json()["articles"]
+        assert sorted(a["outlet"] for a in listed) == ["North Herald", "South Gazette"]
+        assert all(a["version"] == 1 and a["current"] for a in listed)
         refused = client.post("/ingest", data={"action": "feed", "feed": "http://127.0.0.1/rss"})
         assert refused.status_code == 422 and "non-public" in refused.text
         assert client.get("/api/feeds").json()["feeds"] == []

@@ -95,20 +95,26 @@ def url_key(article: Article, doc_url: str | None, origin: str) -> tuple[str, st
     """What versions of one article share, and its canonical URL.
 
     The canonical URL when there is one; for a file, its absolute path; for a
-    record of a JSON / JSONL file without URL, the file plus the record's title
-    (line numbers move when a file is edited).
+    record of a JSON / JSONL file (or of a request) without URL, the file plus the
+    record's outlet and title (line numbers move when a file is edited; two outlets'
+    articles of one title are two articles); for text that is neither (pasted into
+    a form), its outlet and title, else its content.
     """
     canon = canonical_url(doc_url or article.url)
     if canon:
         return canon, canon
     match = _RECORD_SUFFIX.match(origin)
     base = match.group(1) if match else origin
-    if base and base not in ("<stdin>", "-") and os.path.exists(base):
+    is_file = bool(base) and base not in ("<stdin>", "-") and os.path.exists(base)
+    if is_file:
         base = os.path.abspath(base)
+    title = normalize(article.title).lower()
+    named = f"{normalize(article.outlet).lower()}|{title}"
     if match:
-        title = normalize(article.title).lower()
-        return (f"file:{base}|{title}" if title else f"file:{base}{match.group(2)}"), None
-    return f"file:{base}", None
+        return (f"file:{base}|{named}" if title else f"file:{base}{match.group(2)}"), None
+    if is_file:
+        return f"file:{base}", None
+    return (f"text:{named}" if title else f"text:{content_hash(article.text)}"), None
 
 
 # --- results ----------------------------------------------------------------------
