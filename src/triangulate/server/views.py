@@ -449,12 +449,17 @@ def compare_form(request: Request) -> Response:
 
 
 def _same_origin(request: Request) -> None:
-    """Refuse a form POST sent by another site (cross-site request forgery)."""
+    """Refuse a form POST sent by another site (cross-site request forgery).
+
+    Browsers send ``Origin: null`` from sandboxed frames, ``data:`` pages and after
+    cross-site redirects: that is refused too. A request with neither Origin nor
+    Referer (a script, curl) is let through.
+    """
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
+    if not origin:
         return
     host = urlsplit(origin).netloc
-    if host and host != request.headers.get("host"):
+    if origin.strip().lower() == "null" or host != request.headers.get("host"):
         raise ApiError(403, "cross-site form submissions are refused")
 
 
