@@ -275,6 +275,20 @@ def test_search_finds_articles_and_their_stories(client: TestClient, ids: dict) 
     assert client.get("/api/search", params={"q": "zzzunknownword"}).json()["articles"] == []
 
 
+def test_search_marks_only_the_matches_when_the_text_has_brackets_of_its_own(tmp_path: Path, embedder: object) -> None:
+    text = "The [update] notice: new berths open at [Quay 9] on Monday, the port authority said."
+    with Corpus.open(tmp_path / "brackets.db", embedder=embedder) as corpus:
+        corpus.add(RawDocument(origin="b.txt", content="Berths notice\n\n" + text, source="Port Bulletin"))
+        (hit,) = corpus.search("berths")
+        assert "[Quay 9]" in hit.text and [hit.text[a:b].lower() for a, b in hit.matches] == ["berths"]
+    with TestClient(create_app(tmp_path / "brackets.db", embedder=embedder)) as client:
+        (found,) = client.get("/api/search", params={"q": "berths"}).json()["articles"]
+        assert found["snippet_text"] == hit.text and found["matches"] == [list(m) for m in hit.matches]
+        assert "[berths]" in found["snippet"]
+        page = client.get("/search", params={"q": "berths"}).text
+        assert page.count("<mark>") == 1 and "<mark>berths</mark>" in page and "[Quay 9]" in page
+
+
 # --- compare and ingest ------------------------------------------------------------------------------
 
 

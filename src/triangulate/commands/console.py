@@ -7,16 +7,12 @@ print as written.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-
-#: A match in a full-text search snippet, as the store marks it: ``[word]``.
-_MATCH = re.compile(r"\[([^\[\]]{1,200})\]")
 
 
 def err_console() -> Console:
@@ -33,15 +29,11 @@ def print_skip(console: Console, skip: Any) -> None:
     console.print(f"[yellow]skipped[/] {escape(f'{skip.origin}: {skip.reason} - {skip.detail}')}", highlight=False, soft_wrap=True)
 
 
-def snippet_text(snippet: str) -> Text:
-    """A search snippet with its ``[match]`` markers shown as bold matches."""
+def snippet_text(hit: Any) -> Text:
+    """A search hit's snippet (:class:`~triangulate.corpus.SearchHit`) with its matches in bold."""
     text = Text()
-    last = 0
-    for match in _MATCH.finditer(snippet):
-        text.append(snippet[last : match.start()])
-        text.append(match.group(1), style="bold yellow")
-        last = match.end()
-    text.append(snippet[last:])
+    for piece, match in hit.parts():
+        text.append(piece, style="bold yellow" if match else None)
     return text
 
 

@@ -425,7 +425,7 @@ def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -
             return
         print_table(
             ["Article", "Outlet", "Title", "Story", "Snippet"],
-            [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h.snippet)] for h in hits],
+            [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h)] for h in hits],
         )
 
 

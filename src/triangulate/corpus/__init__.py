@@ -27,7 +27,7 @@ from triangulate.corpus.fetch import FetchFailure, Fetcher, FetchSettings
 from triangulate.corpus.feeds import PollResult, poll_feed, read_opml_file
 from triangulate.corpus.ingest import Ingester, IngestResult, IngestSummary, is_url, iter_inputs
 from triangulate.corpus.outlets import Outlet, load_registry, save_registry
-from triangulate.corpus.store import FeedInfo, SkipRecord, Store, StoredArticle, StoryInfo, default_db_path, now_iso
+from triangulate.corpus.store import FeedInfo, SkipRecord, Store, StoredArticle, StoryInfo, default_db_path, now_iso, split_snippet
 from triangulate.errors import InputError
 from triangulate.models import Article, RawDocument, Report, Skipped
 
@@ -52,13 +52,44 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One full-text search result: the article and a snippet with the match in [brackets]."""
+    """One full-text search result: the article, a snippet of its text, and where in the
+    snippet the query matched (``(start, end)`` offsets: brackets in the text stay text)."""
 
     article: StoredArticle
-    snippet: str
+    text: str
+    matches: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def of(cls, article: StoredArticle, marked: str) -> SearchHit:
+        """From a snippet of :meth:`Store.search` (matches wrapped in control characters)."""
+        text, matches = split_snippet(marked)
+        return cls(article, text, matches)
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """The snippet as consecutive (text, is a match) pieces."""
+        out: list[tuple[str, bool]] = []
+        at = 0
+        for start, end in self.matches:
+            if start > at:
+                out.append((self.text[at:start], False))
+            out.append((self.text[start:end], True))
+            at = end
+        if at < len(self.text):
+            out.append((self.text[at:], False))
+        return out
+
+    @property
+    def snippet(self) -> str:
+        """The snippet with each match in ``[brackets]`` (for reading; ``matches`` are exact)."""
+        return "".join(f"[{piece}]" if match else piece for piece, match in self.parts())
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.article.to_dict(), "snippet": self.snippet}
+        return {
+            **self.article.to_dict(),
+            "snippet": self.snippet,
+            "snippet_text": self.text,
+            "matches": [list(m) for m in self.matches],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +433,7 @@ class Corpus:
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         """Full-text search (FTS5) over titles and cleaned text, best first."""
-        return [SearchHit(a, s) for a, s in self.store.search(query, limit=limit, offset=offset)]
+        return [SearchHit.of(a, s) for a, s in self.store.search(query, limit=limit, offset=offset)]
 
     def outlets(self) -> list[dict[str, Any]]:
         """Outlets with counts (articles, stories, reprints) and their registry entry."""

@@ -76,6 +76,32 @@ def normalize_time(value: str | None) -> str | None:
     return None if dt is None else dt.isoformat(timespec="seconds")
 
 
+#: What the store's search wraps matches in: control characters that cleaned text does not hold.
+MATCH_START, MATCH_END = "\x02", "\x03"
+
+
+def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A snippet of :meth:`Store.search` as (plain text, (start, end) of each match in it).
+
+    A stray marker (one without its partner) is dropped.
+    """
+    text: list[str] = []
+    matches: list[tuple[int, int]] = []
+    size = 0
+    start: int | None = None
+    for piece in re.split(f"([{MATCH_START}{MATCH_END}])", marked):
+        if piece == MATCH_START:
+            start = size
+        elif piece == MATCH_END:
+            if start is not None and size > start:
+                matches.append((start, size))
+            start = None
+        elif piece:
+            text.append(piece)
+            size += len(piece)
+    return "".join(text), tuple(matches)
+
+
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 
 
@@ -661,14 +687,19 @@ class Store:
             last = rows[-1][0]
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0, include_superseded: bool = False) -> list[tuple[StoredArticle, str]]:
-        """Full-text search over titles and cleaned text: (article, snippet) best first."""
+        """Full-text search over titles and cleaned text: (article, snippet) best first.
+
+        The snippet's matches are wrapped in :data:`MATCH_START` and :data:`MATCH_END`
+        (control characters, so that brackets in the text stay text); :func:`split_snippet`
+        turns it into plain text and match offsets.
+        """
         match = _fts_query(query)
         if not match:
             return []
         extra = "" if include_superseded else " AND a.superseded_by IS NULL"
         try:
             rows = self._query(
-                f"SELECT {_ARTICLE_COLS}, snippet(articles_fts, 1, '[', ']', ' … ', 12) FROM articles_fts "
+                f"SELECT {_ARTICLE_COLS}, snippet(articles_fts, 1, char(2), char(3), ' … ', 12) FROM articles_fts "
                 f"JOIN articles a ON a.seq = articles_fts.rowid LEFT JOIN duplicates d ON d.article_id = a.id "
                 f"WHERE articles_fts MATCH ?{extra} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ? OFFSET ?",
                 (match, limit, offset),

@@ -287,8 +287,9 @@ def search(
     limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0, le=100_000),
 ) -> Response:
-    """Articles matching ``q`` (best first, with a snippet in which matches are wrapped in
-    ``[`` ``]``) and the stories they belong to."""
+    """Articles matching ``q`` (best first, with a snippet: ``snippet`` has the matches in
+    ``[`` ``]``, ``snippet_text`` and ``matches`` say exactly where they are) and the
+    stories they belong to."""
     service = service_of(request)
     hits = service.search(q, limit=limit, offset=offset)
     stories, total_stories = service.stories(query=q, limit=10)
@@ -298,7 +299,7 @@ def search(
             "query": q,
             "limit": limit,
             "offset": offset,
-            "articles": [{**a.to_dict(), "snippet": snippet, "page": f"/articles/{a.id}"} for a, snippet in hits],
+            "articles": [{**hit.to_dict(), "page": f"/articles/{hit.article.id}"} for hit in hits],
             "stories": [story_summary(service, s) for s in stories],
             "stories_total": total_stories,
         }

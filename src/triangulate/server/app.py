@@ -39,6 +39,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from triangulate.corpus import SearchHit
 from triangulate.corpus.store import StoredArticle, Store, StoryInfo
 from triangulate.errors import FetchError, InputError, StoreError, TriangulateError
 from triangulate.models import RawDocument, Report, Skipped
@@ -422,8 +423,8 @@ class CorpusService:
     def outlets(self) -> list[dict[str, Any]]:
         return self.store.outlet_counts()
 
-    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[tuple[StoredArticle, str]]:
-        return self.store.search(query, limit=limit, offset=offset)
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        return [SearchHit.of(a, marked) for a, marked in self.store.search(query, limit=limit, offset=offset)]
 
     def feeds(self) -> list[Any]:
         return self.store.feeds()

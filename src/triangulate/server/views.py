@@ -8,7 +8,6 @@ Content-Security-Policy header forbids inline scripts and styles).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.datastructures import UploadFile
 
+from triangulate.corpus import SearchHit
 from triangulate.models import Report
 from triangulate.server.app import (
     cached_page,
@@ -79,14 +79,11 @@ def _highlight(text: str, span: str | None) -> Markup:
     return out
 
 
-def _snippet(snippet: str) -> Markup:
-    """An FTS snippet with ``[match]`` markers as escaped text with ``<mark>`` around the matches."""
+def _snippet(hit: SearchHit) -> Markup:
+    """A search hit's snippet as escaped text with ``<mark>`` around the matches."""
     out = Markup("")
-    for piece in re.split(r"(\[[^\[\]]{1,200}\])", snippet):
-        if piece.startswith("[") and piece.endswith("]") and len(piece) > 2:
-            out += Markup("<mark>{}</mark>").format(piece[1:-1])
-        else:
-            out += escape(piece)
+    for piece, match in hit.parts():
+        out += Markup("<mark>{}</mark>").format(piece) if match else escape(piece)
     return out
 
 
