@@ -184,3 +184,20 @@ def test_text_from_the_corpus_prints_as_written_and_is_never_read_as_markup(tmp_
 
     found = CliRunner().invoke(cli, ["search", "seismology", "--db", db], env=wide)
     assert found.exit_code == 0 and "seismology" in found.stdout  # the match, not swallowed as a [tag]
+
+
+def test_an_id_too_short_or_the_start_of_several_ids_says_so(tmp_path: Path, embedder: object) -> None:
+    from triangulate.corpus import Corpus
+    from triangulate.models import Article
+
+    db = str(tmp_path / "ids.db")
+    with Corpus.open(db, embedder=embedder) as corpus:
+        for n, line in enumerate(QUAKE[:2], start=1):
+            corpus.add(Article(id=f"dock-000{n}", outlet=f"Outlet {n}", title=f"{QUAKE_TITLE} ({n})", paragraphs=(line,)))
+    several = CliRunner().invoke(cli, ["article", "dock", "--db", db])
+    assert several.exit_code == 2 and "'dock' is the start of several article ids (dock-0001, dock-0002)" in several.stderr
+    short = CliRunner().invoke(cli, ["article", "do", "--db", db])
+    assert short.exit_code == 2 and "at least 4 characters" in short.stderr
+    assert CliRunner().invoke(cli, ["article", "dock-0002", "--db", db]).exit_code == 0
+    story = CliRunner().invoke(cli, ["story", "zz", "--db", db])
+    assert story.exit_code == 2 and "no story 'zz' (an id prefix needs at least 4 characters)" in story.stderr

@@ -278,7 +278,7 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
     with _corpus(db) as corpus:
         detail = corpus.story(story_id)
         if detail is None:
-            print_error(err, f"no story {story_id!r}; list them with `triangulate stories`")
+            print_error(err, f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`")
             sys.exit(2)
         with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
             report = corpus.report(detail.id, refresh=refresh)
@@ -377,7 +377,7 @@ def article(article_id: str, db: str, view: str | None, fmt: str) -> None:
     with _corpus(db) as corpus:
         art = corpus.article(article_id)
         if art is None:
-            print_error(err_console(), f"no article {article_id!r}")
+            print_error(err_console(), corpus.store.unknown_id("article", article_id))
             sys.exit(2)
         if fmt == "json":
             data = art.to_dict(full=True)

@@ -327,7 +327,7 @@ class Corpus:
             for given in (into, *others):
                 sid = self.store.resolve_story(given)
                 if sid is None:
-                    raise InputError(f"no story {given!r} in {self.store.path}; list them with `triangulate stories`", code="E123")
+                    raise InputError(f"{self.store.unknown_id('story', given)} in {self.store.path}; list them with `triangulate stories`", code="E123")
                 found.append(sid)
             target = found[0]
             moved = [sid for sid in dict.fromkeys(found[1:]) if sid != target]
@@ -350,7 +350,7 @@ class Corpus:
 
         info = self.store.story(story_id)
         if info is None:
-            raise InputError(f"no story {story_id!r} in {self.store.path}; list them with `triangulate stories`", code="E120")
+            raise InputError(f"{self.store.unknown_id('story', story_id)} in {self.store.path}; list them with `triangulate stories`", code="E120")
         if not refresh:
             cached = self.store.cached_report(info.id)
             if cached is not None:
@@ -409,7 +409,7 @@ class Corpus:
 
         art = self.article(article_id)
         if art is None:
-            raise InputError(f"no article {article_id!r}", code="E122")
+            raise InputError(self.store.unknown_id("article", article_id), code="E122")
         if against is not None:
             old = self.article(against)
         else:

@@ -632,6 +632,18 @@ class Store:
                 row = rows[0]
         return _article(row, full=full) if row else None
 
+    def unknown_id(self, kind: str, given: str) -> str:
+        """Why ``given`` names no article (``kind="article"``) or story (``"story"``): unknown,
+        a prefix shorter than 4 characters, or the start of several ids."""
+        table = "articles" if kind == "article" else "stories"
+        if len(given) >= 4:
+            ids = [r[0] for r in self._query(f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT 4", (given, given + "\uffff"))]
+            if len(ids) > 1:
+                shown = ", ".join(ids[:3]) + (", ..." if len(ids) > 3 else "")
+                return f"{given!r} is the start of several {kind} ids ({shown}): give more characters"
+            return f"no {kind} {given!r}"
+        return f"no {kind} {given!r} (an id prefix needs at least 4 characters)"
+
     def versions(self, url_key: str, *, full: bool = False) -> list[StoredArticle]:
         """Every stored version of ``url_key``, oldest first."""
         cols = _ARTICLE_FULL if full else _ARTICLE_COLS

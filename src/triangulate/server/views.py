@@ -300,7 +300,7 @@ async def story_page(request: Request, story_id: str) -> Response:
     service = service_of(request)
     story = service.story(story_id)
     if story is None:
-        raise ApiError(404, f"no story {story_id!r}")
+        raise ApiError(404, service.store.unknown_id("story", story_id))
     if story.id != story_id:
         return RedirectResponse(f"/stories/{story.id}", status_code=307)
     key = ("html-story", story.id, story.version)
@@ -312,7 +312,7 @@ async def story_page(request: Request, story_id: str) -> Response:
     if body is None:
         got = await run_in_threadpool(service.story_report, story.id)
         if got is None:
-            raise ApiError(404, f"no story {story_id!r}")
+            raise ApiError(404, service.store.unknown_id("story", story_id))
         cache = "computed" if got.computed else "stored"
 
         def build() -> bytes:
@@ -376,7 +376,7 @@ def article_page(
     service = service_of(request)
     article = service.article(article_id)
     if article is None:
-        raise ApiError(404, f"no article {article_id!r}")
+        raise ApiError(404, service.store.unknown_id("article", article_id))
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     marked: str | None = None
     if claim and (story or article.story_id):
