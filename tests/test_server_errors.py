@@ -159,3 +159,23 @@ def test_a_path_outside_the_repository_is_never_served(client: TestClient, tmp_p
         response = client.get(path)
         assert response.status_code == 404
         assert "create_app" not in response.text
+
+
+def test_a_browser_posting_too_large_a_form_gets_the_error_as_a_page(client: TestClient) -> None:
+    page = client.post("/compare", files={"files": ("big.txt", b"a" * (MAX_BODY + 1), "text/plain")}, headers={"accept": "text/html"})
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert "larger than the limit" in page.text and "<main" in page.text
+
+
+@pytest.mark.parametrize("path", ["/", "/search", "/api", "/api/stories", "/static/style.css"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_a_wrong_method_names_every_method_the_path_answers(client: TestClient) -> None:
+    for path, allowed in (("/compare", "GET, HEAD, POST"), ("/ingest", "GET, HEAD, POST"), ("/api/stories", "GET, HEAD")):
+        response = client.request("DELETE", path, headers={"accept": "application/json"})
+        assert_error_shape(response, 405)
+        assert response.headers["allow"] == allowed

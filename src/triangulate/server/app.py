@@ -575,9 +575,17 @@ class BodyLimit:
     body is counted while it streams and stopped at the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, respond: Callable[[Request, int, str], Response] | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.respond = respond
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = BodyTooLarge(self.max_body).message
+        if self.respond is None:
+            await _send_json(send, 413, error_payload(413, message))
+            return
+        await self.respond(Request(scope), 413, message)(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -592,7 +600,7 @@ class BodyLimit:
                     declared = None
         if declared is not None:
             if declared > self.max_body:
-                await _send_json(send, 413, error_payload(413, BodyTooLarge(self.max_body).message))
+                await self._refuse(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
@@ -609,7 +617,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_body:
-                await _send_json(send, 413, error_payload(413, BodyTooLarge(self.max_body).message))
+                await self._refuse(scope, receive, send)
                 return
             parts.append(chunk)
             if not message.get("more_body", False):
@@ -659,6 +667,25 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` wherever ``GET`` is answered: the same status and headers, no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
@@ -789,9 +816,14 @@ def create_app(
         message = detail or _STATUS_TEXT.get(exc.status_code, "error")
         if exc.status_code == 404 and detail == "Not Found":
             message = f"no such page or endpoint: {request.url.path}"
-        elif exc.status_code == 405 and detail == "Method Not Allowed":
-            message = f"method {request.method} not allowed on {request.url.path}"
-        return _respond(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            if detail == "Method Not Allowed":
+                message = f"method {request.method} not allowed on {request.url.path}"
+            allowed = _allowed_methods(app, request.url.path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+        return _respond(request, exc.status_code, message, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -812,8 +844,23 @@ def create_app(
         return _respond(request, 500, f"internal server error ({type(exc).__name__})")
 
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(BodyLimit, max_body=max_body, respond=_respond)
+    app.add_middleware(HeadAsGet)
     return app
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route answers at ``path`` (a path can have a GET and a POST route)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope: Scope = {"type": "http", "path": path, "method": method, "root_path": "", "headers": []}
+        if any(route.matches(scope)[0] == Match.FULL for route in app.routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _warm(service: CorpusService, count: int) -> None:
