@@ -106,6 +106,37 @@ def test_a_reprinted_wire_story_counts_once(embedder):
     assert fact.independent_sources == 2
 
 
+def test_a_reprint_that_changes_a_figure_is_shown_as_a_change_not_hidden_as_one_source(embedder):
+    wire = art(
+        "Meridian Press",
+        "A fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night, officials said.",
+        "The fire injured 12 people, three of them firefighters, according to the fire service.",
+        "Mayor Ilse Brandt said the pier would stay closed for at least two weeks while engineers inspect it.",
+        "The warehouse was built in 1911 and stored grain for the northern farms.",
+        published="2025-10-14T22:00:00Z",
+    )
+    changed = [p.replace("injured 12 people", "injured 40 people") for p in wire.paragraphs]
+    reprint = art("Valley Daily", *changed, published="2025-10-15T06:00:00Z")
+    report = compare_articles([reprint, wire], embedder=embedder)
+    assert report.syndication[0].copies == ("Valley Daily",)  # still one source
+    (change,) = report.conflicts
+    assert change.reprint and change.kind == "number"
+    assert (change.a.outlet, change.b.outlet) == ("Meridian Press", "Valley Daily")  # the origin's version first
+    assert "12" in change.a.value and "40" in change.b.value
+    assert "Valley Daily, reprinting Meridian Press" in change.explanation
+    assert any("reprinting Meridian Press" in s.text for s in report.summary)
+    # Independent conflicts stay apart from reprint changes.
+    assert not any(c.reprint for c in compare_articles([HARBOUR, COURIER], embedder=embedder).conflicts)
+
+
+def test_a_faithful_reprint_changes_nothing(embedder):
+    wire = art("Meridian Press", *HARBOUR.paragraphs, published="2025-10-14T22:00:00Z")
+    reprint = art("Valley Daily", *HARBOUR.paragraphs, published="2025-10-15T06:00:00Z")
+    report = compare_articles([wire, reprint], embedder=embedder)
+    assert report.conflicts == ()
+    assert len({s.text for s in report.summary}) == len(report.summary)  # the shared lead once
+
+
 def test_two_identical_articles_are_one_source_and_no_fact(embedder):
     twin = art("Valley Daily", *HARBOUR.paragraphs)
     report = compare_articles([HARBOUR, twin], embedder=embedder)

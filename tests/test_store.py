@@ -15,7 +15,7 @@ from triangulate.corpus.migrations import MIGRATIONS
 from triangulate.corpus.outlets import Outlet, dump_registry, load_registry, parse_registry
 from triangulate.corpus.store import ArticleRow, Store, parse_since, split_snippet
 from triangulate.errors import ConfigError, StoreError
-from triangulate.models import RawDocument, Removed, Skipped
+from triangulate.models import REPORT_SCHEMA_VERSION, RawDocument, Removed, Skipped
 
 
 def row(article_id: str, *, title: str = "Title", text: str = "Body text.", outlet: str = "Outlet", key: str | None = None, **kw: object) -> ArticleRow:
@@ -286,6 +286,15 @@ def test_a_story_report_is_cached_and_refreshed_when_the_story_gains_an_article(
         assert corpus.store.cached_report(sid) is None  # invalidated
         refreshed = corpus.report(sid)
         assert sorted(s.outlet for s in refreshed.sources) == ["county-echo", "valley-times"]
+
+
+def test_a_report_cached_by_a_release_with_another_schema_is_computed_again(tmp_path: Path, embedder: object) -> None:
+    with Corpus.open(tmp_path / "c.db", embedder=embedder) as corpus:
+        sid = corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + QUAKE[1])).story_id or ""
+        old = corpus.report(sid).to_dict() | {"schema_version": "1.0"}
+        corpus.store.save_report(sid, corpus.store.story(sid).version, old)  # type: ignore[union-attr]
+        assert corpus.store.cached_report(sid) is None
+        assert corpus.report(sid).to_dict()["schema_version"] == REPORT_SCHEMA_VERSION
 
 
 def test_a_page_of_stories_is_read_in_order_from_an_index_not_sorted(tmp_path: Path) -> None:

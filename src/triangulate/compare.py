@@ -225,6 +225,7 @@ def compare_articles(
     for fact in facts:
         origins_first = tuple(sorted(fact.claims, key=lambda c: c.article_id in reprint))
         conflicts.extend(find_conflicts(replace(fact, claims=origins_first), independent=group_of))
+    conflicts.extend(_reprint_changes(claims, aligned_single, reprint))
     single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
@@ -361,6 +362,31 @@ def _build_facts(
             )
         )
     return facts, within_group
+
+
+def _reprint_changes(claims: Sequence[Claim], within_group: Sequence[Sequence[int]], reprint: set[str]) -> list[Conflict]:
+    """Details a reprint gives differently from the wire story it copies.
+
+    ``within_group`` are aligned claims of one wire group (one source). Each difference is
+    a :class:`Conflict` with ``reprint=True``: the origin's version first, then the reprint's.
+    """
+    out: list[Conflict] = []
+    for members in within_group:
+        group_claims = tuple(sorted((claims[i] for i in members), key=lambda c: c.article_id in reprint))
+        if len({c.article_id for c in group_claims}) < 2:
+            continue
+        aligned = Fact(
+            id=stable_id(*[c.id for c in group_claims], length=12),
+            kind="paraphrase",
+            claims=group_claims,
+            outlets=tuple(dict.fromkeys(c.outlet for c in group_claims)),
+            independent_sources=1,
+        )
+        for conflict in find_conflicts(aligned):
+            copy = conflict.b.outlet
+            explanation = f"{copy}, reprinting {conflict.a.outlet}, changed it: {conflict.explanation}"
+            out.append(replace(conflict, reprint=True, explanation=explanation))
+    return out
 
 
 def _near_verbatim(claims: Sequence[Claim]) -> bool:

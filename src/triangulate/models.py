@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 #: Version of the JSON report schema (docs/report-schema.md). Bump on any
 #: incompatible change to :meth:`Report.to_dict`.
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 def stable_id(*parts: str | None, length: int = 16) -> str:
@@ -149,13 +149,19 @@ class ConflictSide:
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """Two versions of one fact that disagree on a checkable detail."""
+    """Two versions of one fact that disagree on a checkable detail.
+
+    ``reprint``: both versions belong to one wire story, ``b`` a reprint that changed a
+    detail of ``a`` (one source, so not a contradiction between sources, but a change a
+    reader should see); ``fact_id`` then names the aligned claims, not a corroborated fact.
+    """
 
     fact_id: str
     kind: str
     a: ConflictSide
     b: ConflictSide
     explanation: str
+    reprint: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -351,6 +351,7 @@ def report_to_dict(report: Report, *, include_raw: bool = False) -> dict[str, An
                 "explanation": c.explanation,
                 "a": _side_to_dict(c.a, claims, numbers, c.kind),
                 "b": _side_to_dict(c.b, claims, numbers, c.kind),
+                "reprint": c.reprint,
             }
             for c in report.conflicts
         ],
@@ -502,6 +503,7 @@ def _report_from(data: Mapping[str, Any]) -> Report:
                 a=_side_from(c["a"]),
                 b=_side_from(c["b"]),
                 explanation=c.get("explanation", ""),
+                reprint=bool(c.get("reprint", False)),
             )
             for c in data.get("conflicts", ())
         ),

@@ -51,16 +51,24 @@ def summarize(
     for conflict in conflicts[:2]:
         side_a = next(c for c in claims if c.id == conflict.a.claim_id)
         side_b = next(c for c in claims if c.id == conflict.b.claim_id)
-        text = (
-            f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value, conflict.kind)}, "
-            f"{conflict.b.outlet} gives {_in_sentence(conflict.b.value, conflict.kind)}."
-        )
+        if conflict.reprint:
+            text = (
+                f"{conflict.b.outlet}, reprinting {conflict.a.outlet}, changes the {_label(conflict.kind)}: "
+                f"{_in_sentence(conflict.a.value, conflict.kind)} in {conflict.a.outlet}, "
+                f"{_in_sentence(conflict.b.value, conflict.kind)} in {conflict.b.outlet}."
+            )
+        else:
+            text = (
+                f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value, conflict.kind)}, "
+                f"{conflict.b.outlet} gives {_in_sentence(conflict.b.value, conflict.kind)}."
+            )
         cites = tuple(sorted({number_of[side_a.article_id], number_of[side_b.article_id]}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
     if not out:
         for article in articles[:max_sentences]:
             lead = next((c for c in claims if c.article_id == article.id and _is_sentence(c.text)), None)
-            if lead is not None:
+            if lead is not None and lead.text not in used_texts:  # a wire copy's lead once
+                used_texts.add(lead.text)
                 out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
     return out
 

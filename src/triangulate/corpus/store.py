@@ -985,12 +985,19 @@ class Store:
     # --- reports -------------------------------------------------------------------
 
     def cached_report(self, story_id: str) -> dict[str, Any] | None:
-        """The cached report of a story when it was computed for the story's current version."""
+        """The cached report of a story when it was computed for the story's current version
+        by a release that writes the same report schema (an older one lacks what this one
+        reports, so it is computed again)."""
+        from triangulate.models import REPORT_SCHEMA_VERSION
+
         row = self._one(
             "SELECT r.report FROM reports r JOIN stories s ON s.id = r.story_id WHERE r.story_id = ? AND r.story_version = s.version",
             (story_id,),
         )
-        return json.loads(row[0]) if row else None
+        if not row:
+            return None
+        report: dict[str, Any] = json.loads(row[0])
+        return report if report.get("schema_version") == REPORT_SCHEMA_VERSION else None
 
     def save_report(self, story_id: str, story_version: int, report: dict[str, Any]) -> None:
         """Cache a report computed for ``story_version`` of the story."""

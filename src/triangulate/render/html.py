@@ -210,7 +210,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <h2 id="conflicts">Conflicts</h2>
 {%- for c in view.conflicts %}
 <article class="conflict" id="conflict-{{ loop.index }}" aria-labelledby="conflict-{{ loop.index }}-title">
-<h3 id="conflict-{{ loop.index }}-title">Differing {{ c.kind or "detail" }}</h3>
+<h3 id="conflict-{{ loop.index }}-title">{{ c.heading }}</h3>
 <div class="table-wrap">
 <table>
 <thead><tr><th scope="col">Source</th><th scope="col">Version</th><th scope="col">{{ (c.kind or "detail")|capitalize }}</th></tr></thead>

@@ -185,7 +185,7 @@ def _conflict(row: ConflictRow) -> RenderableType:
     parts: list[RenderableType] = [table]
     if row.explanation:
         parts.append(Text(row.explanation, style="italic"))
-    title = Text(f"Differing {row.kind or 'detail'}", style="bold red")
+    title = Text(row.heading, style="bold red")
     return Panel(Group(*parts), title=title, title_align="left", box=box.ROUNDED, border_style="red")
 
 

@@ -82,6 +82,13 @@ class ConflictRow:
     explanation: str
     a: SideRow
     b: SideRow
+    reprint: bool = False
+
+    @property
+    def heading(self) -> str:
+        """``Differing number``, or ``Changed in a reprint: number`` when ``b`` reprints ``a``."""
+        kind = self.kind or "detail"
+        return f"Changed in a reprint: {kind}" if self.reprint else f"Differing {kind}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +221,7 @@ def _conflict_row(conflict: Conflict, claims: dict[str, Claim], numbers: _Source
         explanation=conflict.explanation,
         a=_side(conflict.a, claims, numbers, conflict.kind),
         b=_side(conflict.b, claims, numbers, conflict.kind),
+        reprint=conflict.reprint,
     )
 
 
