@@ -297,6 +297,16 @@ def test_a_report_cached_by_a_release_with_another_schema_is_computed_again(tmp_
         assert corpus.report(sid).to_dict()["schema_version"] == REPORT_SCHEMA_VERSION
 
 
+def test_a_database_that_refuses_writes_is_a_store_error_and_keeps_what_it_has(tmp_path: Path, embedder: object) -> None:
+    with Corpus.open(tmp_path / "c.db", embedder=embedder) as corpus:
+        corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + QUAKE[1]))
+        corpus.store.conn.execute("PRAGMA query_only = 1")  # what a read-only file or folder gives
+        with pytest.raises(StoreError) as caught:
+            corpus.add(RawDocument(origin="county-echo.txt", content="Another story\n\nThe ferry to Pembrook resumed on Friday, the operator said."))
+        assert caught.value.code == "E505" and "cannot write to the corpus database" in str(caught.value)
+        assert len(corpus.articles()) == 1
+
+
 def test_a_page_of_stories_is_read_in_order_from_an_index_not_sorted(tmp_path: Path) -> None:
     """Listing the newest stories does not sort every story of the corpus."""
     store = Store.open(tmp_path / "plan.db")

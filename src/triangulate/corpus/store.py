@@ -76,6 +76,9 @@ def normalize_time(value: str | None) -> str | None:
     return None if dt is None else dt.isoformat(timespec="seconds")
 
 
+#: SQLite errors that say the file cannot take writes (permissions, a full disk, I/O), not a bug.
+_WRITE_REFUSED = re.compile(r"readonly|read-only|disk is full|disk I/O error", re.I)
+
 #: What the store's search wraps matches in: control characters that cleaned text does not hold.
 MATCH_START, MATCH_END = "\x02", "\x03"
 
@@ -505,13 +508,17 @@ class Store:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise StoreError(f"the corpus database is busy or read-only ({exc}); is another process writing?", code="E505") from exc
+                if _WRITE_REFUSED.search(str(exc)):
+                    raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
+                raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E505") from exc
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as exc:
                 self._forget_counts()  # they may hold what the rollback undoes
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and _WRITE_REFUSED.search(str(exc)):
+                    raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
                 raise
             else:
                 try:
