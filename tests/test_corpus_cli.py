@@ -201,3 +201,19 @@ def test_an_id_too_short_or_the_start_of_several_ids_says_so(tmp_path: Path, emb
     assert CliRunner().invoke(cli, ["article", "dock-0002", "--db", db]).exit_code == 0
     story = CliRunner().invoke(cli, ["story", "zz", "--db", db])
     assert story.exit_code == 2 and "no story 'zz' (an id prefix needs at least 4 characters)" in story.stderr
+
+
+def test_writing_a_report_or_the_registry_where_it_cannot_go_is_one_error_line(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    tmp = Path(str(env["tmp"]))
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    story = json.loads(run("stories", "--db", db, "-f", "json"))[0]["id"]
+    for args, target in (
+        (["story", story, "-f", "html", "-o"], str(tmp / "missing" / "x.html")),
+        (["story", story, "-o"], str(tmp / "outdir") + "/"),
+        (["sources", "--export"], str(tmp / "missing" / "x.toml")),
+    ):
+        result = CliRunner().invoke(cli, [*args, target, "--db", db])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"Error: cannot write {target}: ") and "Traceback" not in result.output
+    assert not (tmp / "missing").exists() and not (tmp / "outdir").exists()

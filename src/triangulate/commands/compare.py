@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -52,7 +51,7 @@ def compare(
     from rich.console import Console
     from rich.text import Text
 
-    from triangulate.commands.console import print_error, print_skip
+    from triangulate.commands.console import print_error, print_skip, write_output
     from triangulate.compare import CompareSettings, compare as run_compare
     from triangulate.embed import load_embedder
     from triangulate.render import render
@@ -70,7 +69,7 @@ def compare(
         print_skip(err, skip)
     if output:
         text = render(report, "terminal" if fmt == "terminal" else fmt, show_removed=show_removed, show_claims=show_claims)
-        Path(output).write_text(text or "", encoding="utf-8")
+        write_output(output, lambda p: p.write_text(text or "", encoding="utf-8"), console=err)
         err.print(Text(f"Report written to {output}"))
     elif fmt == "terminal":
         render(report, "terminal", show_removed=show_removed, show_claims=show_claims, console=Console())

@@ -7,6 +7,9 @@ print as written.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -45,3 +48,22 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
     for row in rows:
         table.add_row(*[v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row])
     Console().print(table)
+
+
+def write_output(path: str, write: Callable[[Path], object], *, console: Console | None = None) -> None:
+    """Run ``write(Path(path))``; a folder, a missing folder or a refused write is one
+    ``Error:`` line and exit status 2, not a traceback."""
+    target = Path(path)
+    problem = None
+    if path.endswith(("/", "\\")) or target.is_dir():
+        problem = "it is a folder; give a file name"
+    elif not target.parent.is_dir():
+        problem = f"the folder {target.parent} does not exist"
+    else:
+        try:
+            write(target)
+            return
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    print_error(console or err_console(), f"cannot write {path}: {problem}")
+    sys.exit(2)

@@ -20,7 +20,7 @@ import click
 
 from rich.text import Text
 
-from triangulate.commands.console import err_console, print_error, print_skip, print_table, snippet_text
+from triangulate.commands.console import err_console, print_error, print_skip, print_table, snippet_text, write_output
 from triangulate.errors import TriangulateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -283,7 +283,8 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
         with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
             report = corpus.report(detail.id, refresh=refresh)
         if output:
-            Path(output).write_text(render(report, fmt, show_removed=show_removed) or "", encoding="utf-8")
+            rendered = render(report, fmt, show_removed=show_removed) or ""
+            write_output(output, lambda p: p.write_text(rendered, encoding="utf-8"), console=err)
             err.print(Text(f"Report written to {output}"))
         elif fmt == "terminal":
             render(report, "terminal", show_removed=show_removed, console=Console())
@@ -462,7 +463,9 @@ def sources(
             corpus.set_outlet(Outlet(set_name, (domain or "").lower().removeprefix("www.") or None, country, kind))
             err.print(Text(f"outlet {set_name!r} saved"))
         if export_file:
-            n = corpus.save_registry(export_file)
+            saved: list[int] = []
+            write_output(export_file, lambda p: saved.append(corpus.save_registry(p)), console=err)
+            n = saved[0]
             err.print(Text(f"{n} outlet(s) written to {export_file}"))
         items = corpus.outlets()
         if fmt == "json":
