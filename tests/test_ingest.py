@@ -145,6 +145,20 @@ def test_records_without_url_are_told_apart_by_outlet_and_title(tmp_path: Path, 
     assert (second.new, second.updated) == (0, 1)
 
 
+def test_one_url_twice_in_one_batch_leaves_only_the_later_version_current(tmp_path: Path, corpus: Corpus) -> None:
+    body = "\n\n".join(QUAKE[1])
+    records = tmp_path / "revisions.jsonl"
+    records.write_text("\n".join(json.dumps({"url": "https://baypost.example/quake", "source": "Bay Post", "title": QUAKE[0], "text": text})
+                                   for text in (body, body.replace("6.1", "6.2"))), encoding="utf-8")
+    summary = corpus.ingest([str(records)])  # both lines in one batch
+    assert (summary.new, summary.updated) == (1, 1)
+    (current,) = corpus.articles()
+    assert current.version == 2 and "6.2" in (corpus.article(current.id).text or "")
+    assert [a.version for a in corpus.articles(include_superseded=True)] == [2, 1]
+    (story,) = corpus.stories()
+    assert story.articles == 1
+
+
 def test_cleaned_articles_can_be_added_directly(corpus: Corpus) -> None:
     art = Article(id="art-1", outlet="Bay Post", title=RULING[0], paragraphs=tuple(RULING[1]), url="https://baypost.example/ruling")
     result = corpus.add(art)

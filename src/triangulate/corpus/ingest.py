@@ -648,13 +648,22 @@ class Ingester:
             known_ids.add(article.id)
             new.append((i, article, current[0] if current else None, version, match, origin))
             rows_new.append(row)
+        # A version this batch itself adds (one URL twice in a file or an archive) is only
+        # stored by _cluster_batch: it is superseded once it is there.
+        batch_ids = {n[1].id for n in new}
+        later = [(old, new_id) for old, new_id in supersedes if old in batch_ids]
         for old_id, new_id in supersedes:
-            old_story = store.supersede(old_id, new_id)
-            if old_story:
-                touched.add(old_story)
+            if old_id not in batch_ids:
+                self._supersede(old_id, new_id, touched)
         if links:
             store.add_duplicates(links)
         self._cluster_batch(new, rows_new, touched, results, stamp)
+        for old_id, new_id in later:
+            self._supersede(old_id, new_id, touched)
+        if new:
+            # A story merged away later in the batch is resolved to where it lives now.
+            store.refresh_stories(set(store.resolve_stories(sorted(touched)).values()))
+            self._since_snapshot += len(new)
         if signatures:  # keyed by the seqs the rows just got: appended, not inserted at random
             store.conn.executemany(
                 "INSERT OR REPLACE INTO signatures (seq, data) SELECT seq, ? FROM articles WHERE id = ?", signatures
@@ -662,6 +671,11 @@ class Ingester:
         # Copies of stored articles (or of earlier ones in this batch, now placed).
         for i, origin, stored in duplicates:
             results[i] = self._duplicate(origin, stored)
+
+    def _supersede(self, old_id: str, new_id: str, touched: set[str]) -> None:
+        old_story = self.store.supersede(old_id, new_id)
+        if old_story:
+            touched.add(old_story)
 
     def _cluster_batch(
         self,
@@ -721,10 +735,6 @@ class Ingester:
                 similarity=float(match.similarity) if match is not None else None,
                 merged=merged,
             )
-        # A story merged away later in the batch is resolved to where it lives now.
-        live = set(store.resolve_stories(sorted(touched)).values())
-        store.refresh_stories(live)
-        self._since_snapshot += len(new)
 
     def _duplicate(self, origin: str, article_id: str) -> IngestResult:
         row = self.store._one("SELECT story_id, outlet, version FROM articles WHERE id = ?", (article_id,))
