@@ -78,6 +78,7 @@ def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
 
 def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")
     result = CliRunner().invoke(cli, ["story", "nope", "--db", db])
     assert result.exit_code == 2
     result = CliRunner().invoke(cli, ["article", "nope", "--db", db])
@@ -131,6 +132,7 @@ def test_the_database_comes_from_the_environment(env: dict[str, object], monkeyp
 
 
 def test_a_bad_since_value_is_a_usage_error(env: dict[str, object]) -> None:
+    run("ingest", str(env["folder"]), "--db", str(env["db"]), "-q")
     result = CliRunner().invoke(cli, ["stories", "--since", "whenever", "--db", str(env["db"])])
     assert result.exit_code == 2 and "--since" in result.output
 
@@ -217,3 +219,12 @@ def test_writing_a_report_or_the_registry_where_it_cannot_go_is_one_error_line(e
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith(f"Error: cannot write {target}: ") and "Traceback" not in result.output
     assert not (tmp / "missing").exists() and not (tmp / "outdir").exists()
+
+
+def test_reading_a_corpus_that_is_not_there_says_so_and_creates_nothing(env: dict[str, object]) -> None:
+    missing = Path(str(env["tmp"])) / "typo.db"
+    for args in (["stories"], ["articles"], ["search", "quake"], ["story", "abcd"], ["article", "abcd"], ["sources"], ["feeds", "list"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(missing)])
+        assert result.exit_code == 5, (args, result.output)
+        assert f"no corpus database at {missing}" in result.stderr
+    assert not missing.exists()

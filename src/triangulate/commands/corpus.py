@@ -46,11 +46,18 @@ def format_option(func: F) -> F:
 
 
 @contextmanager
-def _corpus(db: str, **options: Any) -> Iterator[Any]:
-    """Open the corpus; library errors become a message and the error's exit status."""
+def _corpus(db: str, *, existing: bool = False, **options: Any) -> Iterator[Any]:
+    """Open the corpus; library errors become a message and the error's exit status.
+
+    ``existing``: a command that only reads refuses a database that is not there
+    (a mistyped ``--db`` would otherwise leave an empty corpus behind and list nothing).
+    """
     from triangulate.corpus import Corpus
+    from triangulate.errors import StoreError
 
     try:
+        if existing and db != ":memory:" and not Path(db).exists():
+            raise StoreError(f"no corpus database at {db}: create one with `triangulate ingest PATH... --db {db}`", code="E508")
         with Corpus.open(db, **options) as corpus:
             yield corpus
     except TriangulateError as exc:
@@ -145,7 +152,7 @@ def feeds_add(urls: tuple[str, ...], db: str, title: str) -> None:
 @format_option
 def feeds_list(db: str, fmt: str) -> None:
     """List followed feeds with their polling state."""
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         items = corpus.feeds()
         if fmt == "json":
             _json([f.to_dict() for f in items])
@@ -164,7 +171,7 @@ def feeds_list(db: str, fmt: str) -> None:
 @db_option
 def feeds_remove(urls: tuple[str, ...], db: str) -> None:
     """Stop following feeds (stored articles stay)."""
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         missing = 0
         for url in urls:
             if corpus.remove_feed(url):
@@ -244,7 +251,7 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
 @format_option
 def stories(db: str, since: str | None, min_sources: int, query: str | None, outlet: str | None, limit: int, offset: int, fmt: str) -> None:
     """List stories, most recently active first."""
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         try:
             items = corpus.stories(since=since, min_sources=min_sources, query=query, outlet=outlet, limit=limit, offset=offset)
         except ValueError as exc:
@@ -275,7 +282,7 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
     from triangulate.render import render
 
     err = err_console()
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         detail = corpus.story(story_id)
         if detail is None:
             print_error(err, f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`")
@@ -307,7 +314,7 @@ def merge_stories(into: str, others: tuple[str, ...], db: str, fmt: str) -> None
 
     The merged ids keep pointing to INTO. Ids may be unique prefixes.
     """
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         detail = corpus.merge_stories(into, list(others))
         info = detail.info
         if fmt == "json":
@@ -338,7 +345,7 @@ class _Null:
 @format_option
 def articles(db: str, story_id: str | None, outlet: str | None, since: str | None, all_versions: bool, limit: int, offset: int, fmt: str) -> None:
     """List articles, newest first."""
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         try:
             items = corpus.articles(story=story_id, outlet=outlet, since=since, include_superseded=all_versions, limit=limit, offset=offset)
         except ValueError as exc:
@@ -375,7 +382,7 @@ def _note(a: Any) -> str:
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def article(article_id: str, db: str, view: str | None, fmt: str) -> None:
     """Show one article: cleaned text (default), raw input, removed boilerplate or a diff."""
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         art = corpus.article(article_id)
         if art is None:
             print_error(err_console(), corpus.store.unknown_id("article", article_id))
@@ -416,7 +423,7 @@ def article(article_id: str, db: str, view: str | None, fmt: str) -> None:
 @format_option
 def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -> None:
     """Full-text search over titles and article text (every word must match; the last as a prefix)."""
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=True) as corpus:
         hits = corpus.search(" ".join(query), limit=limit, offset=offset)
         if fmt == "json":
             _json([h.to_dict() for h in hits])
@@ -455,7 +462,7 @@ def sources(
     from triangulate.corpus import Outlet
 
     err = err_console()
-    with _corpus(db) as corpus:
+    with _corpus(db, existing=not (registry_file or set_name)) as corpus:
         if registry_file:
             n = corpus.load_registry(registry_file, replace_all=replace_all)
             err.print(Text(f"{n} outlet(s) loaded from {registry_file}"))
