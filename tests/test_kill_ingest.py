@@ -99,3 +99,25 @@ def test_sigkill_mid_ingest_leaves_an_intact_database_that_a_rerun_completes(tmp
         assert store._one("SELECT COUNT(DISTINCT content_hash) FROM articles")[0] == N_FILES
         members = store._one("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM story_articles")
         assert members[0] == members[1] == N_FILES
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
+def test_ctrl_c_mid_ingest_says_what_is_stored_and_exits_130(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    rng = random.Random(12)
+    for i in range(N_FILES):
+        (folder / f"outlet{i % 7}-{i:04d}.txt").write_text(make_article(i, rng), encoding="utf-8")
+    db = tmp_path / "corpus.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(ingest_cmd(folder, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and count_articles(db) < 32:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err
+    stored = count_articles(db)
+    assert out.startswith(f"{stored} new,")  # the counts line says exactly what is stored
+    assert 32 <= stored < N_FILES

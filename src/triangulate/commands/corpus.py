@@ -93,30 +93,44 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
     a story. Unusable inputs are recorded as skips with a reason; the run goes on.
 
     \b
-    Exit status: 0 done (even with skips); 1 unexpected error; 5 database error.
+    Exit status: 0 done (even with skips); 1 unexpected error; 5 database error;
+    130 interrupted (Ctrl-C: what was stored stays; the same command finishes the job).
     """
+    import time
+
+    from triangulate.corpus import IngestSummary
+
     err = err_console()
     with _corpus(db, allow_private=allow_private, batch_size=batch_size) as corpus:
+        so_far = IngestSummary()  # what is stored, batch by batch (an interrupted batch is rolled back)
+        started = time.perf_counter()
         show = err.is_terminal and not quiet and fmt == "text"
-        if show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        try:
+            if show:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            progress = Progress(
-                SpinnerColumn(), TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=err, transient=True,
-            )
-            counts = {"new": 0, "duplicate": 0, "updated": 0, "skipped": 0}
-            task = progress.add_task("ingest", total=None, counts="")
+                progress = Progress(
+                    SpinnerColumn(), TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=err, transient=True,
+                )
+                counts = {"new": 0, "duplicate": 0, "updated": 0, "skipped": 0}
+                task = progress.add_task("ingest", total=None, counts="")
 
-            def on_result(result: Any) -> None:
-                counts[result.status] = counts.get(result.status, 0) + 1
-                label = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
-                progress.update(task, advance=1, counts=label)
+                def on_result(result: Any) -> None:
+                    so_far.count(result)
+                    counts[result.status] = counts.get(result.status, 0) + 1
+                    label = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+                    progress.update(task, advance=1, counts=label)
 
-            with progress:
-                summary = corpus.ingest(targets, source=source, on_result=on_result)
-        else:
-            summary = corpus.ingest(targets, source=source)
+                with progress:
+                    summary = corpus.ingest(targets, source=source, on_result=on_result)
+            else:
+                summary = corpus.ingest(targets, source=source, on_result=so_far.count)
+        except KeyboardInterrupt:
+            so_far.seconds = time.perf_counter() - started
+            click.echo(so_far.line())
+            err.print("interrupted: what is counted above is stored; run the same command again to finish", highlight=False)
+            sys.exit(130)
         if fmt == "json":
             _json(summary.to_dict())
             return
