@@ -307,6 +307,15 @@ def test_a_database_that_refuses_writes_is_a_store_error_and_keeps_what_it_has(t
         assert len(corpus.articles()) == 1
 
 
+def test_a_story_has_one_title_in_the_list_and_in_its_report(tmp_path: Path, embedder: object) -> None:
+    with Corpus.open(tmp_path / "c.db", embedder=embedder) as corpus:
+        first = corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + QUAKE[1], published="2025-10-01T08:00:00Z"))
+        corpus.add(RawDocument(origin="county-echo.txt", content="Quake\n\n" + QUAKE[1], published="2025-10-01T09:00:00Z"))
+        (story,) = corpus.stories()
+        assert story.articles == 2 and story.title == QUAKE[0]  # the earliest original's title, not the shortest
+        assert corpus.report(first.story_id or "").title == story.title
+
+
 def test_a_page_of_stories_is_read_in_order_from_an_index_not_sorted(tmp_path: Path) -> None:
     """Listing the newest stories does not sort every story of the corpus."""
     store = Store.open(tmp_path / "plan.db")

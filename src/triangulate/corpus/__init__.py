@@ -367,6 +367,8 @@ class Corpus:
         if not stored:
             raise InputError(f"story {info.id} has no articles", code="E121")
         report = compare_articles([a.to_article() for a in stored], embedder=self.embedder)
+        if info.title:  # the story's one title (its earliest original article's), as `stories` lists it
+            report = replace(report, title=info.title)
         self.store.save_report(info.id, info.version, report.to_dict())
         return report
 
