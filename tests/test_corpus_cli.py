@@ -83,6 +83,8 @@ def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     assert result.exit_code == 2
     result = CliRunner().invoke(cli, ["article", "nope", "--db", db])
     assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["articles", "--story", "zzzzzzzz", "--db", db])
+    assert result.exit_code == 2 and "no story 'zzzzzzzz'" in result.stderr
 
 
 def test_sources_lists_counts_and_loads_edits_and_exports_the_registry(env: dict[str, object]) -> None:

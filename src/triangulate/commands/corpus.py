@@ -360,6 +360,9 @@ class _Null:
 def articles(db: str, story_id: str | None, outlet: str | None, since: str | None, all_versions: bool, limit: int, offset: int, fmt: str) -> None:
     """List articles, newest first."""
     with _corpus(db, existing=True) as corpus:
+        if story_id and corpus.store.resolve_story(story_id) is None:
+            print_error(err_console(), f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`")
+            sys.exit(2)
         try:
             items = corpus.articles(story=story_id, outlet=outlet, since=since, include_superseded=all_versions, limit=limit, offset=offset)
         except ValueError as exc:
