@@ -230,3 +230,17 @@ def test_reading_a_corpus_that_is_not_there_says_so_and_creates_nothing(env: dic
         assert result.exit_code == 5, (args, result.output)
         assert f"no corpus database at {missing}" in result.stderr
     assert not missing.exists()
+
+
+def test_a_listing_cut_at_its_limit_says_how_many_there_are_and_ids_never_wrap(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    folder = Path(str(env["folder"]))
+    for i in range(3):
+        (folder / f"outlet-{i}.txt").write_text(f"Ferry line {i} reopens\n\nThe ferry line number {i} to Pembrook reopened on Friday after repairs, the operator said.", encoding="utf-8")
+    run("ingest", str(folder), "--db", db, "-q")
+    narrow = {"COLUMNS": "60"}
+    page = CliRunner().invoke(cli, ["articles", "--db", db, "--limit", "2"], env=narrow)
+    assert "articles 1-2 of 5; the next ones: --offset 2" in page.stderr
+    ids = [a["id"] for a in json.loads(run("articles", "--db", db, "-f", "json"))[:2]]
+    assert all(i in page.stdout for i in ids)  # whole on one line, even 60 columns wide
+    assert "of 5" not in CliRunner().invoke(cli, ["articles", "--db", db], env=narrow).stderr  # nothing cut

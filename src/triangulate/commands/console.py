@@ -40,11 +40,18 @@ def snippet_text(hit: Any) -> Text:
     return text
 
 
+#: Columns of ids: never wrapped, so that an id can be copied from the table.
+ID_COLUMNS = frozenset({"Article", "Story"})
+
+
 def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None = None) -> None:
     """A table on stdout; every cell plain text (``None`` as empty) unless it is a :class:`Text`."""
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
-        table.add_column(col, overflow="fold")
+        if col in ID_COLUMNS:
+            table.add_column(col, no_wrap=True, min_width=16)
+        else:
+            table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*[v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row])
     Console().print(table)
@@ -67,3 +74,12 @@ def write_output(path: str, write: Callable[[Path], object], *, console: Console
             problem = exc.strerror or str(exc)
     print_error(console or err_console(), f"cannot write {path}: {problem}")
     sys.exit(2)
+
+
+def print_page_note(shown: int, offset: int, limit: int, total: Callable[[], int], *, what: str) -> None:
+    """On stderr, when a listing stopped at ``limit``: which rows these are and how to see more."""
+    if shown < limit:
+        return
+    count = total()
+    if count > offset + shown:
+        err_console().print(f"{what} {offset + 1}-{offset + shown} of {count}; the next ones: --offset {offset + limit}", highlight=False)

@@ -20,7 +20,15 @@ import click
 
 from rich.text import Text
 
-from triangulate.commands.console import err_console, print_error, print_skip, print_table, snippet_text, write_output
+from triangulate.commands.console import (
+    err_console,
+    print_error,
+    print_page_note,
+    print_skip,
+    print_table,
+    snippet_text,
+    write_output,
+)
 from triangulate.errors import TriangulateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -280,6 +288,13 @@ def stories(db: str, since: str | None, min_sources: int, query: str | None, out
             ["Story", "Title", "Articles", "Sources", "Outlets", "Last active"],
             [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
         )
+        from triangulate.corpus.store import parse_since
+
+        cutoff = parse_since(since) if since else None
+        print_page_note(
+            len(items), offset, limit, what="stories",
+            total=lambda: corpus.store.count_stories(since=cutoff, min_sources=min_sources, query=query, outlet=outlet),
+        )
 
 
 @click.command()
@@ -376,6 +391,14 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
         print_table(
             ["Article", "Outlet", "Title", "Published", "Story", "Note"],
             [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
+        )
+        from triangulate.corpus.store import parse_since
+
+        sid = corpus.store.resolve_story(story_id) if story_id else None
+        cutoff = parse_since(since) if since else None
+        print_page_note(
+            len(items), offset, limit, what="articles",
+            total=lambda: corpus.store.count_articles(story=sid, outlet=outlet, since=cutoff, include_superseded=all_versions),
         )
 
 
