@@ -121,6 +121,23 @@ def test_feeds_add_list_import_and_remove(env: dict[str, object]) -> None:
     assert result.exit_code == 2 and "E112" in result.output
 
 
+def test_a_feed_is_followed_once_however_it_is_written_and_unusable_ones_are_refused(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    spellings = ["https://Valley.EXAMPLE/rss", "https://valley.example/rss#top", "https://valley.example/rss?utm_source=x"]
+    out = run("feeds", "add", "https://valley.example/rss", *spellings, "--db", db)
+    assert out.splitlines() == ["added: https://valley.example/rss"] + ["already followed: https://valley.example/rss"] * 3
+    hostless = CliRunner().invoke(cli, ["feeds", "add", "http://", "--db", db])
+    assert hostless.exit_code == 2 and "E112" in hostless.output and "without a host" in hostless.output
+    opml = Path(str(env["tmp"])) / "subs.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="Bay" xmlUrl="https://bay.example/atom"/>'
+                    '<outline text="Old" xmlUrl="ftp://old.example/feed"/><outline text="Rel" xmlUrl="/relative.xml"/></body></opml>', encoding="utf-8")
+    imported = CliRunner().invoke(cli, ["feeds", "import", str(opml), "--db", db])
+    assert imported.stdout.strip() == "1 feed(s) added, 0 already followed, 2 skipped"
+    assert "skipped ftp://old.example/feed: " in imported.stderr and "skipped /relative.xml: a relative URL" in imported.stderr
+    run("feeds", "remove", "https://BAY.example/atom", "--db", db)  # any spelling of a followed feed
+    assert [f["url"] for f in json.loads(run("feeds", "list", "--db", db, "-f", "json"))] == ["https://valley.example/rss"]
+
+
 def test_watch_without_feeds_says_so(env: dict[str, object]) -> None:
     result = CliRunner().invoke(cli, ["watch", "--once", "--db", str(env["db"])])
     assert result.exit_code == 2 and "No feeds" in result.output

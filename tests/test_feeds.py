@@ -1,4 +1,4 @@
-"""Feeds: conditional polling, following entries to their pages, fallbacks, errors with backoff, OPML."""
+"""Feeds: canonical feed URLs, conditional polling, following entries to their pages, fallbacks, retries, errors with backoff, OPML."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from triangulate.corpus import Corpus
-from triangulate.corpus.feeds import next_poll_time, parse_opml
+from triangulate.corpus.feeds import canonical_feed_url, next_poll_time, parse_opml_feeds
 from triangulate.corpus.fetch import FetchSettings
 from triangulate.corpus.store import parse_time
+from triangulate.errors import InputError
 
 Handler = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
 
@@ -190,10 +191,10 @@ def test_opml_import_follows_every_listed_feed(tmp_path: Path, corpus: Corpus) -
         '</outline><outline text="Dup" xmlUrl="https://valley.example/rss"/></body></opml>',
         encoding="utf-8",
     )
-    assert corpus.import_opml(opml) == (2, 0)
-    assert corpus.import_opml(opml) == (0, 2)
+    assert corpus.import_opml(opml) == (2, 0, ())
+    assert corpus.import_opml(opml) == (0, 2, ())
     assert sorted(f.url for f in corpus.feeds()) == ["https://baypost.example/atom.xml", "https://valley.example/rss"]
-    assert parse_opml(opml.read_bytes())[0] == ("https://valley.example/rss", "Valley Times")
+    assert parse_opml_feeds(opml.read_bytes()).feeds[0] == ("https://valley.example/rss", "Valley Times")
 
 
 def test_watch_once_polls_every_feed(site: Site, corpus: Corpus) -> None:
@@ -203,3 +204,88 @@ def test_watch_once_polls_every_feed(site: Site, corpus: Corpus) -> None:
     seen: list[str] = []
     assert corpus.watch(once=True, on_poll=lambda p: seen.append(p.status)) == 1
     assert seen == ["ok"] and corpus.stats()["articles"] == 1
+
+
+def test_an_entry_whose_page_failed_transiently_is_retried_while_the_feed_answers_304(site: Site, corpus: Corpus) -> None:
+    def feed(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if h.headers.get("If-None-Match") == '"f1"':
+            return 304, {"ETag": '"f1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"f1"'}, rss(site.base, [("Quake", "/quake", "")])
+
+    answers = iter([(500, {}, b"server error"), (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))])
+    site.routes["/feed.xml"] = feed
+    site.routes["/quake"] = lambda h: next(answers)
+    corpus.add_feed(site.base + "/feed.xml")
+    first = corpus.poll(due_only=False)[0]
+    assert [r.skipped.reason for r in first.results if r.skipped] == ["http_500"]
+    second = corpus.poll(due_only=False)[0]
+    assert second.status == "ok" and [r.status for r in second.results] == ["new"]
+    third = corpus.poll(due_only=False)[0]
+    assert third.status == "not-modified"  # nothing pending any more: validators are sent again
+    assert site.hits.count("/quake") == 2
+
+
+def test_a_followed_page_keeps_its_own_headline_and_is_the_article_its_url_gives(site: Site, corpus: Corpus) -> None:
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Item 1", "/quake", "")]))
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
+    corpus.add_feed(site.base + "/feed.xml")
+    article_id = corpus.poll(due_only=False)[0].results[0].article_id
+    stored = corpus.article(article_id or "")
+    assert stored is not None and stored.title == "Quake shakes Marrow Valley"
+    assert stored.text.startswith(QUAKE[0])  # the headline is not a body paragraph
+    direct = corpus.ingest([site.base + "/quake"])
+    assert direct.duplicate == 1 and direct.new == 0
+
+
+def test_the_entry_title_names_a_page_that_has_none(site: Site, corpus: Corpus) -> None:
+    untitled = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in QUAKE) + "</article></body></html>").encode()
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake shakes Marrow Valley", "/quake", "")]))
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, untitled)
+    corpus.add_feed(site.base + "/feed.xml")
+    corpus.poll(due_only=False)
+    assert [a.title for a in corpus.articles()] == ["Quake shakes Marrow Valley"]
+
+
+def test_when_the_article_page_holds_no_article_the_entry_text_is_used(site: Site, corpus: Corpus) -> None:
+    home = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><p>Welcome.</p></body></html>"
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Court strikes down fishing ban", "/ruling", " ".join(RULING))]))
+    site.routes["/ruling"] = lambda h: (200, {"Content-Type": "text/html"}, home)
+    corpus.add_feed(site.base + "/feed.xml")
+    result = corpus.poll(due_only=False)[0]
+    assert [r.status for r in result.results] == ["new"]
+    stored = corpus.article(result.results[0].article_id or "")
+    assert stored is not None and "Judge Maren Oduya" in stored.text
+
+
+def test_one_feed_written_several_ways_is_one_canonical_feed_url() -> None:
+    written = ["https://example.org/rss", "https://Example.ORG/rss", "https://example.org/rss#top", "https://example.org/rss?utm_source=x"]
+    assert {canonical_feed_url(u) for u in written} == {"https://example.org/rss"}
+    assert canonical_feed_url("https://example.org/rss?page=2&utm_medium=feed") == "https://example.org/rss?page=2"
+
+
+@pytest.mark.parametrize(("url", "why"), [("http://", "without a host"), ("ftp://example.org/rss", "ftp: scheme"), ("/rss", "relative"), ("example.org/rss", "relative")])
+def test_a_feed_url_that_cannot_be_fetched_is_refused_at_once(url: str, why: str) -> None:
+    with pytest.raises(InputError, match=r"^\[E112\]") as caught:
+        canonical_feed_url(url)
+    assert why in str(caught.value)
+
+
+def test_opml_import_follows_each_feed_once_and_reports_the_outlines_it_skips(tmp_path: Path, corpus: Corpus) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline text="Valley Times" xmlUrl="https://valley.example/rss"/>'
+        '<outline text="Valley Times again" xmlUrl="https://Valley.EXAMPLE/rss?utm_source=opml#top"/>'
+        '<outline text="Old FTP" xmlUrl="ftp://files.example/news.xml"/>'
+        '<outline text="Relative" xmlUrl="/feeds/local.xml"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    listed = parse_opml_feeds(opml.read_bytes())
+    assert listed.feeds == (("https://valley.example/rss", "Valley Times"),)
+    assert [(url, "ftp: scheme" in why or "relative" in why) for url, why in listed.skipped] == [
+        ("ftp://files.example/news.xml", True),
+        ("/feeds/local.xml", True),
+    ]
+    assert corpus.import_opml(opml) == (1, 0, listed.skipped)  # the skipped outlines, with why, for the caller to show
+    assert [f.url for f in corpus.feeds()] == ["https://valley.example/rss"]

@@ -164,9 +164,11 @@ def feeds() -> None:
 def feeds_add(urls: tuple[str, ...], db: str, title: str) -> None:
     """Follow one or more feeds."""
     with _corpus(db) as corpus:
+        from triangulate.corpus.feeds import canonical_feed_url
+
         for url in urls:
             added = corpus.add_feed(url, title=title)
-            click.echo(f"{'added' if added else 'already followed'}: {url}")
+            click.echo(f"{'added' if added else 'already followed'}: {canonical_feed_url(url)}")
 
 
 @feeds.command("list")
@@ -211,8 +213,10 @@ def feeds_remove(urls: tuple[str, ...], db: str) -> None:
 def feeds_import(opml: str, db: str) -> None:
     """Follow every feed listed in an OPML file."""
     with _corpus(db) as corpus:
-        added, known = corpus.import_opml(opml)
-        click.echo(f"{added} feed(s) added, {known} already followed")
+        added, known, skipped = corpus.import_opml(opml)
+        for url, why in skipped:
+            click.echo(f"skipped {url}: {why}", err=True)
+        click.echo(f"{added} feed(s) added, {known} already followed" + (f", {len(skipped)} skipped" if skipped else ""))
 
 
 @click.command()
@@ -500,6 +504,7 @@ def sources(
     original); articles from a registered domain are stored under its name.
     """
     from triangulate.corpus import Outlet
+    from triangulate.corpus.outlets import outlet_domain
 
     err = err_console()
     with _corpus(db, existing=not (registry_file or set_name)) as corpus:
@@ -507,7 +512,11 @@ def sources(
             n = corpus.load_registry(registry_file, replace_all=replace_all)
             err.print(Text(f"{n} outlet(s) loaded from {registry_file}"))
         if set_name:
-            corpus.set_outlet(Outlet(set_name, (domain or "").lower().removeprefix("www.") or None, country, kind))
+            try:
+                host = outlet_domain(domain) if domain else None
+            except TriangulateError as exc:
+                raise click.BadParameter(exc.detail, param_hint="--domain") from exc
+            corpus.set_outlet(Outlet(set_name, host, country, kind))
             err.print(Text(f"outlet {set_name!r} saved"))
         if export_file:
             saved: list[int] = []

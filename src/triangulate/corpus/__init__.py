@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from triangulate.corpus.fetch import FetchFailure, Fetcher, FetchSettings
-from triangulate.corpus.feeds import PollResult, poll_feed, read_opml_file
-from triangulate.corpus.ingest import Ingester, IngestResult, IngestSummary, is_url, iter_inputs
+from triangulate.corpus.feeds import PollResult, canonical_feed_url, feed_url_problem, poll_feed, read_opml
+from triangulate.corpus.ingest import Ingester, IngestResult, IngestSummary, iter_inputs
 from triangulate.corpus.outlets import Outlet, load_registry, save_registry
 from triangulate.corpus.store import FeedInfo, SkipRecord, Store, StoredArticle, StoryInfo, default_db_path, now_iso, split_snippet
 from triangulate.errors import InputError
@@ -481,32 +481,31 @@ class Corpus:
     # --- feeds ------------------------------------------------------------------------------
 
     def add_feed(self, url: str, *, title: str = "") -> bool:
-        """Follow a feed (``False`` if already followed).
+        """Follow a feed under its canonical URL (``False`` if already followed).
 
         Raises:
-            InputError: when ``url`` is not an http(s) URL.
+            InputError: when ``url`` is not an http(s) URL with a host name (E112).
         """
-        if not is_url(url):
-            raise InputError(f"not an http(s) feed URL: {url!r}", code="E112")
-        return self.store.add_feed(url.strip(), title=title)
+        return self.store.add_feed(canonical_feed_url(url), title=title)
 
     def remove_feed(self, url: str) -> bool:
-        return self.store.remove_feed(url.strip())
+        """Stop following a feed, given as followed or in any spelling of its canonical URL."""
+        given = url.strip()
+        return self.store.remove_feed(given) or (feed_url_problem(given) is None and self.store.remove_feed(canonical_feed_url(given)))
 
     def feeds(self) -> list[FeedInfo]:
         return self.store.feeds()
 
-    def import_opml(self, path: str | os.PathLike[str]) -> tuple[int, int]:
-        """Follow every feed of an OPML file: (added, already followed)."""
+    def import_opml(self, path: str | os.PathLike[str]) -> tuple[int, int, tuple[tuple[str, str], ...]]:
+        """Follow every feed of an OPML file: (added, already followed, outlines skipped as (xmlUrl, why))."""
+        listed = read_opml(path)
         added = known = 0
-        for url, title in read_opml_file(path):
-            if not is_url(url):
-                continue
+        for url, title in listed.feeds:
             if self.store.add_feed(url, title=title):
                 added += 1
             else:
                 known += 1
-        return added, known
+        return added, known, listed.skipped
 
     def poll(
         self,

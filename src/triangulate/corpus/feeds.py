@@ -1,12 +1,15 @@
 """Feeds: follow RSS / Atom feeds, import OPML, poll politely.
 
-A poll is a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the
-last answer); a ``304`` costs nothing. New entries (by id, else link) are
-followed to their article page; when the page cannot be fetched or holds no
-article, the entry's own content or summary is used instead. Errors (a 500, a
-timeout, an HTML page where a feed was expected) are recorded on the feed and
-as skips, and push its next poll back exponentially: ``interval * 2**errors``,
-at most a day.
+A feed is followed under its canonical URL (:func:`canonical_feed_url`), so one
+feed written several ways is followed once. A poll is a conditional GET
+(``If-None-Match`` / ``If-Modified-Since`` from the last answer); a ``304``
+costs nothing. A poll that leaves entries to try again keeps no validators, so
+the next poll reads the feed whole and retries them. New entries (by id, else link) are followed to their
+article page, whose own title, date and authors win over the entry's; when the
+page cannot be fetched or holds no article, the entry's own content or summary is
+used instead. Errors (a 500, a timeout, an HTML page where a feed was expected)
+are recorded on the feed and as skips, and push its next poll back
+exponentially: ``interval * 2**errors``, at most a day.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from time import struct_time
 from typing import Any
+from urllib.parse import urlsplit
 
 from triangulate.corpus.fetch import FetchFailure, Fetcher
-from triangulate.corpus.ingest import IngestResult
+from triangulate.corpus.ingest import IngestResult, canonical_url
 from triangulate.corpus.store import FeedInfo, Store, now_iso
 from triangulate.errors import InputError
-from triangulate.models import RawDocument, Skipped, stable_id
+from triangulate.models import Article, RawDocument, Skipped, stable_id
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -68,8 +72,48 @@ class PollResult:
         }
 
 
-def parse_opml(data: bytes | str) -> list[tuple[str, str]]:
-    """(feed URL, title) of every outline with an ``xmlUrl`` in an OPML document.
+def feed_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a feed URL (``None`` when it can): it must be absolute http(s) with a host."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host, _ = parts.hostname, parts.port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if not parts.scheme:
+        return "a relative URL (a feed URL starts with http:// or https://)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"a URL of the {parts.scheme.lower()}: scheme (a feed URL starts with http:// or https://)"
+    if not host:
+        return "a URL without a host name"
+    return None
+
+
+def canonical_feed_url(url: str) -> str:
+    """The canonical form of a feed URL, as article URLs are stored: lower-case host, no fragment, no tracking parameters.
+
+    >>> canonical_feed_url("https://Example.ORG/rss?utm_source=x#top")
+    'https://example.org/rss'
+
+    Raises:
+        InputError: when ``url`` is not an http(s) URL with a host name (``E112``).
+    """
+    problem = feed_url_problem(url)
+    if problem is not None:
+        raise InputError(f"not an http(s) feed URL: {url!r} is {problem}", code="E112")
+    return canonical_url(url) or url.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlFeeds:
+    """What an OPML document lists: ``feeds`` as (canonical URL, title), and ``skipped`` outlines as (``xmlUrl``, why)."""
+
+    feeds: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def parse_opml_feeds(data: bytes | str) -> OpmlFeeds:
+    """The feeds of every outline with an ``xmlUrl`` in an OPML document, each once, and the outlines that cannot be followed.
 
     Raises:
         InputError: when the document is not XML.
@@ -78,14 +122,16 @@ def parse_opml(data: bytes | str) -> list[tuple[str, str]]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise InputError(f"not an OPML file: {exc}", code="E110") from exc
-    out: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    feeds: dict[str, str] = {}
+    skipped: list[tuple[str, str]] = []
     for node in root.iter("outline"):
         url = (node.get("xmlUrl") or node.get("xmlurl") or "").strip()
-        if url and url not in seen:
-            seen.add(url)
-            out.append((url, (node.get("title") or node.get("text") or "").strip()))
-    return out
+        problem = feed_url_problem(url) if url else None
+        if problem is not None:
+            skipped.append((url, problem))
+        elif url:
+            feeds.setdefault(canonical_feed_url(url), (node.get("title") or node.get("text") or "").strip())
+    return OpmlFeeds(tuple(feeds.items()), tuple(skipped))
 
 
 def _iso(value: struct_time | None) -> str | None:
@@ -153,10 +199,11 @@ def entry_documents(
             if isinstance(docs, Skipped):
                 page_failure = docs
             else:
-                return [
-                    replace(d, title=d.title or title, published=d.published or published, authors=d.authors or authors, fetched=got.fetched)
-                    for d in docs
-                ], True
+                pages = [_with_entry_fallbacks(d, title=title, published=published, authors=authors) for d in docs]
+                articles = [replace(p, fetched=got.fetched) for p in pages if isinstance(p, RawDocument)]
+                if articles:
+                    return articles, True
+                page_failure = next(p for p in pages if isinstance(p, Skipped))
         except FetchFailure as exc:
             page_failure = Skipped(link, exc.reason, exc.detail, "fetch")
     content = _fragment_text(_entry_content(entry))
@@ -177,6 +224,36 @@ def entry_documents(
     if page_failure is not None:
         return page_failure, page_failure.reason not in TRANSIENT
     return Skipped(link or feed_url, "empty", "the feed entry has no link and no text", "feed"), True
+
+
+def _with_entry_fallbacks(
+    page: RawDocument, *, title: str | None, published: str | None, authors: tuple[str, ...]
+) -> RawDocument | Skipped:
+    """The page as read, given the entry's title, date and authors only where it has none of its own.
+
+    The page is cleaned to find out, so it becomes the same article as when its
+    URL is ingested directly (its headline is the title, not a body paragraph).
+    A page without article text is returned as its ``Skipped``.
+    """
+    own = _clean(page)
+    if isinstance(own, Skipped):
+        return own
+    return replace(
+        page,
+        title=page.title or (None if own is not None and own.title else title),
+        published=page.published or (None if own is not None and own.published else published),
+        authors=page.authors or (() if own is not None and own.authors else authors),
+    )
+
+
+def _clean(page: RawDocument) -> Article | Skipped | None:
+    """The page cleaned, or ``None`` when cleaning fails (the ingest then records why)."""
+    from triangulate.clean import clean
+
+    try:
+        return clean(page)
+    except Exception:  # a bad page is data, never a crash of the poll
+        return None
 
 
 _BLOCK_END = re.compile(r"(?i)<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|blockquote|section|article|tr))\s*>")
@@ -262,13 +339,17 @@ def poll_feed(
             settled.append((key, article))
     if settled:
         store.mark_entries(feed.url, settled)
+    pending = len(fresh) - len(settled)
+    if pending:
+        log.info("feed %s: %d entries to try again, so the next poll reads the whole feed", feed.url, pending)
     title = str(parsed.feed.get("title") or feed.title or "")
     nxt = next_poll_time(interval, 0)
     store.update_feed(
         feed.url,
         title=title,
-        etag=got.etag,
-        last_modified=got.last_modified,
+        # Without validators the next poll cannot be answered 304, which would hide the pending entries.
+        etag=None if pending else got.etag,
+        last_modified=None if pending else got.last_modified,
         last_polled=stamp,
         last_status=f"ok {got.status}",
         last_error=None,
@@ -287,10 +368,14 @@ def _failed(store: Store, feed: FeedInfo, reason: str, detail: str, stamp: str, 
     return PollResult(feed.url, "error", error=reason, detail=detail, next_poll=nxt)
 
 
-def read_opml_file(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """Feeds listed in an OPML file."""
+def read_opml(path: str | os.PathLike[str]) -> OpmlFeeds:
+    """The feeds listed in an OPML file, and the outlines that cannot be followed (with why).
+
+    Raises:
+        InputError: when the file cannot be read (``E111``) or is not XML (``E110``).
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="E111") from exc
-    return parse_opml(data)
+    return parse_opml_feeds(data)

@@ -12,21 +12,53 @@
 or ``{"outlets": [{"name": ..., "domain": ..., "country": ..., "kind": ...}]}``
 (a bare JSON list works too). Loading a registry into a corpus makes articles
 from ``apnews.com`` carry the outlet name "Associated Press".
+
+A domain is stored as a bare host name: lower-case, without ``www.`` (hosts are
+matched without it), so ``https://www.APNews.com/hub/world`` becomes
+``apnews.com``. A value with no host name in it is refused.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from triangulate.errors import ConfigError
 
 KINDS = ("wire", "original")
+#: Dot-separated labels of letters, digits, ``-`` and ``_`` (any script).
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*$")
+
+
+def outlet_domain(value: str) -> str:
+    """The host name a registry domain stands for: lower-case, no ``www.``, no scheme, port or path.
+
+    >>> outlet_domain("https://www.Z.example:8443/news?x=1")
+    'z.example'
+
+    Raises:
+        ConfigError: when ``value`` holds no host name (``E226``).
+    """
+    host = _host(value)
+    if not _DOMAIN.match(host):
+        raise ConfigError(f"{value!r} is not a web domain; expected a host name such as apnews.com", code="E226")
+    return host
+
+
+def _host(value: str) -> str:
+    text = value.strip().lower()
+    try:
+        host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+    except ValueError:
+        host = ""
+    return host.strip(".").removeprefix("www.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +69,12 @@ class Outlet:
     domain: str | None = None
     country: str | None = None
     kind: str = "original"
+
+    def __post_init__(self) -> None:
+        # Reduced to its host, never refused here: a row stored by an older release must
+        # still load. New entries are checked by outlet_domain (files, `sources --set`).
+        if self.domain is not None:
+            object.__setattr__(self, "domain", (_host(self.domain) or self.domain.strip().lower()) or None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "domain": self.domain, "country": self.country, "kind": self.kind}
@@ -52,9 +90,12 @@ def _outlet(entry: Any, where: str) -> Outlet:
     if kind not in KINDS:
         raise ConfigError(f"{where}: outlet {name!r} has kind {kind!r}; expected one of {', '.join(KINDS)}", code="E221")
     domain = entry.get("domain")
-    domain = str(domain).strip().lower().removeprefix("www.") or None if domain else None
     country = entry.get("country")
-    return Outlet(name=name, domain=domain, country=str(country).strip() or None if country else None, kind=kind)
+    try:
+        host = outlet_domain(str(domain)) if domain and str(domain).strip() else None
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: outlet {name!r}: {exc.detail}", code=exc.code) from exc
+    return Outlet(name=name, domain=host, country=str(country).strip() or None if country else None, kind=kind)
 
 
 def parse_registry(text: str, *, fmt: str) -> list[Outlet]:

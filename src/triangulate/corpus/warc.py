@@ -3,7 +3,9 @@
 Only ``response`` records with a 2xx HTTP status and an HTML body are used;
 every other record is passed over silently (request, metadata, robots, images).
 A truncated or corrupt archive ends with a ``Skipped`` record naming the
-offset where reading stopped: every page read before it is kept.
+offset where reading stopped: every page read before it is kept. An empty file
+(``empty``) and a file that is no archive at all, such as a text or HTML file
+named ``.warc`` (``not_an_archive``), are one ``Skipped`` record each.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+#: How every WARC file and every ARC file begins (after gzip decompression).
+ARCHIVE_STARTS = (b"WARC/", b"filedesc://")
+GZIP_MAGIC = b"\x1f\x8b"
+#: Bytes looked at to tell an archive from other files, and to find the end of a record header.
+SNIFF_BYTES = 65536
 
 
 def is_warc(path: str | Path) -> bool:
@@ -75,6 +82,10 @@ def read_warc(
         return
     count = 0
     try:
+        refused = _refuse_non_archive(name, handle)
+        if refused is not None:
+            yield refused
+            return
         iterator = ArchiveIterator(handle, arc2warc=True)
         offset = 0
         try:
@@ -118,7 +129,7 @@ def read_warc(
             yield Skipped(
                 f"{name}#{offset}" if offset else name,
                 "truncated_archive",
-                f"{name} is truncated or corrupt after {count} page(s) (offset {offset}): {exc or type(exc).__name__}",
+                f"{name} is truncated or corrupt after {count} page(s) (offset {offset}): {_damage(exc, handle, offset)}",
                 "read",
             )
     finally:
@@ -131,3 +142,56 @@ def _size(handle: BinaryIO) -> int | None:
         return os.fstat(handle.fileno()).st_size
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None
+
+
+def _refuse_non_archive(name: str, handle: BinaryIO) -> Skipped | None:
+    """A skip for a file that is empty or plainly no WARC/ARC archive, judged by its first bytes.
+
+    Only a seekable handle is looked at (the bytes read are put back); a stream
+    that cannot seek is left to the archive reader.
+    """
+    if not handle.seekable():
+        return None
+    head = handle.read(SNIFF_BYTES)
+    handle.seek(-len(head), io.SEEK_CUR)
+    if not head.strip() and len(head) < SNIFF_BYTES:
+        return Skipped(name, "empty", f"{name} is empty", "read")
+    start = _content_start(head).lstrip()
+    if not start or any(start.startswith(m) or m.startswith(start) for m in ARCHIVE_STARTS):
+        return None  # an archive, or too little of one to tell: the reader decides
+    shown = start[:40].decode("utf-8", "replace")
+    return Skipped(name, "not_an_archive", f"{name} is not a WARC or ARC archive (it begins {shown!r})", "read")
+
+
+def _content_start(head: bytes) -> bytes:
+    """The first bytes of an archive's content: ``head`` itself, or what it decompresses to."""
+    if not head.startswith(GZIP_MAGIC):
+        return head
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+    except zlib.error:
+        return b""
+
+
+def _damage(exc: BaseException, handle: BinaryIO, offset: int) -> str:
+    """What is wrong with a damaged archive, in words (never a Python error message)."""
+    from warcio.exceptions import ArchiveLoadFailed
+
+    if isinstance(exc, (ArchiveLoadFailed, EOFError, zlib.error, OSError)):
+        return str(exc) or type(exc).__name__
+    # warcio trips over a record header it cannot parse with a bare Python error.
+    header = "the first record header" if offset == 0 else f"the record header at offset {offset:,}"
+    if _header_is_cut(handle, offset):
+        return f"the archive ends inside {header}"
+    return f"{header} is malformed"
+
+
+def _header_is_cut(handle: BinaryIO, offset: int) -> bool:
+    """Whether the archive ends before the record header at ``offset`` does (no blank line after it)."""
+    try:
+        handle.seek(offset)
+        data = handle.read(SNIFF_BYTES)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+    text = _content_start(data)
+    return len(data) < SNIFF_BYTES and b"\r\n\r\n" not in text and b"\n\n" not in text

@@ -1,0 +1,67 @@
+"""The outlet registry: a domain is a bare host name however it was written, and matches the articles of that host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from triangulate.corpus import Corpus
+from triangulate.corpus.outlets import Outlet, OutletResolver, outlet_domain, parse_registry
+from triangulate.errors import ConfigError
+from triangulate.models import RawDocument
+
+BLAST = (
+    "Quarry blast shakes Ostbrook\n\n"
+    "A blast at the Ostbrook quarry shook houses across the valley on Monday morning, the operator said in a statement.\n\n"
+    "No one was hurt, the fire service said, but windows broke in a dozen houses on the road to the quarry.\n"
+)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, embedder: object) -> Iterator[Corpus]:
+    with Corpus.open(tmp_path / "corpus.db", embedder=embedder) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["z.example", "Z.EXAMPLE", "www.z.example", "https://Z.example/path", "http://www.z.example:8080/a?b=c#d", " z.example/news "],
+)
+def test_a_domain_is_reduced_to_its_host_name(written: str) -> None:
+    assert Outlet("Z News", written).domain == "z.example"
+
+
+@pytest.mark.parametrize("written", ["http://", "z news", "https:///path", "   "])
+def test_a_new_domain_without_a_host_name_is_refused(written: str) -> None:
+    with pytest.raises(ConfigError, match=r"^\[E226\]"):
+        outlet_domain(written)
+
+
+def test_an_outlet_built_from_a_stored_row_is_never_refused() -> None:
+    # A row an older release stored must still load (`sources`, every ingest).
+    assert Outlet("Z News", "z news").domain == "z news"
+    assert Outlet("Local", "localhost").domain == "localhost"
+    assert Outlet("Z News", None).domain is None and Outlet("Z News", " ").domain is None
+
+
+def test_a_registry_file_gets_the_same_reduction_and_names_a_bad_entry() -> None:
+    toml = '[[outlet]]\nname = "Z News"\ndomain = "https://www.Z.example/news"\n'
+    assert [o.domain for o in parse_registry(toml, fmt="toml")] == ["z.example"]
+    bad = '{"outlets": [{"name": "Z News", "domain": "z.example"}, {"name": "Y Post", "domain": "https://"}]}'
+    with pytest.raises(ConfigError, match=r"\[E226\] outlet #2: outlet 'Y Post'"):
+        parse_registry(bad, fmt="json")
+
+
+def test_a_domain_given_as_a_url_matches_the_articles_of_its_host() -> None:
+    resolver = OutletResolver([Outlet("Z News", "https://Z.example/path")])
+    found = resolver.for_host("www.z.example")
+    assert found is not None and found.name == "Z News"
+
+
+def test_an_outlet_set_with_a_url_names_the_articles_from_its_domain(corpus: Corpus) -> None:
+    corpus.set_outlet(Outlet("Z News", "https://Z.example/path"))
+    result = corpus.add(RawDocument(origin="https://z.example/2025/blast", content=BLAST, url="https://z.example/2025/blast"))
+    assert result.outlet == "Z News"
+    assert [o.domain for o in corpus.registry()] == ["z.example"]
