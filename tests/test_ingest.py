@@ -159,6 +159,33 @@ def test_one_url_twice_in_one_batch_leaves_only_the_later_version_current(tmp_pa
     assert story.articles == 1
 
 
+def test_a_correction_taken_back_is_a_third_version_not_a_duplicate(tmp_path: Path, corpus: Corpus) -> None:
+    page = tmp_path / "quake.txt"
+    texts = [QUAKE[1], [p.replace("6.1", "6.4") for p in QUAKE[1]], QUAKE[1]]  # corrected, then the correction withdrawn
+    counts = []
+    for paragraphs in texts:
+        text_file(page, QUAKE[0], paragraphs)
+        summary = corpus.ingest([str(page)])
+        counts.append((summary.new, summary.updated, summary.duplicate, summary.reprints))
+    assert counts == [(1, 0, 0, 0), (0, 1, 0, 0), (0, 1, 0, 0)]  # and not a reprint of its own first version
+    (current,) = corpus.articles()
+    assert current.version == 3 and "magnitude 6.1" in (corpus.article(current.id).text or "")
+    assert corpus.ingest([str(page)]).duplicate == 1  # now it is the current text
+    assert corpus.stories()[0].articles == 1
+
+
+def test_a_corrected_reprint_still_reprints_its_wire_story(tmp_path: Path, corpus: Corpus) -> None:
+    wire = text_file(tmp_path / "meridian-wire.txt", QUAKE[0], QUAKE[1])
+    copy = text_file(tmp_path / "valley-daily.txt", QUAKE[0], [QUAKE[1][0].replace("early on Tuesday", "on Tuesday"), *QUAKE[1][1:]])
+    corpus.ingest([str(wire), str(copy)])
+    origin = next(a for a in corpus.articles() if a.outlet == "meridian-wire")
+    text_file(copy, QUAKE[0], [QUAKE[1][0].replace("early on Tuesday", "on Tuesday"), QUAKE[1][1].replace("4:12", "4:13"), *QUAKE[1][2:]])
+    assert corpus.ingest([str(copy)]).updated == 1
+    corrected = next(a for a in corpus.articles() if a.outlet == "valley-daily")
+    assert corrected.version == 2 and corrected.duplicate_of == origin.id  # not its own first version, not nothing
+    assert corpus.stories()[0].sources == 1
+
+
 def test_cleaned_articles_can_be_added_directly(corpus: Corpus) -> None:
     art = Article(id="art-1", outlet="Bay Post", title=RULING[0], paragraphs=tuple(RULING[1]), url="https://baypost.example/ruling")
     result = corpus.add(art)

@@ -511,7 +511,12 @@ class Ingester:
             rhash = stable_id(item.outlet, item.url, item.title, item.raw or item.text, length=32)
             return self._outlet(item), rhash, item.url, item.origin or item.id
         rhash = raw_hash(item, source)
-        known = self.store._one("SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? LIMIT 1", (rhash, item.origin))
+        # The same input as a current article: nothing to do (as an older version's, it is a
+        # correction taken back, and goes on to become a new version).
+        known = self.store._one(
+            "SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? AND superseded_by IS NULL LIMIT 1",
+            (rhash, item.origin),
+        )
         if known is not None:
             return IngestResult("duplicate", item.origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
         from triangulate.clean import clean
@@ -602,14 +607,18 @@ class Ingester:
                 duplicates.append((i, origin, current[0]))
                 continue
             same = contents.get((article.outlet, chash))
+            version = current[1] + 1 if current else 1
+            if same is None and article.id in known_ids and current is not None and current[0] != article.id:
+                # The text of an earlier version of this URL, no longer current (a correction
+                # taken back): a new version, under an id of its own.
+                article = replace(article, id=stable_id(article.id, f"version {version}", length=len(article.id)))
             if same is not None or article.id in known_ids:
                 duplicates.append((i, origin, same or article.id))
                 continue
-            version = current[1] + 1 if current else 1
             sig = signature_of(article.text) if signature_of is not None else None
             match = self._dedup.add(article.id, signature=sig) if sig is not None else self._dedup.add(article.id, article.text)
-            if match is not None and current is not None and match.of == current[0]:
-                match = None  # the previous version of the same URL, not a reprint
+            if match is not None and current is not None:
+                match = self._copied_beyond_versions(match, sig, article.id, {current[0]} | {a.id for a in store.versions(key)})
             fetched = fetched_of.get(id(items[i]))
             published = normalize_time(article.published)
             if published is None and article.published:
@@ -671,6 +680,16 @@ class Ingester:
         # Copies of stored articles (or of earlier ones in this batch, now placed).
         for i, origin, stored in duplicates:
             results[i] = self._duplicate(origin, stored)
+
+    def _copied_beyond_versions(self, match: Any, sig: Any, article_id: str, versions: set[str]) -> Any:
+        """What a new version of a URL copies, its own earlier versions left out: a corrected
+        reprint still reprints its wire story (the best match is usually its previous version)."""
+        if match.of not in versions:
+            return match
+        query = getattr(self._dedup, "query_signature", None)
+        if sig is None or query is None:
+            return None
+        return next((m for m in query(sig) if m.of not in versions and m.of != article_id), None)
 
     def _supersede(self, old_id: str, new_id: str, touched: set[str]) -> None:
         old_story = self.store.supersede(old_id, new_id)
