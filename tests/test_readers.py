@@ -280,3 +280,28 @@ def test_cli_source_is_stored_only_for_records_without_source_or_url(tmp_path: P
     docs = [d for d in read_all([tmp_path / "r.jsonl"], source="CLI Source") if isinstance(d, RawDocument)]
     assert [d.source for d in docs] == ["Own Name", None, "CLI Source"]
     assert [resolve_outlet(d) for d in docs] == ["Own Name", "tidewire.example", "CLI Source"]
+
+
+def test_json_lines_larger_than_the_size_limit_are_read_record_by_record(tmp_path: Path) -> None:
+    # The limit bounds one record, not the file: a long export or a pipe is read whole,
+    # and only a record over the limit is skipped.
+    path = tmp_path / "export.jsonl"
+    records = [{"title": f"Report {i}", "text": f"The council met on day {i}."} for i in range(40)]
+    lines = [json.dumps(r) for r in records]
+    lines[7] = json.dumps({"title": "Huge", "text": "x" * 500})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 1000
+    items = list(read_inputs([str(path)], max_bytes=200))
+    assert len(items) == 40
+    (skip,) = [i for i in items if isinstance(i, Skipped)]
+    assert skip.origin == f"{path}:8" and skip.reason == "too_large"
+    assert [i.origin for i in items if isinstance(i, RawDocument)][:8] == [f"{path}:{n}" for n in (1, 2, 3, 4, 5, 6, 7, 9)]
+    piped = list(read_inputs(["-"], stdin=io.BytesIO(path.read_bytes()), max_bytes=200))
+    assert [type(i).__name__ for i in piped] == [type(i).__name__ for i in items]
+
+
+def test_an_empty_json_lines_file_or_pipe_is_one_empty_skip(tmp_path: Path) -> None:
+    path = tmp_path / "none.jsonl"
+    path.write_bytes(b"\n  \n")
+    for items in (list(read_inputs([str(path)])), list(read_inputs(["-"], stdin=io.BytesIO(b"")))):
+        assert [(type(i).__name__, getattr(i, "reason", "")) for i in items] == [("Skipped", "empty")]

@@ -555,21 +555,23 @@ def read_inputs(
     for path in paths:
         if isinstance(path, str) and path == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            try:
-                data = stream.read(max_bytes + 1)
-            except (OSError, ValueError) as exc:
-                yield Skipped("<stdin>", "unreadable", str(exc))
-                continue
-            if isinstance(data, str):  # a text stream passed by mistake
-                data = data.encode("utf-8")
-            yield from read_items(data, origin="<stdin>", source=source, kind="jsonl", max_bytes=max_bytes)
+            loose: Any = stream
+            if isinstance(loose.read(0), str):  # a text stream passed by mistake
+                yield from read_items(str(loose.read()).encode("utf-8"), origin="<stdin>", source=source, kind="jsonl", max_bytes=None)
+            else:
+                yield from stream_jsonl(stream, origin="<stdin>", source=source, max_bytes=max_bytes)
             continue
         for item in _expand(path):
             if isinstance(item, Skipped):
                 yield item
                 continue
             origin = str(item)
+            kind = _kind_for_path(item)
             try:
+                if kind == "jsonl" and not _starts_with_utf16_bom(item):
+                    with item.open("rb") as handle:
+                        yield from stream_jsonl(handle, origin=origin, source=source, max_bytes=max_bytes)
+                    continue
                 size = item.stat().st_size
                 if size > max_bytes:
                     yield Skipped(origin, "too_large", f"{size:,} bytes > limit of {max_bytes:,}")
@@ -578,7 +580,59 @@ def read_inputs(
             except OSError as exc:
                 yield Skipped(origin, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
                 continue
-            yield from read_items(data, origin=origin, source=source, kind=_kind_for_path(item), max_bytes=max_bytes)
+            yield from read_items(data, origin=origin, source=source, kind=kind, max_bytes=max_bytes)
+
+
+def _starts_with_utf16_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def stream_jsonl(
+    handle: IO[bytes], *, origin: str, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[RawDocument | Skipped]:
+    """JSON Lines read one line at a time, so a file or a pipe of any length is read in
+    constant memory; ``max_bytes`` bounds each record (a longer line is one ``too_large``
+    skip, the lines after it are read on). Lines are UTF-8 (a BOM is allowed), else
+    decoded as :func:`decode_bytes` does.
+
+    Raises nothing: an unreadable stream ends with an ``unreadable`` skip.
+    """
+    found = False
+    number = 0
+    try:
+        while True:
+            line = handle.readline(max_bytes + 1)
+            if not line:
+                break
+            number += 1
+            line_origin = f"{origin}:{number}"
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # the rest of the long line
+                    line = handle.readline(1 << 20)
+                found = True
+                yield Skipped(line_origin, "too_large", f"line {number} is longer than the limit of {max_bytes:,} bytes")
+                continue
+            if number == 1:
+                line = line.removeprefix(codecs.BOM_UTF8)
+            if not line.strip():
+                continue
+            found = True
+            decoded = decode_bytes(line.strip(), kind="jsonl")
+            if isinstance(decoded, Skipped):
+                yield Skipped(line_origin, decoded.reason, f"line {number}: {decoded.detail}")
+                continue
+            try:
+                record = json.loads(decoded[0])
+            except ValueError as exc:
+                yield Skipped(line_origin, "bad_json", f"line {number}: {exc}")
+                continue
+            yield _record_to_doc(record, origin=line_origin, url=None, fallback_source=source)
+    except (OSError, ValueError) as exc:
+        found = True
+        yield Skipped(origin, "unreadable", f"after line {number}: {exc}")
+    if not found:
+        yield Skipped(origin, "empty", "no JSON lines")
 
 
 # ------------------------------------------------------------------------ outlets
