@@ -143,6 +143,13 @@ def test_records_without_url_are_told_apart_by_outlet_and_title(tmp_path: Path, 
     # The same outlet and title with other text is a correction: a new version.
     second = corpus.ingest([write([{"source": "Bay Post", "title": QUAKE[0], "text": body.replace("6.1", "6.2")}])])
     assert (second.new, second.updated) == (0, 1)
+    # ... unless the text is another story altogether under a generic title.
+    ruling = "\n\n".join(RULING[1])
+    ferry = "The ferry to Pembrook resumed service on Friday after the storm, the operator said, with extra crossings all weekend."
+    live = corpus.ingest([write([{"source": "Bay Post", "title": "Live updates", "text": ferry},
+                                 {"source": "Bay Post", "title": "Live updates", "text": ruling}])])
+    assert (live.new, live.updated) == (2, 0)
+    assert sum(a.title == "Live updates" for a in corpus.articles()) == 2
 
 
 def test_one_url_twice_in_one_batch_leaves_only_the_later_version_current(tmp_path: Path, corpus: Corpus) -> None:

@@ -91,6 +91,18 @@ def raw_hash(doc: RawDocument, fallback_source: str | None) -> str:
     return stable_id(doc.kind, doc.source, doc.url, doc.title, doc.published, fallback_source, doc.content, length=32)
 
 
+#: A record identified by its outlet and title (no URL) is a new version of the stored one
+#: only when their texts share this much (estimated Jaccard of word shingles) or one mostly
+#: contains the other: a correction changes a few words, another story under a generic title
+#: ("Live updates") shares next to none.
+VERSION_MIN_JACCARD = 0.2
+
+
+def _weak_key(key: str) -> bool:
+    """A key made of an outlet and a title (records and pasted text), not of a URL or a file."""
+    return key.startswith("text:") or (key.startswith("file:") and "|" in key)
+
+
 def url_key(article: Article, doc_url: str | None, origin: str) -> tuple[str, str | None]:
     """What versions of one article share, and its canonical URL.
 
@@ -616,6 +628,10 @@ class Ingester:
                 duplicates.append((i, origin, same or article.id))
                 continue
             sig = signature_of(article.text) if signature_of is not None else None
+            if current is not None and _weak_key(key) and self._unrelated(current[0], sig):
+                # A record without URL whose outlet and title another, different text already
+                # uses ("Live updates"): an article of its own, not a version of that one.
+                key, current, version = f"{key}|{article.id}", None, 1
             match = self._dedup.add(article.id, signature=sig) if sig is not None else self._dedup.add(article.id, article.text)
             if match is not None and current is not None:
                 match = self._copied_beyond_versions(match, sig, article.id, {current[0]} | {a.id for a in store.versions(key)})
@@ -680,6 +696,14 @@ class Ingester:
         # Copies of stored articles (or of earlier ones in this batch, now placed).
         for i, origin, stored in duplicates:
             results[i] = self._duplicate(origin, stored)
+
+    def _unrelated(self, stored_id: str, sig: Any) -> bool:
+        """Whether a text (its signature) shares too little with a stored article to be a
+        version of it; ``False`` when that cannot be told (no signature at hand)."""
+        before = getattr(self._dedup, "get_signature", lambda _: None)(stored_id)
+        if sig is None or before is None:
+            return False
+        return bool(sig.jaccard(before) < VERSION_MIN_JACCARD and max(sig.containment(before), before.containment(sig)) < 0.5)
 
     def _copied_beyond_versions(self, match: Any, sig: Any, article_id: str, versions: set[str]) -> Any:
         """What a new version of a URL copies, its own earlier versions left out: a corrected
