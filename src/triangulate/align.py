@@ -52,6 +52,11 @@ class AlignSettings:
     #: for two quotes) is at least this. None turns the check off.
     min_mean_cosine: float | None = 0.65
     block_rows: int = 2048
+    #: Each claim is scored against at most this many claims of each other article, its
+    #: nearest (a pair stays when either end keeps it). None scores every pair over
+    #: candidate_cosine, which grows with the square of an article's claims when it
+    #: repeats one sentence shape.
+    candidates_per_article: int | None = 10
 
 
 def _content(text: str) -> set[str]:
@@ -135,9 +140,13 @@ def same_speaker(a: Claim, b: Claim) -> bool:
 
 
 def candidate_pairs(
-    vecs: np.ndarray, groups: np.ndarray, threshold: float, *, block_rows: int = 2048
+    vecs: np.ndarray, groups: np.ndarray, threshold: float, *, block_rows: int = 2048, per_group: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) from different ``groups`` whose cosine is at least ``threshold``.
+
+    ``per_group``: keep a pair only when one of its claims is among the ``per_group``
+    nearest claims of the other's article for the other (so the pairs grow with the
+    number of claims, not with its square, when an article repeats one sentence shape).
 
     Returns index arrays ``(i, j)`` and their cosines. Works in row blocks, so
     memory stays O(block_rows x N), not O(N^2).
@@ -147,11 +156,22 @@ def candidate_pairs(
     right: list[np.ndarray] = []
     sims_out: list[np.ndarray] = []
     n = vecs.shape[0]
+    members = {int(g): np.flatnonzero(groups == g) for g in np.unique(groups)} if per_group is not None else {}
     for start in range(0, n, block_rows):
         stop = min(n, start + block_rows)
         sims = vecs[start:stop] @ vecs.T
         mask = sims >= threshold
         mask &= groups[start:stop, None] != groups[None, :]
+        if per_group is not None:
+            mask &= _nearest_per_group(sims, members, per_group)
+            rows, cols = np.nonzero(mask)
+            rows = rows + start
+            keep = rows != cols
+            lo, hi = np.minimum(rows, cols)[keep], np.maximum(rows, cols)[keep]
+            left.append(lo)
+            right.append(hi)
+            sims_out.append(sims[rows[keep] - start, cols[keep]])
+            continue
         mask &= np.arange(start, stop)[:, None] < np.arange(n)[None, :]
         rows, cols = np.nonzero(mask)
         left.append(rows + start)
@@ -160,7 +180,25 @@ def candidate_pairs(
     if not left:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
-    return np.concatenate(left), np.concatenate(right), np.concatenate(sims_out)
+    lo_all, hi_all, cos_all = np.concatenate(left), np.concatenate(right), np.concatenate(sims_out)
+    if per_group is not None and len(lo_all):
+        # A pair kept from both of its ends comes twice: once is enough.
+        _, first = np.unique(lo_all * n + hi_all, return_index=True)
+        lo_all, hi_all, cos_all = lo_all[first], hi_all[first], cos_all[first]
+    return lo_all, hi_all, cos_all
+
+
+def _nearest_per_group(sims: np.ndarray, members: dict[int, np.ndarray], k: int) -> np.ndarray:
+    """Mask of each row's ``k`` largest values within every group's columns."""
+    keep = np.zeros(sims.shape, dtype=bool)
+    rows = np.arange(sims.shape[0])[:, None]
+    for cols in members.values():
+        if len(cols) <= k:
+            keep[:, cols] = True
+            continue
+        top = np.argpartition(-sims[:, cols], k - 1, axis=1)[:, :k]
+        keep[rows, cols[top]] = True
+    return keep
 
 
 def align(
@@ -186,7 +224,9 @@ def align(
         # With no probability route, nothing under match_cosine can become an edge
         # except through its quote: no need to score it.
         floor = settings.candidate_cosine if settings.match_probability is not None else settings.match_cosine
-        left, right, cos = candidate_pairs(vecs, groups, floor, block_rows=settings.block_rows)
+        left, right, cos = candidate_pairs(
+            vecs, groups, floor, block_rows=settings.block_rows, per_group=settings.candidates_per_article
+        )
         ql, qr = _quote_candidates(claims, quote_vecs, groups, settings)
         if len(ql):
             n = len(claims)

@@ -139,10 +139,16 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_AFTER = re.compile(r"[\"'(\[]?([\w]+)")
+
+
 def _is_boundary(text: str, dot: int, next_start: int) -> bool:
-    word_match = re.search(r"([\w.]+)$", text[:dot])
+    # Only the last stretch before the dot is searched: the whole prefix made splitting a
+    # long text quadratic.
+    word_match = _WORD_BEFORE.search(text[max(0, dot - 80) : dot])
     word = word_match.group(1) if word_match else ""
-    following = re.match(r"[\"'(\[]?([\w]+)", text[next_start:])
+    following = _WORD_AFTER.match(text, next_start)
     nxt = following.group(1) if following else ""
     low = word.lower().rstrip(".")
     if low in _TITLES:
