@@ -305,3 +305,17 @@ def test_an_empty_json_lines_file_or_pipe_is_one_empty_skip(tmp_path: Path) -> N
     path.write_bytes(b"\n  \n")
     for items in (list(read_inputs([str(path)])), list(read_inputs(["-"], stdin=io.BytesIO(b"")))):
         assert [(type(i).__name__, getattr(i, "reason", "")) for i in items] == [("Skipped", "empty")]
+
+
+def test_text_piped_where_json_lines_are_expected_is_one_clear_skip() -> None:
+    items = list(read_inputs(["-"], stdin=io.BytesIO(b"Harbour fire\n\nA fire broke out.\nTwelve were hurt.\n")))
+    assert [(i.origin, i.reason) for i in items if isinstance(i, Skipped)] == [("<stdin>", "bad_json")]
+    assert "not JSON Lines" in items[0].detail  # type: ignore[union-attr]
+    # A broken line among good ones is still skipped on its own.
+    mixed = list(read_inputs(["-"], stdin=io.BytesIO(b'{"title": "A", "text": "x y"}\nnot json\n{"title": "B", "text": "z"}\n')))
+    assert [type(i).__name__ for i in mixed] == ["RawDocument", "Skipped", "RawDocument"]
+
+
+def test_a_record_whose_text_is_not_a_string_says_so() -> None:
+    (skip,) = list(read_inputs(["-"], stdin=io.BytesIO(b'{"title": "A", "text": 5}\n')))
+    assert isinstance(skip, Skipped) and skip.reason == "bad_record" and "'text' is int" in skip.detail

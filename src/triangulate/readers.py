@@ -312,6 +312,9 @@ def _record_to_doc(
                     kind = "text"
                 break
     if content is None:
+        wrong = [f"{k!r} is {type(record[k]).__name__}" for k, _ in _TEXT_FIELDS if record.get(k) is not None]
+        if wrong:
+            return Skipped(origin, "bad_record", f"the text field is not a string ({'; '.join(wrong)})")
         keys = ", ".join(sorted(str(k) for k in record)) or "none"
         return Skipped(origin, "bad_record", f"no text, html or markdown field (keys: {keys})")
     if not content.strip():
@@ -599,7 +602,7 @@ def stream_jsonl(
     Raises nothing: an unreadable stream ends with an ``unreadable`` skip.
     """
     found = False
-    number = 0
+    number = records = 0
     try:
         while True:
             line = handle.readline(max_bytes + 1)
@@ -625,8 +628,13 @@ def stream_jsonl(
             try:
                 record = json.loads(decoded[0])
             except ValueError as exc:
+                if not records and not decoded[0].lstrip().startswith(("{", "[")):
+                    # Not JSON Lines at all (a text or HTML file piped in): one skip, not one a line.
+                    yield Skipped(origin, "bad_json", f"not JSON Lines (one JSON object a line): line {number} begins {decoded[0][:40]!r}")
+                    return
                 yield Skipped(line_origin, "bad_json", f"line {number}: {exc}")
                 continue
+            records += 1
             yield _record_to_doc(record, origin=line_origin, url=None, fallback_source=source)
     except (OSError, ValueError) as exc:
         found = True
