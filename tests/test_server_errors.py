@@ -179,3 +179,8 @@ def test_a_wrong_method_names_every_method_the_path_answers(client: TestClient) 
         response = client.request("DELETE", path, headers={"accept": "application/json"})
         assert_error_shape(response, 405)
         assert response.headers["allow"] == allowed
+
+
+def test_pages_send_their_origin_with_forms_and_no_referrer_to_other_sites(client: TestClient) -> None:
+    # Under no-referrer a browser posts our own forms with "Origin: null", which is refused.
+    assert client.get("/compare").headers["referrer-policy"] == "same-origin"
