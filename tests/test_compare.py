@@ -129,6 +129,21 @@ def test_a_reprint_that_changes_a_figure_is_shown_as_a_change_not_hidden_as_one_
     assert not any(c.reprint for c in compare_articles([HARBOUR, COURIER], embedder=embedder).conflicts)
 
 
+def test_two_articles_of_one_outlet_are_one_independent_source(embedder):
+    morning = art("Harbour Herald", *HARBOUR.paragraphs[:2])
+    evening = Article(id="id-evening", outlet="Harbour Herald", title="Pier fire: the latest", paragraphs=(
+        "Officials said the fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night.",
+        "The pier will stay closed for two weeks, the harbour master said.",
+    ))
+    report = compare_articles([morning, evening, COURIER], embedder=embedder)
+    assert [s.outlet for s in report.sources] == ["Harbour Herald", "Harbour Herald (2)", "Coastal Courier"]  # kept apart
+    fact = fact_with(report, "warehouse")
+    assert {"Harbour Herald", "Harbour Herald (2)", "Coastal Courier"} <= set(fact.outlets)
+    assert fact.independent_sources == 2  # the outlet does not corroborate itself
+    alone = compare_articles([morning, evening], embedder=embedder)
+    assert alone.facts == ()  # one outlet, however many articles: nothing corroborated
+
+
 def test_a_faithful_reprint_changes_nothing(embedder):
     wire = art("Meridian Press", *HARBOUR.paragraphs, published="2025-10-14T22:00:00Z")
     reprint = art("Valley Daily", *HARBOUR.paragraphs, published="2025-10-15T06:00:00Z")

@@ -143,7 +143,26 @@ def load_articles(
             skipped.append(Skipped(raw.origin, "no_text", "nothing left after removing boilerplate", "clean"))
         else:
             articles.append(cleaned)
-    return _unique_outlet_labels(articles), skipped
+    return articles, skipped
+
+
+def _one_source_per_outlet(articles: Sequence[Article], group_of: dict[str, int], outlet_of: dict[str, str]) -> dict[str, int]:
+    """``group_of`` with the groups of one outlet's articles joined (the first one's number)."""
+    first_group: dict[str, int] = {}
+    joined: dict[int, int] = {}
+    for article in articles:
+        outlet = outlet_of.get(article.id, article.outlet)
+        group = group_of[article.id]
+        if outlet in first_group and first_group[outlet] != group:
+            joined[group] = first_group[outlet]
+        first_group.setdefault(outlet, group)
+
+    def root(g: int) -> int:
+        while g in joined and joined[g] != g:
+            g = joined[g]
+        return g
+
+    return {aid: root(g) for aid, g in group_of.items()}
 
 
 def _unique_outlet_labels(articles: list[Article]) -> list[Article]:
@@ -171,6 +190,9 @@ def compare_articles(
     settings = settings or CompareSettings()
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    # Two articles of one outlet stay apart in the report ("Outlet", "Outlet (2)") but are
+    # one independent source: an outlet does not corroborate itself.
+    outlet_of = {a.id: a.outlet for a in articles}
     articles = _unique_outlet_labels(list(articles))
     sources = tuple(
         SourceRef(
@@ -185,7 +207,8 @@ def compare_articles(
         for i, a in enumerate(articles)
     )
     number_of = {s.article_id: s.number for s in sources}
-    group_of, syndication = syndication_groups(articles, settings)
+    copied_from, syndication = syndication_groups(articles, settings)
+    group_of = _one_source_per_outlet(articles, copied_from, outlet_of)
     claims: list[Claim] = []
     for done, article in enumerate(articles, 1):
         claims.extend(extract_claims(article, split_clauses=settings.split_clauses))
@@ -221,11 +244,11 @@ def compare_articles(
     conflicts: list[Conflict] = []
     # Each conflict is shown with the first versions that disagree: an origin's
     # version before its reprints', so a wire story's conflict names the wire.
-    reprint = {a.id for i, a in enumerate(articles) if group_of[a.id] != i}
+    reprint = {a.id for i, a in enumerate(articles) if copied_from[a.id] != i}
     for fact in facts:
         origins_first = tuple(sorted(fact.claims, key=lambda c: c.article_id in reprint))
         conflicts.extend(find_conflicts(replace(fact, claims=origins_first), independent=group_of))
-    conflicts.extend(_reprint_changes(claims, aligned_single, reprint))
+    conflicts.extend(_changes_within_a_source(claims, aligned_single, reprint, copied_from))
     single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
@@ -364,13 +387,17 @@ def _build_facts(
     return facts, within_group
 
 
-def _reprint_changes(claims: Sequence[Claim], within_group: Sequence[Sequence[int]], reprint: set[str]) -> list[Conflict]:
-    """Details a reprint gives differently from the wire story it copies.
+def _changes_within_a_source(
+    claims: Sequence[Claim], within_group: Sequence[Sequence[int]], reprint: set[str], copied_from: dict[str, int]
+) -> list[Conflict]:
+    """Details one source gives two ways: a reprint that changed the wire story it copies
+    (a :class:`Conflict` with ``reprint=True``, the origin's version first), or two articles
+    of one outlet that differ (an ordinary conflict, its explanation saying so).
 
-    ``within_group`` are aligned claims of one wire group (one source). Each difference is
-    a :class:`Conflict` with ``reprint=True``: the origin's version first, then the reprint's.
+    ``within_group`` are aligned claims of one independent source.
     """
     out: list[Conflict] = []
+    article_of = {c.id: c.article_id for c in claims}
     for members in within_group:
         group_claims = tuple(sorted((claims[i] for i in members), key=lambda c: c.article_id in reprint))
         if len({c.article_id for c in group_claims}) < 2:
@@ -383,9 +410,12 @@ def _reprint_changes(claims: Sequence[Claim], within_group: Sequence[Sequence[in
             independent_sources=1,
         )
         for conflict in find_conflicts(aligned):
-            copy = conflict.b.outlet
-            explanation = f"{copy}, reprinting {conflict.a.outlet}, changed it: {conflict.explanation}"
-            out.append(replace(conflict, reprint=True, explanation=explanation))
+            if copied_from[article_of[conflict.a.claim_id]] == copied_from[article_of[conflict.b.claim_id]]:
+                explanation = f"{conflict.b.outlet}, reprinting {conflict.a.outlet}, changed it: {conflict.explanation}"
+                out.append(replace(conflict, reprint=True, explanation=explanation))
+            else:
+                explanation = f"two articles of one outlet differ: {conflict.explanation}"
+                out.append(replace(conflict, explanation=explanation))
     return out
 
 
