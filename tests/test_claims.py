@@ -112,3 +112,13 @@ def test_clauses_split_off_a_separate_report():
 
 def test_negative_words_count_as_negation():
     assert values("The cause is still unknown.", "negation") == ["not"]
+
+
+def test_a_pronoun_points_to_the_person_last_named_as_a_subject_not_the_last_one_quoted() -> None:
+    article = Article(id="a", outlet="x", title="Mill fire", paragraphs=(
+        'Mayor Ana Lind visited the mill on Monday. "We will rebuild this mill," Lind said.',
+        'Fire chief Tomas Berg praised his crews. "My team worked through the night without a break," he said.',
+        '"We will rebuild it together," Lind said. Berg thanked the volunteers. "They came from every village," he said.',
+    ))
+    speakers = [(c.speaker, c.quote) for c in extract_claims(article) if c.quote]
+    assert [s for s, _ in speakers] == ["Ana Lind", "Tomas Berg", "Ana Lind", "Tomas Berg"]

@@ -85,6 +85,11 @@ _SPEAKER_BEFORE = re.compile(
 _SPEAKER_AFTER = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})")
 _ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
+#: Lower-case words that may stand between a sentence's start and the name of its subject.
+_ROLE_WORDS = frozenset(
+    "fire police chief mayor minister spokesman spokeswoman spokesperson president director head deputy "
+    "governor senator officer commander coach judge prosecutor secretary manager leader".split()
+)
 
 #: Words that qualify a count; capitalised at a sentence start they still precede a number,
 #: not an identifier ("About 80 firefighters", unlike "Channel 12").
@@ -127,8 +132,15 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
     position = 0
     for p_index, paragraph in enumerate(article.paragraphs):
         sentences = _quote_sentences(split_sentences(paragraph))
-        speakers = [_find_speaker(s, people, last_speaker) for s in sentences]
-        attributed = [_find_attribution(s.text, people, last_speaker) for s in sentences]
+        # A pronoun points to the person last quoted or last named as a sentence's subject,
+        # sentence by sentence ("Berg praised his crews. '...,' he said." is Berg's quote).
+        speakers: list[str | None] = []
+        attributed: list[str | None] = []
+        last = last_speaker
+        for sent in sentences:
+            speakers.append(_find_speaker(sent, people, last))
+            attributed.append(_find_attribution(sent.text, people, last))
+            last = speakers[-1] or attributed[-1] or _subject(sent, people) or last
         # A quote that runs over several sentences belongs to the speaker named
         # in any sentence of that quote run ("X said, '... . ...'" or "'... . ...,' he said").
         runs = _quote_runs(sentences)
@@ -141,6 +153,8 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
         for sent, speaker, indirect in zip(sentences, speakers, attributed):
             if speaker or indirect:
                 last_speaker = speaker or indirect
+            elif (subject := _subject(sent, people)) is not None:
+                last_speaker = subject
             if not sent.quote:
                 speaker = indirect
             elif sent.quote and last_speaker and sent.opens_quote:
@@ -236,6 +250,20 @@ def _find_speaker(sentence: _Sentence, people: dict[str, str], last: str | None)
             who = _resolve(match.group("who"), people, last)
             if who:
                 return who
+    return None
+
+
+def _subject(sentence: _Sentence, people: dict[str, str]) -> str | None:
+    """The person a sentence without a quote opens with ("Fire chief Tomas Berg praised ...",
+    "Berg praised ..."): the full name of a surname the article uses, among its first words."""
+    if sentence.quote or sentence.opens_quote:
+        return None
+    for word in sentence.text.split()[:5]:
+        word = word.strip(",.;:'\u2019")
+        if word[:1].isupper() and word in people:
+            return people[word]
+        if word[:1].islower() and word not in _ROLE_WORDS:
+            return None  # past the subject
     return None
 
 
