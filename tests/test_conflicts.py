@@ -64,3 +64,23 @@ def test_a_swapped_name_in_the_same_sentence_is_a_conflict() -> None:
 )
 def test_two_estimates_of_the_same_kind_that_differ_conflict(a: str, b: str) -> None:
     assert len(kinds(a, b)) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Twelve people were injured in the blaze, the fire service said.", "Twelve people were killed in the blaze, the fire service said."),
+        ("Police arrested the driver on Sunday evening.", "Police released the driver on Sunday evening."),
+        ("The council approved the harbour plan on Friday.", "The council rejected the harbour plan on Friday."),
+    ],
+)
+def test_one_word_for_its_opposite_in_the_same_sentence_is_an_outcome_conflict(a: str, b: str) -> None:
+    (conflict,) = compare_claims("f", claim("One", a), claim("Two", b))
+    assert conflict.kind == "outcome" and conflict.a.value != conflict.b.value
+
+
+def test_opposite_words_in_different_sentences_are_not_an_outcome_conflict() -> None:
+    # Only two versions of one sentence are compared word for word.
+    a = claim("One", "Twelve people were injured when the roof of the old warehouse collapsed.")
+    b = claim("Two", "The mayor said nobody was killed and praised the quick work of the crews.")
+    assert [c for c in compare_claims("f", a, b) if c.kind == "outcome"] == []

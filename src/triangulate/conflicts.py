@@ -73,6 +73,53 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
     out.extend(_negation_conflict(fact_id, a, b))
     out.extend(_name_conflict(fact_id, a, b))
+    out.extend(_outcome_conflict(fact_id, a, b))
+    return out
+
+
+#: Words that say opposite things happened: in two versions of one sentence that differ by
+#: such a word ("Twelve people were injured" / "... were killed"), the outcome conflicts.
+_OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(left.split()), frozenset(right.split()))
+    for left, right in (
+        ("injured wounded hurt", "killed dead died"),
+        ("arrested detained charged", "released freed"),
+        ("convicted guilty", "acquitted innocent cleared"),
+        ("won", "lost"),
+        ("rose increased climbed gained", "fell decreased dropped declined"),
+        ("approved passed accepted", "rejected blocked vetoed"),
+        ("opened reopened", "closed"),
+        ("resigned", "stayed"),
+    )
+)
+
+
+def _opposed(left: str, right: str) -> bool:
+    l, r = left.strip(".,;:\"'()").lower(), right.strip(".,;:\"'()").lower()
+    return any((l in x and r in y) or (l in y and r in x) for x, y in _OPPOSITES)
+
+
+def _outcome_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """What happened: the same sentence with one word for its opposite (injured / killed)."""
+    ta, tb = a.text.split(), b.text.split()
+    matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
+    if matcher.real_quick_ratio() < _NEAR_VERBATIM or matcher.quick_ratio() < _NEAR_VERBATIM:
+        return []
+    if matcher.ratio() < _NEAR_VERBATIM:
+        return []
+    out: list[Conflict] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and _opposed(ta[i1], tb[j1]):
+            left, right = ta[i1].strip(".,;:\"'()"), tb[j1].strip(".,;:\"'()")
+            out.append(
+                Conflict(
+                    fact_id=fact_id,
+                    kind="outcome",
+                    a=ConflictSide(a.outlet, a.id, a.text, left),
+                    b=ConflictSide(b.outlet, b.id, b.text, right),
+                    explanation=f"{a.outlet} says {left!r} where {b.outlet} says {right!r}",
+                )
+            )
     return out
 
 
