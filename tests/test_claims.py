@@ -122,3 +122,10 @@ def test_a_pronoun_points_to_the_person_last_named_as_a_subject_not_the_last_one
     ))
     speakers = [(c.speaker, c.quote) for c in extract_claims(article) if c.quote]
     assert [s for s, _ in speakers] == ["Ana Lind", "Tomas Berg", "Ana Lind", "Tomas Berg"]
+
+
+def test_an_iso_date_is_a_date_detail_comparable_with_a_written_one() -> None:
+    (iso,) = extract_details("The plant was inspected on 2026-03-03 by the agency.")
+    (written,) = extract_details("The plant was inspected on March 3, 2026 by the agency.")
+    assert (iso.kind, iso.value) == ("date", "2026-03-03") == (written.kind, written.value)
+    assert [d.value for d in extract_details("Flight 2026-13-45 was late.")] == ["2026"]  # no month 13: the year only

@@ -64,6 +64,7 @@ _DATE = re.compile(
     rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?)\b",
     re.IGNORECASE,
 )
+_ISO_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)-(\d\d)-(\d\d)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _NUMBER = re.compile(rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD})(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)", re.IGNORECASE)
@@ -414,6 +415,11 @@ def _details(text: str) -> tuple[Detail, ...]:
     for m in _PERCENT.finditer(text):
         if free(m.span()):
             details.append(Detail("percent", m.group(1), m.group(0), "%"))
+            taken.append(m.span())
+    for m in _ISO_DATE.finditer(text):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= month <= 12 and 1 <= day <= 31 and free(m.span()):
+            details.append(Detail("date", f"{year:04d}-{month:02d}-{day:02d}", m.group(0), "date"))
             taken.append(m.span())
     for m in _DATE.finditer(text):
         if not free(m.span()):
