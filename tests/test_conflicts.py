@@ -84,3 +84,14 @@ def test_opposite_words_in_different_sentences_are_not_an_outcome_conflict() -> 
     a = claim("One", "Twelve people were injured when the roof of the old warehouse collapsed.")
     b = claim("Two", "The mayor said nobody was killed and praised the quick work of the crews.")
     assert [c for c in compare_claims("f", a, b) if c.kind == "outcome"] == []
+
+
+def test_one_currency_written_two_ways_agrees_and_two_currencies_for_one_amount_conflict() -> None:
+    dollars = claim("One", "The repairs will cost $2 million, the council said.")
+    spelled = claim("Two", "The repairs will cost 2 million dollars, the council said.")
+    euros = claim("Three", "The repairs will cost 2 million euros, the council said.")
+    assert compare_claims("f", dollars, spelled) == []
+    (conflict,) = compare_claims("f", dollars, euros)
+    assert conflict.kind == "money" and (conflict.a.value, conflict.b.value) == ("$2 million", "2 million euros")
+    other = claim("Four", "The repairs will cost 1.8 million euros, the council said.")
+    assert compare_claims("f", dollars, other) == []  # another amount in another currency: a rate may join them

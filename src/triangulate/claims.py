@@ -57,6 +57,8 @@ _MONEY = re.compile(
     rf"|(?:\b({_NUM})\s*(thousand|million|billion|trillion)?\s*(dollars|euros|pounds|shekels|yen|yuan|rupees)\b)",
     re.IGNORECASE,
 )
+#: Currency words as their symbols, so that one currency is one unit however it is written.
+_CURRENCY_SYMBOLS = {"dollars": "$", "euros": "€", "pounds": "£", "yen": "¥"}
 _PERCENT = re.compile(rf"\b({_NUM})\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE = re.compile(
@@ -410,6 +412,7 @@ def _details(text: str) -> tuple[Detail, ...]:
             value, unit = _number_value(m.group(4), m.group(5)), m.group(6).lower()
         if value is None:
             continue
+        unit = _CURRENCY_SYMBOLS.get(unit, unit)  # "2 million dollars" is "$2 million"
         details.append(Detail("money", f"{_fmt(value)} {unit}", m.group(0), unit))
         taken.append(m.span())
     for m in _PERCENT.finditer(text):
@@ -417,9 +420,9 @@ def _details(text: str) -> tuple[Detail, ...]:
             details.append(Detail("percent", m.group(1), m.group(0), "%"))
             taken.append(m.span())
     for m in _ISO_DATE.finditer(text):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if 1 <= month <= 12 and 1 <= day <= 31 and free(m.span()):
-            details.append(Detail("date", f"{year:04d}-{month:02d}-{day:02d}", m.group(0), "date"))
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= mo <= 12 and 1 <= d <= 31 and free(m.span()):
+            details.append(Detail("date", f"{y:04d}-{mo:02d}-{d:02d}", m.group(0), "date"))
             taken.append(m.span())
     for m in _DATE.finditer(text):
         if not free(m.span()):

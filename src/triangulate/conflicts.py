@@ -71,10 +71,33 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
                 continue  # "more than three years" and "485 years" can both be true
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
+    out.extend(_currency_conflict(fact_id, a, b))
     out.extend(_negation_conflict(fact_id, a, b))
     out.extend(_name_conflict(fact_id, a, b))
     out.extend(_outcome_conflict(fact_id, a, b))
     return out
+
+
+def _currency_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """One amount in two currencies ("$2 million" / "2 million euros"); amounts that differ
+    as well are left alone (an exchange rate may join them)."""
+    ma, mb = a.details_of("money"), b.details_of("money")
+    if not ma or not mb or {d.unit for d in ma} & {d.unit for d in mb}:
+        return []
+    out: list[Conflict] = []
+    for da in ma:
+        for db in mb:
+            if da.value.split()[0] == db.value.split()[0]:
+                out.append(
+                    Conflict(
+                        fact_id=fact_id,
+                        kind="money",
+                        a=ConflictSide(a.outlet, a.id, a.text, da.text),
+                        b=ConflictSide(b.outlet, b.id, b.text, db.text),
+                        explanation=f"{a.outlet} gives the amount in {da.unit} ({da.text!r}); {b.outlet} in {db.unit} ({db.text!r})",
+                    )
+                )
+    return out[:1]
 
 
 #: Words that say opposite things happened: in two versions of one sentence that differ by
