@@ -295,3 +295,15 @@ def test_a_chain_of_topic_sharing_links_is_not_one_fact():
         vecs[k, :2] = (np.cos(a), np.sin(a))
     facts = align(claims, vecs, np.zeros_like(vecs), article_index=[0, 1, 2], pair_score=None)
     assert facts == [[0, 1]]
+
+
+def test_yesterday_is_the_day_before_each_article_was_published(embedder):
+    def dated(outlet: str, published: str, *paragraphs: str) -> Article:
+        return Article(id=f"id-{outlet}", outlet=outlet, title="Footbridge", paragraphs=paragraphs, published=published)
+
+    first = dated("One", "2026-03-04T08:00:00Z", "The old footbridge over the Ost river collapsed yesterday, the city said.", "Nobody was on it.")
+    later = dated("Two", "2026-03-06T08:00:00Z", "The old footbridge over the Ost river collapsed yesterday, the city said.", "Engineers will inspect the others.")
+    same_day = dated("Three", "2026-03-04T18:00:00Z", "The old footbridge over the Ost river collapsed yesterday, city officials said.", "Crews cleared it.")
+    report = compare_articles([first, later, same_day], embedder=embedder)
+    dates = {(c.a.outlet, c.a.value, c.b.outlet, c.b.value) for c in report.conflicts if c.kind == "date"}
+    assert dates == {("One", "yesterday (2026-03-03)", "Two", "yesterday (2026-03-05)")}  # One and Three agree

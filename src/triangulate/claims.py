@@ -12,6 +12,8 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from triangulate.models import Article, Claim, Detail
 from triangulate.text import normalize, split_sentences
@@ -131,6 +133,7 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
     """
     claims: list[Claim] = []
     people = _people(article)
+    published = _day_of(article.published)
     last_speaker: str | None = None
     position = 0
     for p_index, paragraph in enumerate(article.paragraphs):
@@ -175,11 +178,41 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                         position=position,
                         quote=sent.quote if part is parts[0] or len(parts) == 1 else None,
                         speaker=speaker,
-                        details=extract_details(part),
+                        details=extract_details(part) + _relative_dates(part, published),
                     )
                 )
                 position += 1
     return claims
+
+
+_RELATIVE_DAY = re.compile(r"\b(yesterday|today|tomorrow|last\s+night|tonight)\b", re.IGNORECASE)
+_DAY_OFFSET = {"yesterday": -1, "today": 0, "tomorrow": 1, "last night": -1, "tonight": 0}
+
+
+def _day_of(published: str | None) -> date | None:
+    """The day an article was published (its own time zone), when it gives one."""
+    if not published:
+        return None
+    try:
+        return datetime.fromisoformat(published.strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return parsedate_to_datetime(published).date()
+        except (TypeError, ValueError, IndexError):
+            return None
+
+
+def _relative_dates(text: str, published: date | None) -> tuple[Detail, ...]:
+    """"Yesterday", "today", "tomorrow", "last night" as the dates they name, counted from
+    the day the article was published: two outlets' "yesterday" written on different days
+    are different days."""
+    if published is None:
+        return ()
+    out: list[Detail] = []
+    for m in _RELATIVE_DAY.finditer(text):
+        day = published + timedelta(days=_DAY_OFFSET[" ".join(m.group(1).lower().split())])
+        out.append(Detail("date", day.isoformat(), m.group(0), "date"))
+    return tuple(out)
 
 
 def _quote_sentences(sentences: Sequence[str]) -> list[_Sentence]:

@@ -192,7 +192,17 @@ def _ranges_meet(a: Sequence[tuple[float, float, str] | None], b: Sequence[tuple
 
 
 def _show(details: Sequence[Detail]) -> str:
-    return ", ".join(dict.fromkeys(d.text for d in details))
+    return ", ".join(dict.fromkeys(_as_written(d) for d in details))
+
+
+_RELATIVE_WORDS = frozenset({"yesterday", "today", "tomorrow", "last", "tonight"})
+
+
+def _as_written(detail: Detail) -> str:
+    """The detail as the text gives it; a relative day with the date it names: "yesterday (2026-03-03)"."""
+    if detail.kind == "date" and detail.text.lower().split()[0] in _RELATIVE_WORDS:
+        return f"{detail.text} ({detail.value})"
+    return detail.text
 
 
 def _conflict(fact_id: str, kind: str, a: Claim, b: Claim, va: str, vb: str, unit: str) -> Conflict:

@@ -180,6 +180,9 @@ def conflict_span(side: ConflictSide, claim: Claim | None, kind: str) -> str | N
         for detail in claim.details:
             if detail.value == side.value:
                 candidates.append(detail.text)
+        for detail in claim.details:  # a relative day, shown with its date: "yesterday (2026-03-03)"
+            if detail.kind == kind and detail.value and f"({detail.value})" in side.value:
+                candidates.append(detail.text)
     candidates.append(side.value)
     lowered = side.text.lower()
     for candidate in candidates:
