@@ -307,3 +307,15 @@ def test_yesterday_is_the_day_before_each_article_was_published(embedder):
     report = compare_articles([first, later, same_day], embedder=embedder)
     dates = {(c.a.outlet, c.a.value, c.b.outlet, c.b.value) for c in report.conflicts if c.kind == "date"}
     assert dates == {("One", "yesterday (2026-03-03)", "Two", "yesterday (2026-03-05)")}  # One and Three agree
+
+
+def test_a_detail_another_source_writes_differently_is_not_single_source(embedder):
+    words = art("Harbour Herald",
+                "A fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night, officials said.",
+                "Twelve people were hurt in the fire, the fire service said.")
+    digits = art("Coastal Courier",
+                 "Officials said a blaze gutted the main east pier warehouse in Port Ellis late on Tuesday.",
+                 "12 people were hurt in the fire, the fire service said.")
+    report = compare_articles([words, digits], embedder=embedder)
+    only_here = {(s.outlet, s.detail) for s in report.single_source if s.detail}
+    assert not any(d and d.lower().startswith(("twelve", "12")) for _, d in only_here)  # twelve is 12

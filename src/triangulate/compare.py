@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -462,12 +463,20 @@ def _single_source(
     found: dict[str, frozenset[int]] = {}
 
     def groups_with(needle: str) -> frozenset[int]:
-        """The sources whose text mentions ``needle`` (each needle searched once)."""
+        """The sources whose text mentions ``needle`` as a whole word or phrase (each searched once):
+        "3 km" is not in "13 km"."""
         hit = found.get(needle)
         if hit is None:
-            hit = found[needle] = frozenset(k for k, t in lowered.items() if needle in t)
+            pattern = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)") if needle else None
+            hit = found[needle] = frozenset(k for k, t in lowered.items() if pattern is not None and pattern.search(t))
         return hit
 
+    # The values each source's claims give, however written: "twelve" is 12, "3 March" is March 3.
+    values: dict[tuple[str, str], set[int]] = {}
+    for c in claims:
+        for d in c.details:
+            values.setdefault((d.kind, d.value), set()).add(group_of[c.article_id])
+    listed: set[tuple[int, str, str]] = set()
     for fact in facts:
         if fact.kind == "quote":
             continue  # two translations of one quote differ in wording, not in facts
@@ -478,8 +487,11 @@ def _single_source(
                 return bool(groups_with(needle) - {g})
 
             for detail in claim.details:
-                if (fact.id, g, detail.kind) in disputed or not _is_unique_detail(detail, elsewhere):
+                if (fact.id, g, detail.kind) in disputed or (g, detail.kind, detail.value) in listed:
+                    continue  # disputed, or already listed from another copy of one wire story
+                if values.get((detail.kind, detail.value), set()) - {g} or not _is_unique_detail(detail, elsewhere):
                     continue
+                listed.add((g, detail.kind, detail.value))
                 out.append(SingleSource(outlet=claim.outlet, claim=claim, detail=detail.text))
     return out
 
