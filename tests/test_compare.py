@@ -191,6 +191,8 @@ def test_negation_conflict(embedder):
     )
     report = compare_articles([a, b], embedder=embedder)
     assert [c.kind for c in report.conflicts] == ["negation"]
+    said = [s.text for s in report.summary if s.text.startswith("Reports differ")]
+    assert said == ["Reports differ on whether it happened: South Wind says it did not, North Star that it did."]
 
 
 def test_no_input_is_a_clear_error():

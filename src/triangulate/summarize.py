@@ -57,6 +57,11 @@ def summarize(
                 f"{_in_sentence(conflict.a.value, conflict.kind)} in {conflict.a.outlet}, "
                 f"{_in_sentence(conflict.b.value, conflict.kind)} in {conflict.b.outlet}."
             )
+        elif conflict.kind == "negation":
+            no, yes = (conflict.a, conflict.b) if conflict.a.value == "negated" else (conflict.b, conflict.a)
+            text = f"Reports differ on whether it happened: {no.outlet} says it did not, {yes.outlet} that it did."
+        elif conflict.kind == "outcome":
+            text = f"Reports differ on what happened: {conflict.a.outlet} says {conflict.a.value}, {conflict.b.outlet} says {conflict.b.value}."
         else:
             text = (
                 f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value, conflict.kind)}, "
