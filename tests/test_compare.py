@@ -321,3 +321,12 @@ def test_a_detail_another_source_writes_differently_is_not_single_source(embedde
     report = compare_articles([words, digits], embedder=embedder)
     only_here = {(s.outlet, s.detail) for s in report.single_source if s.detail}
     assert not any(d and d.lower().startswith(("twelve", "12")) for _, d in only_here)  # twelve is 12
+
+
+def test_an_article_that_does_not_read_as_english_is_warned_about(embedder, caplog):
+    german = art("Hafenblatt",
+                 "Die Feuerwehr war am Montag mit mehr als hundert Einsatzkräften vor Ort, nachdem in der Lagerhalle "
+                 "im Hafen ein Brand ausgebrochen war. Verletzt wurden vierzehn Menschen, teilte die Feuerwehr mit.")
+    with caplog.at_level("WARNING", logger="triangulate.compare"):
+        compare_articles([HARBOUR, german], embedder=embedder)
+    assert "not English, it seems: Hafenblatt" in caplog.text and "Harbour Herald" not in caplog.text

@@ -21,7 +21,7 @@ from triangulate.align import AlignSettings, PairScoreFn, align, same_speaker
 from triangulate.claims import extract_claims
 from triangulate.conflicts import find_conflicts
 from triangulate.dedup import publication_key
-from triangulate.embed import Embedder, load_embedder
+from triangulate.embed import DEFAULT_MODEL, Embedder, load_embedder
 from triangulate.errors import InputError
 from triangulate.models import (
     Article,
@@ -38,7 +38,7 @@ from triangulate.models import (
     stable_id,
 )
 from triangulate.summarize import summarize
-from triangulate.text import containment, jaccard, shingles, tokens
+from triangulate.text import containment, jaccard, looks_english, shingles, tokens
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -208,6 +208,13 @@ def compare_articles(
         for i, a in enumerate(articles)
     )
     number_of = {s.article_id: s.number for s in sources}
+    foreign = [a.outlet for a in articles if not looks_english(f"{a.title}\n{a.text}")]
+    if foreign and getattr(embedder, "name", None) in (None, DEFAULT_MODEL):
+        log.warning(
+            "not English, it seems: %s; the default model and the claim rules are English-only, so what they share "
+            "with the others goes unseen (a multilingual model: --model st:NAME; speakers and details stay English)",
+            ", ".join(foreign),
+        )
     copied_from, syndication = syndication_groups(articles, settings)
     group_of = _one_source_per_outlet(articles, copied_from, outlet_of)
     claims: list[Claim] = []

@@ -49,6 +49,16 @@ def normalize(text: str) -> str:
     return "\n".join(_SPACE.sub(" ", line).strip() for line in text.split("\n"))
 
 
+def looks_english(text: str) -> bool:
+    """Whether a text reads as English: at least a fifth of its first 300 words are common
+    English words (news in English runs at 35-50%; German, French or Spanish at under 10%).
+    Texts of fewer than 20 words are given the benefit of the doubt."""
+    words = tokens(text)[:300]
+    if len(words) < 20:
+        return True
+    return sum(w in STOPWORDS for w in words) >= 0.2 * len(words)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (numbers kept whole: ``"1,200"``, ``"3.5"``)."""
     if len(text) <= _CACHED_TOKENS_UP_TO:
