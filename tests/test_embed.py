@@ -105,3 +105,9 @@ def test_unknown_model_names_list_the_int8_model() -> None:
     with pytest.raises(ModelError) as error:
         load_embedder("no-such-model")
     assert INT8_MODEL in str(error.value)
+
+
+def test_a_model_path_that_is_not_there_is_named_in_the_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "model.onnx"
+    with pytest.raises(ModelError, match=r"\[E302\] the embedding model file .*nowhere/model\.onnx was not found"):
+        load_embedder(str(missing)).encode(["a test sentence"])

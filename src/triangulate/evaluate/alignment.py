@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from triangulate.errors import ModelError
-from triangulate.evaluate.common import ISTS_FILE, EvalResult, IstsPair, embed_unique, find_file, read_ists
+from triangulate.errors import EvalError, ModelError
+from triangulate.evaluate.common import ISTS_FILE, EvalResult, IstsPair, embed_unique, find_file, read_ists, skipped_note
 from triangulate.evaluate.ists_metric import ists_f1
 from triangulate.similarity import LogisticHead, read_params_file
 from triangulate.text import STOPWORDS
@@ -326,16 +326,23 @@ def _score(pairs: Sequence[IstsPair], system: dict[str, list[list[Any]]]) -> dic
 def evaluate_alignment(data: Path, *, embedder: Any, aligner: ChunkAligner | None = None, include_fitted: bool = False) -> EvalResult:
     """Score DIR/STSint.gs.headlines.wa (or DIR/*/...), leaving out the aligner's fitting pairs."""
     path = find_file(Path(data), ISTS_FILE, task="alignment", nested=True)
-    all_pairs = read_ists(path)
+    skipped: list[str] = []
+    all_pairs = read_ists(path, skipped=skipped)
     aligner = aligner or ChunkAligner.load()
     pairs = [p for p in all_pairs if include_fitted or pair_hash(p.text1, p.text2) not in aligner.fit_pairs]
     left_out = len(all_pairs) - len(pairs)
+    if not pairs:
+        raise EvalError(
+            f"every pair of {path} was used for fitting the aligner ({left_out} pairs); score another file "
+            "(or add --all-pairs, which is not a fair figure)",
+            code="E603",
+        )
     prepared = _prepare(pairs, embedder)
     ours = {d.pair.pair: align_pair(d, aligner) for d in prepared}
     base = {d.pair.pair: align_baseline(d, aligner.baseline_threshold) for d in prepared}
     s_ours = _score(pairs, ours)
     s_base = _score(pairs, base)
-    metrics: dict[str, Any] = {"task": "alignment", "n": len(pairs), "left_out_fitted": left_out}
+    metrics: dict[str, Any] = {"task": "alignment", "n": len(pairs), "left_out_fitted": left_out, "skipped": len(skipped)}
     metrics.update({k: round(v, 4) for k, v in s_ours.items()})
     metrics.update({f"baseline_{k}": round(s_base[k], 4) for k in ("f1_ali", "f1_type")})
     rows = (
@@ -346,8 +353,8 @@ def evaluate_alignment(data: Path, *, embedder: Any, aligner: ChunkAligner | Non
     notes = (
         f"scored {path}: {len(pairs)} pairs" + (f"; {left_out} pairs left out because the aligner was fitted on them" if left_out else ""),
         "token-level iSTS F1 (evalF1 reading, see triangulate/evaluate/ists_metric.py); gold chunks, own links and types",
-    )
-    return EvalResult("alignment", metrics, ("system", "f1_ali", "f1_type", "precision_type", "recall_type"), rows, records, notes)
+    ) + ((skipped_note(skipped, "malformed sentence pairs"),) if skipped else ())
+    return EvalResult("alignment", metrics, ("system", "f1_ali", "f1_type", "precision_type", "recall_type"), rows, records, notes, tuple(skipped))
 
 
 # --- fitting ---------------------------------------------------------------------

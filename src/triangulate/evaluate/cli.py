@@ -26,8 +26,7 @@ from typing import Any
 
 import click
 
-from triangulate.errors import TriangulateError
-from triangulate.evaluate.common import EvalResult, print_table, write_jsonl
+from triangulate.evaluate.common import EvalResult, echo_skipped, guarded, print_table, write_jsonl
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -49,7 +48,10 @@ def _clean(value: Any) -> Any:
 
 
 def emit(result: EvalResult, out: Path | None) -> None:
-    """Print the table and notes, write ``--out`` records, then the metrics as the last line."""
+    """Print the table and notes, write ``--out`` records, then the metrics as the last line.
+
+    Items of DIR that could not be scored are named on stderr (``warning: ...``)."""
+    echo_skipped(result.skipped)
     print_table(f"eval {result.task}", result.header, result.rows)
     for note in result.notes:
         click.echo(f"  {note}")
@@ -67,11 +69,9 @@ def load_model(model: str | None) -> Any:
 
 
 def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn``; turn a :class:`TriangulateError` into a clean CLI error (no traceback)."""
-    try:
-        return fn(*args, **kwargs)
-    except TriangulateError as exc:
-        raise click.ClickException(str(exc)) from exc
+    """Call ``fn``; a :class:`~triangulate.errors.TriangulateError` becomes one
+    ``Error: [Exxx] message`` line on stderr and the error's own exit code (no traceback)."""
+    return guarded(fn, *args, **kwargs)
 
 
 def _command_line() -> str:

@@ -13,14 +13,15 @@ import logging
 import math
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn, TypeVar
 
+import click
 import numpy as np
 
-from triangulate.errors import EvalError
+from triangulate.errors import EvalError, TriangulateError
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -31,6 +32,66 @@ STS_TRAIN = "sts-train.csv"
 STS_DEV = "sts-dev.csv"
 STS_TEST = "sts-test.csv"
 ISTS_FILE = "STSint.gs.headlines.wa"
+
+#: At most this many skipped items are named one by one; the rest are counted.
+MAX_NAMED_SKIPS = 10
+
+_T = TypeVar("_T")
+
+
+# --- errors and warnings on the command line -------------------------------------------
+
+
+def fail(error: TriangulateError) -> NoReturn:
+    """End a command on ``error``: one ``Error: [Exxx] message`` line on stderr and the
+    error's own exit code (2 for a folder or file that cannot be used, 3 for a model
+    that cannot be loaded), as the other commands do."""
+    click.echo(f"Error: {error.message}", err=True)
+    raise click.exceptions.Exit(error.exit_code)
+
+
+def guarded(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """Call ``fn`` for a command; a :class:`TriangulateError` ends it through :func:`fail` (no traceback)."""
+    try:
+        return fn(*args, **kwargs)
+    except TriangulateError as exc:
+        fail(exc)
+
+
+def skip(skipped: list[str] | None, message: str) -> None:
+    """Record one item that is listed in a file but cannot be scored.
+
+    With a ``skipped`` list (what the eval commands pass) the message is kept there,
+    to be counted in the metrics and printed as a warning; without one it is logged.
+    """
+    if skipped is None:
+        log.warning("%s", message)
+    else:
+        skipped.append(message)
+
+
+def skipped_suffix(skipped: Sequence[str] | None) -> str:
+    """For an error raised when nothing was left to score: how many items were skipped, and why the first was."""
+    if not skipped:
+        return ""
+    return f" ({len(skipped)} skipped; the first: {skipped[0]})"
+
+
+def echo_skipped(skipped: Sequence[str]) -> None:
+    """Print skipped items on stderr: the first :data:`MAX_NAMED_SKIPS` by name, then a count."""
+    for message in skipped[:MAX_NAMED_SKIPS]:
+        click.echo(f"warning: {message}", err=True)
+    if len(skipped) > MAX_NAMED_SKIPS:
+        click.echo(f"warning: ... and {len(skipped) - MAX_NAMED_SKIPS} more items skipped", err=True)
+
+
+def skipped_note(skipped: Sequence[str], what: str, why: str = "") -> str:
+    """One line for the human output: how many listed items were not scored
+    (``what``: a plural noun ending in s; ``why``: the reasons, in short)."""
+    n = len(skipped)
+    noun = what if n != 1 else what.removesuffix("s")
+    reasons = f" ({why})" if why else ""
+    return f"{n} {noun} not scored{reasons}: named in the warning lines on stderr; 'skipped' in the metrics counts them"
 
 
 # --- records -------------------------------------------------------------------
@@ -124,8 +185,12 @@ def find_file(data: Path, name: str, *, task: str, nested: bool = False) -> Path
 # --- readers -----------------------------------------------------------------------
 
 
-def read_mrpc(path: Path) -> list[ParaphrasePair]:
-    """Read an MRPC TSV file (header row; UTF-8, optional BOM; quotes are literal text)."""
+def read_mrpc(path: Path, *, skipped: list[str] | None = None) -> list[ParaphrasePair]:
+    """Read an MRPC TSV file (header row; UTF-8, optional BOM; quotes are literal text).
+
+    A row with fewer than 5 fields or a Quality other than 0 or 1 is skipped
+    (recorded in ``skipped``, else logged).
+    """
     rows: list[ParaphrasePair] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
         for n, line in enumerate(handle):
@@ -134,31 +199,43 @@ def read_mrpc(path: Path) -> list[ParaphrasePair]:
                 continue
             if len(parts) < 5:
                 if line.strip():
-                    log.warning("%s line %d: expected 5 tab-separated fields, skipped", path, n + 1)
+                    skip(skipped, f"{path} line {n + 1}: expected 5 tab-separated fields, skipped")
+                continue
+            if parts[0].strip() not in ("0", "1"):
+                skip(skipped, f"{path} line {n + 1}: Quality {parts[0].strip()[:20]!r} is not 0 or 1, skipped")
                 continue
             rows.append(ParaphrasePair(parts[1], parts[2], parts[3], parts[4], int(parts[0])))
     if not rows:
-        raise EvalError(f"no MRPC pairs found in {path}", code="E602")
+        raise EvalError(f"no MRPC pairs found in {path}{skipped_suffix(skipped)}", code="E602")
     return rows
 
 
-def read_sts(path: Path) -> list[StsPair]:
-    """Read an STS-B CSV (tab separated: genre, file, year, id, score, s1, s2[, ...]; no header)."""
+def read_sts(path: Path, *, skipped: list[str] | None = None) -> list[StsPair]:
+    """Read an STS-B CSV (tab separated: genre, file, year, id, score, s1, s2[, ...]; no header).
+
+    A first line whose score field is not a number is taken for a header. Any other
+    row with fewer than 7 fields or a score that is not a number (empty included)
+    is skipped (recorded in ``skipped``, else logged).
+    """
     rows: list[StsPair] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
         for n, line in enumerate(handle):
             parts = line.rstrip("\r\n").split("\t")
             if len(parts) < 7:
                 if line.strip():
-                    log.warning("%s line %d: expected at least 7 tab-separated fields, skipped", path, n + 1)
+                    skip(skipped, f"{path} line {n + 1}: expected at least 7 tab-separated fields, skipped")
                 continue
             try:
                 score = float(parts[4])
             except ValueError:
-                continue  # a header line
+                score = math.nan
+            if not math.isfinite(score):
+                if n > 0 or parts[4].strip() == "":
+                    skip(skipped, f"{path} line {n + 1}: score {parts[4].strip()[:20]!r} is not a number, skipped")
+                continue  # else a header line
             rows.append(StsPair(n, parts[0], parts[5], parts[6], score))
     if not rows:
-        raise EvalError(f"no STS pairs found in {path}", code="E602")
+        raise EvalError(f"no STS pairs found in {path}{skipped_suffix(skipped)}", code="E602")
     return rows
 
 
@@ -166,14 +243,19 @@ _SENT_ID = re.compile(r'<sentence id="([^"]*)"')
 
 
 def _parse_ids(field: str) -> tuple[int, ...]:
+    """Token ids of one side of an alignment line; ValueError when one is not a whole number."""
     ids = tuple(int(t) for t in field.split() if t.strip())
     return () if not ids or ids[0] == 0 else ids
 
 
-def read_ists(path: Path) -> list[IstsPair]:
+def read_ists(path: Path, *, skipped: list[str] | None = None) -> list[IstsPair]:
     """Read an iSTS ``.wa`` file: per ``<sentence id=..>`` the two ``// text`` lines,
     the ``<source>``/``<translation>`` token lists and the ``<alignment>`` lines
-    ``ids1 <==> ids2 // TYPE // SCORE // chunk1 <==> chunk2``."""
+    ``ids1 <==> ids2 // TYPE // SCORE // chunk1 <==> chunk2``.
+
+    A sentence pair without its two headline lines, or with an alignment line whose
+    token ids are not whole numbers, is skipped (recorded in ``skipped``, else logged).
+    """
     pairs: list[IstsPair] = []
     text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
     for block in re.split(r"(?=<sentence id=)", text):
@@ -183,8 +265,9 @@ def read_ists(path: Path) -> list[IstsPair]:
         lines = block.strip().splitlines()
         heads = [ln[3:] if ln.startswith("// ") else ln[2:] for ln in lines if ln.startswith("//")]
         if len(heads) < 2:
-            log.warning("%s: sentence %s lacks its two headline lines, skipped", path, m.group(1))
+            skip(skipped, f"{path}: sentence {m.group(1)} lacks its two headline lines, skipped")
             continue
+        bad_line = ""
         toks: dict[str, list[str]] = {"source": [], "translation": []}
         alis: list[ChunkAlignment] = []
         section = ""
@@ -211,12 +294,20 @@ def read_ists(path: Path) -> list[IstsPair]:
                     score: float | None = float(raw_score)
                 except ValueError:
                     score = None
-                alis.append(ChunkAlignment(_parse_ids(left), _parse_ids(right), types, score))
+                try:
+                    ids1, ids2 = _parse_ids(left), _parse_ids(right)
+                except ValueError:
+                    bad_line = bad_line or s
+                    continue
+                alis.append(ChunkAlignment(ids1, ids2, types, score))
+        if bad_line:
+            skip(skipped, f"{path}: sentence {m.group(1)} has an alignment line whose token ids are not numbers ({bad_line[:60]!r}), skipped")
+            continue
         tokens1 = tuple(toks["source"]) or tuple(heads[0].split(" "))
         tokens2 = tuple(toks["translation"]) or tuple(heads[1].split(" "))
         pairs.append(IstsPair(m.group(1), heads[0], heads[1], tokens1, tokens2, tuple(alis)))
     if not pairs:
-        raise EvalError(f"no iSTS sentence pairs found in {path}", code="E602")
+        raise EvalError(f"no iSTS sentence pairs found in {path}{skipped_suffix(skipped)}", code="E602")
     return pairs
 
 
@@ -240,9 +331,11 @@ def binary_scores(gold: Sequence[int] | np.ndarray, pred: Sequence[int] | np.nda
 
 
 def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
-    """Pearson correlation (0.0 when either side is constant)."""
+    """Pearson correlation (0.0 when either side is constant; NaN, undefined, over fewer than 2 rows)."""
     a = np.asarray(x, dtype=float)
     b = np.asarray(y, dtype=float)
+    if a.size < 2:
+        return math.nan
     a = a - a.mean()
     b = b - b.mean()
     denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
@@ -285,10 +378,18 @@ def write_jsonl(path: Path | None, records: Iterable[dict[str, Any]]) -> int:
     return n
 
 
+def format_cell(value: Any) -> str:
+    """A table cell: floats to 4 places; None or a non-finite float (an undefined
+    figure, such as a correlation over fewer than 2 rows) as ``n/a``."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], *, file: IO[str] | None = None) -> None:
     """A plain aligned table (human output; the machine output is the last JSON line)."""
     out = file or sys.stdout
-    cells = [[str(h) for h in header]] + [[f"{c:.4f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    cells = [[str(h) for h in header]] + [[format_cell(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     print(title, file=out)
     for k, r in enumerate(cells):
@@ -307,6 +408,7 @@ class EvalResult:
     rows: tuple[tuple[Any, ...], ...]
     records: tuple[dict[str, Any], ...]
     notes: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # listed items that could not be scored, one message each
 
 
 def embed_unique(embedder: Any, texts: Sequence[str]) -> np.ndarray:

@@ -36,6 +36,7 @@ import click
 import numpy as np
 
 from triangulate.errors import EvalError
+from triangulate.evaluate.common import echo_skipped, format_cell, guarded, skip, skipped_note, skipped_suffix
 from triangulate.models import Article
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def _write_jsonl(path: Path | None, records: Iterable[dict[str, Any]]) -> None:
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    cells = [[str(h) for h in header]] + [[f"{c:.4f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    cells = [[str(h) for h in header]] + [[format_cell(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     click.echo(title)
     for k, r in enumerate(cells):
@@ -80,14 +81,19 @@ def _pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -
     return float((a * b).sum() / denom) if denom else 0.0
 
 
-def _guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn``; a TriangulateError becomes a clean CLI error (exit 1, no traceback)."""
-    from triangulate.errors import TriangulateError
+def _defined_pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float | None:
+    """Pearson for a reported figure: None (JSON null, ``n/a`` in the table) over fewer than 2 rows."""
+    return _pearson(x, y) if np.asarray(x).size >= 2 else None
 
-    try:
-        return fn(*args, **kwargs)
-    except TriangulateError as exc:
-        raise click.ClickException(str(exc)) from exc
+
+def _round(value: float | None) -> float | None:
+    """A figure for the last-line JSON: 4 places; None stays None (an undefined figure)."""
+    return None if value is None or not math.isfinite(value) else round(value, 4)
+
+
+def _guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn``; a TriangulateError becomes one ``Error: [Exxx] ...`` line and its own exit code."""
+    return guarded(fn, *args, **kwargs)
 
 
 def _load_params(name: str) -> dict[str, Any]:
@@ -148,11 +154,13 @@ def ecb_root(data: Path) -> Path:
     raise EvalError(f"`eval clustering` expects ECB+/<topic>/<n>ecb.xml files under {data}", code="E601")
 
 
-def read_ecbplus(data: Path) -> list[EcbDoc]:
+def read_ecbplus(data: Path, *, skipped: list[str] | None = None) -> list[EcbDoc]:
     """All ECB+ documents under ``data`` in sorted path order.
 
     The source-URL sentence that opens every ``ecbplus`` file (and no ``ecb`` file)
-    is dropped: it is an artefact of the data set that names the event.
+    is dropped: it is an artefact of the data set that names the event. A file that
+    is not valid XML, or a document with no text left, is skipped (recorded in
+    ``skipped``, else logged): there is nothing in it to cluster.
     """
     from lxml import etree
 
@@ -163,19 +171,30 @@ def read_ecbplus(data: Path) -> list[EcbDoc]:
         m = re.fullmatch(r"(\d+)_(\d+)(ecb|ecbplus)\.xml", path.name)
         if not m:
             continue
-        tree = etree.parse(str(path))
-        sentences: dict[int, list[str]] = {}
-        for tok in tree.iter("token"):
-            sentences.setdefault(int(tok.get("sentence", "0")), []).append(tok.text or "")
+        name = str(path.relative_to(root))
+        try:
+            tree = etree.parse(str(path))
+            sentences: dict[int, list[str]] = {}
+            for tok in tree.iter("token"):
+                sentences.setdefault(int(tok.get("sentence", "0")), []).append(tok.text or "")
+        except (etree.XMLSyntaxError, OSError) as exc:
+            skip(skipped, f"{root / name} is not valid XML ({exc}), skipped")
+            continue
+        except ValueError:
+            skip(skipped, f"{root / name}: a token's sentence number is not a whole number, skipped")
+            continue
         order = sorted(sentences)
         if m.group(3) == "ecbplus" and order:
             first = detokenize(sentences[order[0]])
             if re.match(r"https?\s*:|www\.", first.replace(" ", "")):
                 order = order[1:]
-        texts = tuple(detokenize(sentences[k]) for k in order)
-        docs.append(EcbDoc(str(path.relative_to(root)), int(m.group(1)), m.group(3), tuple(t for t in texts if t)))
+        texts = tuple(t for t in (detokenize(sentences[k]) for k in order) if t)
+        if not texts:
+            skip(skipped, f"{root / name} has no text (no tokens, or only the source-URL sentence), skipped")
+            continue
+        docs.append(EcbDoc(name, int(m.group(1)), m.group(3), texts))
     if not docs:
-        raise EvalError(f"no ECB+ documents found under {root}", code="E602")
+        raise EvalError(f"no ECB+ documents found under {root}{skipped_suffix(skipped)}", code="E602")
     return docs
 
 
@@ -188,12 +207,15 @@ def ecb_article(doc: EcbDoc) -> Article:
 
 def bcubed(pred: dict[str, str], gold: dict[str, str], items: Iterable[str] | None = None) -> dict[str, float]:
     """B-cubed precision, recall, F1 and the adjusted Rand index over ``items``
-    (default: all gold items); clusters are restricted to those items."""
+    (default: all gold items); clusters are restricted to those items.
+
+    Over no items at all the figures are undefined: NaN (null in the JSON), ``n`` 0.
+    """
     from sklearn.metrics import adjusted_rand_score
 
     keys = sorted(items if items is not None else gold)
     if not keys:
-        return {"bcubed_precision": 0.0, "bcubed_recall": 0.0, "bcubed_f1": 0.0, "ari": 0.0, "n": 0}
+        return {"bcubed_precision": math.nan, "bcubed_recall": math.nan, "bcubed_f1": math.nan, "ari": math.nan, "n": 0}
     pc: dict[str, set[str]] = {}
     gc: dict[str, set[str]] = {}
     for k in keys:
@@ -225,20 +247,41 @@ def stream_cluster(
 
 
 def agglomerative(vectors: np.ndarray, threshold: float) -> list[int]:
-    """Average-link agglomerative clustering on cosine distance, cut at ``threshold``."""
+    """Average-link agglomerative clustering on cosine distance, cut at ``threshold``.
+
+    A zero row (a text with no word the TF-IDF vocabulary keeps) has no cosine with
+    anything: it is a cluster of its own, and the other rows are clustered as usual.
+    """
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    if len(vectors) < 2:
-        return [1] * len(vectors)
-    x = np.asarray(vectors, dtype=np.float64)
+    if len(vectors) == 0:
+        return []
+    x = np.asarray(vectors, dtype=np.float64).reshape(len(vectors), -1)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
+    live = np.flatnonzero(norms[:, 0] > 0)
+    if len(live) < len(x):
+        labels = [0] * len(x)
+        inner = agglomerative(x[live], threshold) if len(live) else []
+        for i, c in zip(live, inner):
+            labels[int(i)] = c
+        next_label = max(inner, default=0)
+        for i in np.flatnonzero(norms[:, 0] <= 0):
+            next_label += 1
+            labels[int(i)] = next_label
+        return labels
+    if len(x) < 2:
+        return [1] * len(x)
     x = x / np.clip(norms, 1e-12, None)
     z = linkage(x, method="average", metric="cosine")
     return [int(c) for c in fcluster(z, t=threshold, criterion="distance")]
 
 
 def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
-    """TF-IDF (sublinear tf, English stop words) of the texts being clustered (unsupervised)."""
+    """TF-IDF (sublinear tf, English stop words) of the texts being clustered.
+
+    The baseline's IDF comes from these texts themselves (unsupervised, no labels):
+    unlike triangulate, the baseline sees the scored documents before scoring them.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1)
@@ -388,7 +431,8 @@ def run_clustering(data: Path, *, embedder: Any = None, model: str | None = None
     from triangulate.cluster import StoryClusterer, load_settings
 
     params = _load_params(CLUSTER_PARAMS)
-    docs = read_ecbplus(data)
+    skipped: list[str] = []
+    docs = read_ecbplus(data, skipped=skipped)
     articles = [ecb_article(d) for d in docs]
     gold = {d.doc: d.gold for d in docs}
     embedder = embedder or _load_embedder(model, clustering=True)
@@ -422,7 +466,15 @@ def run_clustering(data: Path, *, embedder: Any = None, model: str | None = None
         "n_gold": len(set(gold.values())),
         "seconds": seconds,
         "unseen_n": len(unseen),
+        "skipped": skipped,
     }
+
+
+#: Said under the clustering and pairs tables: where the TF-IDF baselines get their IDF.
+TFIDF_IDF_NOTE = (
+    "note: the TF-IDF baseline takes its IDF from the scored documents themselves (unsupervised, no labels); "
+    "triangulate sees nothing of DIR before scoring"
+)
 
 
 @click.command("clustering")
@@ -434,9 +486,12 @@ def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
 
     Metrics are printed over all documents of DATA and over the topics the
     weights were not fitted on (> 25), beside average-link TF-IDF and embedding
-    baselines whose cut-offs were fitted on topics 1-25.
+    baselines whose cut-offs were fitted on topics 1-25 (the TF-IDF baseline takes
+    its IDF from the scored documents themselves; triangulate sees nothing of DATA
+    before scoring).
     """
     r = _guarded(run_clustering, data, model=model)
+    echo_skipped(r["skipped"])
     res = r["results"]
     rows = []
     for name in ("triangulate", "tfidf_avg_link", "embedding_avg_link"):
@@ -449,15 +504,19 @@ def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
         ["system [docs]", "B3 P", "B3 R", "B3 F1", "ARI", "n"],
         rows,
     )
+    click.echo(f"  {TFIDF_IDF_NOTE}")
+    if r["skipped"]:
+        click.echo(f"  {skipped_note(r['skipped'], 'ECB+ files', 'not valid XML, or no text')}")
     _write_jsonl(out, ({"doc": d.doc, "cluster": r["pred"][d.doc]} for d in r["docs"]))
     t = res["triangulate"]
     summary = {
         "task": "clustering",
         "n": len(r["docs"]),
-        **{k: round(v, 4) for k, v in t["all"].items() if k != "n"},
-        "unseen": {k: round(v, 4) for k, v in t["unseen"].items()},
+        "skipped": len(r["skipped"]),
+        **{k: _round(v) for k, v in t["all"].items() if k != "n"},
+        "unseen": {k: _round(v) if k != "n" else int(v) for k, v in t["unseen"].items()},
         "baselines": {
-            name: {"all_bcubed_f1": round(res[name]["all"]["bcubed_f1"], 4), "unseen_bcubed_f1": round(res[name]["unseen"]["bcubed_f1"], 4)}
+            name: {"all_bcubed_f1": _round(res[name]["all"]["bcubed_f1"]), "unseen_bcubed_f1": _round(res[name]["unseen"]["bcubed_f1"])}
             for name in ("tfidf_avg_link", "embedding_avg_link")
         },
     }
@@ -471,12 +530,16 @@ def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class NewsPair:
+    """One scored row of a SemEval-2022 Task 8 CSV; ``row`` is its 0-based index among
+    the file's data rows (the header not counted), -1 for a pair not read from a file."""
+
     pair_id: str
     lang1: str
     lang2: str
     text1: str
     text2: str
     overall: float
+    row: int = -1
 
     @property
     def base_id(self) -> str:
@@ -498,27 +561,56 @@ def pairs_file(data: Path) -> Path:
     raise EvalError(f"`eval pairs` expects a SemEval-2022 Task 8 CSV in {data}", code="E601")
 
 
-def read_pairs(path: Path) -> list[NewsPair]:
+#: Columns a SemEval-2022 Task 8 CSV must have (the languages are optional).
+PAIR_COLUMNS = ("pair_id", "text1", "text2", "Overall")
+
+
+def read_pairs(path: Path, *, skipped: list[str] | None = None) -> list[NewsPair]:
+    """The scored rows of a SemEval-2022 Task 8 CSV, in file order.
+
+    A row whose ``Overall`` is empty or not a number, or that lacks one of its two
+    texts, is left out (recorded in ``skipped``, else logged): there is no gold score
+    to compare with, or nothing to compare. A file without one of
+    :data:`PAIR_COLUMNS` is an error (E602) that names the missing columns.
+    """
     csv.field_size_limit(sys.maxsize)
     rows: list[NewsPair] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        for rec in csv.DictReader(handle):
+        reader = csv.DictReader(handle)
+        missing = [c for c in PAIR_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise EvalError(
+                f"{path} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"(a SemEval-2022 Task 8 CSV has {', '.join(PAIR_COLUMNS)})",
+                code="E602",
+            )
+        for index, rec in enumerate(reader):
+            pair_id = rec.get("pair_id") or ""
+            where = f"{path} row {index} (pair_id {pair_id!r})"
             try:
-                overall = float(rec["Overall"])
-            except (KeyError, TypeError, ValueError):
+                overall = float(rec.get("Overall") or "")
+            except (TypeError, ValueError):
+                overall = math.nan
+            if not math.isfinite(overall):
+                skip(skipped, f"{where}: Overall {str(rec.get('Overall') or '')[:20]!r} is not a number, left out")
+                continue
+            text1, text2 = rec.get("text1") or "", rec.get("text2") or ""
+            if not text1.strip() or not text2.strip():
+                skip(skipped, f"{where}: text{'1' if not text1.strip() else '2'} is empty, left out")
                 continue
             rows.append(
                 NewsPair(
-                    rec["pair_id"],
+                    pair_id,
                     rec.get("lang1") or rec.get("url1_lang") or "",  # the official files name them url1_lang, url2_lang
                     rec.get("lang2") or rec.get("url2_lang") or "",
-                    rec.get("text1") or "",
-                    rec.get("text2") or "",
+                    text1,
+                    text2,
                     overall,
+                    index,
                 )
             )
     if not rows:
-        raise EvalError(f"no scored pairs (pair_id, text1, text2, Overall) in {path}", code="E602")
+        raise EvalError(f"no scored pairs (pair_id, text1, text2, Overall) in {path}{skipped_suffix(skipped)}", code="E602")
     return rows
 
 
@@ -642,6 +734,8 @@ def _embedding_cosines(embedder: Any, a: Sequence[str], b: Sequence[str]) -> np.
 
 
 def _tfidf_cosines(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+    """The TF-IDF baseline of ``eval pairs``: its IDF comes from the scored texts
+    themselves (unsupervised, no labels); triangulate sees nothing of DIR before scoring."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(sublinear_tf=True).fit(list(a) + list(b))
@@ -665,7 +759,8 @@ def run_pairs(
     from triangulate.errors import ConfigError
 
     path = pairs_file(data)
-    rows = read_pairs(path)
+    skipped: list[str] = []
+    rows = read_pairs(path, skipped=skipped)
     if weights is not None:
         try:
             params = read_pair_weights(weights)
@@ -686,11 +781,14 @@ def run_pairs(
         )
     fitted = set(params.get("fitted_pair_ids", []))
     scored = [p for p in rows if p.base_id not in fitted]
-    left_out = len(rows) - len(scored)
+    left_out = len(rows) - len(scored)  # over all rows of the file, --lang or not
     if lang is not None:
+        if not any(_same_language(p, lang) for p in rows):
+            raise EvalError(f"no {lang}-{lang} pairs to score in {path} (--lang {lang})", code="E602")
         scored = [p for p in scored if _same_language(p, lang)]
     if not scored:
-        raise EvalError(f"every pair of {path} was used for fitting; score another file", code="E603")
+        which = f"{lang}-{lang} pair" if lang is not None else "pair"
+        raise EvalError(f"every {which} of {path} was used for fitting; score another file", code="E603")
     embedder = embedder or _load_embedder(model_name)
     sim = StorySimilarity.from_params(params, embedder=embedder, model=fitted_for)
     started = time.perf_counter()
@@ -704,12 +802,10 @@ def run_pairs(
     tfidf = _tfidf_cosines(a, b)
     gold = np.asarray([-p.overall for p in scored])
     en = np.asarray([_same_language(p, "en") for p in scored])
-    results = {}
+    results: dict[str, dict[str, float | None]] = {}
     for name, pred in (("triangulate", ours), ("embedding_cosine", cos), ("tfidf_cosine", tfidf)):
-        results[name] = {
-            "pearson": _pearson(pred, gold),
-            "pearson_en": _pearson(pred[en], gold[en]) if en.sum() >= 2 else 0.0,
-        }
+        # Over fewer than 2 rows a Pearson is undefined: None (null in the JSON, n/a in the table).
+        results[name] = {"pearson": _defined_pearson(pred, gold), "pearson_en": _defined_pearson(pred[en], gold[en])}
     return {
         "path": path,
         "pairs": scored,
@@ -721,6 +817,7 @@ def run_pairs(
         "model": model_name,
         "weights": str(weights) if weights is not None else f"data/{PAIR_PARAMS}",
         "warning": warning,
+        "skipped": skipped,
     }
 
 
@@ -740,11 +837,13 @@ def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path
 
     Pairs whose original id was used to fit the weights are left out (their
     number is printed). The baseline "embedding_cosine" is the plain cosine of
-    the two texts in the same embedding model.
+    the two texts in the same embedding model; "tfidf_cosine" takes its IDF from
+    the scored texts themselves (unsupervised, no labels).
     """
     r = _guarded(run_pairs, data, model=model, weights=weights, lang=lang)
     if r["warning"]:
         click.echo(f"warning: {r['warning']}", err=True)
+    echo_skipped(r["skipped"])
     rows = [(name, m["pearson"], m["pearson_en"]) for name, m in r["results"].items()]
     _table(
         f"SemEval-2022 Task 8 pairs: {r['path'].name}, {len(r['pairs'])} pairs scored ({r['n_en']} en-en), "
@@ -752,7 +851,14 @@ def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path
         ["system", "pearson (all)", "pearson (en-en)"],
         rows,
     )
-    _write_jsonl(out, ({"pair_id": p.pair_id, "similarity": round(float(s), 6)} for p, s in zip(r["pairs"], r["pred"])))
+    click.echo(f"  {TFIDF_IDF_NOTE}")
+    if r["skipped"]:
+        click.echo(f"  {skipped_note(r['skipped'], 'rows', 'Overall not a number, or a text missing')}")
+    # ``row`` (0-based data row of the CSV) keys each record: pair ids repeat in the public files.
+    _write_jsonl(
+        out,
+        ({"pair_id": p.pair_id, "row": p.row, "similarity": round(float(s), 6)} for p, s in zip(r["pairs"], r["pred"])),
+    )
     t = r["results"]
     click.echo(
         json.dumps(
@@ -762,11 +868,12 @@ def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path
                 "n": len(r["pairs"]),
                 "n_en": r["n_en"],
                 "left_out": r["left_out"],
+                "skipped": len(r["skipped"]),
                 "model": r["model"],
                 "weights": r["weights"],
-                "pearson": round(t["triangulate"]["pearson"], 4),
-                "pearson_en": round(t["triangulate"]["pearson_en"], 4),
-                "baselines": {k: {kk: round(vv, 4) for kk, vv in v.items()} for k, v in t.items() if k != "triangulate"},
+                "pearson": _round(t["triangulate"]["pearson"]),
+                "pearson_en": _round(t["triangulate"]["pearson_en"]),
+                "baselines": {k: {kk: _round(vv) for kk, vv in v.items()} for k, v in t.items() if k != "triangulate"},
             }
         )
     )
@@ -857,37 +964,82 @@ def shingle_pr(true: str, pred: str) -> tuple[float | None, float | None]:
     return prec, rec
 
 
-def _extraction_items(data: Path, limit: int | None) -> tuple[str, list[tuple[str, str | None, Path, Any]]]:
+def _read_listing(path: Path) -> dict[str, Any]:
+    """``evaldata.json`` or ``ground-truth.json``: one JSON object, or an E602 error naming the file."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise EvalError(f"{path} is not valid JSON ({exc})", code="E602") from exc
+    if not isinstance(meta, dict):
+        raise EvalError(f"{path} must hold one JSON object (document key -> entry), not a {type(meta).__name__}", code="E602")
+    return meta
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _evaldata_entry(data: Path, url: str, item: Any) -> tuple[str, str | None, Path, Any] | str:
+    """One evaldata.json entry as an item, or the reason it cannot be scored."""
+    if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item["file"]:
+        return f"evaldata.json entry {url!r} has no \"file\" name, skipped"
+    if not all(_is_text_list(item.get(k) or []) for k in ("with", "without")):
+        return f"evaldata.json entry {url!r}: \"with\" and \"without\" must be lists of strings, skipped"
+    path = data / "html" / item["file"]
+    if not path.is_file():
+        return f"evaldata.json entry {url!r}: {path} is missing, skipped"
+    return (item["file"], url, path, item)
+
+
+def _ground_truth_entry(data: Path, key: str, item: Any) -> tuple[str, str | None, Path, Any] | str:
+    """One ground-truth.json entry as an item, or the reason it cannot be scored."""
+    if not isinstance(item, dict):
+        return f"ground-truth.json entry {key!r} is not an object ({{\"articleBody\", \"url\"}}), skipped"
+    if not isinstance(item.get("articleBody", ""), str) or not isinstance(item.get("url") or "", str):
+        return f"ground-truth.json entry {key!r}: \"articleBody\" and \"url\" must be strings, skipped"
+    path = data / "html" / f"{key}.html"
+    if not path.is_file() and (data / "html" / f"{key}.html.gz").is_file():
+        path = data / "html" / f"{key}.html.gz"
+    if not path.is_file():
+        return f"ground-truth.json entry {key!r}: neither {path} nor its .gz is there, skipped"
+    return (key, item.get("url"), path, item)
+
+
+def _extraction_items(
+    data: Path, limit: int | None, skipped: list[str] | None = None
+) -> tuple[str, list[tuple[str, str | None, Path, Any]]]:
+    """The listed documents whose html is there, sorted by key, the first ``limit`` of them.
+
+    An entry that cannot be scored (no html file, no file name, an entry that is not
+    an object) is skipped (recorded in ``skipped``, else logged); entries after the
+    ``limit``-th scored one are not looked at.
+    """
     data = Path(data)
+    entry: Callable[[Path, str, Any], tuple[str, str | None, Path, Any] | str]
     if (data / "evaldata.json").is_file():
-        meta = json.loads((data / "evaldata.json").read_text(encoding="utf-8"))
-        items = []
-        for url in sorted(meta):
-            item = meta[url]
-            path = data / "html" / item["file"]
-            if path.is_file():
-                items.append((item["file"], url, path, item))
-        layout = "evaldata"
+        meta = _read_listing(data / "evaldata.json")
+        layout, entry = "evaldata", _evaldata_entry
     elif (data / "ground-truth.json").is_file():
-        meta = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
-        items = []
-        for key in sorted(meta):
-            path = data / "html" / f"{key}.html"
-            if not path.is_file() and (data / "html" / f"{key}.html.gz").is_file():
-                path = data / "html" / f"{key}.html.gz"
-            if path.is_file():
-                items.append((key, meta[key].get("url"), path, meta[key]))
-        layout = "ground-truth"
+        meta = _read_listing(data / "ground-truth.json")
+        layout, entry = "ground-truth", _ground_truth_entry
     else:
         raise EvalError(f"`eval extraction` expects evaldata.json + html/ or ground-truth.json + html/ in {data}", code="E601")
+    items: list[tuple[str, str | None, Path, Any]] = []
+    for key in sorted(meta):
+        if limit and len(items) >= limit:
+            break
+        found = entry(data, key, meta[key])
+        if isinstance(found, str):
+            skip(skipped, found)
+        else:
+            items.append(found)
     if not items:
-        raise EvalError(f"no html files found for the documents listed in {data}", code="E602")
-    if limit:
-        items = items[:limit]
+        raise EvalError(f"no html files found for the documents listed in {data}{skipped_suffix(skipped)}", code="E602")
     return layout, items
 
 
 def _read_html(path: Path) -> bytes:
+    """The page's bytes (``.gz`` decompressed); OSError, EOFError or zlib.error when it cannot be read."""
     data = path.read_bytes()
     if path.suffix == ".gz":
         import gzip
@@ -950,7 +1102,8 @@ def run_extraction(data: Path, *, limit: int | None = None, split: str | None = 
     """
     if split is not None and split not in EXTRACTION_SPLITS:
         raise EvalError(f"unknown split {split!r}; expected one of {', '.join(EXTRACTION_SPLITS)}", code="E604")
-    layout, items = _extraction_items(data, limit)
+    skipped: list[str] = []
+    layout, items = _extraction_items(data, limit, skipped)
     if split is not None:
         items = [it for it in items if _in_split(it[0], split)]
         if not items:
@@ -960,8 +1113,15 @@ def run_extraction(data: Path, *, limit: int | None = None, split: str | None = 
     systems: dict[str, Callable[[bytes, str | None], str]] = {"triangulate": ours, "trafilatura": trafilatura_extract}
     texts: dict[str, list[str]] = {k: [] for k in systems}
     seconds: dict[str, list[float]] = {k: [] for k in systems}
-    for _, url, path, _ in items:
-        html = _read_html(path)
+    readable: list[tuple[str, str | None, Path, Any]] = []
+    for item in items:
+        _, url, path, _ = item
+        try:
+            html = _read_html(path)
+        except (OSError, EOFError, zlib.error) as exc:  # a truncated or mislabelled .gz, an unreadable file
+            skipped.append(f"{path} cannot be read ({type(exc).__name__}: {exc}), skipped")
+            continue
+        readable.append(item)
         for key, fn in systems.items():
             t0 = time.perf_counter()
             try:
@@ -971,17 +1131,22 @@ def run_extraction(data: Path, *, limit: int | None = None, split: str | None = 
                 text = ""
             seconds[key].append(time.perf_counter() - t0)
             texts[key].append(text)
+    items = readable
+    if not items:
+        raise EvalError(f"no html page of {data} could be read{skipped_suffix(skipped)}", code="E602")
     results: dict[str, dict[str, dict[str, float]]] = {}
     for part in parts:
         keep = [i for i, it in enumerate(items) if _in_split(it[0], part)]
         results[part] = {}
         for key in systems:
             m = _extraction_metrics(layout, [items[i] for i in keep], [texts[key][i] for i in keep])
+            if not keep:  # no document of this part in DIR: its figures are undefined, not 0
+                m = {k: math.nan for k in m}
             m["ms_per_doc"] = 1000.0 * sum(seconds[key][i] for i in keep) / max(1, len(keep))
             m["n"] = len(keep)
             results[part][key] = m
     return {"layout": layout, "items": items, "texts": texts["triangulate"], "results": results,
-            "extractor": name, "parts": parts}
+            "extractor": name, "parts": parts, "skipped": skipped}
 
 
 _SPLIT_LABELS = {"heldout": "held-out half", "dev": "development half", "all": "all documents"}
@@ -990,7 +1155,7 @@ _SPLIT_LABELS = {"heldout": "held-out half", "dev": "development half", "all": "
 @click.command("extraction")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="trafilatura-eval or ground-truth.json folder.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-document JSONL.")
-@click.option("--limit", type=int, default=None, help="Score only the first N documents (sorted by key).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Score only the first N documents (sorted by key).")
 @click.option(
     "--split",
     type=click.Choice(EXTRACTION_SPLITS),
@@ -1005,6 +1170,7 @@ def extraction_command(data: Path, out: Path | None, limit: int | None, split: s
     of their id; extraction rules are only ever studied on the development half.
     """
     r = _guarded(run_extraction, data, limit=limit, split=split)
+    echo_skipped(r["skipped"])
     res = r["results"]
     rows = [
         (f"{key} [{part}]", m["precision"], m["recall"], m["f1"], f"{m['ms_per_doc']:.1f}", m["n"])
@@ -1017,6 +1183,8 @@ def extraction_command(data: Path, out: Path | None, limit: int | None, split: s
         ["system [part]", "precision", "recall", "f1", "ms/doc", "n"],
         rows,
     )
+    if r["skipped"]:
+        click.echo(f"  {skipped_note(r['skipped'], 'listed documents', 'html missing or unreadable, or a malformed entry')}")
     _write_jsonl(out, ({"id": key, "text": text} for (key, _, _, _), text in zip(r["items"], r["texts"])))
     main_part = r["parts"][-1]
     t = res[main_part]["triangulate"]
@@ -1025,18 +1193,20 @@ def extraction_command(data: Path, out: Path | None, limit: int | None, split: s
         "layout": r["layout"],
         "split": main_part,
         "n": t["n"],
+        "skipped": len(r["skipped"]),
         "extractor": r["extractor"],
-        "precision": round(t["precision"], 4),
-        "recall": round(t["recall"], 4),
-        "f1": round(t["f1"], 4),
+        "precision": _round(t["precision"]),
+        "recall": _round(t["recall"]),
+        "f1": _round(t["f1"]),
         "ms_per_doc": round(t["ms_per_doc"], 2),
     }
     if split is None:
+        # null figures when no document of DIR falls in the held-out half
         h = res["heldout"]["triangulate"]
-        summary["held_out"] = {k: round(h[k], 4) for k in ("precision", "recall", "f1")} | {"n": h["n"]}
+        summary["held_out"] = {k: _round(h[k]) for k in ("precision", "recall", "f1")} | {"n": h["n"]}
     summary["baselines"] = {
-        "trafilatura": {k: round(v, 4) for k, v in res[main_part]["trafilatura"].items() if k != "n"}
-        | ({"held_out": {k: round(res["heldout"]["trafilatura"][k], 4) for k in ("precision", "recall", "f1")}} if split is None else {})
+        "trafilatura": {k: _round(v) for k, v in res[main_part]["trafilatura"].items() if k != "n"}
+        | ({"held_out": {k: _round(res["heldout"]["trafilatura"][k]) for k in ("precision", "recall", "f1")}} if split is None else {})
     }
     click.echo(json.dumps(summary))
 

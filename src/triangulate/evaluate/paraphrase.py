@@ -19,7 +19,7 @@ import numpy as np
 
 from triangulate.cross_encoder import CrossEncoder
 from triangulate.evaluate.baselines import Baselines
-from triangulate.evaluate.common import MRPC_TEST, EvalResult, binary_scores, embed_unique, find_file, read_mrpc
+from triangulate.evaluate.common import MRPC_TEST, EvalResult, binary_scores, embed_unique, find_file, read_mrpc, skipped_note
 from triangulate.similarity import PairScorer
 
 
@@ -76,7 +76,8 @@ def evaluate_paraphrase(
 ) -> EvalResult:
     """Score DIR/msr_paraphrase_test.txt (positive class = paraphrase)."""
     path = find_file(Path(data), MRPC_TEST, task="paraphrase")
-    pairs = read_mrpc(path)
+    skipped: list[str] = []
+    pairs = read_mrpc(path, skipped=skipped)
     sides = prepare(pairs, embedder=embedder, scorer=scorer, sentence_scorer=sentence_scorer, baselines=baselines)
     scorer, sentence_scorer, baselines = sides.scorer, sides.sentence_scorer, sides.baselines
     a, b, va, vb = sides.a, sides.b, sides.va, sides.vb
@@ -96,7 +97,7 @@ def evaluate_paraphrase(
         "tfidf": binary_scores(gold, (tfidf >= baselines.tfidf_threshold).astype(int)),
         "always paraphrase": binary_scores(gold, np.ones_like(gold)),
     }
-    metrics: dict[str, Any] = {"task": "paraphrase", "n": len(pairs)}
+    metrics: dict[str, Any] = {"task": "paraphrase", "n": len(pairs), "skipped": len(skipped)}
     metrics.update({k: round(v, 4) for k, v in systems["cross-encoder"].items()})
     for name, key in (("pair scorer, token features", "tokens"), ("pair scorer, sentence features", "sentence"), ("cosine", "cosine"), ("tfidf", "tfidf")):
         metrics[f"{key}_accuracy"] = round(systems[name]["accuracy"], 4)
@@ -110,5 +111,5 @@ def evaluate_paraphrase(
         f"pair scorer: {len(scorer.feature_names)} features; "
         f"thresholds: cross-encoder {cross.threshold:.2f}, token-feature scorer {scorer.threshold:.4f}, sentence-feature scorer {sentence_scorer.threshold:.4f}, "
         f"cosine {baselines.cosine_threshold:.4f}, tfidf {baselines.tfidf_threshold:.4f} (fitted on MRPC train)",
-    )
-    return EvalResult("paraphrase", metrics, ("system", "accuracy", "precision", "recall", "f1"), rows, records, notes)
+    ) + ((skipped_note(skipped, "malformed rows"),) if skipped else ())
+    return EvalResult("paraphrase", metrics, ("system", "accuracy", "precision", "recall", "f1"), rows, records, notes, tuple(skipped))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from triangulate.evaluate.baselines import Baselines
-from triangulate.evaluate.common import STS_TEST, EvalResult, find_file, pearson, read_sts, spearman
+from triangulate.evaluate.common import STS_TEST, EvalResult, find_file, pearson, read_sts, skipped_note, spearman
 from triangulate.evaluate.paraphrase import prepare
 from triangulate.similarity import PairScorer
 
@@ -31,7 +31,8 @@ def evaluate_sts(
 ) -> EvalResult:
     """Score DIR/sts-test.csv: Pearson and Spearman, overall and on the news genre."""
     path = find_file(Path(data), STS_TEST, task="sts")
-    pairs = read_sts(path)
+    skipped: list[str] = []
+    pairs = read_sts(path, skipped=skipped)
     sides = prepare(pairs, embedder=embedder, scorer=scorer, sentence_scorer=sentence_scorer, baselines=baselines)
     scorer, sentence_scorer, baselines = sides.scorer, sides.sentence_scorer, sides.baselines
     a, b, va, vb = sides.a, sides.b, sides.va, sides.vb
@@ -45,20 +46,22 @@ def evaluate_sts(
     }
 
     def corr(pred: np.ndarray) -> dict[str, float]:
-        out = {"pearson": pearson(pred, gold), "spearman": spearman(pred, gold)}
-        if news.any():
-            out["pearson_news"] = pearson(pred[news], gold[news])
-            out["spearman_news"] = spearman(pred[news], gold[news])
-        else:
-            out["pearson_news"] = out["spearman_news"] = float("nan")
-        return out
+        # A correlation over fewer than 2 rows is undefined: NaN here, null in the JSON, n/a in the table.
+        return {
+            "pearson": pearson(pred, gold),
+            "spearman": spearman(pred, gold),
+            "pearson_news": pearson(pred[news], gold[news]),
+            "spearman_news": spearman(pred[news], gold[news]),
+        }
 
     results = {name: corr(pred) for name, pred in systems.items()}
-    metrics: dict[str, Any] = {"task": "sts", "n": len(pairs), "n_news": int(news.sum())}
+    metrics: dict[str, Any] = {"task": "sts", "n": len(pairs), "n_news": int(news.sum()), "skipped": len(skipped)}
     metrics.update({k: round(v, 4) for k, v in results["graded head"].items()})
     for name, key in (("graded head, sentence features", "sentence"), ("cosine", "cosine"), ("tfidf", "tfidf")):
         metrics.update({f"{key}_{k}": round(v, 4) for k, v in results[name].items()})
     rows = tuple((name, r["pearson"], r["spearman"], r["pearson_news"], r["spearman_news"]) for name, r in results.items())
     records = tuple({"index": p.index, "score": round(float(s), 6)} for p, s in zip(pairs, systems["graded head"]))
-    notes = (f"scored {path} ({len(pairs)} pairs, {int(news.sum())} {NEWS_GENRE}); index = 0-based line number",)
-    return EvalResult("sts", metrics, ("system", "pearson", "spearman", "pearson_news", "spearman_news"), rows, records, notes)
+    notes = (f"scored {path} ({len(pairs)} pairs, {int(news.sum())} {NEWS_GENRE}); index = 0-based line number",) + (
+        (skipped_note(skipped, "rows"),) if skipped else ()
+    )
+    return EvalResult("sts", metrics, ("system", "pearson", "spearman", "pearson_news", "spearman_news"), rows, records, notes, tuple(skipped))
