@@ -330,3 +330,16 @@ def test_an_article_that_does_not_read_as_english_is_warned_about(embedder, capl
     with caplog.at_level("WARNING", logger="triangulate.compare"):
         compare_articles([HARBOUR, german], embedder=embedder)
     assert "not English, it seems: Hafenblatt" in caplog.text and "Harbour Herald" not in caplog.text
+
+
+def test_a_disputed_figure_is_one_summary_sentence_naming_every_outlet_on_each_side(embedder):
+    said = "The fire at the Ostby plant injured {} people on Monday night, {} said."
+    arts = [
+        art("Harbour Herald", said.format(12, "the fire service"), "The weather was calm that week."),
+        art("Coastal Courier", said.format(12, "officials"), "Roads to the plant were closed."),
+        art("Valley Daily", said.format(14, "the fire service"), "Schools stayed open on Tuesday."),
+    ]
+    report = compare_articles(arts, embedder=embedder)
+    (sentence,) = [s for s in report.summary if s.text.startswith("Reports differ")]
+    assert sentence.text == "Reports differ on the figures: Harbour Herald and Coastal Courier give 12 people, Valley Daily gives 14 people."
+    assert sentence.citations == (1, 2, 3)

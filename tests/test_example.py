@@ -372,7 +372,7 @@ def test_every_summary_citation_points_to_a_source_whose_claim_is_in_the_cited_f
         if sentence.text.startswith("Reports differ"):
             conflict = conflicts[sentence.fact_id]
             sides = {number_of[claim_of[side.claim_id].article_id] for side in (conflict.a, conflict.b)}
-            assert set(sentence.citations) == sides, sentence.text
+            assert sides <= set(sentence.citations), sentence.text  # both sides, and the versions agreeing with either
         else:
             assert len(set(sentence.citations)) >= 2, sentence.text
 

@@ -48,9 +48,33 @@ def summarize(
         agreeing = [c for c in fact.claims if c is claim or not compare_claims(fact.id, claim, c)]
         cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
-    for conflict in conflicts[:2]:
+    fact_by_id = {f.id: f for f in facts}
+    summarised: set[tuple[str, str]] = set()
+    for conflict in conflicts:
+        if len(summarised) == 2:
+            break
+        if (conflict.fact_id, conflict.kind) in summarised:
+            continue  # one sentence a dispute, however many pairs of outlets it has
+        summarised.add((conflict.fact_id, conflict.kind))
         side_a = next(c for c in claims if c.id == conflict.a.claim_id)
         side_b = next(c for c in claims if c.id == conflict.b.claim_id)
+        disputed = fact_by_id.get(conflict.fact_id)
+        outlets_a, outlets_b = [side_a], [side_b]
+        if disputed is not None and not conflict.reprint:
+            # Every version of the fact that agrees with one side or the other.
+            for c in disputed.claims:
+                if c.outlet in {x.outlet for x in outlets_a + outlets_b}:
+                    continue
+                with_a = any(x.kind == conflict.kind for x in compare_claims(disputed.id, side_a, c))
+                with_b = any(x.kind == conflict.kind for x in compare_claims(disputed.id, side_b, c))
+                if with_b and not with_a:
+                    outlets_a.append(c)
+                elif with_a and not with_b:
+                    outlets_b.append(c)
+        names_a = _and([c.outlet for c in outlets_a])
+        names_b = _and([c.outlet for c in outlets_b])
+        give_a = "give" if len(outlets_a) > 1 else "gives"
+        give_b = "give" if len(outlets_b) > 1 else "gives"
         if conflict.reprint:
             text = (
                 f"{conflict.b.outlet}, reprinting {conflict.a.outlet}, changes the {_label(conflict.kind)}: "
@@ -64,10 +88,10 @@ def summarize(
             text = f"Reports differ on what happened: {conflict.a.outlet} says {conflict.a.value}, {conflict.b.outlet} says {conflict.b.value}."
         else:
             text = (
-                f"Reports differ on the {_label(conflict.kind)}: {conflict.a.outlet} gives {_in_sentence(conflict.a.value, conflict.kind)}, "
-                f"{conflict.b.outlet} gives {_in_sentence(conflict.b.value, conflict.kind)}."
+                f"Reports differ on the {_label(conflict.kind)}: {names_a} {give_a} {_in_sentence(conflict.a.value, conflict.kind)}, "
+                f"{names_b} {give_b} {_in_sentence(conflict.b.value, conflict.kind)}."
             )
-        cites = tuple(sorted({number_of[side_a.article_id], number_of[side_b.article_id]}))
+        cites = tuple(sorted({number_of[c.article_id] for c in outlets_a + outlets_b}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
     if not out:
         for article in articles[:max_sentences]:
@@ -76,6 +100,12 @@ def summarize(
                 used_texts.add(lead.text)
                 out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
     return out
+
+
+def _and(names: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _label(kind: str) -> str:
