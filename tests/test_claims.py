@@ -129,3 +129,15 @@ def test_an_iso_date_is_a_date_detail_comparable_with_a_written_one() -> None:
     (written,) = extract_details("The plant was inspected on March 3, 2026 by the agency.")
     assert (iso.kind, iso.value) == ("date", "2026-03-03") == (written.kind, written.value)
     assert [d.value for d in extract_details("Flight 2026-13-45 was late.")] == ["2026"]  # no month 13: the year only
+
+
+def test_indirect_speech_names_its_speaker_and_a_place_is_nobody() -> None:
+    article = Article(id="a", outlet="x", title="Prices", paragraphs=(
+        "Economist Maria Sund said prices would rise. Supermarkets in the region warned that bread could cost more.",
+        "According to fire chief Tomas Berg, the roof collapsed at noon.",
+        "Defense Minister Benny Gantz met officials. The minister said the talks went well.",
+    ))
+    speakers = {c.text: c.speaker for c in extract_claims(article)}
+    assert speakers["Supermarkets in the region warned that bread could cost more."] is None  # not the economist
+    assert speakers["According to fire chief Tomas Berg, the roof collapsed at noon."] == "Tomas Berg"
+    assert speakers["The minister said the talks went well."] == "Benny Gantz"

@@ -84,12 +84,17 @@ _NEG = re.compile(
 
 # Speaker patterns, tried outside the quoted text of a sentence.
 _SPEAKER_BEFORE = re.compile(
-    rf"(?P<who>(?:[Tt]he\s+)?(?:[a-z]+\s+){{0,3}}?{_NAME}|\b(?:he|she|they|we|I)\b|\bthe\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
+    rf"(?P<who>(?:[Tt]he\s+)?(?:[a-z]+\s+){{0,3}}?{_NAME}|\b(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b|\b[Tt]he\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
     rf"\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
 )
 _SPEAKER_AFTER = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})")
-_ACCORDING = re.compile(rf"\baccording to\s+(?P<who>{_NAME})")
+_ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
+#: Nouns for a person, besides the roles below: "the official said" may be the last speaker.
+_PERSON_WORDS = frozenset(
+    "official officials spokesman spokeswoman spokesperson source sources witness witnesses resident residents "
+    "man woman worker owner analyst expert lawyer doctor victim survivor author".split()
+)
 #: Lower-case words that may stand between a sentence's start and the name of its subject.
 _ROLE_WORDS = frozenset(
     "fire police chief mayor minister spokesman spokeswoman spokesperson president director head deputy "
@@ -305,7 +310,7 @@ def _subject(sentence: _Sentence, people: dict[str, str]) -> str | None:
 
 def _find_attribution(text: str, people: dict[str, str], last: str | None) -> str | None:
     """The speaker of indirect speech: "Esper said that ...", "according to Channel 12"."""
-    match = _SPEAKER_BEFORE.search(text[:120])
+    match = _SPEAKER_BEFORE.search(text[:120]) or _ACCORDING.search(text)
     if match is None:
         return None
     return _resolve(match.group("who"), people, last)
@@ -317,7 +322,10 @@ def _resolve(raw: str, people: dict[str, str], last: str | None) -> str | None:
     if low in _PRONOUNS:
         return last
     if low.startswith("the "):
-        return _resolve_description(low[4:], people) or last
+        # "the mayor said" is the person the article gave that title, else the last one quoted;
+        # "the region warned" is nobody.
+        head = low.split()[-1]
+        return _resolve_description(low[4:], people) or (last if head in _ROLE_WORDS or head in _PERSON_WORDS else None)
     words = who.split()
     # Drop leading lower-case words that are not part of the name ("ministry spokesman John Doe").
     while words and not words[0][:1].isupper():
