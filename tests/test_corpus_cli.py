@@ -67,6 +67,8 @@ def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
     assert "[share] Share this article" in run("article", copy["id"], "--db", db, "--removed")
     assert run("article", copy["id"][:8], "--db", db, "--raw").startswith(QUAKE_TITLE)
     assert "first version" in run("article", copy["id"], "--db", db, "--diff")
+    both = CliRunner().invoke(cli, ["article", copy["id"], "--db", db, "--raw", "--diff"])
+    assert both.exit_code == 2 and "give one of --raw, --removed, --diff" in both.output
     detail = json.loads(run("article", copy["id"], "--db", db, "-f", "json"))
     assert detail["removed"] == [{"text": "Share this article", "reason": "share"}]
 

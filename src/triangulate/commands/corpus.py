@@ -420,12 +420,16 @@ def _note(a: Any) -> str:
 @click.command()
 @click.argument("article_id", metavar="ID")
 @db_option
-@click.option("--raw", "view", flag_value="raw", help="The raw input exactly as ingested.")
-@click.option("--removed", "view", flag_value="removed", help="The boilerplate removed, with reasons.")
-@click.option("--diff", "view", flag_value="diff", help="What changed since the previous version.")
+@click.option("--raw", is_flag=True, help="The raw input exactly as ingested.")
+@click.option("--removed", is_flag=True, help="The boilerplate removed, with reasons.")
+@click.option("--diff", is_flag=True, help="What changed since the previous version.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def article(article_id: str, db: str, view: str | None, fmt: str) -> None:
-    """Show one article: cleaned text (default), raw input, removed boilerplate or a diff."""
+def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt: str) -> None:
+    """Show one article: cleaned text (default), raw input, removed boilerplate or a diff (one of them)."""
+    views = [name for name, given in (("raw", raw), ("removed", removed), ("diff", diff)) if given]
+    if len(views) > 1:
+        raise click.UsageError(f"give one of --raw, --removed, --diff, not {' and '.join('--' + v for v in views)}")
+    view = views[0] if views else None
     with _corpus(db, existing=True) as corpus:
         art = corpus.article(article_id)
         if art is None:
