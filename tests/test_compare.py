@@ -343,3 +343,41 @@ def test_a_disputed_figure_is_one_summary_sentence_naming_every_outlet_on_each_s
     (sentence,) = [s for s in report.summary if s.text.startswith("Reports differ")]
     assert sentence.text == "Reports differ on the figures: Harbour Herald and Coastal Courier give 12 people, Valley Daily gives 14 people."
     assert sentence.citations == (1, 2, 3)
+
+
+def test_a_reprint_change_stays_visible_when_an_independent_outlet_reports_the_fact_too(embedder):
+    lines = ("A fire at the Kelby warehouse in Portmere injured 14 people on Monday, fire chief Anna Vance said.",
+             "The blaze burned for six hours before crews brought it under control.", "Police are looking for witnesses.")
+    wire = art("Harbor Wire", *lines, published="2026-03-03T08:00:00Z")
+    post = art("Daily Post", *(p.replace("14 people", "40 people") for p in lines), published="2026-03-03T10:00:00Z")
+    valley = art("Valley News", "Fourteen people were injured on Monday when fire broke out at the Kelby warehouse in Portmere, "
+                 "the fire chief said.", "Roads near the harbour were closed.", published="2026-03-03T12:00:00Z")
+    report = compare_articles([wire, post, valley], embedder=embedder)
+    changes = [(c.a.outlet, c.b.outlet) for c in report.conflicts if c.reprint]
+    assert changes == [("Harbor Wire", "Daily Post")]
+    (dispute,) = [s.text for s in report.summary if s.text.startswith("Reports differ")]
+    assert dispute == "Reports differ on the figures: Valley News and Harbor Wire give fourteen people, Daily Post gives 40 people."
+
+
+def test_a_summary_names_relative_days_by_their_dates(embedder):
+    def dated(outlet, published, *paragraphs):
+        return Article(id=f"id-{outlet}", outlet=outlet, title="Footbridge", paragraphs=paragraphs, published=published)
+
+    reports = [
+        dated("One", "2026-03-04T08:00:00Z", "The old footbridge over the Ost river collapsed yesterday, the city said.", "Nobody was hurt."),
+        dated("Two", "2026-03-03T20:00:00Z", "The old footbridge over the Ost river collapsed today, the city said.", "Crews came."),
+        dated("Three", "2026-03-06T08:00:00Z", "The old footbridge over the Ost river collapsed yesterday, city officials said.", "It rained."),
+    ]
+    report = compare_articles(reports, embedder=embedder)
+    (dispute,) = [s.text for s in report.summary if s.text.startswith("Reports differ")]
+    assert "2026-03-03" in dispute and "2026-03-05" in dispute and "yesterday" not in dispute and "today" not in dispute
+
+
+def test_an_outcome_dispute_names_every_outlet_on_each_side(embedder):
+    said = "Twelve people were {} when the roof of the Kelby warehouse collapsed on Monday, {} said."
+    arts = [art("Harbor Wire", said.format("injured", "the fire service"), "The weather was calm."),
+            art("Valley News", said.format("injured", "officials"), "Roads were closed."),
+            art("Daily Post", said.format("killed", "the fire service"), "Schools stayed open.")]
+    report = compare_articles(arts, embedder=embedder)
+    (dispute,) = [s.text for s in report.summary if s.text.startswith("Reports differ")]
+    assert dispute == "Reports differ on what happened: Harbor Wire and Valley News say injured, Daily Post says killed."

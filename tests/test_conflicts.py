@@ -95,3 +95,12 @@ def test_one_currency_written_two_ways_agrees_and_two_currencies_for_one_amount_
     assert conflict.kind == "money" and (conflict.a.value, conflict.b.value) == ("$2 million", "2 million euros")
     other = claim("Four", "The repairs will cost 1.8 million euros, the council said.")
     assert compare_claims("f", dollars, other) == []  # another amount in another currency: a rate may join them
+
+
+def test_us_dollars_are_dollars_and_canadian_dollars_another_currency() -> None:
+    dollars = claim("One", "The repairs will cost $2 million, the council said.")
+    us = claim("Two", "The repairs will cost 2 million US dollars, the council said.")
+    canadian = claim("Three", "The repairs will cost 2 million Canadian dollars, the council said.")
+    assert compare_claims("f", dollars, us) == []
+    assert [c.kind for c in compare_claims("f", dollars, canadian)] == ["money"]
+    assert [d.kind for d in us.details] == ["money"]  # "US" inside the amount is no name

@@ -296,7 +296,7 @@ def test_terminal_summary_sentences_carry_their_citations() -> None:
 
 def test_terminal_shows_both_sides_of_a_conflict_with_their_values() -> None:
     text = flat(section(terminal_text(sample_report(), width=120), "Conflicts", "Single-source claims"))
-    for phrase in ("Differing duration", "12 week", "10 week", "Differing weekday", "monday", "tuesday",
+    for phrase in ("Differing duration", "12 week", "10 week", "Differing day", "monday", "tuesday",
                    "[2] Northwire", "[4] Meridian Daily"):
         assert phrase in text, phrase
 

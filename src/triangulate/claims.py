@@ -56,11 +56,17 @@ _DURATION = re.compile(
 )
 _MONEY = re.compile(
     rf"(?:([$€£¥])\s?({_NUM})(?:\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"
-    rf"|(?:\b({_NUM})\s*(thousand|million|billion|trillion)?\s*(dollars|euros|pounds|shekels|yen|yuan|rupees)\b)",
+    rf"|(?:\b({_NUM})\s*(thousand|million|billion|trillion)?\s*"
+    rf"((?:(?:US|U\.S\.|American|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore)\s+)?"
+    rf"(?:dollars|euros|pounds|shekels|yen|yuan|rupees))\b)",
     re.IGNORECASE,
 )
 #: Currency words as their symbols, so that one currency is one unit however it is written.
-_CURRENCY_SYMBOLS = {"dollars": "$", "euros": "€", "pounds": "£", "yen": "¥"}
+_CURRENCY_SYMBOLS = {
+    "dollars": "$", "us dollars": "$", "u.s. dollars": "$", "american dollars": "$", "euros": "€", "pounds": "£", "yen": "¥",
+    "canadian dollars": "C$", "australian dollars": "A$", "new zealand dollars": "NZ$", "hong kong dollars": "HK$",
+    "singapore dollars": "S$",
+}  # fmt: skip
 _PERCENT = re.compile(rf"\b({_NUM})\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE = re.compile(
@@ -450,7 +456,7 @@ def _details(text: str) -> tuple[Detail, ...]:
         if m.group(1):
             value, unit = _number_value(m.group(2), m.group(3)), m.group(1)
         else:
-            value, unit = _number_value(m.group(4), m.group(5)), m.group(6).lower()
+            value, unit = _number_value(m.group(4), m.group(5)), " ".join(m.group(6).lower().split())
         if value is None:
             continue
         unit = _CURRENCY_SYMBOLS.get(unit, unit)  # "2 million dollars" is "$2 million"
@@ -506,6 +512,8 @@ def _details(text: str) -> tuple[Detail, ...]:
         details.append(Detail("negation", "not", m.group(0), "negation"))
     seen: set[str] = set()
     for m in _ENTITY.finditer(text):
+        if any(a <= m.start() and m.end() <= b for a, b in taken):
+            continue  # inside an amount or a date: "2 million US dollars", "March 3"
         words = m.group(0).split()
         while words and words[0] in _ENTITY_STOP:
             words.pop(0)

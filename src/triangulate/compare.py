@@ -256,7 +256,17 @@ def compare_articles(
     for fact in facts:
         origins_first = tuple(sorted(fact.claims, key=lambda c: c.article_id in reprint))
         conflicts.extend(find_conflicts(replace(fact, claims=origins_first), independent=group_of))
-    conflicts.extend(_changes_within_a_source(claims, aligned_single, reprint, copied_from))
+    # Changes within one source: aligned claims that only it gives, and its own versions
+    # inside a fact that other sources share (a reprint's changed figure stays visible when
+    # an independent outlet reports the fact too).
+    index_of = {c.id: i for i, c in enumerate(claims)}
+    same_source_sets: list[list[int]] = [list(m) for m in aligned_single]
+    for fact in facts:
+        by_group: dict[int, list[int]] = {}
+        for c in fact.claims:
+            by_group.setdefault(group_of[c.article_id], []).append(index_of[c.id])
+        same_source_sets.extend(members for members in by_group.values() if len({claims[i].article_id for i in members}) > 1)
+    conflicts.extend(_changes_within_a_source(claims, same_source_sets, reprint, copied_from))
     single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
@@ -422,7 +432,7 @@ def _changes_within_a_source(
                 explanation = f"{conflict.b.outlet}, reprinting {conflict.a.outlet}, changed it: {conflict.explanation}"
                 out.append(replace(conflict, reprint=True, explanation=explanation))
             else:
-                explanation = f"two articles of one outlet differ: {conflict.explanation}"
+                explanation = f"Two articles of one outlet differ: {conflict.explanation}"
                 out.append(replace(conflict, explanation=explanation))
     return out
 

@@ -82,14 +82,21 @@ def summarize(
                 f"{_in_sentence(conflict.b.value, conflict.kind)} in {conflict.b.outlet}."
             )
         elif conflict.kind == "negation":
-            no, yes = (conflict.a, conflict.b) if conflict.a.value == "negated" else (conflict.b, conflict.a)
-            text = f"Reports differ on whether it happened: {no.outlet} says it did not, {yes.outlet} that it did."
+            no, yes = (names_a, names_b) if conflict.a.value == "negated" else (names_b, names_a)
+            no_n, yes_n = (outlets_a, outlets_b) if conflict.a.value == "negated" else (outlets_b, outlets_a)
+            text = (
+                f"Reports differ on whether it happened: {no} {'say' if len(no_n) > 1 else 'says'} it did not, "
+                f"{yes} that it did."
+            )
         elif conflict.kind == "outcome":
-            text = f"Reports differ on what happened: {conflict.a.outlet} says {conflict.a.value}, {conflict.b.outlet} says {conflict.b.value}."
+            text = (
+                f"Reports differ on what happened: {names_a} {'say' if len(outlets_a) > 1 else 'says'} {conflict.a.value}, "
+                f"{names_b} {'say' if len(outlets_b) > 1 else 'says'} {conflict.b.value}."
+            )
         else:
             text = (
-                f"Reports differ on the {_label(conflict.kind)}: {names_a} {give_a} {_in_sentence(conflict.a.value, conflict.kind)}, "
-                f"{names_b} {give_b} {_in_sentence(conflict.b.value, conflict.kind)}."
+                f"Reports differ on the {_label(conflict.kind)}: {names_a} {give_a} {_in_summary(conflict.a.value, conflict.kind)}, "
+                f"{names_b} {give_b} {_in_summary(conflict.b.value, conflict.kind)}."
             )
         cites = tuple(sorted({number_of[c.article_id] for c in outlets_a + outlets_b}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
@@ -100,6 +107,16 @@ def summarize(
                 used_texts.add(lead.text)
                 out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
     return out
+
+
+_RELATIVE_DATE = re.compile(r"^[\w ]+ \((\d{4}-\d\d-\d\d)\)$")
+
+
+def _in_summary(value: str, kind: str) -> str:
+    """A side's value as a sentence naming several outlets can give it: a relative day by its
+    date only ("yesterday (2026-03-03)" -> "2026-03-03": another outlet may have said "today")."""
+    relative = _RELATIVE_DATE.match(value) if kind == "date" else None
+    return relative.group(1) if relative else _in_sentence(value, kind)
 
 
 def _and(names: Sequence[str]) -> str:
@@ -144,7 +161,12 @@ def representative(fact: Fact) -> Claim:
         others = [c for c in versions if c.article_id != claim.article_id]
         return sum(jaccard(words[claim.text], words[o.text]) for o in others) / max(1, len(others))
 
-    return max(pool, key=lambda c: (round(agreement(c), 3), -len(c.text)))
+    def disputed_by(claim: Claim) -> int:
+        """How many other versions give one of its details another way: the sentence should
+        be in the version most sources agree with, not in the odd one out."""
+        return sum(1 for o in versions if o.article_id != claim.article_id and compare_claims(fact.id, claim, o))
+
+    return max(pool, key=lambda c: (-disputed_by(c), round(agreement(c), 3), -len(c.text)))
 
 
 def _quoted(claim: Claim, speaker: str | None) -> str:

@@ -140,7 +140,7 @@ def _conflicts(view: ReportView) -> list[str]:
         return lines + ["_No conflicting details found._", ""]
     for i, conflict in enumerate(view.conflicts, 1):
         kind = conflict.kind or "detail"
-        lines += [f"### Conflict {i}: {escape_markdown(conflict.heading[0].lower() + conflict.heading[1:])}", ""]
+        lines += [f"### Conflict {i}: {escape_markdown(conflict.heading)}", ""]
         lines += [f"| Source | Version | {escape_markdown(kind.capitalize())} |", "| --- | --- | --- |"]
         for side in (conflict.a, conflict.b):
             lines.append(

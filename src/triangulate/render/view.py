@@ -86,9 +86,13 @@ class ConflictRow:
 
     @property
     def heading(self) -> str:
-        """``Differing number``, or ``Changed in a reprint: number`` when ``b`` reprints ``a``."""
-        kind = self.kind or "detail"
-        return f"Changed in a reprint: {kind}" if self.reprint else f"Differing {kind}"
+        """``Differing number``, or ``Changed in a reprint (number)`` when ``b`` reprints ``a``."""
+        kind = _KIND_WORDS.get(self.kind, self.kind) or "detail"
+        return f"Changed in a reprint ({kind})" if self.reprint else f"Differing {kind}"
+
+
+#: Kinds of conflict as a heading names them.
+_KIND_WORDS = {"money": "amount", "weekday": "day", "percent": "percentage", "entity": "name", "negation": "facts"}
 
 
 @dataclass(frozen=True, slots=True)
