@@ -56,7 +56,7 @@ import numpy as np
 from triangulate.embed import Embedder
 from triangulate.errors import ConfigError
 from triangulate.models import Article, stable_id
-from triangulate.text import STOPWORDS, content_words, normalize, split_sentences
+from triangulate.text import STOPWORDS, content_words, split_sentences
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())

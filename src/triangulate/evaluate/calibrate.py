@@ -37,7 +37,6 @@ from triangulate.evaluate.common import (
     STS_DEV,
     STS_TRAIN,
     find_file,
-    pearson,
     read_mrpc,
     read_sts,
     spearman,

@@ -7,7 +7,6 @@ CSV, iSTS ``.wa``) into plain records. They never fit anything; fitting lives in
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math

@@ -17,7 +17,6 @@ They also run stand-alone: ``python -m triangulate.evaluate.corpus_tasks --help`
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import math
@@ -330,7 +329,7 @@ def calibrate_clustering(data: Path, *, embedder: Any = None, write: bool = True
     """
     from sklearn.linear_model import LogisticRegression
 
-    from triangulate.cluster import FEATURES, ClusterSettings, StoryClusterer, load_settings
+    from triangulate.cluster import FEATURES, ClusterSettings, StoryClusterer
 
     started = time.perf_counter()
     docs = [d for d in read_ecbplus(data) if d.topic <= TRAIN_TOPICS_MAX]
