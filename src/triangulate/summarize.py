@@ -71,33 +71,7 @@ def summarize(
                     outlets_a.append(c)
                 elif with_a and not with_b:
                     outlets_b.append(c)
-        names_a = _and([c.outlet for c in outlets_a])
-        names_b = _and([c.outlet for c in outlets_b])
-        give_a = "give" if len(outlets_a) > 1 else "gives"
-        give_b = "give" if len(outlets_b) > 1 else "gives"
-        if conflict.reprint:
-            text = (
-                f"{conflict.b.outlet}, reprinting {conflict.a.outlet}, changes the {_label(conflict.kind)}: "
-                f"{_in_sentence(conflict.a.value, conflict.kind)} in {conflict.a.outlet}, "
-                f"{_in_sentence(conflict.b.value, conflict.kind)} in {conflict.b.outlet}."
-            )
-        elif conflict.kind == "negation":
-            no, yes = (names_a, names_b) if conflict.a.value == "negated" else (names_b, names_a)
-            no_n, yes_n = (outlets_a, outlets_b) if conflict.a.value == "negated" else (outlets_b, outlets_a)
-            text = (
-                f"Reports differ on whether it happened: {no} {'say' if len(no_n) > 1 else 'says'} it did not, "
-                f"{yes} that it did."
-            )
-        elif conflict.kind == "outcome":
-            text = (
-                f"Reports differ on what happened: {names_a} {'say' if len(outlets_a) > 1 else 'says'} {conflict.a.value}, "
-                f"{names_b} {'say' if len(outlets_b) > 1 else 'says'} {conflict.b.value}."
-            )
-        else:
-            text = (
-                f"Reports differ on the {_label(conflict.kind)}: {names_a} {give_a} {_in_summary(conflict.a.value, conflict.kind)}, "
-                f"{names_b} {give_b} {_in_summary(conflict.b.value, conflict.kind)}."
-            )
+        text = _dispute_text(conflict, [c.outlet for c in outlets_a], [c.outlet for c in outlets_b])
         cites = tuple(sorted({number_of[c.article_id] for c in outlets_a + outlets_b}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
     if not out:
@@ -107,6 +81,28 @@ def summarize(
                 used_texts.add(lead.text)
                 out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
     return out
+
+
+def _dispute_text(conflict: Conflict, side_a: Sequence[str], side_b: Sequence[str]) -> str:
+    """The neutral sentence for a dispute, ``side_a`` and ``side_b`` the outlets giving each version."""
+    names_a, names_b = _and(side_a), _and(side_b)
+    verb_a = "" if len(set(side_a)) > 1 else "s"
+    verb_b = "" if len(set(side_b)) > 1 else "s"
+    a, b, kind = conflict.a, conflict.b, conflict.kind
+    if conflict.reprint:
+        return (
+            f"{b.outlet}, reprinting {a.outlet}, changes the {_label(kind)}: "
+            f"{_in_sentence(a.value, kind)} in {a.outlet}, {_in_sentence(b.value, kind)} in {b.outlet}."
+        )
+    if kind == "negation":
+        (no, no_verb), (yes, _) = ((names_a, verb_a), (names_b, verb_b)) if a.value == "negated" else ((names_b, verb_b), (names_a, verb_a))
+        return f"Reports differ on whether it happened: {no} say{no_verb} it did not, {yes} that it did."
+    if kind == "outcome":
+        return f"Reports differ on what happened: {names_a} say{verb_a} {a.value}, {names_b} say{verb_b} {b.value}."
+    return (
+        f"Reports differ on the {_label(kind)}: {names_a} give{verb_a} {_in_summary(a.value, kind)}, "
+        f"{names_b} give{verb_b} {_in_summary(b.value, kind)}."
+    )
 
 
 _RELATIVE_DATE = re.compile(r"^[\w ]+ \((\d{4}-\d\d-\d\d)\)$")
