@@ -73,9 +73,27 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
     out.extend(_currency_conflict(fact_id, a, b))
     out.extend(_negation_conflict(fact_id, a, b))
-    out.extend(_name_conflict(fact_id, a, b))
-    out.extend(_outcome_conflict(fact_id, a, b))
+    replaced = _replaced_words(a, b)
+    out.extend(_name_conflict(fact_id, a, b, replaced))
+    out.extend(_outcome_conflict(fact_id, a, b, replaced))
     return out
+
+
+#: What surrounds a word without being part of it.
+_PUNCT = ".,;:\"'()"
+
+
+def _replaced_words(a: Claim, b: Claim) -> list[tuple[list[str], list[str]]]:
+    """The runs of words one version has where the other has others, when the two are
+    nearly the same sentence (difflib ratio >= :data:`_NEAR_VERBATIM`); else none."""
+    ta, tb = a.text.split(), b.text.split()
+    matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
+    # The quick upper bounds first: most pairs of one fact are paraphrases, far from verbatim.
+    if matcher.real_quick_ratio() < _NEAR_VERBATIM or matcher.quick_ratio() < _NEAR_VERBATIM:
+        return []
+    if matcher.ratio() < _NEAR_VERBATIM:
+        return []
+    return [(ta[i1:i2], tb[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op == "replace"]
 
 
 def _currency_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
@@ -118,22 +136,16 @@ _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
 
 
 def _opposed(left: str, right: str) -> bool:
-    l, r = left.strip(".,;:\"'()").lower(), right.strip(".,;:\"'()").lower()
+    l, r = left.strip(_PUNCT).lower(), right.strip(_PUNCT).lower()
     return any((l in x and r in y) or (l in y and r in x) for x, y in _OPPOSITES)
 
 
-def _outcome_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+def _outcome_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[str], list[str]]]) -> list[Conflict]:
     """What happened: the same sentence with one word for its opposite (injured / killed)."""
-    ta, tb = a.text.split(), b.text.split()
-    matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
-    if matcher.real_quick_ratio() < _NEAR_VERBATIM or matcher.quick_ratio() < _NEAR_VERBATIM:
-        return []
-    if matcher.ratio() < _NEAR_VERBATIM:
-        return []
     out: list[Conflict] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and _opposed(ta[i1], tb[j1]):
-            left, right = ta[i1].strip(".,;:\"'()"), tb[j1].strip(".,;:\"'()")
+    for left_words, right_words in replaced:
+        if len(left_words) == 1 and len(right_words) == 1 and _opposed(left_words[0], right_words[0]):
+            left, right = left_words[0].strip(_PUNCT), right_words[0].strip(_PUNCT)
             out.append(
                 Conflict(
                     fact_id=fact_id,
@@ -242,25 +254,16 @@ def _negation_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     ]
 
 
-def _name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[str], list[str]]]) -> list[Conflict]:
     """Who or where: the same sentence with one name swapped for another."""
     names_a = {w for d in a.details_of("entity") for w in d.value.lower().split()}
     names_b = {w for d in b.details_of("entity") for w in d.value.lower().split()}
     # A swap needs a name on each side that the other side does not have.
     if not names_a - names_b or not names_b - names_a:
         return []
-    ta, tb = a.text.split(), b.text.split()
-    matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
-    # The quick upper bounds first: most pairs of one fact are paraphrases, far from verbatim.
-    if matcher.real_quick_ratio() < _NEAR_VERBATIM or matcher.quick_ratio() < _NEAR_VERBATIM:
-        return []
-    if matcher.ratio() < _NEAR_VERBATIM:
-        return []
     out: list[Conflict] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op != "replace":
-            continue
-        left, right = " ".join(ta[i1:i2]), " ".join(tb[j1:j2])
+    for left_words, right_words in replaced:
+        left, right = " ".join(left_words), " ".join(right_words)
         if _is_name(left) and _is_name(right) and not _compatible_names(left, right):
             out.append(
                 Conflict(
@@ -275,13 +278,13 @@ def _name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
 
 
 def _is_name(span: str) -> bool:
-    words = [w.strip(".,;:\"'()") for w in span.split()]
+    words = [w.strip(_PUNCT) for w in span.split()]
     return bool(words) and all(w[:1].isupper() for w in words if w) and len(words) <= 4
 
 
 def _compatible_names(a: str, b: str) -> bool:
-    wa = {w.strip(".,;:\"'()").lower() for w in a.split()}
-    wb = {w.strip(".,;:\"'()").lower() for w in b.split()}
+    wa = {w.strip(_PUNCT).lower() for w in a.split()}
+    wb = {w.strip(_PUNCT).lower() for w in b.split()}
     # "Mark Esper" vs "Esper", "U.S." vs "US": one contains the other.
     if wa <= wb or wb <= wa or {w.replace(".", "") for w in wa} == {w.replace(".", "") for w in wb}:
         return True
