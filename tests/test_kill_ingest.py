@@ -45,17 +45,22 @@ def count_articles(db: Path) -> int:
         return 0
 
 
+def write_news(folder: Path, *, seed: int) -> Path:
+    """A folder of N_FILES made-up articles from seven outlets."""
+    folder.mkdir()
+    rng = random.Random(seed)
+    for i in range(N_FILES):
+        (folder / f"outlet{i % 7}-{i:04d}.txt").write_text(make_article(i, rng), encoding="utf-8")
+    return folder
+
+
 def ingest_cmd(folder: Path, db: Path) -> list[str]:
     return [sys.executable, "-m", "triangulate", "ingest", str(folder), "--db", str(db), "--quiet", "--batch-size", "16"]
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_sigkill_mid_ingest_leaves_an_intact_database_that_a_rerun_completes(tmp_path: Path) -> None:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    rng = random.Random(11)
-    for i in range(N_FILES):
-        (folder / f"outlet{i % 7}-{i:04d}.txt").write_text(make_article(i, rng), encoding="utf-8")
+    folder = write_news(tmp_path / "news", seed=11)
     db = tmp_path / "corpus.db"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
 
@@ -103,11 +108,7 @@ def test_sigkill_mid_ingest_leaves_an_intact_database_that_a_rerun_completes(tmp
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
 def test_ctrl_c_mid_ingest_says_what_is_stored_and_exits_130(tmp_path: Path) -> None:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    rng = random.Random(12)
-    for i in range(N_FILES):
-        (folder / f"outlet{i % 7}-{i:04d}.txt").write_text(make_article(i, rng), encoding="utf-8")
+    folder = write_news(tmp_path / "news", seed=12)
     db = tmp_path / "corpus.db"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(ingest_cmd(folder, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,6 @@ BLAST = (
     "A blast at the Ostbrook quarry shook houses across the valley on Monday morning, the operator said in a statement.\n\n"
     "No one was hurt, the fire service said, but windows broke in a dozen houses on the road to the quarry.\n"
 )
-
-
-@pytest.fixture()
-def corpus(tmp_path: Path, embedder: object) -> Iterator[Corpus]:
-    with Corpus.open(tmp_path / "corpus.db", embedder=embedder) as c:
-        yield c
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,12 +36,6 @@ def only_skip(path: Path) -> Skipped:
     items = list(read_warc(path))
     assert len(items) == 1 and isinstance(items[0], Skipped), items
     return items[0]
-
-
-@pytest.fixture()
-def corpus(tmp_path: Path, embedder: object) -> Iterator[Corpus]:
-    with Corpus.open(tmp_path / "corpus.db", embedder=embedder) as c:
-        yield c
 
 
 @pytest.mark.parametrize(
