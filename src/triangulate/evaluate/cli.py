@@ -68,12 +68,6 @@ def load_model(model: str | None) -> Any:
     return load_embedder(model)
 
 
-def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn``; a :class:`~triangulate.errors.TriangulateError` becomes one
-    ``Error: [Exxx] message`` line on stderr and the error's own exit code (no traceback)."""
-    return guarded(fn, *args, **kwargs)
-
-
 def _command_line() -> str:
     args = [a for a in sys.argv[1:]]
     return "triangulate " + " ".join(shlex.quote(a) for a in args)
@@ -96,8 +90,8 @@ def eval_paraphrase(data: Path, out: Path | None, model: str | None) -> None:
     """MRPC: accuracy and F1 on DIR/msr_paraphrase_test.txt, beside cosine and TF-IDF baselines."""
     from triangulate.evaluate.paraphrase import evaluate_paraphrase
 
-    embedder = run_guarded(load_model, model)
-    emit(run_guarded(evaluate_paraphrase, data, embedder=embedder), out)
+    embedder = guarded(load_model, model)
+    emit(guarded(evaluate_paraphrase, data, embedder=embedder), out)
 
 
 @eval_group.command("sts")
@@ -108,8 +102,8 @@ def eval_sts(data: Path, out: Path | None, model: str | None) -> None:
     """STS-B: Pearson and Spearman on DIR/sts-test.csv (all and main-news), beside baselines."""
     from triangulate.evaluate.sts import evaluate_sts
 
-    embedder = run_guarded(load_model, model)
-    emit(run_guarded(evaluate_sts, data, embedder=embedder), out)
+    embedder = guarded(load_model, model)
+    emit(guarded(evaluate_sts, data, embedder=embedder), out)
 
 
 @eval_group.command("alignment")
@@ -129,8 +123,8 @@ def eval_alignment(data: Path, out: Path | None, model: str | None, all_pairs: b
     """
     from triangulate.evaluate.alignment import evaluate_alignment
 
-    embedder = run_guarded(load_model, model)
-    emit(run_guarded(evaluate_alignment, data, embedder=embedder, include_fitted=all_pairs), out)
+    embedder = guarded(load_model, model)
+    emit(guarded(evaluate_alignment, data, embedder=embedder, include_fitted=all_pairs), out)
 
 
 @click.group("calibrate")
@@ -152,9 +146,9 @@ def calibrate_pairs_cmd(data: Path, out_dir: Path | None, model: str | None) -> 
     """Fit the pair scorers (MRPC train, STS-B train; STS-B dev to check) and the baselines' thresholds."""
     from triangulate.evaluate.calibrate import calibrate_pairs
 
-    embedder = run_guarded(load_model, model)
+    embedder = guarded(load_model, model)
     target = out_dir or _default_out_dir()
-    summary = run_guarded(calibrate_pairs, data, embedder=embedder, out_dir=target, command=_command_line())
+    summary = guarded(calibrate_pairs, data, embedder=embedder, out_dir=target, command=_command_line())
     click.echo(f"wrote {target / 'pair_model.json'}, {target / 'pair_model_tokens.json'} and {target / 'pair_baselines.json'}")
     click.echo(json.dumps(summary))
 
@@ -177,7 +171,7 @@ def calibrate_cross_encoder_cmd(data: Path, out_dir: Path | None, epochs: int | 
     from triangulate.evaluate import cross_fit
 
     target = out_dir or _default_out_dir()
-    summary = run_guarded(
+    summary = guarded(
         cross_fit.fit_cross_encoder,
         data,
         out_dir=target,
@@ -203,9 +197,9 @@ def calibrate_alignment_cmd(data: Path, out_dir: Path | None, model: str | None)
     """Fit the chunk aligner on the fixed fitting half of the iSTS train pairs."""
     from triangulate.evaluate.alignment import calibrate_alignment
 
-    embedder = run_guarded(load_model, model)
+    embedder = guarded(load_model, model)
     target = out_dir or _default_out_dir()
-    summary = run_guarded(calibrate_alignment, data, embedder=embedder, out_dir=target, command=_command_line())
+    summary = guarded(calibrate_alignment, data, embedder=embedder, out_dir=target, command=_command_line())
     click.echo(f"wrote {target / 'pair_align.json'}")
     click.echo(json.dumps(summary))
 

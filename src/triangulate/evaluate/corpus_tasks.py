@@ -35,7 +35,7 @@ import click
 import numpy as np
 
 from triangulate.errors import EvalError
-from triangulate.evaluate.common import echo_skipped, format_cell, guarded, skip, skipped_note, skipped_suffix
+from triangulate.evaluate.common import echo_skipped, format_cell, guarded, pearson, skip, skipped_note, skipped_suffix
 from triangulate.models import Article
 
 log = logging.getLogger(__name__)
@@ -70,29 +70,20 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 
 
 def _pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
-    a = np.asarray(x, dtype=float)
-    b = np.asarray(y, dtype=float)
-    if a.size < 2:
-        return 0.0
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    return float((a * b).sum() / denom) if denom else 0.0
+    """:func:`~triangulate.evaluate.common.pearson`, 0.0 over fewer than 2 rows (the calibration summaries)."""
+    r = pearson(x, y)
+    return 0.0 if math.isnan(r) else r
 
 
 def _defined_pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float | None:
     """Pearson for a reported figure: None (JSON null, ``n/a`` in the table) over fewer than 2 rows."""
-    return _pearson(x, y) if np.asarray(x).size >= 2 else None
+    r = pearson(x, y)
+    return None if math.isnan(r) else r
 
 
 def _round(value: float | None) -> float | None:
     """A figure for the last-line JSON: 4 places; None stays None (an undefined figure)."""
     return None if value is None or not math.isfinite(value) else round(value, 4)
-
-
-def _guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn``; a TriangulateError becomes one ``Error: [Exxx] ...`` line and its own exit code."""
-    return guarded(fn, *args, **kwargs)
 
 
 def _load_params(name: str) -> dict[str, Any]:
@@ -489,7 +480,7 @@ def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
     its IDF from the scored documents themselves; triangulate sees nothing of DATA
     before scoring).
     """
-    r = _guarded(run_clustering, data, model=model)
+    r = guarded(run_clustering, data, model=model)
     echo_skipped(r["skipped"])
     res = r["results"]
     rows = []
@@ -839,7 +830,7 @@ def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path
     the two texts in the same embedding model; "tfidf_cosine" takes its IDF from
     the scored texts themselves (unsupervised, no labels).
     """
-    r = _guarded(run_pairs, data, model=model, weights=weights, lang=lang)
+    r = guarded(run_pairs, data, model=model, weights=weights, lang=lang)
     if r["warning"]:
         click.echo(f"warning: {r['warning']}", err=True)
     echo_skipped(r["skipped"])
@@ -1168,7 +1159,7 @@ def extraction_command(data: Path, out: Path | None, limit: int | None, split: s
     Documents are split into a development half and a held-out half by the CRC-32
     of their id; extraction rules are only ever studied on the development half.
     """
-    r = _guarded(run_extraction, data, limit=limit, split=split)
+    r = guarded(run_extraction, data, limit=limit, split=split)
     echo_skipped(r["skipped"])
     res = r["results"]
     rows = [
@@ -1222,7 +1213,7 @@ COMMANDS = (clustering_command, pairs_command, extraction_command)
 @click.option("--dry-run", is_flag=True, help="Print the fitted parameters without writing them.")
 def calibrate_clustering_command(data: Path, dry_run: bool) -> None:
     """Fit the story-clustering weights and thresholds on ECB+ topics 1-25 (data/cluster_params.json)."""
-    params = _guarded(calibrate_clustering, data, write=not dry_run)
+    params = guarded(calibrate_clustering, data, write=not dry_run)
     click.echo(json.dumps(params, indent=2))
 
 
@@ -1248,7 +1239,7 @@ def calibrate_pairs_command(data: Path, model: str | None, out: Path | None, lan
     if path.is_dir():
         nested = path / "semeval2022-task8" / "training_set.csv"
         path = nested if nested.is_file() else path / "training_set.csv"
-    params = _guarded(calibrate_pairs, path, model=model, out=out, lang=lang, write=not dry_run)
+    params = guarded(calibrate_pairs, path, model=model, out=out, lang=lang, write=not dry_run)
     shown = {k: v for k, v in params.items() if k != "fitted_pair_ids"}
     click.echo(json.dumps(shown, indent=2))
 
