@@ -369,18 +369,21 @@ def _records_from_jsonl(
     out: list[RawDocument | Skipped] = []
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.strip()
-        if not line:
-            continue
-        line_origin = f"{origin}:{number}"
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            out.append(Skipped(line_origin, "bad_json", f"line {number}: {exc}"))
-            continue
-        out.append(_record_to_doc(record, origin=line_origin, url=None, fallback_source=source))
+        if line:
+            out.append(_jsonl_record(line, number, origin=origin, source=source))
     if not out:
         out.append(Skipped(origin, "empty", "no JSON lines"))
     return out
+
+
+def _jsonl_record(line: str, number: int, *, origin: str, source: str | None) -> RawDocument | Skipped:
+    """Line ``number`` (stripped, not blank) of a JSON Lines input, as ``origin:number``."""
+    line_origin = f"{origin}:{number}"
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return Skipped(line_origin, "bad_json", f"line {number}: {exc}")
+    return _record_to_doc(record, origin=line_origin, url=None, fallback_source=source)
 
 
 def _html_url(text: str) -> str | None:
@@ -625,17 +628,15 @@ def stream_jsonl(
             if isinstance(decoded, Skipped):
                 yield Skipped(line_origin, decoded.reason, f"line {number}: {decoded.detail}")
                 continue
-            try:
-                record = json.loads(decoded[0])
-            except ValueError as exc:
+            item = _jsonl_record(decoded[0], number, origin=origin, source=source)
+            if isinstance(item, Skipped) and item.reason == "bad_json":
                 if not records and not decoded[0].lstrip().startswith(("{", "[")):
                     # Not JSON Lines at all (a text or HTML file piped in): one skip, not one a line.
                     yield Skipped(origin, "bad_json", f"not JSON Lines (one JSON object a line): line {number} begins {decoded[0][:40]!r}")
                     return
-                yield Skipped(line_origin, "bad_json", f"line {number}: {exc}")
-                continue
-            records += 1
-            yield _record_to_doc(record, origin=line_origin, url=None, fallback_source=source)
+            else:
+                records += 1
+            yield item
     except (OSError, ValueError) as exc:
         found = True
         yield Skipped(origin, "unreadable", f"after line {number}: {exc}")
