@@ -606,7 +606,7 @@ def test_clean_never_raises_on_arbitrary_text(text: str, kind: str) -> None:
     result = clean(RawDocument(origin="any.txt", content=text, kind=kind))
     assert isinstance(result, (Article, Skipped))
     if isinstance(result, Skipped):
-        assert result.reason in ("empty", "no_article")
+        assert result.reason in ("empty", "no_article", "too_short")
     else:
         assert result.paragraphs and all(p.strip() for p in result.paragraphs)
         assert {r.reason for r in result.removed} <= set(REASONS)
@@ -639,3 +639,17 @@ def test_the_outlets_own_promotions_notices_and_comment_prompts_are_removed(line
     result = clean_text(article(line))
     assert line in reasons_of(result).get(reason, []), reasons_of(result)
     assert_body_kept(result)
+
+
+@pytest.mark.parametrize("text", ["x", "Title\n\nx", "test", "ok.", "Storm\n\nFire, smoke."])
+def test_a_document_of_under_three_words_is_no_article(text: str) -> None:
+    result = clean(RawDocument(origin="stub.txt", content=text))
+    assert isinstance(result, Skipped)
+    assert result.reason == "too_short"
+    assert "at least 3" in result.detail
+
+
+def test_a_three_word_document_is_kept() -> None:
+    result = clean(RawDocument(origin="brief.txt", content="Storm\n\nHarbour fire contained."))
+    assert isinstance(result, Article)
+    assert result.paragraphs == ("Harbour fire contained.",)

@@ -122,3 +122,24 @@ def test_ctrl_c_mid_ingest_says_what_is_stored_and_exits_130(tmp_path: Path) -> 
     stored = count_articles(db)
     assert out.startswith(f"{stored} new,")  # the counts line says exactly what is stored
     assert 32 <= stored < N_FILES
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
+def test_ctrl_c_right_after_a_commit_is_held_until_the_batch_is_counted(tmp_path: Path) -> None:
+    from triangulate.corpus import Corpus
+
+    folder = write_news(tmp_path / "news", seed=7)
+    counted: list[str] = []
+
+    def on_result(result: object) -> None:
+        if not counted:  # the first result of the first committed batch: Ctrl-C now
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        counted.append(getattr(result, "status"))
+
+    with Corpus.open(tmp_path / "corpus.db", batch_size=16) as corpus:
+        with pytest.raises(KeyboardInterrupt):
+            corpus.ingest([folder], on_result=on_result)
+        stored = corpus.store.count_articles()
+    assert stored == 16
+    assert counted == ["new"] * 16  # the whole committed batch was counted, nothing more

@@ -53,6 +53,8 @@ REASONS: dict[str, str] = {
 
 #: Fewer kept words than this and an HTML page counts as holding no article.
 MIN_HTML_WORDS = 10
+#: Fewer kept words than this and any document counts as holding no article ("x", "test", "ok.").
+MIN_ARTICLE_WORDS = 3
 #: Below this many characters of balanced extraction, trafilatura's ``favor_recall`` is tried too.
 MIN_HTML_CHARS = 500
 #: Word range of a page summary that may be added as the standfirst (see ``_visible_standfirst``).
@@ -1114,6 +1116,13 @@ def clean(doc: RawDocument, *, fallback_source: str | None = None) -> Article | 
             doc.origin,
             "no_article",
             f"no article text left in the {what} after removing {len(result.removed)} boilerplate piece(s)",
+            stage="clean",
+        )
+    if kept_words < MIN_ARTICLE_WORDS:
+        return Skipped(
+            doc.origin,
+            "too_short",
+            f"{kept_words} word(s) of text; an article needs at least {MIN_ARTICLE_WORDS}",
             stage="clean",
         )
     url = doc.url or meta.get("url")

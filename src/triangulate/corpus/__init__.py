@@ -256,9 +256,18 @@ class Corpus:
         self, targets: Iterable[str | os.PathLike[str]], *, source: str | None = None
     ) -> Iterator[IngestResult]:
         """Like :meth:`ingest`, yielding each result as soon as its batch is committed."""
+        yield from self._ingest_iter(targets, source=source)
+
+    def _ingest_iter(
+        self,
+        targets: Iterable[str | os.PathLike[str]],
+        *,
+        source: str | None = None,
+        on_batch: Callable[[list[IngestResult]], None] | None = None,
+    ) -> Iterator[IngestResult]:
         items = iter_inputs(targets, source=source, fetch=lambda url: self.fetch_documents(url, source=source))
         with self._write_lock:
-            yield from self.ingester.add_items(items, source=source)
+            yield from self.ingester.add_items(items, source=source, on_batch=on_batch)
 
     def ingest(
         self,
@@ -272,17 +281,23 @@ class Corpus:
         Args:
             targets: what to ingest.
             source: outlet name for documents that name none (no source, no URL).
-            on_result: called with each result (progress display).
+            on_result: called with each result once its batch is committed (progress
+                display; an interrupted run has called it for exactly what is stored).
 
         Returns:
             The counts: new, duplicate, updated, skipped (with reasons).
         """
         started = datetime.now(timezone.utc)
         summary = IngestSummary()
-        for result in self.ingest_iter(targets, source=source):
-            summary.count(result)
-            if on_result is not None:
-                on_result(result)
+
+        def counted(results: list[IngestResult]) -> None:
+            for result in results:
+                summary.count(result)
+                if on_result is not None:
+                    on_result(result)
+
+        for _ in self._ingest_iter(targets, source=source, on_batch=counted):
+            pass
         summary.seconds = (datetime.now(timezone.utc) - started).total_seconds()
         return summary
 

@@ -31,11 +31,14 @@ import glob as globmod
 import logging
 import os
 import re
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -175,6 +178,29 @@ class IngestResult:
             out["detail"] = self.skipped.detail
             out["stage"] = self.skipped.stage
         return out
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back for the block: it takes effect when the block ends.
+
+    A batch's commit and the counting of its results happen inside, so an
+    interrupted run reports exactly what it stored. Signal handlers belong to the
+    main thread; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[tuple[int, Any]] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and callable(previous):
+            previous(*pending[0])
+        elif pending and previous == signal.SIG_DFL:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 @dataclass(slots=True)
@@ -501,16 +527,26 @@ class Ingester:
 
     # --- processing ------------------------------------------------------------------
 
-    def add_items(self, items: Iterable[Item], *, source: str | None = None) -> Iterator[IngestResult]:
-        """Ingest items (raw documents, cleaned articles or skips), yielding one result each, in order."""
+    def add_items(
+        self,
+        items: Iterable[Item],
+        *,
+        source: str | None = None,
+        on_batch: Callable[[list[IngestResult]], None] | None = None,
+    ) -> Iterator[IngestResult]:
+        """Ingest items (raw documents, cleaned articles or skips), yielding one result each, in order.
+
+        ``on_batch`` gets each batch's results right after its commit, with Ctrl-C
+        held back until it returns: what it counts is exactly what is stored.
+        """
         batch: list[Item] = []
         for item in items:
             batch.append(item)
             if len(batch) >= self.batch_size:
-                yield from self.process_batch(batch, source=source)
+                yield from self.process_batch(batch, source=source, on_batch=on_batch)
                 batch = []
         if batch:
-            yield from self.process_batch(batch, source=source)
+            yield from self.process_batch(batch, source=source, on_batch=on_batch)
 
     def _prepare(self, item: Item, source: str | None) -> tuple[Article, str, str | None, str] | IngestResult:
         """Clean one item outside the write lock: (article, raw hash, document URL, origin) or a final result."""
@@ -555,8 +591,14 @@ class Ingester:
             return replace(article, outlet=found.name)
         return article
 
-    def process_batch(self, items: Sequence[Item], *, source: str | None = None) -> list[IngestResult]:
-        """Ingest one batch in one write transaction; results in input order."""
+    def process_batch(
+        self,
+        items: Sequence[Item],
+        *,
+        source: str | None = None,
+        on_batch: Callable[[list[IngestResult]], None] | None = None,
+    ) -> list[IngestResult]:
+        """Ingest one batch in one write transaction; results in input order (see :meth:`add_items`)."""
         started = time.perf_counter()
         fetched_of = {id(it): it.fetched for it in items if isinstance(it, RawDocument)}
         prepared = [self._prepare(item, source) for item in items]
@@ -564,15 +606,23 @@ class Ingester:
         skips = [r.skipped for r in results if r is not None and r.skipped is not None]
         todo = [(i, p) for i, p in enumerate(prepared) if not isinstance(p, IngestResult)]
         if not todo:
-            if skips:
-                self.store.add_skips(skips)
-            return [r for r in results if r is not None]
-        try:
-            with self.store.transaction():
-                self._sync()
-                self._write(items, todo, results, fetched_of)
+            with interrupts_held():
                 if skips:
                     self.store.add_skips(skips)
+                done = [r for r in results if r is not None]
+                if on_batch is not None:
+                    on_batch(done)
+            return done
+        try:
+            with interrupts_held():
+                with self.store.transaction():
+                    self._sync()
+                    self._write(items, todo, results, fetched_of)
+                    if skips:
+                        self.store.add_skips(skips)
+                done = [r for r in results if r is not None]
+                if on_batch is not None:
+                    on_batch(done)
         except BaseException:
             # The in-memory indexes may hold articles that were rolled back: rebuild them.
             self._dedup = None
@@ -585,7 +635,7 @@ class Ingester:
             and self._work_seconds >= self.snapshot_ratio * self._snapshot_seconds
         ):
             self.snapshot()
-        return [r for r in results if r is not None]
+        return done
 
     def _write(
         self,
