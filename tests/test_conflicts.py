@@ -104,3 +104,54 @@ def test_us_dollars_are_dollars_and_canadian_dollars_another_currency() -> None:
     assert compare_claims("f", dollars, us) == []
     assert [c.kind for c in compare_claims("f", dollars, canadian)] == ["money"]
     assert [d.kind for d in us.details] == ["money"]  # "US" inside the amount is no name
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "values"),
+    [
+        ("The judge sentenced Renn to six years in prison and barred him from office for ten years.",
+         "The judge sentenced Renn to ten years in prison and barred him from office for ten years.",
+         ("six years", "ten years")),
+        ("The Alliance won 38.4% of the vote on a turnout of 64%, the commission said.",
+         "The Alliance won 38.4% of the vote on a turnout of 61%, the commission said.",
+         ("64%", "61%")),
+        ("The Greens won 112 seats and the People's Party won 81 seats.",
+         "The Greens won 121 seats and the People's Party won 81 seats.",
+         ("112 seats", "121 seats")),
+    ],
+)
+def test_a_changed_figure_conflicts_even_beside_a_figure_both_versions_share(a: str, b: str, values: tuple[str, str]) -> None:
+    (conflict,) = compare_claims("f", claim("North", a), claim("South", b))
+    assert (conflict.a.value, conflict.b.value) == values
+
+
+def test_the_same_figures_in_another_order_agree() -> None:
+    a = "Two people were killed and 14 people were injured when the stage collapsed."
+    b = "Fourteen people were injured and two people were killed when the stage collapsed."
+    assert kinds(a, b) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The Alliance won Sunday's election in Valen with 38.4% of the vote, the commission said.",
+         "The Alliance won Sunday's election in Valen, in which turnout was 64%, the commission said."),
+        ("Norvik said third-quarter revenue rose 12% to $4.2 billion on Wednesday.",
+         "Norvik said third-quarter revenue rose to $4.2 billion on Wednesday, with cloud sales up 30%."),
+        ("Renn was sentenced to six years in prison, the court in Karsburg said on Tuesday.",
+         "Renn, who served 4 years as mayor, was sentenced to prison, the court in Karsburg said on Tuesday."),
+    ],
+)
+def test_percentages_and_durations_of_two_different_things_do_not_conflict(a: str, b: str) -> None:
+    assert kinds(a, b) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Revenue rose 12% in the quarter, the company said.", "Revenue rose 14% in the quarter, the company said."),
+        ("Smith was sentenced to six years on Monday.", "Smith was jailed for eight years on Monday."),
+    ],
+)
+def test_percentages_and_durations_of_one_thing_still_conflict(a: str, b: str) -> None:
+    assert len(kinds(a, b)) == 1

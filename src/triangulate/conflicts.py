@@ -3,7 +3,9 @@
 Only details both versions state are compared, and only within one kind and
 unit: "12 people" against "14 people" conflicts, "12 people" against "3
 vehicles" does not, and a detail one outlet leaves out is never a conflict
-(it is a single-source detail instead). Compatible values are not conflicts:
+(it is a single-source detail instead); values both give are set aside before
+the rest is compared. Percentages and durations name no thing of their own, so
+the words around them decide whether they measure the same thing. Compatible values are not conflicts:
 "Washington" and "the United States" are different names, not different
 places, so names are only compared where two versions are otherwise nearly the
 same words.
@@ -16,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
-from triangulate.text import tokens
+from triangulate.text import STOPWORDS, tokens
 
 #: Detail kinds compared by value; each conflict names its kind.
 VALUE_KINDS = ("number", "money", "percent", "date", "weekday", "duration")
@@ -62,14 +64,15 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
         if not da or not db:
             continue
         for unit in sorted({d.unit for d in da} & {d.unit for d in db}):
-            va = [d for d in da if d.unit == unit]
-            vb = [d for d in db if d.unit == unit]
-            values_a = {d.value for d in va}
-            values_b = {d.value for d in vb}
-            if values_a & values_b or (kind == "number" and not unit):
+            if kind == "number" and not unit:
+                continue
+            va, vb = _unmatched([d for d in da if d.unit == unit], [d for d in db if d.unit == unit])
+            if not va or not vb:
                 continue
             if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
                 continue  # "more than three years" and "485 years" can both be true
+            if kind in _UNNAMED and not any(not _other_referents(a.text, x, b.text, y) for x in va for y in vb):
+                continue  # "38.4% of the vote" and "turnout was 64%": figures of two things
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
     out.extend(_currency_conflict(fact_id, a, b))
     out.extend(_negation_conflict(fact_id, a, b))
@@ -77,6 +80,55 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     out.extend(_name_conflict(fact_id, a, b, replaced))
     out.extend(_outcome_conflict(fact_id, a, b, replaced))
     return out
+
+
+def _unmatched(va: list[Detail], vb: list[Detail]) -> tuple[list[Detail], list[Detail]]:
+    """The values each version gives that the other does not, counted with repeats: "six
+    years ... for ten years" against "ten years ... for ten years" leaves six against ten."""
+    left = list(vb)
+    only_a: list[Detail] = []
+    for d in va:
+        same = next((i for i, e in enumerate(left) if e.value == d.value), None)
+        if same is None:
+            only_a.append(d)
+        else:
+            del left[same]
+    return only_a, left
+
+
+#: Kinds whose values carry no noun of their own ("64%", "four years"): what they measure is
+#: in the words around them.
+_UNNAMED = ("percent", "duration")
+#: Words on each side of a value that say what it measures.
+_CONTEXT = 3
+
+
+def _context_words(text: str, detail: Detail) -> tuple[set[str], set[str]]:
+    """The content words among the :data:`_CONTEXT` words on each side of the detail, and
+    those of the rest of the sentence."""
+    at = text.find(detail.text)
+    if at < 0:
+        return set(), set()
+    before, after = tokens(text[:at]), tokens(text[at + len(detail.text) :])
+    cut = max(len(before) - _CONTEXT, 0)
+    near = _content(before[cut:] + after[:_CONTEXT])
+    return near, _content(before[:cut] + after[_CONTEXT:])
+
+
+def _content(words: list[str]) -> set[str]:
+    return {w.rstrip("s") for w in words if w.isalpha() and len(w) > 2 and w not in STOPWORDS}
+
+
+def _other_referents(text_a: str, da: Detail, text_b: str, db: Detail) -> bool:
+    """Whether two unnamed figures measure different things: what one is said of, the other
+    version says too but away from its figure ("revenue rose 12%" / "revenue rose ...,
+    with cloud sales up 30%"; "sentenced to six years" / "who served 4 years as mayor, was
+    sentenced")."""
+    near_a, far_a = _context_words(text_a, da)
+    near_b, far_b = _context_words(text_b, db)
+    if near_a & near_b:
+        return False
+    return bool(near_a & far_b) or bool(near_b & far_a)
 
 
 #: What surrounds a word without being part of it.
