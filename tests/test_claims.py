@@ -141,3 +141,29 @@ def test_indirect_speech_names_its_speaker_and_a_place_is_nobody() -> None:
     assert speakers["Supermarkets in the region warned that bread could cost more."] is None  # not the economist
     assert speakers["According to fire chief Tomas Berg, the roof collapsed at noon."] == "Tomas Berg"
     assert speakers["The minister said the talks went well."] == "Benny Gantz"
+
+
+def test_a_speaker_named_after_an_organisation_and_a_role_is_the_person() -> None:
+    article = Article(id="a", outlet="x", title="Derby", paragraphs=(
+        '"We were brilliant from the first whistle," said Harlow Rovers coach Tom Hale.',
+        '"We condemn it," said White House spokeswoman Ana Ruiz.',
+        'Dunmore City manager Ines Barro criticised the referee. "The league must act," she said.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Tom Hale", "Ana Ruiz", "Ines Barro"]
+
+
+def test_the_headline_is_no_part_of_the_first_speakers_name() -> None:
+    article = Article(id="a", outlet="x", title="Sea wall collapses in Dunmoor", paragraphs=(
+        "Police said the sea wall at Dunmoor collapsed on Sunday evening.",
+    ))
+    (claim,) = extract_claims(article)
+    assert claim.speaker == "Police"
+
+
+def test_accented_names_are_whole_names() -> None:
+    article = Article(id="a", outlet="x", title="Strike", paragraphs=(
+        "Transport Minister Élise Durand met the unions.",
+        '"We will not give in to blackmail," Durand said. "The door stays open," the minister said.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Élise Durand", "Élise Durand"]
+    assert "Łukasz Nowak" in [d.text for d in extract_details("Łukasz Nowak won the race.") if d.kind == "entity"]

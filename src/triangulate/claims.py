@@ -47,7 +47,10 @@ NEGATIONS = frozenset("not n't never no neither nor none nobody nothing without 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _QTY = rf"(?:{_NUM}|{_NUMWORD}|an?)"
-_CAP = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w'\-]*[\w]|[A-Z])"
+#: Capital and small letters of the Latin alphabets, accented ones included ("Élise", "Łukasz").
+_UP = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
+_LOW = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower())
+_CAP = rf"(?:(?:[A-Z]\.){{2,}}|[{_UP}][\w'\-]*[\w]|[A-Z])"
 _NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|van|von|al|bin|da|del|der|la|le)){{0,4}}"
 
 _DURATION = re.compile(
@@ -88,15 +91,7 @@ _NEG = re.compile(
     re.IGNORECASE,
 )
 
-# Speaker patterns, tried outside the quoted text of a sentence.
-_SPEAKER_BEFORE = re.compile(
-    rf"(?P<who>(?:[Tt]he\s+)?(?:[a-z]+\s+){{0,3}}?{_NAME}|\b(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b|\b[Tt]he\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
-    rf"\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
-)
-_SPEAKER_AFTER = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})")
-_ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
-_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
-#: Nouns for a person, besides the roles below: "the official said" may be the last speaker.
+#: Nouns for a person, besides the roles that follow: "the official said" may be the last speaker.
 _PERSON_WORDS = frozenset(
     "official officials spokesman spokeswoman spokesperson source sources witness witnesses resident residents "
     "man woman worker owner analyst expert lawyer doctor victim survivor author".split()
@@ -107,6 +102,19 @@ _ROLE_WORDS = frozenset(
     "governor senator officer commander coach judge prosecutor secretary manager leader".split()
 )
 
+#: A role between an organisation and a person: "said Rovers coach Tom Hale".
+_ROLE = "|".join(sorted(_ROLE_WORDS | _PERSON_WORDS, key=len, reverse=True))
+
+# Speaker patterns, tried outside the quoted text of a sentence.
+_SPEAKER_BEFORE = re.compile(
+    rf"(?P<who>(?:[Tt]he\s+)?(?:[a-z]+\s+){{0,3}}?{_NAME}|\b(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b|\b[Tt]he\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
+    rf"\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
+)
+_SPEAKER_AFTER = re.compile(
+    rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}(?:\s+(?:{_ROLE})(?:\s+(?:{_ROLE}))?\s+{_NAME})?|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
+)
+_ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
+_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 #: Words that qualify a count; capitalised at a sentence start they still precede a number,
 #: not an identifier ("About 80 firefighters", unlike "Channel 12").
 _QUANTITY_WORDS = frozenset(
@@ -305,13 +313,14 @@ def _subject(sentence: _Sentence, people: dict[str, str]) -> str | None:
     "Berg praised ..."): the full name of a surname the article uses, among its first words."""
     if sentence.quote or sentence.opens_quote:
         return None
-    for word in sentence.text.split()[:5]:
+    found = None
+    for word in sentence.text.split()[:8]:
         word = word.strip(",.;:'\u2019")
         if word[:1].isupper() and word in people:
-            return people[word]
-        if word[:1].islower() and word not in _ROLE_WORDS:
-            return None  # past the subject
-    return None
+            found = people[word]  # a later name after a role wins: "Dunmore City manager Ines Barro"
+        elif word[:1].islower() and word not in _ROLE_WORDS:
+            break  # past the subject
+    return found
 
 
 def _find_attribution(text: str, people: dict[str, str], last: str | None) -> str | None:
@@ -333,9 +342,11 @@ def _resolve(raw: str, people: dict[str, str], last: str | None) -> str | None:
         head = low.split()[-1]
         return _resolve_description(low[4:], people) or (last if head in _ROLE_WORDS or head in _PERSON_WORDS else None)
     words = who.split()
-    # Drop leading lower-case words that are not part of the name ("ministry spokesman John Doe").
-    while words and not words[0][:1].isupper():
-        words.pop(0)
+    # Keep the name after the last lower-case word ("ministry spokesman John Doe", "Harlow
+    # Rovers coach Tom Hale"): the words before are an organisation or a role.
+    lower = [i for i, w in enumerate(words) if not w[:1].isupper()]
+    if lower:
+        words = words[lower[-1] + 1 :]
     while words and words[0] in _ENTITY_STOP:
         words.pop(0)
     if not words:
@@ -361,7 +372,8 @@ def _people(article: Article) -> dict[str, str]:
     """
     people: dict[str, str] = {}
     text = normalize(article.title + "\n" + article.text)
-    pattern = re.compile(r"((?:[A-Z][a-z]+\s+){0,4})([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
+    # Names sit on one line: a headline's last word is not the first name of the lead's subject.
+    pattern = re.compile(rf"((?:[{_UP}][{_LOW}]+ +){{0,4}})([{_UP}][{_LOW}]+(?: +[{_UP}][{_LOW}]+)+)")
     for match in pattern.finditer(text):
         title_words, name = match.group(1).split(), match.group(2).split()
         # Split off title words that were captured as part of the name ("Defense Minister Benny Gantz").
