@@ -167,3 +167,23 @@ def test_accented_names_are_whole_names() -> None:
     ))
     assert [c.speaker for c in extract_claims(article) if c.quote] == ["Élise Durand", "Élise Durand"]
     assert "Łukasz Nowak" in [d.text for d in extract_details("Łukasz Nowak won the race.") if d.kind == "entity"]
+
+
+def test_clock_times_are_one_detail_and_zones_make_them_comparable() -> None:
+    assert [(d.kind, d.value, d.text) for d in extract_details("The storm made landfall at 3 p.m. local time.")] == [
+        ("time", "15:00", "3 p.m.")
+    ]
+    assert values("The polls closed at 19:00 and opened at 7am.", "time") == ["19:00", "07:00"]
+    assert values("The polls closed at 19:00.", "number") == []  # not 19 and 00
+    (edt,) = extract_details("Landfall came at 3 p.m. EDT.")
+    (gmt,) = extract_details("Landfall came at 19:00 GMT.")
+    assert (edt.value, edt.unit) == (gmt.value, gmt.unit) == ("19:00", "time utc")
+
+
+def test_scores_and_ordinal_counts() -> None:
+    assert values("Rovers beat Dunmore City 3-1 on Saturday.", "score") == ["3-1"]
+    assert values("City lost 1-3 to Rovers.", "score") == ["3-1"]
+    assert values("Rovers won by three goals to one.", "score") == ["3-1"]
+    assert values("Between 10-15 people were hurt.", "score") == []  # a range, no match or vote
+    assert values("Pike was sent off in the 55th minute.", "number") == ["55 ordinal minute"]
+    assert values("It opened on the 5th of May.", "date") == ["05-05"]

@@ -155,3 +155,27 @@ def test_percentages_and_durations_of_two_different_things_do_not_conflict(a: st
 )
 def test_percentages_and_durations_of_one_thing_still_conflict(a: str, b: str) -> None:
     assert len(kinds(a, b)) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        ("Rovers beat Dunmore City 3-1 in Saturday's derby.", "Rovers beat Dunmore City 2-1 in Saturday's derby.", "score"),
+        ("Pike was sent off in the 55th minute for a second yellow card.", "Pike was sent off in the 65th minute for a second yellow card.", "number"),
+        ("The storm made landfall at 3 p.m. EDT near Port Hale.", "The storm made landfall at 5 p.m. EDT near Port Hale.", "time"),
+    ],
+)
+def test_scores_minutes_and_clock_times_conflict(a: str, b: str, kind: str) -> None:
+    assert kinds(a, b) == [kind]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Rovers beat Dunmore City 3-1 in Saturday's derby.", "Dunmore City lost 1-3 to Rovers in Saturday's derby."),
+        ("Rovers beat Dunmore City by three goals to one.", "Rovers beat Dunmore City 3-1."),
+        ("The storm made landfall at 3 p.m. EDT near Port Hale.", "The storm made landfall at 19:00 GMT near Port Hale."),
+    ],
+)
+def test_one_score_or_time_written_two_ways_agrees(a: str, b: str) -> None:
+    assert [k for k in kinds(a, b) if k in ("score", "time")] == []

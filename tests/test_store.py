@@ -97,6 +97,20 @@ def test_merging_stories_moves_their_articles_and_old_ids_follow(tmp_path: Path)
         assert [s.id for s in store.stories()] == ["s1"]
 
 
+def test_a_merge_given_stale_ids_never_merges_a_story_into_itself(tmp_path: Path) -> None:
+    # Two merges at once in opposite directions: the second was given ids before the first ran.
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("a1"), row("a2", outlet="Other")])
+        store.assign([("a1", "s1"), ("a2", "s2")])
+        store.refresh_stories(["s1", "s2"])
+        store.merge_stories("s1", ["s2"])
+        store.merge_stories("s2", ["s1"])
+        store.refresh_stories(["s1"])
+        assert store._query("SELECT id FROM stories WHERE merged_into = id") == []
+        assert [(s.id, s.articles) for s in store.stories()] == [("s1", 2)]
+        assert [s.id for s in store.stories(query="Body")] == ["s1"]
+
+
 def test_independent_sources_fold_a_reprint_into_its_origin(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper"), row("a3", outlet="Radio")])
@@ -443,10 +457,10 @@ def test_kept_story_counts_equal_a_recount_after_any_change(tmp_path: Path) -> N
                     continue
                 into, gone = rnd.sample(live, 2)
                 writer = other if rnd.random() < 0.5 else store
-                writer.merge_stories(into, [gone])
-                writer.refresh_stories([into])
-                placed = {a: (into if s == gone else s) for a, s in placed.items()}
-                touched.add(into)
+                target = writer.merge_stories(into, [gone])  # `into` itself may have been merged away
+                writer.refresh_stories([target])
+                placed = {a: (target if s == gone else s) for a, s in placed.items()}
+                touched |= {into, target}
             store.refresh_stories(sorted(touched))
             assert _story_rows(store) == _counted_by_definition(store), f"step {step}"
         assert len(store._counts) > 0  # the kept counts were in use

@@ -71,9 +71,9 @@ def _names(claim: Claim) -> set[str]:
 #: Figures compare by number alone ("34 residents" and "34 people" agree, "$1.2
 #: million" and "1.2 million dollars" too); weekdays and dates are separate kinds
 #: ("Monday" and "March 3" can both be true).
-_SLOT_OF = {"entity": "names", "number": "figures", "money": "figures", "percent": "figures",
-            "date": "date", "weekday": "weekday", "duration": "duration"}  # fmt: skip
-_SLOTS = ("names", "figures", "date", "weekday", "duration")
+_SLOT_OF = {"entity": "names", "number": "figures", "money": "figures", "percent": "figures", "score": "figures",
+            "date": "date", "weekday": "weekday", "duration": "duration", "time": "time"}  # fmt: skip
+_SLOTS = ("names", "figures", "date", "weekday", "duration", "time")
 #: Words of a name that say what someone is, not who: "Mayor Ilse Brandt" and
 #: "Ilse Brandt" name one person.
 _TITLE_WORDS = frozenset(

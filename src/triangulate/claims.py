@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from triangulate.models import Article, Claim, Detail
-from triangulate.text import normalize, split_sentences
+from triangulate.text import STOPWORDS, normalize, split_sentences
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = {
@@ -79,6 +79,27 @@ _DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)-(\d\d)-(\d\d)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+#: Clock times: "3 p.m.", "10.30am", "19:00", "noon"; a time zone after one makes it comparable
+#: with times in other zones ("3 p.m. EDT" is "19:00 GMT").
+_TIME = re.compile(
+    r"\b(?:(?P<h12>1[0-2]|0?[1-9])(?:[:.](?P<m12>[0-5]\d))?\s*(?P<ampm>[ap])(?:\.\s?m\.|\s?m\b)"
+    r"|(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b(?:\s*(?:hrs|h)\b\.?)?"
+    r"|(?P<word>noon|midday|midnight)\b)"
+    r"(?:\s*(?P<zone>GMT|UTC|BST|CET|CEST|EET|EEST|EST|EDT|CST|CDT|MST|MDT|PST|PDT)\b)?",
+    re.IGNORECASE,
+)
+_ZONE_HOURS = {"gmt": 0, "utc": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "est": -5, "edt": -4,
+               "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7}  # fmt: skip
+#: A result: "beat City 3-1", "lost 1-3", "a 5-4 vote". Only in sentences with a word for a
+#: match or a vote, so that "10-15 people" stays a range.
+_SCORE = re.compile(r"(?<![\w.\-])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?!\.\d|[\w\-%])")
+_SCORE_WORDS = re.compile(
+    r"(?i)\b(?:beat|beats|beaten|win|wins|won|winning|victory|lose|loses|lost|losing|defeat\w*|draw|drew|tie|tied"
+    r"|score\w*|lead|led|leads|vote|votes|voted|ruling|ruled|match|game|final|set)\b"
+)
+_SCORE_WORDED = re.compile(rf"\b(\d{{1,3}}|{_NUMWORD})\s+(?:goals?|points?|runs?|sets?|votes?)\s+to\s+(\d{{1,3}}|{_NUMWORD})\b", re.IGNORECASE)
+#: "the 55th minute", "the 3rd round": an ordinal with the noun it counts.
+_ORDINAL = re.compile(r"\b(\d{1,4})(?:st|nd|rd|th)\s+([a-z]+)\b", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _NUMBER = re.compile(rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD})(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)", re.IGNORECASE)
 _ENTITY = re.compile(rf"\b{_NAME}\b")
@@ -474,6 +495,27 @@ def _details(text: str) -> tuple[Detail, ...]:
         unit = _CURRENCY_SYMBOLS.get(unit, unit)  # "2 million dollars" is "$2 million"
         details.append(Detail("money", f"{_fmt(value)} {unit}", m.group(0), unit))
         taken.append(m.span())
+    for m in _TIME.finditer(text):
+        if not free(m.span()):
+            continue
+        if m.group("word"):
+            hour, minute = (0 if m.group("word").lower() == "midnight" else 12), 0
+        elif m.group("ampm"):
+            hour, minute = int(m.group("h12")) % 12 + (12 if m.group("ampm").lower() == "p" else 0), int(m.group("m12") or 0)
+        else:
+            hour, minute = int(m.group("h24")), int(m.group("m24"))
+        zone = (m.group("zone") or "").lower()
+        if zone:
+            hour = (hour - _ZONE_HOURS[zone]) % 24
+        details.append(Detail("time", f"{hour:02d}:{minute:02d}", m.group(0).strip(), "time utc" if zone else "time"))
+        taken.append(m.span())
+    if _SCORE_WORDS.search(text):
+        for m in (*_SCORE.finditer(text), *_SCORE_WORDED.finditer(text)):
+            first, second = _number_value(m.group(1)), _number_value(m.group(2))
+            if free(m.span()) and first is not None and second is not None:
+                high, low = sorted((int(first), int(second)), reverse=True)
+                details.append(Detail("score", f"{high}-{low}", m.group(0), "score"))
+                taken.append(m.span())
     for m in _PERCENT.finditer(text):
         if free(m.span()):
             details.append(Detail("percent", m.group(1), m.group(0), "%"))
@@ -501,6 +543,11 @@ def _details(text: str) -> tuple[Detail, ...]:
     for m in _WEEKDAY.finditer(text):
         details.append(Detail("weekday", m.group(1).lower(), m.group(0), "weekday"))
         taken.append(m.span())
+    for m in _ORDINAL.finditer(text):
+        if free(m.span()) and m.group(2).lower() not in STOPWORDS:
+            unit = "ordinal " + _singular(m.group(2))
+            details.append(Detail("number", f"{int(m.group(1))} {unit}", m.group(0), unit))
+            taken.append(m.span())
     for m in _NUMBER.finditer(text):
         if not free(m.span()):
             continue

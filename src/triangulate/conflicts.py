@@ -21,7 +21,7 @@ from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
 
 #: Detail kinds compared by value; each conflict names its kind.
-VALUE_KINDS = ("number", "money", "percent", "date", "weekday", "duration")
+VALUE_KINDS = ("number", "money", "percent", "date", "weekday", "duration", "time", "score")
 _NEAR_VERBATIM = 0.6
 
 
@@ -271,7 +271,8 @@ def _as_written(detail: Detail) -> str:
 
 def _conflict(fact_id: str, kind: str, a: Claim, b: Claim, va: str, vb: str, unit: str) -> Conflict:
     label = {"weekday": "day of the week", "date": "date", "duration": "duration", "money": "amount",
-             "percent": "percentage", "number": f"number ({unit})" if unit else "number"}.get(kind, kind)  # fmt: skip
+             "percent": "percentage", "number": f"number ({unit})" if unit else "number",
+             "time": "time", "score": "score"}.get(kind, kind)  # fmt: skip
     return Conflict(
         fact_id=fact_id,
         kind=kind,

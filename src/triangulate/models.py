@@ -92,7 +92,7 @@ class Skipped:
 class Detail:
     """A checkable detail of a claim: a number, date, weekday, duration, entity or negation.
 
-    ``kind`` is one of ``number``, ``money``, ``percent``, ``date``, ``weekday``,
+    ``kind`` is one of ``number``, ``money``, ``percent``, ``date``, ``weekday``, ``time``, ``score``,
     ``duration``, ``entity``, ``negation``; ``value`` is normalised (e.g. ``"10 hour"``,
     ``"wednesday"``), ``text`` is the span as written, ``unit`` groups comparable values.
     """

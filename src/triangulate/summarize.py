@@ -123,7 +123,8 @@ def _and(names: Sequence[str]) -> str:
 
 def _label(kind: str) -> str:
     return {"weekday": "day", "number": "figures", "money": "amount", "percent": "percentage",
-            "duration": "duration", "date": "date", "negation": "facts", "entity": "names"}.get(kind, kind)  # fmt: skip
+            "duration": "duration", "date": "date", "negation": "facts", "entity": "names",
+            "time": "time", "score": "score"}.get(kind, kind)  # fmt: skip
 
 
 def _is_sentence(text: str) -> bool:

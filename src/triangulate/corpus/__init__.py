@@ -337,7 +337,9 @@ class Corpus:
         Raises:
             InputError: when a story is unknown, or when nothing is left to merge.
         """
-        with self._write_lock:
+        # Ids are resolved inside the write transaction: two merges run at once (A into B, B
+        # into A) then see each other, and the second has nothing left to merge.
+        with self._write_lock, self.store.transaction():
             found: list[str] = []
             for given in (into, *others):
                 sid = self.store.resolve_story(given)

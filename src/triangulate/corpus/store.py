@@ -757,16 +757,20 @@ class Store:
             if rows:
                 conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", [(s, a) for a, s in pairs])
 
-    def merge_stories(self, into: str, merged: Iterable[str]) -> None:
-        """Move every article of the ``merged`` stories into ``into``; the old ids point to it."""
+    def merge_stories(self, into: str, merged: Iterable[str]) -> str:
+        """Move every article of the ``merged`` stories into ``into``; the old ids point to it.
+
+        Returns the id merged into: ``into``, or the story ``into`` was merged into since.
+        """
         stamp = now_iso()
-        merged = list(merged)
         with self.transaction() as conn:
+            # Ids as they are now, inside the write lock: another process may have merged one of
+            # them since the caller looked, and a story must never end up merged into itself.
+            into = self._current_story(into)
+            merged = [m for m in dict.fromkeys(merged) if m != into and self._current_story(m) != into]
             self._forget_counts([into, *merged])
             conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (into, stamp, stamp))
             for old in merged:
-                if old == into:
-                    continue
                 # A story born and merged within one batch still gets a row, so its id resolves.
                 conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (old, stamp, stamp))
                 conn.execute(
@@ -786,8 +790,14 @@ class Store:
                     (into, stamp, old),
                 )
                 # Earlier merges into `old` now point to `into` (no chains to follow).
-                conn.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (into, old))
+                conn.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ? AND id != ?", (into, old, into))
                 conn.execute("DELETE FROM reports WHERE story_id = ?", (old,))
+        return into
+
+    def _current_story(self, story_id: str) -> str:
+        """The id a story lives under now (its own when unknown or not merged)."""
+        row = self._one("SELECT merged_into FROM stories WHERE id = ?", (story_id,))
+        return str(row[0]) if row is not None and row[0] and row[0] != story_id else story_id
 
     # Stories whose counts are kept between refreshes (the most recently refreshed).
     COUNTS_KEPT = 10_000
