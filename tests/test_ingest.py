@@ -386,6 +386,26 @@ def test_two_writers_on_one_database_see_each_others_articles(tmp_path: Path, em
         assert a.stats()["articles"] == 3
 
 
+def test_a_writer_catches_up_with_another_writer_before_taking_the_write_lock(tmp_path: Path, embedder: object) -> None:
+    # Replaying what another process added (embedding every article) inside the write
+    # transaction held the lock for minutes after a big ingest: other writers got E505.
+    db = tmp_path / "c.db"
+    with Corpus.open(db, embedder=embedder) as a, Corpus.open(db, embedder=embedder) as b:
+        a.add(RawDocument(origin="bay-post.txt", content=RULING[0] + "\n\n" + "\n\n".join(RULING[1])))
+        b.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+        replayed_in_transaction: list[bool] = []
+        replay = a.ingester._replay_batch
+
+        def watched(batch: object) -> None:
+            replayed_in_transaction.append(a.store.conn.in_transaction)
+            replay(batch)  # type: ignore[arg-type]
+
+        a.ingester._replay_batch = watched  # type: ignore[method-assign]
+        copy = a.add(RawDocument(origin="county-echo.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1])))
+        assert replayed_in_transaction == [False]
+        assert copy.duplicate_of is not None and a.stats()["articles"] == 3
+
+
 def test_outlet_registry_names_articles_from_registered_domains(tmp_path: Path, corpus: Corpus) -> None:
     reg = tmp_path / "outlets.toml"
     reg.write_text('[[outlet]]\nname = "Valley Times"\ndomain = "valley.example"\ncountry = "NL"\nkind = "original"\n', encoding="utf-8")

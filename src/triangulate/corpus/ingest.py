@@ -435,13 +435,16 @@ class Ingester:
         if self._clusterer is None:
             self._clusterer = self._new_clusterer()
             from_seq = 0
-        self._load_signatures()
-        self._replay_clusterer(from_seq)
-        self._seen_seq = self.store.max_seq()
+        # Up to the last article committed now: other writers may add more while this runs
+        # (outside the write lock), and those are replayed by the next sync.
+        top = self.store.max_seq()
+        self._load_signatures(upto=top)
+        self._replay_clusterer(from_seq, upto=top)
+        self._seen_seq = top
         self._since_snapshot = 0
         log.info("corpus indexes loaded in %.2f s (%d articles)", time.perf_counter() - started, self._seen_seq)
 
-    def _load_signatures(self, after: int = 0) -> None:
+    def _load_signatures(self, after: int = 0, upto: int | None = None) -> None:
         limit = self.dedup_settings.get("max_items") if self._dedup_factory is None else None
         from_signature = getattr(self._dedup, "add", None)
         sig_cls = None
@@ -453,9 +456,9 @@ class Ingester:
             pass
         sql = (
             "SELECT a.seq, a.id, s.data, a.text FROM articles a LEFT JOIN signatures s ON s.seq = a.seq "
-            "WHERE a.seq > ? ORDER BY a.seq"
+            "WHERE a.seq > ? AND a.seq <= ? ORDER BY a.seq"
         )
-        params: list[Any] = [after]
+        params: list[Any] = [after, upto if upto is not None else 2**63 - 1]
         if limit:
             sql = f"SELECT * FROM ({sql} DESC LIMIT ?) ORDER BY seq"
             params.append(int(limit))
@@ -475,9 +478,9 @@ class Ingester:
             except Exception:  # parameters changed since the signature was stored
                 self._dedup.add(aid, text)
 
-    def _replay_clusterer(self, after: int) -> None:
+    def _replay_clusterer(self, after: int, upto: int | None = None) -> None:
         batch: list[Any] = []
-        for stored in self.store.articles_after(after):
+        for stored in self.store.articles_after(after, upto=upto):
             batch.append(stored)
             if len(batch) >= 256:
                 self._replay_batch(batch)
@@ -505,8 +508,8 @@ class Ingester:
         top = self.store.max_seq()
         if top > self._seen_seq:
             log.info("replaying %d article(s) written by another process", top - self._seen_seq)
-            self._load_signatures(after=self._seen_seq)
-            self._replay_clusterer(self._seen_seq)
+            self._load_signatures(after=self._seen_seq, upto=top)
+            self._replay_clusterer(self._seen_seq, upto=top)
             self._seen_seq = top
 
     def snapshot(self) -> None:
@@ -614,12 +617,18 @@ class Ingester:
                     on_batch(done)
             return done
         try:
+            # Catching up with other writers (loading the indexes, replaying what they added)
+            # happens before the write lock is taken; inside it only what they committed since.
+            self._sync()
             with interrupts_held():
                 with self.store.transaction():
                     self._sync()
                     self._write(items, todo, results, fetched_of)
                     if skips:
                         self.store.add_skips(skips)
+                    # Read under the lock: what another writer commits right after this
+                    # batch is above it, and replayed by the next sync.
+                    seen = self.store.max_seq()
                 done = [r for r in results if r is not None]
                 if on_batch is not None:
                     on_batch(done)
@@ -628,7 +637,7 @@ class Ingester:
             self._dedup = None
             self._clusterer = None
             raise
-        self._seen_seq = self.store.max_seq()
+        self._seen_seq = seen
         self._work_seconds += time.perf_counter() - started
         if (
             self._since_snapshot >= self.snapshot_every

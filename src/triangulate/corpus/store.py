@@ -694,11 +694,15 @@ class Store:
         sql = "SELECT COUNT(*) FROM articles a" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._one(sql, params)[0])
 
-    def articles_after(self, seq: int, *, batch: int = 2000) -> Iterator[StoredArticle]:
-        """Every article version with ``seq`` above the given one, in insertion order (for replays)."""
+    def articles_after(self, seq: int, *, upto: int | None = None, batch: int = 2000) -> Iterator[StoredArticle]:
+        """Every article version with ``seq`` above the given one (and at most ``upto``), in
+        insertion order (for replays)."""
         last = seq
+        top = upto if upto is not None else 2**63 - 1
         while True:
-            rows = self._query(f"SELECT {_ARTICLE_FULL} FROM {_ARTICLE_FROM} WHERE a.seq > ? ORDER BY a.seq LIMIT ?", (last, batch))
+            rows = self._query(
+                f"SELECT {_ARTICLE_FULL} FROM {_ARTICLE_FROM} WHERE a.seq > ? AND a.seq <= ? ORDER BY a.seq LIMIT ?", (last, top, batch)
+            )
             if not rows:
                 return
             for row in rows:
