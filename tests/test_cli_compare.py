@@ -181,3 +181,14 @@ def test_the_bundled_example_runs_from_the_module_entry_point():
     )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["sources"]) == 5
+
+
+def test_show_claims_lists_a_claim_of_each_article_that_is_in_no_fact():
+    files = sorted(str(p) for p in EXAMPLE.iterdir() if p.suffix in {".txt", ".html", ".json"})
+    plain = run(*files, "--format", "markdown").stdout
+    shown = run(*files, "--format", "markdown", "--show-claims").stdout
+    assert "## All claims" not in plain and "## All claims" in shown
+    # The reprint's copy of a wire sentence: in no fact, listed once under the wire origin.
+    courier = shown.split("## All claims", 1)[1].split("### [1] aldmouthcourier.example", 1)[1].split("### [2]", 1)[0]
+    assert "- Three of the injured were firefighters" in courier
+    assert plain.count("Three of the injured were firefighters") == 1

@@ -381,3 +381,14 @@ def test_an_outcome_dispute_names_every_outlet_on_each_side(embedder):
     report = compare_articles(arts, embedder=embedder)
     (dispute,) = [s.text for s in report.summary if s.text.startswith("Reports differ")]
     assert dispute == "Reports differ on what happened: Harbor Wire and Valley News say injured, Daily Post says killed."
+
+
+def test_align_fit_help_names_the_data_path_and_exits_0():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "triangulate.align_fit", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "sts-train.csv" in proc.stdout

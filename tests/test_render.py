@@ -398,6 +398,39 @@ def test_markdown_removed_boilerplate_appears_only_with_show_removed() -> None:
     assert "| `caption` | Traffic queues at the Harbor Bridge on Sunday. (Photo: R. Imre / Meridian Daily) |" in md
 
 
+# A claim in no fact and not single-source (a reprint's own sentence): only --show-claims lists it.
+DETOUR = claim("c-val-4", "a-val", VALLEY, "Traffic is diverted over the Old Mill Road until Friday.",
+               Detail("weekday", "friday", "Friday"), Detail("entity", "Old Mill Road", "Old Mill Road"))
+
+
+def with_detour() -> Report:
+    report = sample_report()
+    return replace(report, claims=report.claims + (DETOUR,))
+
+
+def test_markdown_lists_every_claim_of_every_article_only_with_show_claims() -> None:
+    assert "Old Mill Road" not in render_markdown(with_detour())
+    md = render_markdown(with_detour(), show_claims=True)
+    claims = section(md, "## All claims")
+    valley = section(claims, "### [3] Valley Post — Port Verity closes bridge", "### [4]")
+    assert "- Traffic is diverted over the Old Mill Road until Friday. _(weekday: Friday; entity: Old Mill Road)_" in valley
+    assert "- Ferry tickets will be free for residents." in valley
+    meridian = section(claims, "### [4] Meridian Daily", "### [5]")
+    assert "_(speaker: Ilse Varga)_" in meridian
+    assert all(c.text.split(",")[0] in claims for c in with_detour().claims)
+    assert render(with_detour(), "markdown", show_claims=True) == md
+
+
+def test_html_and_terminal_list_every_claim_only_with_show_claims() -> None:
+    assert "Old Mill Road" not in render_html(with_detour())
+    page = visible(render_html(with_detour(), show_claims=True))
+    assert "All claims" in page
+    assert "Traffic is diverted over the Old Mill Road until Friday. (weekday: Friday; entity: Old Mill Road)" in page
+    assert "Old Mill Road" not in terminal_text(with_detour(), width=120)
+    text = flat(section(terminal_text(with_detour(), width=120, show_claims=True), "All claims"))
+    assert words_in_order("[3] Valley Post Traffic is diverted over the Old Mill Road until Friday.", text)
+
+
 def test_markdown_escapes_article_text_that_looks_like_markup() -> None:
     odd = replace(SHOPS, text=f"Residents posted {SCRIPT} and [a link](javascript:alert(1)) *everywhere*.")
     md = render_markdown(replace(sample_report(), single_source=(SingleSource(LEDGER, odd),)))

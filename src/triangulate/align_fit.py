@@ -11,8 +11,9 @@ with their F1. The defaults in :class:`triangulate.align.AlignSettings` come fro
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,28 @@ def fit(path: Path, genre: str = "main-news") -> dict[str, float]:
     }
 
 
+#: The STS-B training file, relative to the working directory (the repository root).
+DEFAULT_DATA = Path("../shared/data/stsbenchmark/sts-train.csv")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse ``argv`` (default: the command line), fit, print one JSON line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m triangulate.align_fit",
+        description="Fit the aligner's cosine and pair-model thresholds on the main-news pairs of "
+        "STS-B training data and print them, with their F1, as one JSON object.",
+    )
+    parser.add_argument(
+        "data",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="the STS-B training file (tab-separated sts-train.csv: genre, file, year, id, "
+        f"score, sentence 1, sentence 2); default: {DEFAULT_DATA}, relative to the working directory",
+    )
+    args = parser.parse_args(argv)
+    print(json.dumps(fit(args.data)))
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/data/stsbenchmark/sts-train.csv")
-    print(json.dumps(fit(target)))
+    main()

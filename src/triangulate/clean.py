@@ -1082,8 +1082,9 @@ def clean(doc: RawDocument, *, fallback_source: str | None = None) -> Article | 
 
     Returns:
         The article, or ``Skipped`` with stage ``"clean"`` and reason ``empty``
-        (no text) or ``no_article`` (an HTML page without article text, or text
-        that was all boilerplate).
+        (no text), ``no_article`` (an HTML page without article text, or text
+        that was all boilerplate) or ``too_short`` (fewer than
+        ``MIN_ARTICLE_WORDS`` words left).
 
     >>> art = clean(RawDocument(origin="daily-tide.txt", content="Storm hits\\n\\nThe storm hit on Monday."))
     >>> art.outlet, art.title, art.paragraphs

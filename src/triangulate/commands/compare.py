@@ -20,7 +20,10 @@ FORMATS = ("terminal", "json", "markdown", "html")
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.option("--show-removed", is_flag=True, help="Also show the boilerplate removed from each article, with reasons.")
-@click.option("--show-claims", is_flag=True, help="Also list every claim of every article.")
+@click.option(
+    "--show-claims", is_flag=True,
+    help="Also list every claim of every article, with its speaker and details (terminal: and each outlet's wording under each fact).",
+)
 @click.option("--model", help="Embedding model: minilm-onnx (default), st:<name or path>, or a .onnx file.")
 @click.option("--max-articles", type=int, default=1000, show_default=True, help="Refuse larger inputs (a story, not a corpus).")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any input was skipped.")

@@ -4,7 +4,8 @@ Every format has the same layout: title; numbered source list; cited summary;
 corroborated facts with their outlets and count of independent sources; quotes
 with each outlet's wording side by side; conflicts with the differing detail
 highlighted; single-source claims per outlet; syndication; skipped inputs; and,
-on request, the boilerplate removed from each article with its reason code.
+on request, every claim of every article and the boilerplate removed from each
+article with its reason code.
 
 >>> print(render(report, "markdown"))            # doctest: +SKIP
 >>> render(report, "terminal", console=Console())  # doctest: +SKIP
@@ -48,8 +49,10 @@ def render(
             terminal report is returned as plain text (no colour codes), 100 columns wide.
         show_removed: add the boilerplate removed from each article, with reason codes
             (JSON always carries it in ``articles[].removed``).
-        show_claims: terminal only: show every outlet's wording under each fact
-            (Markdown, HTML and JSON always do).
+        show_claims: add every claim of every article, grouped by article, with its
+            speaker and checkable details (JSON always carries them in ``claims``); the
+            terminal also shows each outlet's wording under each fact (Markdown and
+            HTML always do).
 
     Returns:
         The rendered text, or ``""`` when it was printed on ``console``.
@@ -70,7 +73,7 @@ def render(
 
         return report_to_json(report) + "\n"
     if fmt == "markdown":
-        return render_markdown(report, show_removed=show_removed)
+        return render_markdown(report, show_removed=show_removed, show_claims=show_claims)
     if fmt == "html":
-        return render_html(report, show_removed=show_removed)
+        return render_html(report, show_removed=show_removed, show_claims=show_claims)
     raise ConfigError(f"unknown output format {fmt!r}; expected one of: {', '.join(FORMATS)}.", code="E210")

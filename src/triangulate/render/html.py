@@ -24,7 +24,7 @@ from functools import cache
 from jinja2 import Environment, StrictUndefined, Template
 
 from triangulate.models import Report
-from triangulate.render.view import article_label, build_view, split_highlight
+from triangulate.render.view import article_claims, article_label, build_view, split_highlight
 
 __all__ = ["render_html"]
 
@@ -121,6 +121,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <li><a href="#single-source">Single-source claims</a></li>
 {%- if report.syndication %}<li><a href="#syndication">Syndication</a></li>{% endif %}
 {%- if report.skipped %}<li><a href="#skipped">Skipped inputs</a></li>{% endif %}
+{%- if show_claims %}<li><a href="#all-claims">All claims</a></li>{% endif %}
 {%- if show_removed %}<li><a href="#removed">Removed boilerplate</a></li>{% endif %}
 </ul>
 </nav>
@@ -270,6 +271,26 @@ _TEMPLATE = """<!DOCTYPE html>
 </section>
 {%- endif %}
 
+{%- if show_claims %}
+<section aria-labelledby="all-claims" class="all-claims">
+<h2 id="all-claims">All claims</h2>
+{%- for g in claim_groups %}
+<h3>{% if g.source is not none %}{{ cite(g.source) }} {% endif %}{{ g.label }}</h3>
+<ul>
+{%- for c in g.claims %}
+<li>{{ c.text }}
+{%- if c.speaker or c.details %} <span class="muted">(
+{%- if c.speaker %}speaker: {{ c.speaker }}{% if c.details %}; {% endif %}{% endif %}
+{%- for kind, spans in c.details %}{{ kind }}: {{ spans }}{% if not loop.last %}; {% endif %}{% endfor %})</span>
+{%- endif %}</li>
+{%- endfor %}
+</ul>
+{%- else %}
+<p class="muted">No claims.</p>
+{%- endfor %}
+</section>
+{%- endif %}
+
 {%- if show_removed %}
 <section aria-labelledby="removed" class="removed">
 <h2 id="removed">Removed boilerplate</h2>
@@ -311,12 +332,14 @@ def _template() -> Template:
     return env.from_string(_TEMPLATE)
 
 
-def render_html(report: Report, *, show_removed: bool = False) -> str:
+def render_html(report: Report, *, show_removed: bool = False, show_claims: bool = False) -> str:
     """``report`` as one self-contained HTML page (inline CSS, no script, no external asset).
 
     Args:
         report: the report to show.
         show_removed: add, per article, the boilerplate cleaning removed with its reason code.
+        show_claims: add, per article, every claim it was split into, with its speaker
+            and checkable details, whether or not it is part of a fact.
 
     Returns:
         The page, starting with ``<!DOCTYPE html>``.
@@ -342,6 +365,8 @@ def render_html(report: Report, *, show_removed: bool = False) -> str:
         removed=removed,
         stats=stats,
         show_removed=show_removed,
+        show_claims=show_claims,
+        claim_groups=article_claims(report, view.sources) if show_claims else (),
         css=_CSS,
         schema_version=report.schema_version,
     )

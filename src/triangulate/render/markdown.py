@@ -11,7 +11,18 @@ from __future__ import annotations
 import re
 
 from triangulate.models import Report
-from triangulate.render.view import FactRow, ReportView, SideRow, Version, article_label, build_view, split_highlight
+from triangulate.render.view import (
+    ArticleClaims,
+    ClaimRow,
+    FactRow,
+    ReportView,
+    SideRow,
+    Version,
+    article_claims,
+    article_label,
+    build_view,
+    split_highlight,
+)
 
 __all__ = ["escape_markdown", "render_markdown"]
 
@@ -189,6 +200,27 @@ def _skipped(report: Report) -> list[str]:
     return lines + [""]
 
 
+def _claim_line(claim: ClaimRow) -> str:
+    line = f"- {escape_markdown(claim.text)}"
+    notes = [f"speaker: {escape_markdown(claim.speaker)}"] if claim.speaker else []
+    notes += [f"{kind}: {escape_markdown(spans)}" for kind, spans in claim.details]
+    if notes:
+        line += f" _({'; '.join(notes)})_"
+    return line
+
+
+def _all_claims(groups: tuple[ArticleClaims, ...]) -> list[str]:
+    lines = ["## All claims", ""]
+    if not groups:
+        return lines + ["_No claims._", ""]
+    for group in groups:
+        prefix = f"{_cite(group.source)} " if group.source is not None else ""
+        lines += [f"### {prefix}{escape_markdown(group.label)}", ""]
+        lines += [_claim_line(claim) for claim in group.claims]
+        lines.append("")
+    return lines
+
+
 def _removed(report: Report, view: ReportView) -> list[str]:
     lines = ["## Removed boilerplate", ""]
     if not any(a.removed for a in report.articles):
@@ -205,12 +237,14 @@ def _removed(report: Report, view: ReportView) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report, *, show_removed: bool = False) -> str:
+def render_markdown(report: Report, *, show_removed: bool = False, show_claims: bool = False) -> str:
     """``report`` as one Markdown document, in the same layout as the terminal report.
 
     Args:
         report: the report to write.
         show_removed: add, per article, the boilerplate cleaning removed with its reason code.
+        show_claims: add, per article, every claim it was split into, with its speaker
+            and checkable details, whether or not it is part of a fact.
 
     Returns:
         Markdown text ending with a newline.
@@ -230,6 +264,8 @@ def render_markdown(report: Report, *, show_removed: bool = False) -> str:
     lines += _single_source(view)
     lines += _syndication(report)
     lines += _skipped(report)
+    if show_claims:
+        lines += _all_claims(article_claims(report, view.sources))
     if show_removed:
         lines += _removed(report, view)
     while lines and lines[-1] == "":

@@ -15,7 +15,18 @@ from rich.table import Table
 from rich.text import Text
 
 from triangulate.models import Report, SingleSource
-from triangulate.render.view import ConflictRow, FactRow, QuoteRow, ReportView, SideRow, article_label, build_view, split_highlight
+from triangulate.render.view import (
+    ClaimRow,
+    ConflictRow,
+    FactRow,
+    QuoteRow,
+    ReportView,
+    SideRow,
+    article_claims,
+    article_label,
+    build_view,
+    split_highlight,
+)
 
 __all__ = ["render_terminal"]
 
@@ -236,6 +247,29 @@ def _skipped(console: Console, report: Report) -> None:
     console.print(table)
 
 
+def _claim_item(claim: ClaimRow) -> Text:
+    text = Text(claim.text)
+    notes = [f"speaker: {claim.speaker}"] if claim.speaker else []
+    notes += [f"{kind}: {spans}" for kind, spans in claim.details]
+    if notes:
+        text.append(f"  ({'; '.join(notes)})", style=MUTED)
+    return text
+
+
+def _all_claims(console: Console, report: Report, view: ReportView) -> None:
+    groups = article_claims(report, view.sources)
+    _heading(console, "All claims", sum(len(g.claims) for g in groups))
+    if not groups:
+        console.print(Text("No claims.", style=MUTED))
+        return
+    for group in groups:
+        header = _cite(group.source) if group.source is not None else Text()
+        header.append(f" {group.label}", style=OUTLET)
+        header.append(f" ({len(group.claims)})", style=MUTED)
+        console.print(header)
+        console.print(_bullets([_claim_item(claim) for claim in group.claims]))
+
+
 def _removed(console: Console, report: Report, view: ReportView) -> None:
     total = sum(len(a.removed) for a in report.articles)
     _heading(console, "Removed boilerplate", total)
@@ -269,7 +303,8 @@ def render_terminal(
         report: the report to show.
         console: where to print (its width decides the wrapping; nothing is cut).
         show_removed: also list, per article, the boilerplate cleaning removed and why.
-        show_claims: under each fact, show every outlet's own wording.
+        show_claims: under each fact, show every outlet's own wording, and list every
+            claim of every article (with its speaker and checkable details) at the end.
 
     Example:
         >>> from rich.console import Console
@@ -299,5 +334,7 @@ def render_terminal(
     _single_source(console, view)
     _syndication(console, report)
     _skipped(console, report)
+    if show_claims:
+        _all_claims(console, report, view)
     if show_removed:
         _removed(console, report, view)

@@ -16,6 +16,8 @@ from triangulate.report_json import conflict_span, wire_copies_in
 from triangulate.summarize import representative
 
 __all__ = [
+    "ArticleClaims",
+    "ClaimRow",
     "ConflictRow",
     "FactRow",
     "QuoteRow",
@@ -23,6 +25,7 @@ __all__ = [
     "SideRow",
     "SingleSourceGroup",
     "Version",
+    "article_claims",
     "build_view",
     "split_highlight",
 ]
@@ -102,6 +105,29 @@ class SingleSourceGroup:
     outlet: str
     sources: tuple[int, ...]
     items: tuple[SingleSource, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """One claim as ``--show-claims`` lists it: its text, speaker and checkable details.
+
+    ``details`` is ``(("number", "12 people"), ("weekday", "Tuesday, Wednesday"))``: each
+    kind of detail once, in order of first mention, with its spans as written.
+    """
+
+    id: str
+    text: str
+    speaker: str | None
+    details: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleClaims:
+    """Every claim of one article, in the order of its text."""
+
+    source: int | None
+    label: str
+    claims: tuple[ClaimRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +295,43 @@ def build_view(report: Report) -> ReportView:
         single_source=tuple(single_groups),
         fact_ids=frozenset(f.id for f in report.facts),
     )
+
+
+def _details(claim: Claim) -> tuple[tuple[str, str], ...]:
+    spans: dict[str, list[str]] = {}
+    for detail in claim.details:
+        shown = spans.setdefault(detail.kind, [])
+        if detail.text not in shown:
+            shown.append(detail.text)
+    return tuple((kind, ", ".join(texts)) for kind, texts in spans.items())
+
+
+def article_claims(report: Report, sources: tuple[SourceRef, ...]) -> tuple[ArticleClaims, ...]:
+    """Every claim of every article (``--show-claims``): one group per article, in source order.
+
+    A claim of an article the report does not list (possible only in a hand-built
+    report) is grouped under its outlet.
+    """
+    by_article: dict[str, list[Claim]] = {}
+    for claim in report.claims:
+        by_article.setdefault(claim.article_id, []).append(claim)
+    groups: list[ArticleClaims] = []
+    for article in report.articles:
+        claims = by_article.pop(article.id, [])
+        if not claims:
+            continue
+        number, label = article_label(article, sources)
+        groups.append(ArticleClaims(source=number, label=label, claims=_claim_rows(claims)))
+    numbers = _Sources(report)
+    for claims in by_article.values():
+        first = claims[0]
+        groups.append(ArticleClaims(source=numbers.of_claim(first), label=first.outlet, claims=_claim_rows(claims)))
+    return tuple(sorted(groups, key=lambda g: _order(g.source)))
+
+
+def _claim_rows(claims: list[Claim]) -> tuple[ClaimRow, ...]:
+    ordered = sorted(claims, key=lambda c: (c.paragraph, c.position))
+    return tuple(ClaimRow(id=c.id, text=c.text, speaker=c.speaker, details=_details(c)) for c in ordered)
 
 
 def _default_title(report: Report) -> str:
