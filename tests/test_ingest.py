@@ -406,6 +406,17 @@ def test_a_writer_catches_up_with_another_writer_before_taking_the_write_lock(tm
         assert copy.duplicate_of is not None and a.stats()["articles"] == 3
 
 
+def test_the_closing_line_counts_reprints_under_new_and_updated_apart() -> None:
+    from triangulate.corpus.ingest import IngestResult, IngestSummary
+
+    summary = IngestSummary()
+    summary.count(IngestResult("new", "a", article_id="a", duplicate_of="w", similarity=0.9))
+    summary.count(IngestResult("new", "b", article_id="b"))
+    for origin in ("c", "d"):
+        summary.count(IngestResult("updated", origin, article_id=origin, duplicate_of="w", similarity=0.9))
+    assert summary.line() == "2 new (1 reprint), 0 duplicate, 2 updated (2 reprints), 0 skipped"
+
+
 def test_outlet_registry_names_articles_from_registered_domains(tmp_path: Path, corpus: Corpus) -> None:
     reg = tmp_path / "outlets.toml"
     reg.write_text('[[outlet]]\nname = "Valley Times"\ndomain = "valley.example"\ncountry = "NL"\nkind = "original"\n', encoding="utf-8")

@@ -109,6 +109,7 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
     from triangulate.corpus import IngestSummary
 
     err = err_console()
+    stopped_by = _stop_on_sigterm()
     with _corpus(db, allow_private=allow_private, batch_size=batch_size) as corpus:
         so_far = IngestSummary()  # what is stored, batch by batch (an interrupted batch is rolled back)
         started = time.perf_counter()
@@ -137,8 +138,9 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
         except KeyboardInterrupt:
             so_far.seconds = time.perf_counter() - started
             click.echo(so_far.line())
-            err.print("interrupted: what is counted above is stored; run the same command again to finish", highlight=False)
-            sys.exit(130)
+            how = "stopped (SIGTERM)" if stopped_by else "interrupted"
+            err.print(f"{how}: what is counted above is stored; run the same command again to finish", highlight=False)
+            sys.exit(128 + (stopped_by[0] if stopped_by else 2))
         if fmt == "json":
             _json(summary.to_dict())
             return
@@ -261,6 +263,26 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
         except KeyboardInterrupt:
             stop.set()
             err.print("stopped")
+
+
+def _stop_on_sigterm() -> list[int]:
+    """Make SIGTERM stop a run the way Ctrl-C does (counts printed, exit 143); the returned
+    list gets the signal number once it arrives."""
+    import signal
+
+    got: list[int] = []
+    if not hasattr(signal, "SIGTERM"):
+        return got
+
+    def stop(signum: int, frame: object) -> None:
+        got.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        pass
+    return got
 
 
 # --- stories / story ---------------------------------------------------------------------

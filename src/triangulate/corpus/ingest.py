@@ -180,9 +180,13 @@ class IngestResult:
         return out
 
 
+#: The signals that stop a run: Ctrl-C, and what `timeout`, systemd or `docker stop` send.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
 @contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back for the block: it takes effect when the block ends.
+    """Hold Ctrl-C and SIGTERM back for the block: they take effect when the block ends.
 
     A batch's commit and the counting of its results happen inside, so an
     interrupted run reports exactly what it stored. Signal handlers belong to the
@@ -192,15 +196,23 @@ def interrupts_held() -> Iterator[None]:
         yield
         return
     pending: list[tuple[int, Any]] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append((signum, frame)))
+    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append((signum, frame))) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if pending and callable(previous):
-            previous(*pending[0])
-        elif pending and previous == signal.SIG_DFL:
-            os.kill(os.getpid(), signal.SIGINT)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            signum, frame = pending[0]
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
+
+
+def _reprints(n: int) -> str:
+    return f" ({n} reprint{'s' if n != 1 else ''})" if n else ""
 
 
 @dataclass(slots=True)
@@ -211,7 +223,8 @@ class IngestSummary:
     updated: int = 0
     duplicate: int = 0
     skipped: int = 0
-    reprints: int = 0
+    reprints: int = 0  # new and updated articles that reprint a stored one
+    updated_reprints: int = 0
     stories: set[str] = field(default_factory=set)
     reasons: Counter[str] = field(default_factory=Counter)
     skips: list[Skipped] = field(default_factory=list)
@@ -230,6 +243,8 @@ class IngestSummary:
         setattr(self, result.status, getattr(self, result.status) + 1)
         if result.reprint:
             self.reprints += 1
+            if result.status == "updated":
+                self.updated_reprints += 1
         if result.story_id and result.status != "duplicate":
             self.stories.add(result.story_id)
 
@@ -239,12 +254,13 @@ class IngestSummary:
 
     def line(self) -> str:
         """The closing line: ``12 new (3 reprints), 4 duplicate, 1 updated, 2 skipped (http-500: 1, ...)``."""
-        new = f"{self.new} new" + (f" ({self.reprints} reprint{'s' if self.reprints != 1 else ''})" if self.reprints else "")
+        new = f"{self.new} new" + _reprints(self.reprints - self.updated_reprints)
+        updated = f"{self.updated} updated" + _reprints(self.updated_reprints)
         skipped = f"{self.skipped} skipped"
         if self.reasons:
             skipped += " (" + ", ".join(f"{r}: {n}" for r, n in self.reasons.most_common()) + ")"
         rate = f" in {self.seconds:.1f} s" if self.seconds else ""
-        return f"{new}, {self.duplicate} duplicate, {self.updated} updated, {skipped}{rate}"
+        return f"{new}, {self.duplicate} duplicate, {updated}, {skipped}{rate}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -253,6 +269,7 @@ class IngestSummary:
             "duplicate": self.duplicate,
             "skipped": self.skipped,
             "reprints": self.reprints,
+            "updated_reprints": self.updated_reprints,
             "stories_touched": len(self.stories),
             "skip_reasons": dict(self.reasons),
             "skips": [{"origin": s.origin, "reason": s.reason, "detail": s.detail, "stage": s.stage} for s in self.skips],
