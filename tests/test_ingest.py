@@ -89,6 +89,30 @@ def test_a_wire_copy_is_linked_to_its_origin_and_joins_its_story(tmp_path: Path,
     assert story.info.sources == 1  # a reprint is not an independent source
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["two runs", "one batch"])
+def test_the_earliest_published_copy_is_the_origin_whatever_arrives_first(tmp_path: Path, corpus: Corpus, together: bool) -> None:
+    body = "\n\n".join(QUAKE[1])
+
+    def record(outlet: str, published: str) -> str:
+        return json.dumps({"source": outlet, "title": QUAKE[0], "published": published, "text": body})
+
+    late, early = tmp_path / "late.jsonl", tmp_path / "early.jsonl"
+    late.write_text(record("County Echo", "2025-10-16T09:00:00+00:00") + "\n", encoding="utf-8")
+    early.write_text(record("Valley Times", "2025-10-15T06:00:00+00:00") + "\n", encoding="utf-8")
+    if together:
+        corpus.ingest([late, early])
+    else:
+        corpus.ingest([late])
+        corpus.ingest([early])
+    by_outlet = {a.outlet: a for a in corpus.articles(limit=None)}
+    echo, times = by_outlet["County Echo"], by_outlet["Valley Times"]
+    assert echo.duplicate_of == times.id and times.duplicate_of is None
+    story = corpus.story(times.story_id)
+    assert story is not None and story.info.sources == 1
+    (group,) = corpus.report(times.story_id).syndication
+    assert group.origin == "Valley Times"  # the report and the corpus name the same origin
+
+
 def test_reingesting_the_same_files_changes_nothing(tmp_path: Path, corpus: Corpus) -> None:
     text_file(tmp_path / "valley-times.txt", *QUAKE)
     text_file(tmp_path / "bay-post.txt", *RULING)

@@ -35,7 +35,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from contextlib import contextmanager
@@ -756,9 +756,11 @@ class Ingester:
         for old_id, new_id in supersedes:
             if old_id not in batch_ids:
                 self._supersede(old_id, new_id, touched)
+        flipped: set[str] = set()
         if links:
+            links, flipped = self._earliest_first(links, rows_new, touched)
             store.add_duplicates(links)
-        self._cluster_batch(new, rows_new, touched, results, stamp)
+        self._cluster_batch(new, rows_new, touched, results, stamp, flipped)
         for old_id, new_id in later:
             self._supersede(old_id, new_id, touched)
         if new:
@@ -796,6 +798,61 @@ class Ingester:
         if old_story:
             touched.add(old_story)
 
+    def _earliest_first(
+        self, links: list[tuple[str, str, str, float]], rows_new: list[ArticleRow], touched: set[str]
+    ) -> tuple[list[tuple[str, str, str, float]], set[str]]:
+        """The earliest published copy is the origin, whatever order the copies arrive in: a
+        copy published before the origin of the group it joins becomes the group's origin,
+        and that origin is recorded as its copy. Returns the links and the articles that
+        became origins so."""
+        from triangulate.dedup import publication_key
+
+        store = self.store
+        published = {r.id: r.published for r in rows_new}
+        link_of = {aid: of for aid, of, _, _ in links}
+        out: list[tuple[str, str, str, float]] = []
+        flipped: set[str] = set()
+        for aid, of, kind, similarity in links:
+            root, seen, looped = of, {aid}, False
+            for _ in range(50):  # follow the copies back to the origin
+                if root in seen:
+                    looped = True
+                    break
+                seen.add(root)
+                nxt = self._copied_from(root, link_of, published)
+                if nxt is None:
+                    break
+                root = nxt
+            if looped:
+                out.append((aid, of, kind, similarity))  # a loop in old links: leave them be
+                continue
+            if root in published:
+                root_time = published[root]
+                root_story = None
+            else:
+                row = store._one("SELECT published, story_id FROM articles WHERE id = ? AND superseded_by IS NULL", (root,))
+                if row is None:
+                    out.append((aid, of, kind, similarity))
+                    continue
+                root_time, root_story = row
+            if publication_key(published.get(aid)) < publication_key(root_time):
+                out.append((root, aid, kind, similarity))
+                link_of.pop(aid, None)
+                link_of[root] = aid
+                flipped.add(aid)
+                if root_story:
+                    touched.add(str(root_story))
+            else:
+                out.append((aid, of, kind, similarity))
+        return out, flipped
+
+    def _copied_from(self, article_id: str, link_of: dict[str, str], batch: dict[str, str | None]) -> str | None:
+        """The article a copy copies: from this batch's links, else from the store."""
+        if article_id in batch or article_id in link_of:
+            return link_of.get(article_id)
+        row = self.store._one("SELECT of_id FROM duplicates WHERE article_id = ?", (article_id,))
+        return str(row[0]) if row is not None and row[0] else None
+
     def _cluster_batch(
         self,
         new: list[tuple[int, Article, str | None, int, Any, str]],
@@ -803,6 +860,7 @@ class Ingester:
         touched: set[str],
         results: list[IngestResult | None],
         stamp: str,
+        flipped: Collection[str] = (),
     ) -> None:
         """Place the batch's new articles into stories (one embedding call) and store where they went."""
         store = self.store
@@ -850,8 +908,8 @@ class Ingester:
                 story_id=sid,
                 outlet=article.outlet,
                 version=version,
-                duplicate_of=match.of if match is not None else None,
-                similarity=float(match.similarity) if match is not None else None,
+                duplicate_of=match.of if match is not None and article.id not in flipped else None,
+                similarity=float(match.similarity) if match is not None and article.id not in flipped else None,
                 merged=merged,
             )
 
