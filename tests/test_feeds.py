@@ -206,6 +206,18 @@ def test_watch_once_polls_every_feed(site: Site, corpus: Corpus) -> None:
     assert seen == ["ok"] and corpus.stats()["articles"] == 1
 
 
+def test_a_title_given_to_a_feed_stays_and_the_feeds_own_title_fills_in_only_when_none_was(site: Site, corpus: Corpus) -> None:
+    for path in ("/mine.xml", "/theirs.xml"):
+        site.routes[path] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", "x")]))
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
+    corpus.add_feed(site.base + "/mine.xml", title="Mine")
+    corpus.add_feed(site.base + "/theirs.xml")
+    assert corpus.watch(once=True) == 2
+    assert [p.status for p in corpus.poll(due_only=False)] == ["ok", "ok"]  # nor does a later poll
+    titles = {f.url.rsplit("/", 1)[-1]: f.title for f in corpus.feeds()}
+    assert titles == {"mine.xml": "Mine", "theirs.xml": "Valley Times"}
+
+
 def test_an_entry_whose_page_failed_transiently_is_retried_while_the_feed_answers_304(site: Site, corpus: Corpus) -> None:
     def feed(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
         if h.headers.get("If-None-Match") == '"f1"':

@@ -210,6 +210,49 @@ def test_mostly_utf8_with_one_broken_byte_stays_utf8() -> None:
     assert "Zoë Brück" in decoded[0] and "déjà" in decoded[0]
 
 
+GARBAGE = b"Title\n\nSome text \x80\x81\x8d\x8f\x90\x9d bytes \xc3\x28 here.\n"
+LONG_ARTICLE = "The harbour bridge reopened on Monday after eight months of repairs, officials said. " * 40
+
+
+def test_undecodable_text_is_skipped_as_bad_encoding(tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(GARBAGE)
+    item = only(read_all([tmp_path / "bad.txt"]))
+    assert isinstance(item, Skipped) and item.reason == "bad_encoding", item
+    assert "0x81, 0x8D, 0x8F, 0x90, 0x9D" in item.detail and "invalid UTF-8" in item.detail
+    # So is garbage inside a long article: more than one undecodable byte per 200 characters.
+    noisy = LONG_ARTICLE.encode("utf-8").replace(b"bridge", b"bri\x81\x8d\x90ge")
+    assert read_bytes(noisy, origin="noisy.txt").reason == "bad_encoding"  # type: ignore[union-attr]
+
+
+def test_cp1252_and_latin1_text_is_not_mistaken_for_garbage() -> None:
+    text = "\u201cCaf\u00e9 prices rose by \u20ac2,\u201d said Z\u00fc Br\u00fcck \u2013 na\u00efvely.\n"
+    assert decode_bytes(text.encode("cp1252")) == (text, "cp1252")
+    latin = "Se\u00f1or M\u00fcller \u00e0 l'h\u00f4tel, \u00bd price \u00a3.\n"
+    assert decode_bytes(latin.encode("latin-1")) == (latin, "cp1252")
+
+
+def test_one_stray_byte_in_a_long_article_is_read_not_dropped() -> None:
+    body = LONG_ARTICLE + "\u201cWe are open,\u201d the mayor said. Caf\u00e9 owners agreed."
+    data = body.encode("utf-8")
+    for stray in (b"\xff", b"\x81", b"\xc3\x28"):
+        broken = data[:500] + stray + data[500:]
+        decoded = decode_bytes(broken)
+        assert not isinstance(decoded, Skipped), (stray, decoded)
+        text, encoding = decoded
+        assert encoding == "utf-8+replace" and "\ufffd" in text and "\u201cWe are open,\u201d" in text
+    # An ASCII article with one byte cp1252 does not define: read, the byte replaced.
+    ascii_only = LONG_ARTICLE.encode("ascii")
+    decoded = decode_bytes(ascii_only[:300] + b"\x8d" + ascii_only[300:])
+    assert not isinstance(decoded, Skipped) and decoded[1] == "cp1252+replace"
+    assert "\x8d" not in decoded[0] and decoded[0].count("\ufffd") == 1
+
+
+def test_a_page_labelled_latin1_is_read_as_cp1252() -> None:
+    html = '<html><head><meta charset="iso-8859-1"></head><body><p>\u201cOpen,\u201d she said \u2014 caf\u00e9.</p></body></html>'
+    docs = read_bytes(html.encode("cp1252"), origin="page.html", kind="html")
+    assert isinstance(docs, list) and "\u201cOpen,\u201d she said \u2014 caf\u00e9." in docs[0].content
+
+
 def test_files_over_the_size_limit_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_text(TEXT * 100, encoding="utf-8")
     item = only(read_all([tmp_path / "big.txt"], max_bytes=1000))

@@ -1,4 +1,5 @@
-"""WARC archives: files that are empty or no archive at all, and archives cut inside a record header, are skips with a reason in words."""
+"""WARC archives: files that are empty or no archive at all, and archives cut anywhere (inside a record header,
+an unused record, the last record, a gzip member), are skips with a reason in words."""
 
 from __future__ import annotations
 
@@ -86,3 +87,69 @@ def test_the_ingest_counts_add_up_to_the_inputs(tmp_path: Path, corpus: Corpus) 
     summary = corpus.ingest([tmp_path / "news.warc", tmp_path / "notes.warc", tmp_path / "empty.warc"])
     assert (summary.new, summary.skipped) == (1, 2)
     assert sorted(s.reason for s in summary.skips) == ["empty", "not_an_archive"]
+
+
+def write_mixed_warc(path: Path, *, gz: bool, png_first: bool = False) -> list[int]:
+    """Two HTML pages, a PNG and a 404 page (in that order, or with the PNG between the
+    pages); returns where each record starts, and the file's size."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    def response(writer: WARCWriter, url: str, status: str, content_type: str, body: bytes) -> None:
+        headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=gz)
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+        response(writer, "https://ostbrook.example/blast", "200 OK", "text/html; charset=utf-8", PAGE.encode())
+        if png_first:
+            response(writer, "https://ostbrook.example/map.png", "200 OK", "image/png", png)
+        response(writer, "https://ostbrook.example/blast-2", "200 OK", "text/html", PAGE.replace("Monday", "Tuesday").encode())
+        if not png_first:
+            response(writer, "https://ostbrook.example/map.png", "200 OK", "image/png", png)
+        response(writer, "https://ostbrook.example/gone", "404 Not Found", "text/html", b"<html><body><p>Not found</p>" + b"<p>The page you asked for has moved.</p>" * 12 + b"</body></html>")
+    with open(path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        starts = [iterator.get_record_offset() for _ in iterator]
+    return [*starts, path.stat().st_size]
+
+
+@pytest.mark.parametrize(("gz", "cut"), [(True, 150), (False, 100), (True, 4), (False, 2)], ids=["gz-150", "warc-100", "gz-trailer", "warc-blank-lines"])
+def test_an_archive_cut_inside_a_record_it_does_not_use_is_one_truncated_archive_skip(tmp_path: Path, corpus: Corpus, gz: bool, cut: int) -> None:
+    whole = tmp_path / ("whole.warc.gz" if gz else "whole.warc")
+    write_mixed_warc(whole, gz=gz)
+    path = tmp_path / ("news.warc.gz" if gz else "news.warc")
+    path.write_bytes(whole.read_bytes()[:-cut])  # the cut falls in the 404 page, the last record
+    items = list(read_warc(path))
+    assert [type(i) for i in items] == [RawDocument, RawDocument, Skipped], items
+    skip = items[-1]
+    assert isinstance(skip, Skipped) and skip.reason == "truncated_archive"
+    assert "the archive ends" in skip.detail
+    summary = corpus.ingest([path])
+    assert (summary.new, summary.skipped) == (2, 1)
+    assert [s.reason for s in summary.skips] == ["truncated_archive"]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_cut_anywhere_keeps_the_pages_before_it_and_is_reported_once(tmp_path: Path, gz: bool) -> None:
+    whole = tmp_path / "whole.warc"
+    starts = write_mixed_warc(whole, gz=gz, png_first=True)
+    data = whole.read_bytes()
+    assert [type(i) for i in read_warc(whole)] == [RawDocument, RawDocument]
+    page_ends = [starts[1], starts[3]]  # the pages are records 1 and 3
+    pages_text = [PAGE, PAGE.replace("Monday", "Tuesday")]
+    path = tmp_path / "cut.warc"
+    for keep in range(starts[0] + 40, len(data), 7):
+        if keep in starts:
+            continue  # cut exactly between two records: a whole, shorter archive
+        path.write_bytes(data[:keep])
+        items = list(read_warc(path))
+        *docs, skip = items
+        assert isinstance(skip, Skipped) and skip.reason == "truncated_archive", (keep, items)
+        # Every page whose record is whole is kept; so is one whose content is whole when
+        # the cut falls after it (in the blank lines or the gzip trailer that close it).
+        pages = sum(1 for end in page_ends if end <= keep)
+        assert pages <= len(docs) <= pages + 1 and all(isinstance(d, RawDocument) for d in docs), (keep, items)
+        assert [d.content for d in docs] == pages_text[: len(docs)], keep  # type: ignore[union-attr]

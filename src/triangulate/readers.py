@@ -75,6 +75,7 @@ SKIP_REASONS: dict[str, str] = {
     "empty": "the input is empty or holds only whitespace",
     "too_large": "the input is larger than the configured maximum size",
     "binary": "the input is not text (NUL bytes, control characters or a known binary format)",
+    "bad_encoding": "the input is neither UTF-8 nor cp1252/Latin-1 text: more than one byte per 200 characters cannot be decoded",
     "bad_json": "a JSON document or JSON line could not be parsed",
     "bad_record": "a JSON record is not an object or has no text, html or markdown field",
 }
@@ -109,6 +110,16 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 _SNIFF_SIZE = 8192
 _MAX_CONTROL_RATIO = 0.02
 
+#: Bytes cp1252 does not define (Latin-1 maps them to C1 control characters).
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+#: C1 control characters: never in text; cp1252 text has none, only a wrong charset yields them.
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+#: A reading with more than one undecodable byte per this many characters is ``bad_encoding``.
+_BAD_CHAR_SPAN = 200
+#: Declared charsets read as their superset cp1252 (as browsers do: a page labelled
+#: ``iso-8859-1`` with curly quotes is really cp1252).
+_READ_AS = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{2,40})""", re.I)
 _HTML_SNIFF = re.compile(
     r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<article[\s>]|<p[\s>]|<div[\s>]|<meta\s|<title>|<br\s*/?>",
@@ -138,27 +149,42 @@ def decode_bytes(data: bytes, *, kind: str | None = None) -> tuple[str, str] | S
     """Decode ``data`` to text, or say why it is not text.
 
     Order: a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32), then valid UTF-8,
-    then the charset declared in an HTML ``<meta>`` tag, then cp1252, then
-    Latin-1 (which never fails).
+    then the charset declared in an HTML ``<meta>`` tag, then UTF-8 with the
+    invalid bytes replaced (when its multi-byte sequences are at least as many as
+    the invalid bytes: a UTF-8 file with a stray byte), else cp1252 (a declared
+    ``iso-8859-1`` or ``us-ascii`` is read as cp1252 too, as browsers do).
+
+    A byte no reading can decode (invalid UTF-8, one of the five bytes cp1252
+    leaves undefined, or a C1 control character a declared charset yields) becomes
+    U+FFFD. A few are tolerated (a stray byte in an article); more than one per
+    :data:`_BAD_CHAR_SPAN` characters in every reading makes the input
+    ``bad_encoding``.
 
     Args:
         data: the raw bytes.
         kind: the document kind if known (only ``"html"`` changes anything: its
-            declared charset is tried before cp1252).
+            declared charset is tried before the others).
 
     Returns:
-        ``(text, encoding)`` or a ``Skipped`` with reason ``"binary"`` (origin
-        left empty for the caller to fill in).
+        ``(text, encoding)`` or a ``Skipped`` with reason ``"binary"`` or
+        ``"bad_encoding"`` (origin left empty for the caller to fill in). The
+        encoding ends in ``+replace`` when some bytes were replaced.
 
     >>> decode_bytes("café".encode("latin-1"))
     ('café', 'cp1252')
+    >>> decode_bytes(b"Text \\x81\\x8d\\x8f\\x90\\x9d \\xc3\\x28 here.").reason
+    'bad_encoding'
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return data[len(bom) :].decode(encoding), encoding
             except UnicodeDecodeError:
-                return data[len(bom) :].decode(encoding, errors="replace"), encoding + "+replace"
+                text = data[len(bom) :].decode(encoding, errors="replace")
+                bad = text.count("\ufffd")
+                if _too_many(bad, text):
+                    return Skipped("", "bad_encoding", f"{bad} bytes are not valid {encoding} in {len(text):,} characters despite its byte-order mark")
+                return text, encoding + "+replace"
     head = data[:_SNIFF_SIZE]
     for magic, what in _MAGIC:
         if head.startswith(magic):
@@ -187,20 +213,43 @@ def decode_bytes(data: bytes, *, kind: str | None = None) -> tuple[str, str] | S
         if declared:
             name = declared.group(1).decode("ascii", "ignore").lower()
             try:
-                codecs.lookup(name)
-                return data.decode(name), name
-            except (LookupError, UnicodeDecodeError):
+                name = codecs.lookup(name).name
+                name = _READ_AS.get(name, name)
+                text = data.decode(name, errors="replace")
+            except LookupError:
                 pass
-    # Mostly UTF-8 with a few broken bytes (a truncated or mixed file): keep the
-    # UTF-8 reading rather than turning every accented letter into mojibake.
-    lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    if sum(1 for ch in lenient if ord(ch) > 127) - broken >= 2 * broken:
-        return lenient, "utf-8+replace"
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+            else:
+                text = _C1_CONTROL.sub("\ufffd", text)
+                if not _too_many(text.count("\ufffd"), text):
+                    return text, name if "\ufffd" not in text else name + "+replace"
+    utf8 = data.decode("utf-8", errors="replace")
+    broken = utf8.count("\ufffd")
+    sequences = sum(1 for ch in utf8 if ord(ch) > 127) - broken
+    single = data.decode("cp1252", errors="replace")
+    undefined = single.count("\ufffd")
+    readings = [(utf8, "utf-8", broken), (single, "cp1252", undefined)]
+    if sequences < broken:
+        # Few valid multi-byte sequences: a single-byte file (é is one byte in cp1252
+        # and never valid UTF-8 before an ASCII letter).
+        readings.reverse()
+    for text, encoding, bad in readings:
+        if not bad:
+            return text, encoding
+        if not _too_many(bad, text):
+            return text, encoding + "+replace"
+    undefined_bytes = ", ".join(f"0x{b:02X}" for b in sorted(_CP1252_UNDEFINED.intersection(data)))
+    return Skipped(
+        "",
+        "bad_encoding",
+        f"neither UTF-8 nor cp1252/Latin-1 text: {broken} invalid UTF-8 sequences, and {undefined} bytes "
+        f"cp1252 does not define ({undefined_bytes}), in {len(single):,} characters "
+        f"(at most 1 per {_BAD_CHAR_SPAN} is tolerated)",
+    )
+
+
+def _too_many(bad: int, text: str) -> bool:
+    """More undecodable characters than one per :data:`_BAD_CHAR_SPAN` (one is always allowed)."""
+    return bad * _BAD_CHAR_SPAN > max(len(text), _BAD_CHAR_SPAN)
 
 
 def _guess_bomless_utf16(head: bytes) -> str | None:

@@ -162,7 +162,7 @@ def feeds() -> None:
 @feeds.command("add")
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @db_option
-@click.option("--title", default="", help="A name for the feed (else taken from the feed itself).")
+@click.option("--title", default="", help="A name for the feed, kept whatever the feed calls itself (else the feed's own title, at its first poll).")
 def feeds_add(urls: tuple[str, ...], db: str, title: str) -> None:
     """Follow one or more feeds."""
     with _corpus(db) as corpus:

@@ -342,7 +342,9 @@ def poll_feed(
     pending = len(fresh) - len(settled)
     if pending:
         log.info("feed %s: %d entries to try again, so the next poll reads the whole feed", feed.url, pending)
-    title = str(parsed.feed.get("title") or feed.title or "")
+    # A title given when the feed was added (--title, an OPML outline) stays; the feed's
+    # own title only names a feed that was given none.
+    title = feed.title or str(parsed.feed.get("title") or "").strip()
     nxt = next_poll_time(interval, 0)
     store.update_feed(
         feed.url,

@@ -1,9 +1,13 @@
 """Read news pages out of WARC archives (.warc, .warc.gz), as Common Crawl's news crawl ships them.
 
 Only ``response`` records with a 2xx HTTP status and an HTML body are used;
-every other record is passed over silently (request, metadata, robots, images).
-A truncated or corrupt archive ends with a ``Skipped`` record naming the
-offset where reading stopped: every page read before it is kept. An empty file
+every other record is passed over silently (request, metadata, robots, images),
+but still read to its end, so that a cut is found wherever it falls: in a record
+header, in the payload of any record (used or not, the last one included), in
+the gzip member that holds a record (its trailer too), or in the blank lines
+that close the last record of an uncompressed archive. A truncated or corrupt
+archive ends with one ``Skipped`` record naming the offset of the damaged record:
+every page read whole before it is kept. An empty file
 (``empty``) and a file that is no archive at all, such as a text or HTML file
 named ``.warc`` (``not_an_archive``), are one ``Skipped`` record each.
 """
@@ -16,7 +20,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from triangulate.models import RawDocument, Skipped
 
@@ -89,43 +93,53 @@ def read_warc(
         iterator = ArchiveIterator(handle, arc2warc=True)
         offset = 0
         try:
+            last: tuple[int, str] | None = None  # uncompressed: where the last record's content ends, its format
             for record in iterator:
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                status = record.http_headers.get_statuscode() or ""
-                if not status.startswith("2"):
-                    continue
-                content_type = record.http_headers.get_header("Content-Type") or ""
-                if "html" not in content_type.lower():
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                date = record.rec_headers.get_header("WARC-Date")
-                body = record.content_stream().read(max_record_bytes + 1)
-                if getattr(record.raw_stream, "limit", 0) > 0 and len(body) <= max_record_bytes:
-                    raise EOFError("the last record is cut short")
-                # Asked before the body is read, warcio's offset call consumes the record.
+                # Every record is read to its end, used or not: a cut can fall in any of them.
+                usable = False
+                if record.rec_type == "response" and record.http_headers is not None:
+                    status = record.http_headers.get_statuscode() or ""
+                    content_type = record.http_headers.get_header("Content-Type") or ""
+                    usable = status.startswith("2") and "html" in content_type.lower()
+                body = record.content_stream().read(max_record_bytes + 1) if usable else b""
+                # Asked before the body is read, warcio's offset call consumes the record;
+                # asked now, it reads the rest of the record (and the blank lines after it).
                 offset = iterator.get_record_offset()
-                origin = f"{name}#{offset}"
-                if len(body) > max_record_bytes:
-                    yield Skipped(origin, "too_large", f"record of {url} is over {max_record_bytes:,} bytes", "read")
-                    continue
-                count += 1
-                yield RawDocument(
-                    origin=origin,
-                    content=_decode(body, content_type),
-                    kind="html",
-                    source=source,
-                    url=url,
-                    fetched=date,
-                )
+                where = "the first record" if offset == 0 else f"the record at offset {offset:,}"
+                if getattr(record.raw_stream, "limit", 0) > 0:
+                    raise _Cut(offset, f"the archive ends inside {where}")
+                compressed = getattr(getattr(iterator, "reader", None), "decompressor", None) is not None
+                last = None if compressed else (offset + iterator.get_record_length(), record.format)
+                if usable:
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    origin = f"{name}#{offset}"
+                    if len(body) > max_record_bytes:
+                        yield Skipped(origin, "too_large", f"record of {url} is over {max_record_bytes:,} bytes", "read")
+                    else:
+                        count += 1
+                        yield RawDocument(
+                            origin=origin,
+                            content=_decode(body, content_type),
+                            kind="html",
+                            source=source,
+                            url=url,
+                            fetched=record.rec_headers.get_header("WARC-Date"),
+                        )
+                if not _member_complete(iterator):
+                    raise _Cut(offset, f"the archive ends inside the gzip member of {where}")
             # warcio ends quietly inside a cut gzip member: the records read must cover the file.
             size = _size(handle)
             end = int(getattr(iterator, "offset", 0) or 0)
             if size is not None and end < size:
-                raise EOFError(f"the archive ends inside a record ({size - end:,} trailing bytes)")
+                where = "the first record" if end == 0 else f"the record at offset {end:,}"
+                raise _Cut(end, f"the archive ends inside {where} ({size - end:,} bytes of it are there)")
+            if size is not None and last is not None:
+                missing = _missing_trailer(handle, last[0], size, last[1])
+                if missing:
+                    raise _Cut(last[0], f"the archive ends {missing} the blank lines that close its last record")
         except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, AttributeError, TypeError, IndexError) as exc:
             # warcio raises many kinds of errors on a cut or damaged archive.
-            offset = int(getattr(iterator, "offset", 0) or 0)
+            offset = exc.offset if isinstance(exc, _Cut) else int(getattr(iterator, "offset", 0) or 0)
             yield Skipped(
                 f"{name}#{offset}" if offset else name,
                 "truncated_archive",
@@ -135,6 +149,48 @@ def read_warc(
     finally:
         if stream is None:
             handle.close()
+
+
+class _Cut(EOFError):
+    """The archive ends inside the record at ``offset`` (the message says where, in words)."""
+
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def _member_complete(iterator: Any) -> bool:
+    """Whether the gzip member of the record just read ended cleanly (always true uncompressed).
+
+    warcio reads a cut gzip member as if it ended where the file does; only the
+    decompressor knows that its stream never reached the gzip trailer.
+    """
+    decompressor = getattr(getattr(iterator, "reader", None), "decompressor", None)
+    if decompressor is None or getattr(iterator, "next_line", None) is not None:
+        return True  # uncompressed, or one gzip stream holding several records (warcio's error)
+    return bool(getattr(decompressor, "eof", True))
+
+
+def _missing_trailer(handle: BinaryIO, content_end: int, size: int, fmt: str) -> str | None:
+    """Whether an uncompressed archive ends before or inside the blank lines after its last
+    record (two line ends for a WARC record, one for ARC): ``"before"``, ``"inside"``, or
+    ``None`` when they are whole."""
+    if content_end >= size:
+        return "before"
+    if size - content_end > SNIFF_BYTES:
+        return None
+    try:
+        handle.seek(content_end)
+        tail = handle.read(SNIFF_BYTES)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if tail.startswith(GZIP_MAGIC) or tail.strip():
+        return None  # compressed, or not blank: the other checks judge
+    needed = 1 if fmt == "arc" else 2
+    found = tail.count(b"\n")
+    if found >= needed:
+        return None
+    return "inside" if tail else "before"
 
 
 def _size(handle: BinaryIO) -> int | None:
@@ -177,10 +233,12 @@ def _damage(exc: BaseException, handle: BinaryIO, offset: int) -> str:
     """What is wrong with a damaged archive, in words (never a Python error message)."""
     from warcio.exceptions import ArchiveLoadFailed
 
+    header = "the first record header" if offset == 0 else f"the record header at offset {offset:,}"
+    if isinstance(exc, ArchiveLoadFailed) and _header_is_cut(handle, offset):
+        return f"the archive ends inside {header}"  # warcio: "Unknown archive format, first line: ['WAR']"
     if isinstance(exc, (ArchiveLoadFailed, EOFError, zlib.error, OSError)):
         return str(exc) or type(exc).__name__
     # warcio trips over a record header it cannot parse with a bare Python error.
-    header = "the first record header" if offset == 0 else f"the record header at offset {offset:,}"
     if _header_is_cut(handle, offset):
         return f"the archive ends inside {header}"
     return f"{header} is malformed"
