@@ -282,8 +282,19 @@ def _conflict(fact_id: str, kind: str, a: Claim, b: Claim, va: str, vb: str, uni
     )
 
 
+_NEGATING = frozenset({"not", "never", "no", "t", "n't", "did", "does", "do", "declined", "refused", "failed", "to"})
+
+
 def _stripped(claim: Claim) -> list[str]:
-    return [t for t in tokens(claim.text) if t not in {"not", "never", "no", "t", "n't"}]
+    """The words of a claim without its negation, stemmed: "did not concede" reads as "conceded" does."""
+    return [_stem(t) for t in tokens(claim.text) if t not in _NEGATING]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _similar_words(a: Claim, b: Claim) -> float:
