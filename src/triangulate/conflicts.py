@@ -264,7 +264,8 @@ _RELATIVE_WORDS = frozenset({"yesterday", "today", "tomorrow", "last", "tonight"
 
 def _as_written(detail: Detail) -> str:
     """The detail as the text gives it; a relative day with the date it names: "yesterday (2026-03-03)"."""
-    if detail.kind == "date" and detail.text.lower().split()[0] in _RELATIVE_WORDS:
+    first = (detail.text.lower().split() or [""])[0]
+    if detail.kind == "date" and first in _RELATIVE_WORDS:
         return f"{detail.text} ({detail.value})"
     return detail.text
 
