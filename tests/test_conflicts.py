@@ -179,3 +179,21 @@ def test_scores_minutes_and_clock_times_conflict(a: str, b: str, kind: str) -> N
 )
 def test_one_score_or_time_written_two_ways_agrees(a: str, b: str) -> None:
     assert [k for k in kinds(a, b) if k in ("score", "time")] == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        ("Lind conceded defeat shortly after midnight.", "Lind did not concede defeat shortly after midnight.", "negation"),
+        ("The ministry confirmed the talks on Monday.", "The ministry declined to confirm the talks on Monday.", "negation"),
+        ("Revenue grew 12% in the third quarter.", "Revenue grew 12% in Q4.", "date"),
+        ("Authorities evacuated 12,000 people on Sunday.", "Authorities evacuated 15,000 residents on Sunday.", "number"),
+        ("In Port Hale, 14 were injured, police said.", "In Port Hale, 41 were injured, police said.", "number"),
+    ],
+)
+def test_negation_by_a_refusal_quarters_and_counts_of_people_conflict(a: str, b: str, kind: str) -> None:
+    assert kinds(a, b) == [kind]
+
+
+def test_one_quarter_written_two_ways_agrees() -> None:
+    assert kinds("Revenue grew 12% in the third quarter.", "Revenue grew 12% in Q3.") == []

@@ -100,7 +100,8 @@ def test_the_earliest_published_copy_is_the_origin_whatever_arrives_first(tmp_pa
     late.write_text(record("County Echo", "2025-10-16T09:00:00+00:00") + "\n", encoding="utf-8")
     early.write_text(record("Valley Times", "2025-10-15T06:00:00+00:00") + "\n", encoding="utf-8")
     if together:
-        corpus.ingest([late, early])
+        summary = corpus.ingest([late, early])
+        assert summary.line().startswith("2 new (1 reprint)")  # the later one, though it came first
     else:
         corpus.ingest([late])
         corpus.ingest([early])

@@ -204,6 +204,8 @@ def test_story_report_has_a_timeline_of_who_published_when(story_json: dict, ids
     assert [t["time"] for t in timeline] == sorted(t["time"] for t in timeline)
     sources = {s["article_id"]: s["number"] for s in story_json["report"]["sources"]}
     assert all(t["source"] == sources[t["article_id"]] for t in timeline)
+    labels = {s["article_id"]: s["outlet"] for s in story_json["report"]["sources"]}
+    assert all(t["label"] == labels[t["article_id"]] for t in timeline)  # the sources list's names
     assert story_json["story"]["meter"] is not None
     assert story_json["story"]["meter"]["confirmed"] == sum(1 for f in story_json["report"]["facts"] if f["independent_sources"] >= 2)
 

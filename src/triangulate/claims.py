@@ -98,6 +98,9 @@ _SCORE_WORDS = re.compile(
     r"|score\w*|lead|led|leads|vote|votes|voted|ruling|ruled|match|game|final|set)\b"
 )
 _SCORE_WORDED = re.compile(rf"\b(\d{{1,3}}|{_NUMWORD})\s+(?:goals?|points?|runs?|sets?|votes?)\s+to\s+(\d{{1,3}}|{_NUMWORD})\b", re.IGNORECASE)
+#: A quarter of the year: "Q3", "the third quarter", "third-quarter", "3Q".
+_QUARTER = re.compile(r"\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth|final|last)[\s\-]quarter)\b", re.IGNORECASE)
+_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "final": 4, "last": 4}
 #: "the 55th minute", "the 3rd round": an ordinal with the noun it counts.
 _ORDINAL = re.compile(r"\b(\d{1,4})(?:st|nd|rd|th)\s+([a-z]+)\b", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
@@ -107,6 +110,7 @@ _ENTITY = re.compile(rf"\b{_NAME}\b")
 NEGATIVE_WORDS = ("unknown", "unclear", "unconfirmed", "unable", "unaware", "undisclosed", "unidentified", "unharmed")
 _NEG = re.compile(
     r"\b(?:not|never|no|neither|nor|none|nobody|nothing|without|denied|denies|deny|"
+    r"(?:declined|declines|refused|refuses|failed|fails)\s+to|"
     + "|".join(NEGATIVE_WORDS)
     + r")\b|n't\b",
     re.IGNORECASE,
@@ -495,6 +499,11 @@ def _details(text: str) -> tuple[Detail, ...]:
         unit = _CURRENCY_SYMBOLS.get(unit, unit)  # "2 million dollars" is "$2 million"
         details.append(Detail("money", f"{_fmt(value)} {unit}", m.group(0), unit))
         taken.append(m.span())
+    for m in _QUARTER.finditer(text):
+        if free(m.span()):
+            number = m.group(1) or m.group(2) or str(_QUARTER_WORDS[m.group(3).lower()])
+            details.append(Detail("date", f"Q{number}", m.group(0), "quarter"))
+            taken.append(m.span())
     for m in _TIME.finditer(text):
         if not free(m.span()):
             continue
@@ -556,7 +565,13 @@ def _details(text: str) -> tuple[Detail, ...]:
             continue  # "one of them", "one moment": rarely a checkable count
         before = text[: m.start()].rstrip()
         prev = before.split()[-1] if before.split() else ""
-        if prev[:1].isupper() and prev not in _ENTITY_STOP and prev.lower() not in _QUANTITY_WORDS and raw[:1].isdigit():
+        if (
+            prev[:1].isupper()
+            and prev[-1:].isalnum()  # "In Port Hale, 41 were injured": a clause ends before the count
+            and prev not in _ENTITY_STOP
+            and prev.lower() not in _QUANTITY_WORDS
+            and raw[:1].isdigit()
+        ):
             continue  # an identifier: "Channel 12", "Flight 370" (not "About 80", "Nearly 300")
         value = _number_value(raw, m.group(2))
         if value is None:
@@ -564,6 +579,7 @@ def _details(text: str) -> tuple[Detail, ...]:
         after = text[m.end() :]
         unit_match = re.match(r"\s*(?:more\s+|other\s+|additional\s+)?([a-z]+)", after)
         unit = _singular(unit_match.group(1)) if unit_match else ""
+        unit = _UNIT_SYNONYMS.get(unit, unit)
         shown = text[m.start() : m.end() + unit_match.end()] if unit_match else m.group(0)
         details.append(Detail("number", f"{_fmt(value)}{' ' + unit if unit else ''}", shown, unit))
         taken.append(m.span())
@@ -587,6 +603,10 @@ def _details(text: str) -> tuple[Detail, ...]:
         seen.add(name.lower())
         details.append(Detail("entity", name.lower(), name, "entity"))
     return tuple(details)
+
+
+#: Nouns that count the same thing: "12,000 people" and "15,000 residents" disagree.
+_UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual civilian citizen local".split()}
 
 
 def _singular(word: str) -> str:

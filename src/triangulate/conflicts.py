@@ -264,7 +264,8 @@ _RELATIVE_WORDS = frozenset({"yesterday", "today", "tomorrow", "last", "tonight"
 
 def _as_written(detail: Detail) -> str:
     """The detail as the text gives it; a relative day with the date it names: "yesterday (2026-03-03)"."""
-    if detail.kind == "date" and detail.text.lower().split()[0] in _RELATIVE_WORDS:
+    first = (detail.text.lower().split() or [""])[0]
+    if detail.kind == "date" and first in _RELATIVE_WORDS:
         return f"{detail.text} ({detail.value})"
     return detail.text
 
@@ -282,8 +283,19 @@ def _conflict(fact_id: str, kind: str, a: Claim, b: Claim, va: str, vb: str, uni
     )
 
 
+_NEGATING = frozenset({"not", "never", "no", "t", "n't", "did", "does", "do", "declined", "refused", "failed", "to"})
+
+
 def _stripped(claim: Claim) -> list[str]:
-    return [t for t in tokens(claim.text) if t not in {"not", "never", "no", "t", "n't"}]
+    """The words of a claim without its negation, stemmed: "did not concede" reads as "conceded" does."""
+    return [_stem(t) for t in tokens(claim.text) if t not in _NEGATING]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _similar_words(a: Claim, b: Claim) -> float:

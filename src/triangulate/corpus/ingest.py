@@ -35,7 +35,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from contextlib import contextmanager
@@ -756,11 +756,11 @@ class Ingester:
         for old_id, new_id in supersedes:
             if old_id not in batch_ids:
                 self._supersede(old_id, new_id, touched)
-        flipped: set[str] = set()
+        relinked: dict[str, tuple[str, float] | None] = {}
         if links:
-            links, flipped = self._earliest_first(links, rows_new, touched)
+            links, relinked = self._earliest_first(links, rows_new, touched)
             store.add_duplicates(links)
-        self._cluster_batch(new, rows_new, touched, results, stamp, flipped)
+        self._cluster_batch(new, rows_new, touched, results, stamp, relinked)
         for old_id, new_id in later:
             self._supersede(old_id, new_id, touched)
         if new:
@@ -800,18 +800,18 @@ class Ingester:
 
     def _earliest_first(
         self, links: list[tuple[str, str, str, float]], rows_new: list[ArticleRow], touched: set[str]
-    ) -> tuple[list[tuple[str, str, str, float]], set[str]]:
+    ) -> tuple[list[tuple[str, str, str, float]], dict[str, tuple[str, float] | None]]:
         """The earliest published copy is the origin, whatever order the copies arrive in: a
         copy published before the origin of the group it joins becomes the group's origin,
-        and that origin is recorded as its copy. Returns the links and the articles that
-        became origins so."""
+        and that origin is recorded as its copy. Returns the links, and for each article of
+        the batch whose link changed so, what it copies now (``None``: it is an origin)."""
         from triangulate.dedup import publication_key
 
         store = self.store
         published = {r.id: r.published for r in rows_new}
         link_of = {aid: of for aid, of, _, _ in links}
         out: list[tuple[str, str, str, float]] = []
-        flipped: set[str] = set()
+        relinked: dict[str, tuple[str, float] | None] = {}
         for aid, of, kind, similarity in links:
             root, seen, looped = of, {aid}, False
             for _ in range(50):  # follow the copies back to the origin
@@ -839,12 +839,14 @@ class Ingester:
                 out.append((root, aid, kind, similarity))
                 link_of.pop(aid, None)
                 link_of[root] = aid
-                flipped.add(aid)
+                relinked[aid] = None
+                if root in published:
+                    relinked[root] = (aid, similarity)
                 if root_story:
                     touched.add(str(root_story))
             else:
                 out.append((aid, of, kind, similarity))
-        return out, flipped
+        return out, relinked
 
     def _copied_from(self, article_id: str, link_of: dict[str, str], batch: dict[str, str | None]) -> str | None:
         """The article a copy copies: from this batch's links, else from the store."""
@@ -860,7 +862,7 @@ class Ingester:
         touched: set[str],
         results: list[IngestResult | None],
         stamp: str,
-        flipped: Collection[str] = (),
+        relinked: Mapping[str, tuple[str, float] | None] | None = None,
     ) -> None:
         """Place the batch's new articles into stories (one embedding call) and store where they went."""
         store = self.store
@@ -900,6 +902,10 @@ class Ingester:
         store.assign(pairs, added=stamp, rows=False)
         for (i, article, prev, version, match, origin), assignment, (_, sid) in zip(new, assignments, pairs):
             merged = tuple(m for m in getattr(assignment, "merged", ()) if m != assignment.story_id)
+            if relinked and article.id in relinked:
+                link = relinked[article.id]
+            else:
+                link = (match.of, float(match.similarity)) if match is not None else None
             touched.add(sid)
             results[i] = IngestResult(
                 "updated" if prev else "new",
@@ -908,8 +914,8 @@ class Ingester:
                 story_id=sid,
                 outlet=article.outlet,
                 version=version,
-                duplicate_of=match.of if match is not None and article.id not in flipped else None,
-                similarity=float(match.similarity) if match is not None and article.id not in flipped else None,
+                duplicate_of=link[0] if link else None,
+                similarity=link[1] if link else None,
                 merged=merged,
             )
 

@@ -322,15 +322,19 @@ class CorpusService:
 
     def timeline(self, story: StoryInfo, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Who published when: the story's articles, oldest first, with reprint links."""
-        numbers = {s["article_id"]: s["number"] for s in (report or {}).get("sources", [])}
+        sources = (report or {}).get("sources", [])
+        numbers = {s["article_id"]: s["number"] for s in sources}
         rows = self.store.articles(story=story.id, limit=None, newest_first=False)
-        outlet_of = {a.id: a.outlet for a in rows}
+        # The names the report gives ("Outlet (2)" for an outlet's second article), so the
+        # timeline and the sources list agree.
+        outlet_of = {a.id: a.outlet for a in rows} | {s["article_id"]: s["outlet"] for s in sources}
         out = []
         for a in rows:
             out.append(
                 {
                     "article_id": a.id,
                     "outlet": a.outlet,
+                    "label": outlet_of[a.id],
                     "title": a.title,
                     "published": a.published,
                     "added": a.added,
