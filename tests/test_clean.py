@@ -653,3 +653,13 @@ def test_a_three_word_document_is_kept() -> None:
     result = clean(RawDocument(origin="brief.txt", content="Storm\n\nHarbour fire contained."))
     assert isinstance(result, Article)
     assert result.paragraphs == ("Harbour fire contained.",)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["Friday, Sep 10, 2010 | Updated 8:52 PM EDT", "WEDNESDAY, APRIL 24, 2013, 10:34 AM", "April 24, 2013-4:45pm"],
+)
+def test_a_line_of_only_a_date_and_a_time_is_a_timestamp(stamp: str) -> None:
+    result = clean_text(article(stamp))
+    assert stamp not in result.paragraphs
+    assert ("dateline", stamp) in [(r.reason, r.text) for r in result.removed]

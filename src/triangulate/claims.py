@@ -58,7 +58,7 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _MONEY = re.compile(
-    rf"(?:([$€£¥])\s?({_NUM})(?:\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"
+    rf"(?:([$€£¥])\s?({_NUM})(?:\s*-?\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"
     rf"|(?:\b({_NUM})\s*(thousand|million|billion|trillion)?\s*"
     rf"((?:(?:US|U\.S\.|American|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore)\s+)?"
     rf"(?:dollars|euros|pounds|shekels|yen|yuan|rupees))\b)",
@@ -91,16 +91,23 @@ _TIME = re.compile(
 _ZONE_HOURS = {"gmt": 0, "utc": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "est": -5, "edt": -4,
                "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7}  # fmt: skip
 #: A result: "beat City 3-1", "lost 1-3", "a 5-4 vote". Only in sentences with a word for a
-#: match or a vote, so that "10-15 people" stays a range.
-_SCORE = re.compile(r"(?<![\w.\-])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?!\.\d|[\w\-%])")
+#: result or a vote, so that "10-15 people" stays a range; a season record in brackets
+#: ("the Colts (11-4)") and a score during play ("led 33-26 at the half") are no result.
+_SCORE = re.compile(r"(?<![\w.\-(])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?!\.\d|[\w\-%)])")
 _SCORE_WORDS = re.compile(
-    r"(?i)\b(?:beat|beats|beaten|win|wins|won|winning|victory|lose|loses|lost|losing|defeat\w*|draw|drew|tie|tied"
-    r"|score\w*|lead|led|leads|vote|votes|voted|ruling|ruled|match|game|final|set)\b"
+    r"(?i)\b(?:beat|beats|beaten|win|wins|won|victory|lose|loses|lost|defeat\w*|draw|drew"
+    r"|vote|votes|voted|ruling|ruled)\b"
 )
+_IN_PLAY = re.compile(r"(?i)\b(?:led|leads?|leading|trail\w*|tied?|tying|half|halftime|quarter|period|run|spurt|record)\W+(?:\w+\W+){0,2}$")
 _SCORE_WORDED = re.compile(rf"\b(\d{{1,3}}|{_NUMWORD})\s+(?:goals?|points?|runs?|sets?|votes?)\s+to\s+(\d{{1,3}}|{_NUMWORD})\b", re.IGNORECASE)
 #: A quarter of the year: "Q3", "the third quarter", "third-quarter", "3Q".
 _QUARTER = re.compile(r"\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth|final|last)[\s\-]quarter)\b", re.IGNORECASE)
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "final": 4, "last": 4}
+#: "The third quarter" is a quarter of the year in business news, and of a game in sport.
+_BUSINESS_WORDS = re.compile(
+    r"(?i)\b(?:revenue|revenues|sales|profit\w*|earnings|income|loss|losses|growth|gdp|economy|economic|fiscal|"
+    r"results|quarterly|shares|dividend|turnover|output|inflation|unemployment|exports|imports)\b"
+)
 #: "the 55th minute", "the 3rd round": an ordinal with the noun it counts.
 _ORDINAL = re.compile(r"\b(\d{1,4})(?:st|nd|rd|th)\s+([a-z]+)\b", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
@@ -499,8 +506,9 @@ def _details(text: str) -> tuple[Detail, ...]:
         unit = _CURRENCY_SYMBOLS.get(unit, unit)  # "2 million dollars" is "$2 million"
         details.append(Detail("money", f"{_fmt(value)} {unit}", m.group(0), unit))
         taken.append(m.span())
+    business = _BUSINESS_WORDS.search(text) is not None
     for m in _QUARTER.finditer(text):
-        if free(m.span()):
+        if free(m.span()) and (business or not m.group(3)):
             number = m.group(1) or m.group(2) or str(_QUARTER_WORDS[m.group(3).lower()])
             details.append(Detail("date", f"Q{number}", m.group(0), "quarter"))
             taken.append(m.span())
@@ -521,6 +529,8 @@ def _details(text: str) -> tuple[Detail, ...]:
     if _SCORE_WORDS.search(text):
         for m in (*_SCORE.finditer(text), *_SCORE_WORDED.finditer(text)):
             first, second = _number_value(m.group(1)), _number_value(m.group(2))
+            if _IN_PLAY.search(text[max(m.start() - 30, 0) : m.start()]):
+                continue
             if free(m.span()) and first is not None and second is not None:
                 high, low = sorted((int(first), int(second)), reverse=True)
                 details.append(Detail("score", f"{high}-{low}", m.group(0), "score"))

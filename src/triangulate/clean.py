@@ -444,9 +444,26 @@ def _line_rule(text: str) -> list[Removed] | None:
         return [Removed(text, "comments")]
     if words <= 16 and _byline_names(text) is not None:
         return [Removed(text, "byline")]
-    if words <= 16 and _TIMESTAMP.match(text):
+    if words <= 16 and (_TIMESTAMP.match(text) or _only_time_words(text)):
         return [Removed(text, "dateline")]
     return None
+
+
+_STAMP_WORDS = frozenset(
+    """updated posted published modified last first on at am pm a m p gmt utc bst cet cest est edt cst cdt mst mdt
+    pst pdt ist jst aest monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri
+    sat sun january february march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec""".split()
+)
+
+
+def _only_time_words(text: str) -> bool:
+    """A line of nothing but a date and a time, with or without a label: "Friday, Sep 10,
+    2010 | Updated 8:52 PM EDT", "WEDNESDAY, APRIL 24, 2013, 10:34 AM", "April 24, 2013-4:45pm"."""
+    words = re.findall(r"[a-z]+|\d+", text.lower())
+    digits = sum(w.isdigit() for w in words)
+    named = sum(w in _STAMP_WORDS and len(w) > 2 and w not in ("last", "first") for w in words)
+    return digits >= 2 and named >= 1 and all(w.isdigit() or w in _STAMP_WORDS for w in words)
 
 
 def _is_reporting_credit(text: str, words: int) -> bool:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from triangulate.claims import NEGATIVE_WORDS
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
 
@@ -59,6 +62,7 @@ def find_conflicts(fact: Fact, *, independent: dict[str, int] | None = None) -> 
 def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     """The details on which two aligned claims disagree."""
     out: list[Conflict] = []
+    matcher = _near_verbatim(a, b)
     for kind in VALUE_KINDS:
         da, db = a.details_of(kind), b.details_of(kind)
         if not da or not db:
@@ -67,16 +71,21 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             if kind == "number" and not unit:
                 continue
             va, vb = _unmatched([d for d in da if d.unit == unit], [d for d in db if d.unit == unit])
+            if kind == "number":
+                # A count the other version gives under another noun, or none, is set aside
+                # too: "178 of 369 punches" / "landed 178 punches".
+                va = [d for d in va if _count(d) not in {_count(x) for x in db}]
+                vb = [d for d in vb if _count(d) not in {_count(x) for x in da}]
             if not va or not vb:
                 continue
             if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
                 continue  # "more than three years" and "485 years" can both be true
-            if kind in _UNNAMED and not any(not _other_referents(a.text, x, b.text, y) for x in va for y in vb):
+            if not any(_same_referent(a.text, x, b.text, y, matcher is not None) for x in va for y in vb):
                 continue  # "38.4% of the vote" and "turnout was 64%": figures of two things
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
     out.extend(_currency_conflict(fact_id, a, b))
     out.extend(_negation_conflict(fact_id, a, b))
-    replaced = _replaced_words(a, b)
+    replaced = _replaced_words(matcher)
     out.extend(_name_conflict(fact_id, a, b, replaced))
     out.extend(_outcome_conflict(fact_id, a, b, replaced))
     return out
@@ -96,56 +105,116 @@ def _unmatched(va: list[Detail], vb: list[Detail]) -> tuple[list[Detail], list[D
     return only_a, left
 
 
-#: Kinds whose values carry no noun of their own ("64%", "four years"): what they measure is
-#: in the words around them.
-_UNNAMED = ("percent", "duration")
-#: Words on each side of a value that say what it measures.
+def _count(detail: Detail) -> str:
+    return detail.value.split(" ", 1)[0]
+
+
+#: Words on each side of a value that say what it measures, and a wider window of words
+#: still counted as near it.
 _CONTEXT = 3
+_WIDE = 5
 
 
-def _context_words(text: str, detail: Detail) -> tuple[set[str], set[str]]:
-    """The content words among the :data:`_CONTEXT` words on each side of the detail, and
-    those of the rest of the sentence."""
+def _around(text: str, detail: Detail, width: int) -> tuple[list[str], list[str]] | None:
+    """The tokens before and after a detail, up to ``width`` on each side, and all of them."""
     at = text.find(detail.text)
     if at < 0:
-        return set(), set()
+        return None
     before, after = tokens(text[:at]), tokens(text[at + len(detail.text) :])
-    cut = max(len(before) - _CONTEXT, 0)
-    near = _content(before[cut:] + after[:_CONTEXT])
-    return near, _content(before[:cut] + after[_CONTEXT:])
+    return before[max(len(before) - width, 0) :] + after[:width], before + after
 
 
 def _content(words: list[str]) -> set[str]:
     return {w.rstrip("s") for w in words if w.isalpha() and len(w) > 2 and w not in STOPWORDS}
 
 
-def _other_referents(text_a: str, da: Detail, text_b: str, db: Detail) -> bool:
-    """Whether two unnamed figures measure different things: what one is said of, the other
-    version says too but away from its figure ("revenue rose 12%" / "revenue rose ...,
-    with cloud sales up 30%"; "sentenced to six years" / "who served 4 years as mayor, was
-    sentenced")."""
-    near_a, far_a = _context_words(text_a, da)
-    near_b, far_b = _context_words(text_b, db)
+_PERCENT_OF = re.compile(r"^\s*(?:%|percent|per\s+cent)?\s*of\s+(?:the\s+|all\s+|its\s+|their\s+)?([a-z]+)", re.IGNORECASE)
+_PERCENT_SUBJECT = re.compile(r"([a-z]+)\s+(?:was|is|were|are|of|at|stood\s+at|reached|hit)\s*$", re.IGNORECASE)
+
+
+def _percent_noun(text: str, detail: Detail) -> str | None:
+    """What a percentage is of: "38.4% of the vote" -> vote, "turnout was 64%" -> turnout."""
+    at = text.find(detail.text)
+    if at < 0:
+        return None
+    after = _PERCENT_OF.match(text[at + len(detail.text) :])
+    if after:
+        return after.group(1).lower().rstrip("s")
+    before = _PERCENT_SUBJECT.search(text[:at])
+    word = before.group(1).lower() if before else ""
+    return word.rstrip("s") if word and word not in STOPWORDS else None
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
+
+
+def _same_referent(text_a: str, da: Detail, text_b: str, db: Detail, near_verbatim: bool) -> bool:
+    """Whether two figures (or days, times, scores) are said of the same thing, so that
+    different values contradict each other.
+
+    * Two percentages of named things are of the same thing only when the names agree
+      ("38.4% of the vote" / "turnout was 64%" are not).
+    * Yes when the three words on each side share a content word ("injured 12 people" /
+      "injured 14 people").
+    * No when a word next to one figure is in the other version, but far from its figure:
+      what one is said of, the other says of something else ("revenue rose 12%" / "revenue
+      rose ..., with cloud sales up 30%"; "sentenced to six years" / "who served 4 years
+      as mayor, was sentenced"). Names are no such evidence: a place or a person frames the
+      whole story.
+    * Otherwise when the two versions are nearly the same sentence, or share a content word
+      within five words of their figures.
+    """
+    if da.kind == db.kind == "percent":
+        noun_a, noun_b = _percent_noun(text_a, da), _percent_noun(text_b, db)
+        if noun_a and noun_b and noun_a != noun_b:
+            return False
+    got_a, got_b = _around(text_a, da, _CONTEXT), _around(text_b, db, _CONTEXT)
+    wide_a, wide_b = _around(text_a, da, _WIDE), _around(text_b, db, _WIDE)
+    if got_a is None or got_b is None or wide_a is None or wide_b is None:
+        return near_verbatim
+    near_a, near_b = _content(got_a[0]), _content(got_b[0])
     if near_a & near_b:
+        return True
+    # Names are left out of this test: a place or a person frames the whole story ("Paris").
+    names = {w.lower().rstrip("s") for w in _CAPITALISED.findall(text_a + " " + text_b)}
+    far_a = _content(wide_a[1]) - _content(wide_a[0]) - names
+    far_b = _content(wide_b[1]) - _content(wide_b[0]) - names
+    if near_a & far_b or near_b & far_a:
         return False
-    return bool(near_a & far_b) or bool(near_b & far_a)
+    return near_verbatim or bool(_content(wide_a[0]) & _content(wide_b[0]))
 
 
 #: What surrounds a word without being part of it.
 _PUNCT = ".,;:\"'()"
 
 
-def _replaced_words(a: Claim, b: Claim) -> list[tuple[list[str], list[str]]]:
-    """The runs of words one version has where the other has others, when the two are
-    nearly the same sentence (difflib ratio >= :data:`_NEAR_VERBATIM`); else none."""
+def _near_verbatim(a: Claim, b: Claim) -> _WordMatch | None:
+    """The word-by-word match of two versions when they are nearly the same sentence
+    (difflib ratio >= :data:`_NEAR_VERBATIM`); else None."""
     ta, tb = a.text.split(), b.text.split()
     matcher = difflib.SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb], autojunk=False)
     # The quick upper bounds first: most pairs of one fact are paraphrases, far from verbatim.
     if matcher.real_quick_ratio() < _NEAR_VERBATIM or matcher.quick_ratio() < _NEAR_VERBATIM:
-        return []
+        return None
     if matcher.ratio() < _NEAR_VERBATIM:
+        return None
+    return _WordMatch(ta, tb, matcher)
+
+
+@dataclass(frozen=True, slots=True)
+class _WordMatch:
+    left: list[str]
+    right: list[str]
+    matcher: difflib.SequenceMatcher[str]
+
+
+def _replaced_words(match: _WordMatch | None) -> list[tuple[list[str], list[str]]]:
+    """The runs of words one version has where the other has others (none unless the two
+    are nearly the same sentence)."""
+    if match is None:
         return []
-    return [(ta[i1:i2], tb[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op == "replace"]
+    ta, tb = match.left, match.right
+    return [(ta[i1:i2], tb[j1:j2]) for op, i1, i2, j1, j2 in match.matcher.get_opcodes() if op == "replace"]
 
 
 def _currency_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
@@ -308,6 +377,8 @@ def _negation_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
         return []
     neg, pos = (a, b) if na % 2 else (b, a)
     word = neg.details_of("negation")[0].text
+    if not _negates_what_other_says(neg, pos):
+        return []  # "... without reporting it" against a version that leaves that out
     return [
         Conflict(
             fact_id=fact_id,
@@ -317,6 +388,30 @@ def _negation_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             explanation=f"{neg.outlet} says {word!r} where {pos.outlet} states the opposite",
         )
     ]
+
+
+#: Words between a negation and what it negates: "did not immediately say", "has not yet been".
+_NEGATION_FILLER = frozenset("be been being have has had yet immediately also ever to so the a an".split())
+#: Negations that are their own statement: "denied", "unknown".
+_SELF_CONTAINED = ("denied", "denies", "deny") + NEGATIVE_WORDS
+
+
+def _negates_what_other_says(neg: Claim, pos: Claim) -> bool:
+    """Whether the negated word is one the other version states: "did not concede" against
+    "conceded", not "... without reporting it" against a version that never mentions it."""
+    pos_words = {_stem(t) for t in tokens(pos.text)}
+    words = tokens(neg.text)
+    for detail in neg.details_of("negation"):
+        if detail.text.lower() in _SELF_CONTAINED:
+            return True
+        last = tokens(detail.text)[-1:] or [""]
+        # Where the negation ends among the claim's words, then the first word it negates.
+        for i, w in enumerate(words):
+            if w == last[0] or (last[0] == "n't" and w.endswith("n't")):
+                head = next((x for x in words[i + 1 :] if x not in _NEGATION_FILLER), None)
+                if head is not None and _stem(head) in pos_words:
+                    return True
+    return False
 
 
 def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[str], list[str]]]) -> list[Conflict]:
@@ -344,14 +439,50 @@ def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[s
 
 def _is_name(span: str) -> bool:
     words = [w.strip(_PUNCT) for w in span.split()]
-    return bool(words) and all(w[:1].isupper() for w in words if w) and len(words) <= 4
+    words = [w for w in words if w]
+    # A capitalised word that is no name ("Around 80 people", "At noon") is not a name.
+    return bool(words) and all(w[:1].isupper() and w.lower() not in _NOT_NAMES for w in words) and len(words) <= 4
+
+
+#: Words that open a sentence with a capital without being names.
+_NOT_NAMES = STOPWORDS | frozenset(
+    "around nearly almost roughly approximately some several many including despite since among across amid "
+    "early late later earlier meanwhile however yesterday today tonight".split()
+)
+
+
+def _name_words(span: str) -> list[str]:
+    """A name's words, folded: no accents, no possessive or plural s, hyphens as spaces
+    ("Vendôme" / "Vendome", "NBA's" / "NBA", "Aoraki-Mount" / "Aoraki Mount")."""
+    folded = unicodedata.normalize("NFKD", span).encode("ascii", "ignore").decode("ascii")
+    words = folded.replace("-", " ").replace("\u2019", "'").split()
+    out = []
+    for w in words:
+        w = w.strip(_PUNCT).lower()
+        w = re.sub(r"'s?$", "", w)
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        if w:
+            out.append(_NAME_ABBREVIATIONS.get(w, w))
+    return out
+
+
+#: Short forms that name the same thing.
+_NAME_ABBREVIATIONS = {"mt": "mount", "st": "saint", "ft": "fort", "gen": "general", "sen": "senator", "gov": "governor"}
 
 
 def _compatible_names(a: str, b: str) -> bool:
-    wa = {w.strip(_PUNCT).lower() for w in a.split()}
-    wb = {w.strip(_PUNCT).lower() for w in b.split()}
+    la, lb = _name_words(a), _name_words(b)
+    wa, wb = set(la), set(lb)
     # "Mark Esper" vs "Esper", "U.S." vs "US": one contains the other.
     if wa <= wb or wb <= wa or {w.replace(".", "") for w in wa} == {w.replace(".", "") for w in wb}:
+        return True
+    # "CHP" vs "California Highway Patrol": an acronym of the other's initials.
+    for short, long in ((la, lb), (lb, la)):
+        if len(short) == 1 and len(long) >= 2 and short[0].replace(".", "") == "".join(w[0] for w in long):
+            return True
+    # "Technicolour" vs "Technicolor": one name spelt two ways.
+    if len(la) == len(lb) and all(difflib.SequenceMatcher(None, x, y).ratio() >= 0.85 for x, y in zip(la, lb)):
         return True
     # "Us" vs "UsMagazine.com": a publication and its website.
     return _site_match(wa, wb)
