@@ -140,6 +140,9 @@ def test_the_same_figures_in_another_order_agree() -> None:
          "Norvik said third-quarter revenue rose to $4.2 billion on Wednesday, with cloud sales up 30%."),
         ("Renn was sentenced to six years in prison, the court in Karsburg said on Tuesday.",
          "Renn, who served 4 years as mayor, was sentenced to prison, the court in Karsburg said on Tuesday."),
+        # A sentence's capitalised first word is no name: "Revenue" still says what 12% is of.
+        ("Revenue rose 12% to $4.2 billion in the quarter, Norvik said on Wednesday.",
+         "Norvik said its revenue rose to $4.2 billion in the quarter, with cloud sales up 30%."),
     ],
 )
 def test_percentages_and_durations_of_two_different_things_do_not_conflict(a: str, b: str) -> None:

@@ -148,6 +148,15 @@ def _percent_noun(text: str, detail: Detail) -> str | None:
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
 
 
+def _names_in(text: str) -> set[str]:
+    """Capitalised words inside sentences (a sentence's first word is not taken for a name)."""
+    return {
+        m.group(0).lower().rstrip("s")
+        for m in _CAPITALISED.finditer(text)
+        if text[: m.start()].strip() and not text[: m.start()].rstrip().endswith((".", "!", "?", '"', ":"))
+    }
+
+
 def _same_referent(text_a: str, da: Detail, text_b: str, db: Detail, near_verbatim: bool) -> bool:
     """Whether two figures (or days, times, scores) are said of the same thing, so that
     different values contradict each other.
@@ -176,7 +185,7 @@ def _same_referent(text_a: str, da: Detail, text_b: str, db: Detail, near_verbat
     if near_a & near_b:
         return True
     # Names are left out of this test: a place or a person frames the whole story ("Paris").
-    names = {w.lower().rstrip("s") for w in _CAPITALISED.findall(text_a + " " + text_b)}
+    names = _names_in(text_a) | _names_in(text_b)
     far_a = _content(wide_a[1]) - _content(wide_a[0]) - names
     far_b = _content(wide_b[1]) - _content(wide_b[0]) - names
     if near_a & far_b or near_b & far_a:
