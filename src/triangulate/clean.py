@@ -457,10 +457,16 @@ _STAMP_WORDS = frozenset(
 )
 
 
+_HAS_DIGIT = re.compile(r"\d")
+_STAMP_TOKEN = re.compile(r"[a-z]+|\d+")
+
+
 def _only_time_words(text: str) -> bool:
     """A line of nothing but a date and a time, with or without a label: "Friday, Sep 10,
     2010 | Updated 8:52 PM EDT", "WEDNESDAY, APRIL 24, 2013, 10:34 AM", "April 24, 2013-4:45pm"."""
-    words = re.findall(r"[a-z]+|\d+", text.lower())
+    if not _HAS_DIGIT.search(text):
+        return False
+    words = _STAMP_TOKEN.findall(text.lower())
     digits = sum(w.isdigit() for w in words)
     named = sum(w in _STAMP_WORDS and len(w) > 2 and w not in ("last", "first") for w in words)
     return digits >= 2 and named >= 1 and all(w.isdigit() or w in _STAMP_WORDS for w in words)
