@@ -663,3 +663,17 @@ def test_a_line_of_only_a_date_and_a_time_is_a_timestamp(stamp: str) -> None:
     result = clean_text(article(stamp))
     assert stamp not in result.paragraphs
     assert ("dateline", stamp) in [(r.reason, r.text) for r in result.removed]
+
+
+def test_an_appeal_run_into_the_last_paragraph_takes_only_itself_away() -> None:
+    # Text scraped without paragraph breaks: the news and the outlet's appeal in one block.
+    news = (
+        "The harbour authority reopened the northern quay on Tuesday after three weeks of repairs, "
+        "the port director said. Ferries to Veldhaven will run on the winter timetable until March, "
+        "and the fish market returns to its old hall next week. Traders welcomed the decision but "
+        "asked for a new crane before the spring season."
+    )
+    tail = "Get the morning briefing delivered to your inbox - subscribe to our newsletter. Follow us on every channel and stay in the know."
+    result = clean_text("Northern quay reopens\n\n" + BODY_1 + "\n\n" + news + " " + tail + "\n")
+    assert result.paragraphs == (BODY_1, news)
+    assert [(r.reason, r.text) for r in result.removed] == [("appeal", tail)]

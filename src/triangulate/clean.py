@@ -512,6 +512,35 @@ def _byline_names(text: str) -> tuple[str, ...] | None:
     return tuple(names) if names or m.group("names") else None
 
 
+#: A paragraph at least this long may end in an appeal run into it ("... in white delivered
+#: to your inbox - subscribe to News18 Daybreak. Follow News18.com on Twitter ...").
+MIN_WORDS_FOR_TAIL = 50
+
+
+def _split_appeal_tails(segs: list[_Seg]) -> list[_Seg]:
+    """A long paragraph whose last sentences are an appeal in the outlet's or the reader's
+    voice (text scraped without paragraph breaks) is split there: the appeal is then
+    judged on its own, and the news before it is kept, not removed with it."""
+    out: list[_Seg] = []
+    for seg in segs:
+        if seg.words < MIN_WORDS_FOR_TAIL or not _has_appeal_cue(seg.text):
+            out.append(seg)
+            continue
+        from triangulate.text import split_sentences
+
+        sentences = split_sentences(seg.text)
+        cut = next((k for k in range(1, len(sentences)) if _has_appeal_cue(sentences[k])), None)
+        if cut is None:
+            out.append(seg)
+            continue
+        head, tail = " ".join(sentences[:cut]), " ".join(sentences[cut:])
+        if _newsy(tail) or not _voice(tail) or len(_WORDS.findall(head)) < len(_WORDS.findall(tail)):
+            out.append(seg)
+            continue
+        out.extend((_Seg(head, seg.block), _Seg(tail, seg.block)))
+    return out
+
+
 def _split_segments(text: str, *, unwrap: bool) -> list[_Seg]:
     """Blocks at blank lines; inside a block one paragraph per line, unless the
     lines look hard-wrapped, in which case they are joined."""
@@ -839,7 +868,7 @@ def clean_text(
     >>> [r.reason for r in out.removed]
     ['byline', 'share']
     """
-    segs = _split_segments(text, unwrap=unwrap)
+    segs = _split_appeal_tails(_split_segments(text, unwrap=unwrap))
     _apply_line_rules(segs)
     _apply_caption_context(segs)
     _apply_related_lists(segs)
