@@ -187,3 +187,10 @@ def test_scores_and_ordinal_counts() -> None:
     assert values("Between 10-15 people were hurt.", "score") == []  # a range, no match or vote
     assert values("Pike was sent off in the 55th minute.", "number") == ["55 ordinal minute"]
     assert values("It opened on the 5th of May.", "date") == ["05-05"]
+
+
+def test_imperial_measures_are_compared_in_metric_units() -> None:
+    assert values("Winds reached 93 mph.", "number") == values("Winds reached 150 km/h.", "number") == ["150 km"]
+    assert values("Up to 4.7 inches of rain fell.", "number") == values("Up to 120 mm of rain fell.", "number") == ["120 mm"]
+    assert values("The road runs 12,400 km.", "number") == ["12400 km"]  # metric values stay as written
+    assert values("He ran for 100 yards.", "number") == ["100 yard"]  # a football field's yards stay yards

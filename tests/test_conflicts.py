@@ -240,3 +240,14 @@ def test_figures_of_different_things_or_moments_do_not_conflict(a: str, b: str) 
 def test_an_amount_written_with_a_hyphen_is_the_whole_amount() -> None:
     (detail,) = extract_details("The jewels were worth $137-million.")
     assert (detail.kind, detail.value) == ("money", "137000000 $")
+
+
+def test_not_confirming_what_the_other_version_reports_is_a_negation_conflict() -> None:
+    a = "Renn's lawyer, Paul Ostrow, said his client would appeal the ruling."
+    b = "Renn's lawyer, Paul Ostrow, did not confirm whether his client would appeal the ruling."
+    assert kinds(a, b) == ["negation"]
+
+
+def test_one_measure_in_two_systems_agrees_and_two_measures_conflict() -> None:
+    assert kinds("Up to 4.7 inches of rain fell in some areas.", "Up to 120 mm of rain fell in some areas.") == []
+    assert kinds("Up to 4.7 inches of rain fell in some areas.", "Up to 210 mm of rain fell in some areas.") == ["number"]

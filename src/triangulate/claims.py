@@ -590,6 +590,9 @@ def _details(text: str) -> tuple[Detail, ...]:
         unit_match = re.match(r"\s*(?:more\s+|other\s+|additional\s+)?([a-z]+)", after)
         unit = _singular(unit_match.group(1)) if unit_match else ""
         unit = _UNIT_SYNONYMS.get(unit, unit)
+        if unit in _METRIC:  # "93 mph" is "150 km/h": one unit, rounded as outlets round
+            target, factor = _METRIC[unit]
+            value, unit = _two_figures(value * factor), target
         shown = text[m.start() : m.end() + unit_match.end()] if unit_match else m.group(0)
         details.append(Detail("number", f"{_fmt(value)}{' ' + unit if unit else ''}", shown, unit))
         taken.append(m.span())
@@ -617,6 +620,24 @@ def _details(text: str) -> tuple[Detail, ...]:
 
 #: Nouns that count the same thing: "12,000 people" and "15,000 residents" disagree.
 _UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual civilian citizen local".split()}
+
+
+#: Imperial units as metric ones (the unit word as extracted: "km/h" reads as "km"), the
+#: converted value to two significant figures; yards stay yards (a football field's).
+_METRIC = {
+    "mph": ("km", 1.609344), "mile": ("km", 1.609344), "inch": ("mm", 25.4), "inche": ("mm", 25.4),
+    "foot": ("m", 0.3048), "feet": ("m", 0.3048), "ft": ("m", 0.3048), "lb": ("kg", 0.45359237),
+}  # fmt: skip
+
+
+def _two_figures(value: float) -> float:
+    """A measure to two significant figures: 93 mph is 149.7 km/h, written "150 km/h"."""
+    if value == 0:
+        return 0.0
+    from math import floor, log10
+
+    digits = 1 - int(floor(log10(abs(value))))
+    return float(round(value, digits))
 
 
 def _singular(word: str) -> str:

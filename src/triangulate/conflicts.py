@@ -406,8 +406,9 @@ _SELF_CONTAINED = ("denied", "denies", "deny") + NEGATIVE_WORDS
 
 
 def _negates_what_other_says(neg: Claim, pos: Claim) -> bool:
-    """Whether the negated word is one the other version states: "did not concede" against
-    "conceded", not "... without reporting it" against a version that never mentions it."""
+    """Whether the negated word, or most of what follows it, is what the other version
+    states: "did not concede" against "conceded", not "... without reporting the crash"
+    against a version that never mentions it."""
     pos_words = {_stem(t) for t in tokens(pos.text)}
     words = tokens(neg.text)
     for detail in neg.details_of("negation"):
@@ -419,6 +420,11 @@ def _negates_what_other_says(neg: Claim, pos: Claim) -> bool:
             if w == last[0] or (last[0] == "n't" and w.endswith("n't")):
                 head = next((x for x in words[i + 1 :] if x not in _NEGATION_FILLER), None)
                 if head is not None and _stem(head) in pos_words:
+                    return True
+                # Or most of what follows it: "did not confirm whether his client would
+                # appeal" is about "his client would appeal the ruling".
+                scope = [_stem(x) for x in words[i + 1 :] if x.isalpha() and len(x) > 2 and x not in STOPWORDS][:6]
+                if len(scope) >= 2 and sum(x in pos_words for x in scope) * 2 >= len(scope):
                     return True
     return False
 
