@@ -251,3 +251,16 @@ def test_not_confirming_what_the_other_version_reports_is_a_negation_conflict() 
 def test_one_measure_in_two_systems_agrees_and_two_measures_conflict() -> None:
     assert kinds("Up to 4.7 inches of rain fell in some areas.", "Up to 120 mm of rain fell in some areas.") == []
     assert kinds("Up to 4.7 inches of rain fell in some areas.", "Up to 210 mm of rain fell in some areas.") == ["number"]
+
+
+def test_a_quarter_and_a_figure_that_differ_are_one_fact_told_two_ways() -> None:
+    # The alignment guard counts kinds of disagreement: two or more make two events. A quarter
+    # names what a figure covers, so it is not a kind of its own there.
+    import numpy as np
+
+    from triangulate.align import disagreeing_kinds
+
+    a = claim("North", "Norvik reported third-quarter revenue of $4.2 billion on Wednesday.")
+    b = claim("South", "Norvik reported fourth-quarter revenue of $4.6 billion on Wednesday.")
+    assert disagreeing_kinds([a, b], np.array([0]), np.array([1])).tolist() == [1]
+    assert sorted(kinds(a.text, b.text)) == ["date", "money"]

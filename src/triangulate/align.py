@@ -89,7 +89,10 @@ def _slot_values(claim: Claim) -> dict[str, set[str]]:
     values: dict[str, set[str]] = {}
     for d in claim.details:
         slot = _SLOT_OF.get(d.kind)
-        if slot is None:
+        if slot is None or d.unit == "quarter":
+            # A quarter names the period a figure covers, not when something happened: two
+            # reports of one earnings release that differ on it and on the figures are one
+            # fact with two conflicts, not two events.
             continue
         value = d.value.lower()
         if slot == "names":
