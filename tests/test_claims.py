@@ -194,3 +194,8 @@ def test_imperial_measures_are_compared_in_metric_units() -> None:
     assert values("Up to 4.7 inches of rain fell.", "number") == values("Up to 120 mm of rain fell.", "number") == ["120 mm"]
     assert values("The road runs 12,400 km.", "number") == ["12400 km"]  # metric values stay as written
     assert values("He ran for 100 yards.", "number") == ["100 yard"]  # a football field's yards stay yards
+
+
+def test_a_count_of_part_of_a_whole_is_counted_in_the_whole_noun() -> None:
+    assert values("Three of the victims were children.", "number") == ["3 victim"]
+    assert values("The Greens won 112 of the 250 seats.", "number") == ["112 seat", "250 seat"]

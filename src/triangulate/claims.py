@@ -587,7 +587,7 @@ def _details(text: str) -> tuple[Detail, ...]:
         if value is None:
             continue
         after = text[m.end() :]
-        unit_match = re.match(r"\s*(?:more\s+|other\s+|additional\s+)?([a-z]+)", after)
+        unit_match = _UNIT_AFTER.match(after)
         unit = _singular(unit_match.group(1)) if unit_match else ""
         unit = _UNIT_SYNONYMS.get(unit, unit)
         if unit in _METRIC:  # "93 mph" is "150 km/h": one unit, rounded as outlets round
@@ -618,6 +618,11 @@ def _details(text: str) -> tuple[Detail, ...]:
     return tuple(details)
 
 
+#: The noun a count counts: "12 people", "12 more people", "three of the victims", "112 of
+#: the 250 seats".
+_UNIT_AFTER = re.compile(
+    r"\s*(?:more\s+|other\s+|additional\s+)?(?:of\s+(?:the\s+|its\s+|their\s+|these\s+|those\s+)(?:\d[\d,.]*\s+)?)?([a-z]+)"
+)
 #: Nouns that count the same thing: "12,000 people" and "15,000 residents" disagree.
 _UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual civilian citizen local".split()}
 
