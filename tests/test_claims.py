@@ -199,3 +199,8 @@ def test_imperial_measures_are_compared_in_metric_units() -> None:
 def test_a_count_of_part_of_a_whole_is_counted_in_the_whole_noun() -> None:
     assert values("Three of the victims were children.", "number") == ["3 victim"]
     assert values("The Greens won 112 of the 250 seats.", "number") == ["112 seat", "250 seat"]
+
+
+def test_a_day_the_month_does_not_have_is_no_date() -> None:
+    assert values("The vote was held on February 30.", "date") == []
+    assert values("The vote was held on February 29.", "date") == ["02-29"]

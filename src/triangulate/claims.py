@@ -549,8 +549,8 @@ def _details(text: str) -> tuple[Detail, ...]:
             continue
         month = MONTHS[(m.group(1) or m.group(5)).lower().rstrip(".")]
         day = int(m.group(2) or m.group(4))
-        if not 1 <= day <= 31:
-            continue
+        if not 1 <= day <= _MONTH_DAYS.get(month, 31):
+            continue  # "February 30" names no day
         year = m.group(3) or m.group(6)
         iso = f"{year + '-' if year else ''}{month:02d}-{day:02d}"
         details.append(Detail("date", iso, m.group(0), "date"))
@@ -643,6 +643,9 @@ def _two_figures(value: float) -> float:
 
     digits = 1 - int(floor(log10(abs(value))))
     return float(round(value, digits))
+
+
+_MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
 
 
 def _singular(word: str) -> str:
