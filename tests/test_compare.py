@@ -392,3 +392,19 @@ def test_align_fit_help_names_the_data_path_and_exits_0():
     )
     assert proc.returncode == 0, proc.stderr
     assert "sts-train.csv" in proc.stdout
+
+
+def test_a_count_both_versions_of_a_fact_give_under_other_nouns_is_no_single_source_detail(embedder):
+    a = art(
+        "North Star",
+        "A crowd of 41,200 watched the derby at Kessel Park on Saturday afternoon.",
+        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    )
+    b = art(
+        "South Wind",
+        "A crowd of 41,200 was at Kessel Park on Saturday afternoon for the derby.",
+        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
+    )
+    report = compare_articles([a, b], embedder=embedder)
+    assert len(report.facts) == 1
+    assert [s.detail for s in report.single_source if s.detail] == []

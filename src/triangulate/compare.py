@@ -496,6 +496,12 @@ def _single_source(
     for fact in facts:
         if fact.kind == "quote":
             continue  # two translations of one quote differ in wording, not in facts
+        # The counts each source's version of this fact gives, whatever noun follows them:
+        # "a crowd of 41,200 watched" and "41,200 was the crowd" give one count.
+        counts_in_fact: dict[str, set[int]] = {}
+        for claim in fact.claims:
+            for d in claim.details_of("number"):
+                counts_in_fact.setdefault(d.value.split(" ", 1)[0], set()).add(group_of[claim.article_id])
         for claim in fact.claims:
             g = group_of[claim.article_id]
 
@@ -506,6 +512,8 @@ def _single_source(
                 if (fact.id, g, detail.kind) in disputed or (g, detail.kind, detail.value) in listed:
                     continue  # disputed, or already listed from another copy of one wire story
                 if values.get((detail.kind, detail.value), set()) - {g} or not _is_unique_detail(detail, elsewhere):
+                    continue
+                if detail.kind == "number" and counts_in_fact.get(detail.value.split(" ", 1)[0], set()) - {g}:
                     continue
                 listed.add((g, detail.kind, detail.value))
                 out.append(SingleSource(outlet=claim.outlet, claim=claim, detail=detail.text))
