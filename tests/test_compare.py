@@ -408,3 +408,23 @@ def test_a_count_both_versions_of_a_fact_give_under_other_nouns_is_no_single_sou
     report = compare_articles([a, b], embedder=embedder)
     assert len(report.facts) == 1
     assert [s.detail for s in report.single_source if s.detail] == []
+
+
+def test_a_summary_sentence_cites_no_outlet_that_gives_the_words_to_someone_else(embedder):
+    a = art(
+        "North Star",
+        "Police said the sea wall at Dunmoor collapsed on Sunday evening after hours of heavy rain.",
+        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    )
+    b = art(
+        "South Wind",
+        "Witnesses said the sea wall at Dunmoor collapsed on Sunday evening after hours of heavy rain.",
+        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
+    )
+    report = compare_articles([a, b], embedder=embedder)
+    (fact,) = report.facts
+    assert fact.independent_sources == 2
+    sentence = next(s for s in report.summary if "sea wall" in s.text)
+    outlet = {src.number: src.outlet for src in report.sources}
+    speaker = "Police" if sentence.text.startswith("Police") else "Witnesses"
+    assert [outlet[n] for n in sentence.citations] == ["North Star" if speaker == "Police" else "South Wind"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from triangulate.conflicts import compare_claims
+from triangulate.conflicts import _compatible_names, compare_claims
 from triangulate.models import Article, Claim, Conflict, Fact, SummarySentence
 from triangulate.text import jaccard, tokens
 
@@ -45,7 +45,13 @@ def summarize(
         # Cite only the versions that agree with the sentence: a source giving a
         # conflicting figure or day does not support it (its version is in the
         # conflict sentence below).
-        agreeing = [c for c in fact.claims if c is claim or not compare_claims(fact.id, claim, c)]
+        # Nor does one that gives the words to someone else: "Police said the sea wall
+        # collapsed" is not what an outlet writing "Witnesses said ..." reports.
+        agreeing = [
+            c
+            for c in fact.claims
+            if c is claim or (not compare_claims(fact.id, claim, c) and (fact.kind == "quote" or _same_source(claim, c)))
+        ]
         cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
     fact_by_id = {f.id: f for f in facts}
@@ -142,6 +148,13 @@ def _first_of_each(keyed: Iterable[tuple[object, Claim]]) -> list[Claim]:
         if len(out) >= _MAX_WORDINGS:
             break
     return list(out.values())
+
+
+def _same_source(a: Claim, b: Claim) -> bool:
+    """Whether two versions give a statement to the same speaker, or one of them to nobody."""
+    if not a.speaker or not b.speaker:
+        return True
+    return a.speaker.lower() == b.speaker.lower() or _compatible_names(a.speaker, b.speaker)
 
 
 def representative(fact: Fact) -> Claim:
