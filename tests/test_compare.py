@@ -428,3 +428,8 @@ def test_a_summary_sentence_cites_no_outlet_that_gives_the_words_to_someone_else
     outlet = {src.number: src.outlet for src in report.sources}
     speaker = "Police" if sentence.text.startswith("Police") else "Witnesses"
     assert [outlet[n] for n in sentence.citations] == ["North Star" if speaker == "Police" else "South Wind"]
+    # The next sentence says who the other outlet gives the words to, cited to it.
+    following = report.summary[report.summary.index(sentence) + 1]
+    other = "South Wind" if speaker == "Police" else "North Star"
+    assert following.text == f"{other} attributes it to {'witnesses' if speaker == 'Police' else 'police'}."
+    assert [outlet[n] for n in following.citations] == [other]

@@ -54,6 +54,19 @@ def summarize(
         ]
         cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
+        # Who else the same words are given to, by the outlets left out for that reason.
+        elsewhere = [c for c in fact.claims if c not in agreeing and c.speaker and not compare_claims(fact.id, claim, c)]
+        if elsewhere:
+            outlets = [c.outlet for c in elsewhere]
+            verb = "attribute" if len(set(outlets)) > 1 else "attributes"
+            who = _and([_common(c.speaker or "") for c in elsewhere])
+            out.append(
+                SummarySentence(
+                    text=f"{_and(outlets)} {verb} it to {who}.",
+                    citations=tuple(sorted({number_of[c.article_id] for c in elsewhere})),
+                    fact_id=fact.id,
+                )
+            )
     fact_by_id = {f.id: f for f in facts}
     summarised: set[tuple[str, str]] = set()
     for conflict in conflicts:
@@ -148,6 +161,18 @@ def _first_of_each(keyed: Iterable[tuple[object, Claim]]) -> list[Claim]:
         if len(out) >= _MAX_WORDINGS:
             break
     return list(out.values())
+
+
+#: Speakers that are groups or roles, not names: written in lower case mid-sentence.
+_COMMON_SPEAKERS = frozenset(
+    "police witnesses officials authorities residents doctors firefighters investigators prosecutors "
+    "officers rescuers experts analysts sources".split()
+)
+
+
+def _common(speaker: str) -> str:
+    """"Witnesses" as it reads mid-sentence: "witnesses"; names keep their capitals."""
+    return speaker.lower() if speaker.lower() in _COMMON_SPEAKERS else speaker
 
 
 def _same_source(a: Claim, b: Claim) -> bool:
