@@ -264,3 +264,17 @@ def test_a_quarter_and_a_figure_that_differ_are_one_fact_told_two_ways() -> None
     b = claim("South", "Norvik reported fourth-quarter revenue of $4.6 billion on Wednesday.")
     assert disagreeing_kinds([a, b], np.array([0]), np.array([1])).tolist() == [1]
     assert sorted(kinds(a.text, b.text)) == ["date", "money"]
+
+
+def test_a_quote_turned_into_its_opposite_in_another_version_is_an_outcome_conflict() -> None:
+    def quoted(outlet: str, words: str) -> Claim:
+        text = f'"{words}," Durand said.'
+        return Claim(id=f"c-{outlet}", article_id=f"a-{outlet}", outlet=outlet, text=text, paragraph=0, position=0,
+                     quote=words, speaker="Élise Durand", details=extract_details(text))
+
+    kept = quoted("North", "We will not give in to blackmail, but the door to dialogue remains open")
+    turned = quoted("South", "We are ready to yield to blackmail and the door to dialogue is closed")
+    same = quoted("East", "We shall not yield to blackmail, yet the door to dialogue stays open")
+    (conflict,) = compare_claims("f", kept, turned)
+    assert conflict.kind == "outcome" and (conflict.a.value, conflict.b.value) == ("open", "closed")
+    assert compare_claims("f", kept, same) == []

@@ -88,7 +88,30 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     replaced = _replaced_words(matcher)
     out.extend(_name_conflict(fact_id, a, b, replaced))
     out.extend(_outcome_conflict(fact_id, a, b, replaced))
+    if not out and a.quote and b.quote:
+        out.extend(_quote_opposites(fact_id, a, b))
     return out
+
+
+def _quote_opposites(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """Two versions of one quote (translations, paraphrases) where one says a word and the
+    other its opposite, and neither says both: "the door remains open" / "the door is closed"."""
+    words_a, words_b = set(tokens(a.quote or "")), set(tokens(b.quote or ""))
+    for left, right in _OPPOSITES:
+        for x, y in ((left, right), (right, left)):
+            said_a, said_b = words_a & x, words_b & y
+            if said_a and said_b and not words_a & y and not words_b & x:
+                wa, wb = sorted(said_a)[0], sorted(said_b)[0]
+                return [
+                    Conflict(
+                        fact_id=fact_id,
+                        kind="outcome",
+                        a=ConflictSide(a.outlet, a.id, a.text, wa),
+                        b=ConflictSide(b.outlet, b.id, b.text, wb),
+                        explanation=f"{a.outlet} quotes {wa!r} where {b.outlet} quotes {wb!r}",
+                    )
+                ]
+    return []
 
 
 def _unmatched(va: list[Detail], vb: list[Detail]) -> tuple[list[Detail], list[Detail]]:
@@ -259,7 +282,7 @@ _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("won", "lost"),
         ("rose increased climbed gained", "fell decreased dropped declined"),
         ("approved passed accepted", "rejected blocked vetoed"),
-        ("opened reopened", "closed"),
+        ("opened reopened open", "closed shut"),
         ("resigned", "stayed"),
     )
 )
