@@ -101,16 +101,7 @@ def _quote_opposites(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
         for x, y in ((left, right), (right, left)):
             said_a, said_b = words_a & x, words_b & y
             if said_a and said_b and not words_a & y and not words_b & x:
-                wa, wb = sorted(said_a)[0], sorted(said_b)[0]
-                return [
-                    Conflict(
-                        fact_id=fact_id,
-                        kind="outcome",
-                        a=ConflictSide(a.outlet, a.id, a.text, wa),
-                        b=ConflictSide(b.outlet, b.id, b.text, wb),
-                        explanation=f"{a.outlet} quotes {wa!r} where {b.outlet} quotes {wb!r}",
-                    )
-                ]
+                return [_outcome(fact_id, a, b, sorted(said_a)[0], sorted(said_b)[0], verb="quotes")]
     return []
 
 
@@ -138,13 +129,18 @@ _CONTEXT = 3
 _WIDE = 5
 
 
-def _around(text: str, detail: Detail, width: int) -> tuple[list[str], list[str]] | None:
-    """The tokens before and after a detail, up to ``width`` on each side, and all of them."""
+def _around(text: str, detail: Detail) -> tuple[list[str], list[str]] | None:
+    """The tokens before a detail and after it."""
     at = text.find(detail.text)
     if at < 0:
         return None
-    before, after = tokens(text[:at]), tokens(text[at + len(detail.text) :])
-    return before[max(len(before) - width, 0) :] + after[:width], before + after
+    return tokens(text[:at]), tokens(text[at + len(detail.text) :])
+
+
+def _window(around: tuple[list[str], list[str]], width: int) -> list[str]:
+    """Up to ``width`` tokens on each side of a detail."""
+    before, after = around
+    return before[max(len(before) - width, 0) :] + after[:width]
 
 
 def _content(words: list[str]) -> set[str]:
@@ -200,20 +196,20 @@ def _same_referent(text_a: str, da: Detail, text_b: str, db: Detail, near_verbat
         noun_a, noun_b = _percent_noun(text_a, da), _percent_noun(text_b, db)
         if noun_a and noun_b and noun_a != noun_b:
             return False
-    got_a, got_b = _around(text_a, da, _CONTEXT), _around(text_b, db, _CONTEXT)
-    wide_a, wide_b = _around(text_a, da, _WIDE), _around(text_b, db, _WIDE)
-    if got_a is None or got_b is None or wide_a is None or wide_b is None:
+    around_a, around_b = _around(text_a, da), _around(text_b, db)
+    if around_a is None or around_b is None:
         return near_verbatim
-    near_a, near_b = _content(got_a[0]), _content(got_b[0])
+    near_a, near_b = _content(_window(around_a, _CONTEXT)), _content(_window(around_b, _CONTEXT))
     if near_a & near_b:
         return True
+    wide_a, wide_b = _content(_window(around_a, _WIDE)), _content(_window(around_b, _WIDE))
     # Names are left out of this test: a place or a person frames the whole story ("Paris").
     names = _names_in(text_a) | _names_in(text_b)
-    far_a = _content(wide_a[1]) - _content(wide_a[0]) - names
-    far_b = _content(wide_b[1]) - _content(wide_b[0]) - names
+    far_a = _content(around_a[0] + around_a[1]) - wide_a - names
+    far_b = _content(around_b[0] + around_b[1]) - wide_b - names
     if near_a & far_b or near_b & far_a:
         return False
-    return near_verbatim or bool(_content(wide_a[0]) & _content(wide_b[0]))
+    return near_verbatim or bool(wide_a & wide_b)
 
 
 #: What surrounds a word without being part of it.
@@ -298,17 +294,19 @@ def _outcome_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[lis
     out: list[Conflict] = []
     for left_words, right_words in replaced:
         if len(left_words) == 1 and len(right_words) == 1 and _opposed(left_words[0], right_words[0]):
-            left, right = left_words[0].strip(_PUNCT), right_words[0].strip(_PUNCT)
-            out.append(
-                Conflict(
-                    fact_id=fact_id,
-                    kind="outcome",
-                    a=ConflictSide(a.outlet, a.id, a.text, left),
-                    b=ConflictSide(b.outlet, b.id, b.text, right),
-                    explanation=f"{a.outlet} says {left!r} where {b.outlet} says {right!r}",
-                )
-            )
+            out.append(_outcome(fact_id, a, b, left_words[0].strip(_PUNCT), right_words[0].strip(_PUNCT), verb="says"))
     return out
+
+
+def _outcome(fact_id: str, a: Claim, b: Claim, left: str, right: str, *, verb: str) -> Conflict:
+    """An outcome conflict: ``a`` has ``left`` where ``b`` has its opposite ``right``."""
+    return Conflict(
+        fact_id=fact_id,
+        kind="outcome",
+        a=ConflictSide(a.outlet, a.id, a.text, left),
+        b=ConflictSide(b.outlet, b.id, b.text, right),
+        explanation=f"{a.outlet} {verb} {left!r} where {b.outlet} {verb} {right!r}",
+    )
 
 
 #: Kinds whose values are quantities that words like "more than" or "about" turn into ranges.
