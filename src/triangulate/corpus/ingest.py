@@ -211,6 +211,14 @@ def interrupts_held() -> Iterator[None]:
                 os.kill(os.getpid(), signum)
 
 
+def _reported(results: list[IngestResult | None], on_batch: Callable[[list[IngestResult]], None] | None) -> list[IngestResult]:
+    """A batch's results, handed to ``on_batch`` (call it with interrupts held: after the commit)."""
+    done = [r for r in results if r is not None]
+    if on_batch is not None:
+        on_batch(done)
+    return done
+
+
 def _reprints(n: int) -> str:
     return f" ({n} reprint{'s' if n != 1 else ''})" if n else ""
 
@@ -629,10 +637,7 @@ class Ingester:
             with interrupts_held():
                 if skips:
                     self.store.add_skips(skips)
-                done = [r for r in results if r is not None]
-                if on_batch is not None:
-                    on_batch(done)
-            return done
+                return _reported(results, on_batch)
         try:
             # Catching up with other writers (loading the indexes, replaying what they added)
             # happens before the write lock is taken; inside it only what they committed since.
@@ -646,9 +651,7 @@ class Ingester:
                     # Read under the lock: what another writer commits right after this
                     # batch is above it, and replayed by the next sync.
                     seen = self.store.max_seq()
-                done = [r for r in results if r is not None]
-                if on_batch is not None:
-                    on_batch(done)
+                done = _reported(results, on_batch)
         except BaseException:
             # The in-memory indexes may hold articles that were rolled back: rebuild them.
             self._dedup = None
