@@ -47,15 +47,12 @@ def summarize(
         # conflict sentence below).
         # Nor does one that gives the words to someone else: "Police said the sea wall
         # collapsed" is not what an outlet writing "Witnesses said ..." reports.
-        agreeing = [
-            c
-            for c in fact.claims
-            if c is claim or (not compare_claims(fact.id, claim, c) and (fact.kind == "quote" or _same_source(claim, c)))
-        ]
+        undisputed = [c for c in fact.claims if c is claim or not compare_claims(fact.id, claim, c)]
+        agreeing = [c for c in undisputed if c is claim or fact.kind == "quote" or _same_source(claim, c)]
         cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
         # Who else the same words are given to, by the outlets left out for that reason.
-        elsewhere = [c for c in fact.claims if c not in agreeing and c.speaker and not compare_claims(fact.id, claim, c)]
+        elsewhere = [c for c in undisputed if c not in agreeing]
         if elsewhere:
             outlets = [c.outlet for c in elsewhere]
             verb = "attribute" if len(set(outlets)) > 1 else "attributes"
