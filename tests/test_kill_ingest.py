@@ -106,19 +106,29 @@ def test_sigkill_mid_ingest_leaves_an_intact_database_that_a_rerun_completes(tmp
         assert members[0] == members[1] == N_FILES
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
-def test_ctrl_c_mid_ingest_says_what_is_stored_and_exits_130(tmp_path: Path) -> None:
-    folder = write_news(tmp_path / "news", seed=12)
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="needs POSIX signals")
+@pytest.mark.parametrize(
+    ("signame", "seed", "code", "says"),
+    [
+        ("SIGINT", 12, 130, "interrupted"),
+        # What `timeout`, systemd and `docker stop` send: the same, then 128 + 15.
+        ("SIGTERM", 13, 143, "stopped (SIGTERM)"),
+    ],
+)
+def test_a_stopped_ingest_says_what_is_stored_and_exits_128_plus_the_signal(
+    tmp_path: Path, signame: str, seed: int, code: int, says: str
+) -> None:
+    folder = write_news(tmp_path / "news", seed=seed)
     db = tmp_path / "corpus.db"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(ingest_cmd(folder, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and count_articles(db) < 32:
         time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signame))
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err[-2000:]
-    assert "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == code, err[-2000:]
+    assert says in err and "Traceback" not in err
     stored = count_articles(db)
     assert out.startswith(f"{stored} new,")  # the counts line says exactly what is stored
     assert 32 <= stored < N_FILES
@@ -143,21 +153,3 @@ def test_ctrl_c_right_after_a_commit_is_held_until_the_batch_is_counted(tmp_path
         stored = corpus.store.count_articles()
     assert stored == 16
     assert counted == ["new"] * 16  # the whole committed batch was counted, nothing more
-
-
-@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="needs POSIX signals")
-def test_sigterm_mid_ingest_stops_like_ctrl_c_and_exits_143(tmp_path: Path) -> None:
-    # What `timeout`, systemd and `docker stop` send: the counts of what is stored, then 128 + 15.
-    folder = write_news(tmp_path / "news", seed=13)
-    db = tmp_path / "corpus.db"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(ingest_cmd(folder, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and count_articles(db) < 32:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err[-2000:]
-    assert "stopped (SIGTERM)" in err and "Traceback" not in err
-    stored = count_articles(db)
-    assert out.startswith(f"{stored} new,") and 32 <= stored < N_FILES
