@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from math import floor, log10
 
 from triangulate.models import Article, Claim, Detail
 from triangulate.text import STOPWORDS, normalize, split_sentences
@@ -639,8 +640,6 @@ def _two_figures(value: float) -> float:
     """A measure to two significant figures: 93 mph is 149.7 km/h, written "150 km/h"."""
     if value == 0:
         return 0.0
-    from math import floor, log10
-
     digits = 1 - int(floor(log10(abs(value))))
     return float(round(value, digits))
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from triangulate.models import Article, RawDocument, Removed, Skipped
 from triangulate.readers import resolve_outlet
+from triangulate.text import split_sentences
 
 __all__ = [
     "REASONS",
@@ -526,8 +527,6 @@ def _split_appeal_tails(segs: list[_Seg]) -> list[_Seg]:
         if seg.words < MIN_WORDS_FOR_TAIL or not _has_appeal_cue(seg.text):
             out.append(seg)
             continue
-        from triangulate.text import split_sentences
-
         sentences = split_sentences(seg.text)
         cut = next((k for k in range(1, len(sentences)) if _has_appeal_cue(sentences[k])), None)
         if cut is None:
