@@ -770,8 +770,8 @@ class Store:
         with self.transaction() as conn:
             # Ids as they are now, inside the write lock: another process may have merged one of
             # them since the caller looked, and a story must never end up merged into itself.
-            into = self._current_story(into)
-            merged = [m for m in dict.fromkeys(merged) if m != into and self._current_story(m) != into]
+            into = self.resolve_story(into) or into
+            merged = [m for m in dict.fromkeys(merged) if m != into and (self.resolve_story(m) or m) != into]
             self._forget_counts([into, *merged])
             conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (into, stamp, stamp))
             for old in merged:
@@ -797,11 +797,6 @@ class Store:
                 conn.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ? AND id != ?", (into, old, into))
                 conn.execute("DELETE FROM reports WHERE story_id = ?", (old,))
         return into
-
-    def _current_story(self, story_id: str) -> str:
-        """The id a story lives under now (its own when unknown or not merged)."""
-        row = self._one("SELECT merged_into FROM stories WHERE id = ?", (story_id,))
-        return str(row[0]) if row is not None and row[0] and row[0] != story_id else story_id
 
     # Stories whose counts are kept between refreshes (the most recently refreshed).
     COUNTS_KEPT = 10_000
