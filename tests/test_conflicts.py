@@ -97,6 +97,17 @@ def test_one_currency_written_two_ways_agrees_and_two_currencies_for_one_amount_
     assert compare_claims("f", dollars, other) == []  # another amount in another currency: a rate may join them
 
 
+def test_cents_and_pence_are_amounts_of_their_currency() -> None:
+    assert kinds("The fare rose by 40 cents on Monday.", "The fare rose by $0.40 on Monday.") == []
+    assert kinds("The fare rose by forty cents on Monday.", "The fare rose by $0.50 on Monday.") == ["money"]
+    assert kinds("A first-class stamp now costs 85p.", "A first-class stamp now costs 85 pence.") == []
+    assert kinds("A first-class stamp now costs 85p.", "A first-class stamp now costs 95 pence.") == ["money"]
+    # A screen resolution, a clock time and a percentage are no amount of pence or cents.
+    assert extract_details("It shows 1080p video from 3pm.")[0].kind == "time"
+    assert [d.kind for d in extract_details("Prices rose 5 per cent.")] == ["percent"]
+    assert [d.kind for d in extract_details("The river rose 40 centimetres in 5 centuries.")] == ["number", "number"]
+
+
 def test_us_dollars_are_dollars_and_canadian_dollars_another_currency() -> None:
     dollars = claim("One", "The repairs will cost $2 million, the council said.")
     us = claim("Two", "The repairs will cost 2 million US dollars, the council said.")

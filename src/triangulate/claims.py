@@ -71,6 +71,8 @@ _CURRENCY_SYMBOLS = {
     "canadian dollars": "C$", "australian dollars": "A$", "new zealand dollars": "NZ$", "hong kong dollars": "HK$",
     "singapore dollars": "S$",
 }  # fmt: skip
+#: Amounts under one unit of a currency: "40 cents" is "$0.40", "30p" and "30 pence" are "£0.30".
+_CENTS = re.compile(rf"\b(?:({_NUM}|{_NUMWORD})\s*(euro\s+cents?|cents?|pence)\b|(\d{{1,2}})p(?!\.\s?m\b)(?![\w']))", re.IGNORECASE)
 _PERCENT = re.compile(rf"\b({_NUM})\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE = re.compile(
@@ -506,6 +508,14 @@ def _details(text: str) -> tuple[Detail, ...]:
             continue
         unit = _CURRENCY_SYMBOLS.get(unit, unit)  # "2 million dollars" is "$2 million"
         details.append(Detail("money", f"{_fmt(value)} {unit}", m.group(0), unit))
+        taken.append(m.span())
+    for m in _CENTS.finditer(text):
+        value = _number_value(m.group(1) or m.group(3))
+        if value is None or not free(m.span()):
+            continue
+        word = (m.group(2) or "p").lower()
+        unit = "€" if word.startswith("euro") else "$" if word.startswith("cent") else "£"
+        details.append(Detail("money", f"{_fmt(round(value / 100, 6))} {unit}", m.group(0), unit))
         taken.append(m.span())
     business = _BUSINESS_WORDS.search(text) is not None
     for m in _QUARTER.finditer(text):
