@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -206,16 +207,45 @@ def test_watch_once_polls_every_feed(site: Site, corpus: Corpus) -> None:
     assert seen == ["ok"] and corpus.stats()["articles"] == 1
 
 
-def test_a_title_given_to_a_feed_stays_and_the_feeds_own_title_fills_in_only_when_none_was(site: Site, corpus: Corpus) -> None:
+def test_a_title_given_to_a_feed_stays_and_a_feed_given_none_follows_its_own_title(site: Site, corpus: Corpus) -> None:
+    channel = ["Valley Times"]
     for path in ("/mine.xml", "/theirs.xml"):
-        site.routes[path] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", "x")]))
+        site.routes[path] = lambda h: (
+            200,
+            {"Content-Type": "application/rss+xml"},
+            rss(site.base, [("Quake", "/quake", "x")]).replace(b"Valley Times", channel[0].encode()),
+        )
     site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
     corpus.add_feed(site.base + "/mine.xml", title="Mine")
     corpus.add_feed(site.base + "/theirs.xml")
     assert corpus.watch(once=True) == 2
-    assert [p.status for p in corpus.poll(due_only=False)] == ["ok", "ok"]  # nor does a later poll
-    titles = {f.url.rsplit("/", 1)[-1]: f.title for f in corpus.feeds()}
-    assert titles == {"mine.xml": "Mine", "theirs.xml": "Valley Times"}
+
+    def titles() -> dict[str, tuple[str, bool]]:
+        return {f.url.rsplit("/", 1)[-1]: (f.title, f.title_given) for f in corpus.feeds()}
+
+    assert titles() == {"mine.xml": ("Mine", True), "theirs.xml": ("Valley Times", False)}
+    channel[0] = "The Valley Times & Star"  # the feed renames itself
+    assert [p.status for p in corpus.poll(due_only=False)] == ["ok", "ok"]
+    assert titles() == {"mine.xml": ("Mine", True), "theirs.xml": ("The Valley Times & Star", False)}
+    channel[0] = ""  # a feed that drops its title keeps the last one it had
+    corpus.poll(due_only=False)
+    assert titles()["theirs.xml"] == ("The Valley Times & Star", False)
+
+
+def test_feed_titles_stored_before_given_titles_were_told_apart_are_kept_as_given(tmp_path: Path, embedder: object) -> None:
+    from triangulate.corpus.migrations import MIGRATIONS
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    for name, sql in MIGRATIONS[:6]:  # the schema before 0007_feed_title_given
+        conn.executescript(sql)
+        conn.execute("INSERT INTO migrations VALUES (?, '2026-01-01')", (name,))
+    conn.executemany("INSERT INTO feeds (url, title, added) VALUES (?, ?, '2026-01-01')", [("https://a.example/feed", "Kept"), ("https://b.example/feed", "")])
+    conn.commit()
+    conn.close()
+    with Corpus.open(db, embedder=embedder) as old:
+        assert [(f.title, f.title_given) for f in old.feeds()] == [("Kept", True), ("", False)]
 
 
 def test_an_entry_whose_page_failed_transiently_is_retried_while_the_feed_answers_304(site: Site, corpus: Corpus) -> None:

@@ -342,9 +342,9 @@ def poll_feed(
     pending = len(fresh) - len(settled)
     if pending:
         log.info("feed %s: %d entries to try again, so the next poll reads the whole feed", feed.url, pending)
-    # A title given when the feed was added (--title, an OPML outline) stays; the feed's
-    # own title only names a feed that was given none.
-    title = feed.title or str(parsed.feed.get("title") or "").strip()
+    # A title given when the feed was added (--title, an OPML outline) stays; a feed given
+    # none is named by its own title, and follows it when the feed renames itself.
+    title = feed.title if feed.title_given else (str(parsed.feed.get("title") or "").strip() or feed.title)
     nxt = next_poll_time(interval, 0)
     store.update_feed(
         feed.url,

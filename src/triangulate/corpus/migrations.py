@@ -216,6 +216,14 @@ DROP TABLE signatures;
 ALTER TABLE signatures_by_seq RENAME TO signatures;
 """
 
+# A feed's title is either one the user gave (--title, an OPML outline), which stays, or
+# the feed's own, which follows the feed when it renames itself. The two could not be told
+# apart before this column; titles stored before it are kept as given.
+_0007_feed_title_given = """
+ALTER TABLE feeds ADD COLUMN title_given INTEGER NOT NULL DEFAULT 0;
+UPDATE feeds SET title_given = 1 WHERE title != '';
+"""
+
 #: (name, SQL) in the order they must run. Append only.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_core", _0001_core),
@@ -224,6 +232,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0004_story_member_columns", _0004_story_member_columns),
     ("0005_story_member_seq_index", _0005_story_member_seq_index),
     ("0006_lean_write_indexes", _0006_lean_write_indexes),
+    ("0007_feed_title_given", _0007_feed_title_given),
 )
 
 

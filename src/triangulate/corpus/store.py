@@ -264,9 +264,15 @@ class FeedInfo:
     last_error: str | None
     error_count: int
     next_poll: str | None
+    #: True when the title was given by the user (kept), False when it is the feed's own (followed).
+    title_given: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
+
+
+def _feed_info(row: Sequence[Any]) -> FeedInfo:
+    return FeedInfo(*row[:-1], title_given=bool(row[-1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1048,12 +1054,14 @@ class Store:
 
     # --- feeds ------------------------------------------------------------------------
 
-    _FEED_COLS = "url, title, added, etag, last_modified, last_polled, last_status, last_error, error_count, next_poll"
+    _FEED_COLS = "url, title, added, etag, last_modified, last_polled, last_status, last_error, error_count, next_poll, title_given != 0"
 
     def add_feed(self, url: str, *, title: str = "") -> bool:
         """Follow a feed; ``False`` when it was already followed."""
         with self.transaction() as conn:
-            cur = conn.execute("INSERT OR IGNORE INTO feeds (url, title, added) VALUES (?, ?, ?)", (url, title, now_iso()))
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO feeds (url, title, added, title_given) VALUES (?, ?, ?, ?)", (url, title, now_iso(), int(bool(title)))
+            )
             return cur.rowcount > 0
 
     def remove_feed(self, url: str) -> bool:
@@ -1063,15 +1071,15 @@ class Store:
             return cur.rowcount > 0
 
     def feeds(self) -> list[FeedInfo]:
-        return [FeedInfo(*r) for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds ORDER BY rowid")]
+        return [_feed_info(r) for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds ORDER BY rowid")]
 
     def feed(self, url: str) -> FeedInfo | None:
         row = self._one(f"SELECT {self._FEED_COLS} FROM feeds WHERE url = ?", (url,))
-        return FeedInfo(*row) if row else None
+        return _feed_info(row) if row else None
 
     def due_feeds(self, now: str) -> list[FeedInfo]:
         return [
-            FeedInfo(*r)
+            _feed_info(r)
             for r in self._query(f"SELECT {self._FEED_COLS} FROM feeds WHERE next_poll IS NULL OR next_poll <= ? ORDER BY next_poll, url", (now,))
         ]
 
