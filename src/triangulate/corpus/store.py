@@ -272,7 +272,8 @@ class FeedInfo:
 
 
 def _feed_info(row: Sequence[Any]) -> FeedInfo:
-    return FeedInfo(*row[:-1], title_given=bool(row[-1]))
+    url, title, added, etag, last_modified, last_polled, last_status, last_error, error_count, next_poll, given = row
+    return FeedInfo(url, title, added, etag, last_modified, last_polled, last_status, last_error, error_count, next_poll, bool(given))
 
 
 @dataclass(frozen=True, slots=True)
