@@ -354,7 +354,7 @@ def test_html_main_text_metadata_and_the_same_boilerplate_rules() -> None:
     assert art.url == "https://www.tidewire.example/news/bridge"
     assert art.outlet == "tidewire.example"
     assert art.authors == ("Mara Quell",)
-    assert art.published == "2024-03-03"
+    assert art.published == "2024-03-03T09:00:00Z"  # the page's own tag, to the minute
     assert_body_kept(art)
     found = reasons_of(art)
     assert found["contributors"] == ["Lena Ross and Kai Dorn contributed to this report."]

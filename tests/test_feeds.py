@@ -279,6 +279,24 @@ def test_a_followed_page_keeps_its_own_headline_and_is_the_article_its_url_gives
     assert direct.duplicate == 1 and direct.new == 0
 
 
+def test_a_page_that_gives_its_day_alone_takes_the_entrys_time_of_that_day(site: Site, corpus: Corpus) -> None:
+    dated = article_html("Quake shakes Marrow Valley", QUAKE).replace(b"</head>", b'<meta name="date" content="2025-10-14"></head>')
+    timed = article_html("Court strikes down fishing ban", RULING).replace(
+        b"</head>", b'<meta property="article:published_time" content="2025-10-14T06:30:00Z"></head>'
+    )
+    feed = rss(site.base, [("Quake", "/quake", ""), ("Ruling", "/ruling", "")])  # both entries: 08:00 GMT that day
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, feed)
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, dated)
+    site.routes["/ruling"] = lambda h: (200, {"Content-Type": "text/html"}, timed)
+    corpus.add_feed(site.base + "/feed.xml")
+    corpus.poll(due_only=False)
+    published = {a.title: a.published for a in corpus.articles()}
+    assert published == {
+        "Quake shakes Marrow Valley": "2025-10-14T08:00:00+00:00",  # the page's day, the entry's time
+        "Court strikes down fishing ban": "2025-10-14T06:30:00+00:00",  # the page's own time wins
+    }
+
+
 def test_the_entry_title_names_a_page_that_has_none(site: Site, corpus: Corpus) -> None:
     untitled = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in QUAKE) + "</article></body></html>").encode()
     site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake shakes Marrow Valley", "/quake", "")]))

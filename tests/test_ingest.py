@@ -114,6 +114,24 @@ def test_the_earliest_published_copy_is_the_origin_whatever_arrives_first(tmp_pa
     assert group.origin == "Valley Times"  # the report and the corpus name the same origin
 
 
+def test_two_copies_of_a_web_page_published_the_same_day_are_ordered_by_the_time_their_tags_give(tmp_path: Path, corpus: Corpus) -> None:
+    def page(published: str) -> str:
+        paragraphs = "".join(f"<p>{p}</p>" for p in QUAKE[1])
+        return (
+            f'<html><head><title>{QUAKE[0]}</title><meta property="article:published_time" content="{published}"></head>'
+            f"<body><article><h1>{QUAKE[0]}</h1>{paragraphs}</article></body></html>"
+        )
+
+    (tmp_path / "courier.html").write_text(page("2026-12-03T11:00:00+01:00"), encoding="utf-8")  # 10:00 UTC
+    (tmp_path / "standard.html").write_text(page("2026-12-03T08:00:00Z"), encoding="utf-8")
+    corpus.ingest([tmp_path / "courier.html"])
+    corpus.ingest([tmp_path / "standard.html"])
+    by_file = {Path(a.origin).name: a for a in corpus.articles(limit=None)}
+    courier, standard = by_file["courier.html"], by_file["standard.html"]
+    assert (courier.published, standard.published) == ("2026-12-03T10:00:00+00:00", "2026-12-03T08:00:00+00:00")
+    assert courier.duplicate_of == standard.id and standard.duplicate_of is None
+
+
 def test_reingesting_the_same_files_changes_nothing(tmp_path: Path, corpus: Corpus) -> None:
     text_file(tmp_path / "valley-times.txt", *QUAKE)
     text_file(tmp_path / "bay-post.txt", *RULING)

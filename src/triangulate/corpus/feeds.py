@@ -23,13 +23,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from email.utils import parsedate_to_datetime
 from time import struct_time
 from typing import Any
 from urllib.parse import urlsplit
 
 from triangulate.corpus.fetch import FetchFailure, Fetcher
 from triangulate.corpus.ingest import IngestResult, canonical_url
-from triangulate.corpus.store import FeedInfo, Store, now_iso
+from triangulate.corpus.store import FeedInfo, Store, now_iso, parse_time
 from triangulate.errors import InputError
 from triangulate.models import Article, RawDocument, Skipped, stable_id
 
@@ -241,9 +242,36 @@ def _with_entry_fallbacks(
     return replace(
         page,
         title=page.title or (None if own is not None and own.title else title),
-        published=page.published or (None if own is not None and own.published else published),
+        published=page.published or _entry_or_page_time(own.published if own is not None else None, published),
         authors=page.authors or (() if own is not None and own.authors else authors),
     )
+
+
+def _entry_or_page_time(page: str | None, entry: str | None) -> str | None:
+    """``None`` when the page's own time stands (the page then keeps it), else the entry's.
+
+    A page that gives its day alone (``2026-12-04``) takes the entry's time of that day
+    (``Fri, 04 Dec 2026 15:20:00 GMT``): the time decides which of two copies came first.
+    """
+    if not page:
+        return entry
+    if len(page.strip()) == 10 and entry:  # YYYY-MM-DD, no time of day
+        when = parse_time(entry)
+        local = _local_date(entry)
+        if when is not None and page.strip() in (when.date().isoformat(), local):
+            return entry
+    return None
+
+
+def _local_date(value: str) -> str | None:
+    """The calendar day of a time in its own zone (``Fri, 04 Dec 2026 23:30 -0500`` -> 2026-12-04)."""
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        try:
+            return parsedate_to_datetime(value.strip()).date().isoformat()
+        except (TypeError, ValueError, IndexError):
+            return None
 
 
 def _clean(page: RawDocument) -> Article | Skipped | None:
