@@ -297,6 +297,23 @@ def test_a_page_that_gives_its_day_alone_takes_the_entrys_time_of_that_day(site:
     }
 
 
+@pytest.mark.parametrize("listed", ["newest first", "oldest first"])
+def test_entries_are_ingested_oldest_first_however_the_feed_lists_them(site: Site, corpus: Corpus, listed: str) -> None:
+    items = [
+        f"<item><title>{title}</title><link>{site.base}{path}</link><pubDate>Tue, 14 Oct 2025 {hour}:00:00 GMT</pubDate></item>"
+        for title, path, hour in (("Quake", "/quake", "08"), ("Ruling", "/ruling", "09"))
+    ]
+    if listed == "newest first":
+        items.reverse()
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{"".join(items)}</channel></rss>'.encode()
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, feed)
+    site.routes["/quake"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Quake shakes Marrow Valley", QUAKE))
+    site.routes["/ruling"] = lambda h: (200, {"Content-Type": "text/html"}, article_html("Court strikes down fishing ban", RULING))
+    corpus.add_feed(site.base + "/feed.xml")
+    corpus.poll(due_only=False)
+    assert [p for p in site.hits if p in ("/quake", "/ruling")] == ["/quake", "/ruling"]
+
+
 def test_the_entry_title_names_a_page_that_has_none(site: Site, corpus: Corpus) -> None:
     untitled = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in QUAKE) + "</article></body></html>").encode()
     site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake shakes Marrow Valley", "/quake", "")]))

@@ -135,6 +135,16 @@ def parse_opml_feeds(data: bytes | str) -> OpmlFeeds:
     return OpmlFeeds(tuple(feeds.items()), tuple(skipped))
 
 
+def _oldest_first(entries: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Entries by their time when every one gives it; else in reverse feed order (feeds
+    list newest first). Entries of one time keep their feed order."""
+    times = [e.get("published_parsed") or e.get("updated_parsed") for _, e in entries]
+    if all(times):
+        order = sorted(range(len(entries)), key=lambda i: tuple(times[i])[:6])
+        return [entries[i] for i in order]
+    return entries[::-1]
+
+
 def _iso(value: struct_time | None) -> str | None:
     if not value:
         return None
@@ -354,7 +364,7 @@ def poll_feed(
     keys = [entry_key(e) for e in entries]
     seen = store.seen_entries(feed.url, keys)
     fresh = [(k, e) for k, e in zip(keys, entries) if k not in seen]
-    fresh.reverse()  # feeds list newest first; ingest oldest first so origins precede copies
+    fresh = _oldest_first(fresh)  # so that origins precede their copies
     results: list[IngestResult] = []
     settled: list[tuple[str, str | None]] = []
     for key, entry in fresh:
