@@ -401,6 +401,14 @@ def test_serve_get_prints_one_response_in_process(corpus_db) -> None:  # type: i
     assert missing.output.startswith("HTTP/1.1 404")
 
 
+def test_serve_get_refuses_a_database_that_is_not_there_as_the_other_read_commands_do(tmp_path: Path) -> None:
+    from triangulate.server.cli import serve
+
+    result = CliRunner().invoke(serve, ["--db", str(tmp_path / "typo.db"), "--get", "/api/stories"])
+    assert result.exit_code == 5 and "E508" in result.output
+    assert not (tmp_path / "typo.db").exists()
+
+
 def test_serve_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path) -> None:
     from triangulate.server.cli import serve
 

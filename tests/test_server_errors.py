@@ -184,3 +184,28 @@ def test_a_wrong_method_names_every_method_the_path_answers(client: TestClient) 
 def test_pages_send_their_origin_with_forms_and_no_referrer_to_other_sites(client: TestClient) -> None:
     # Under no-referrer a browser posts our own forms with "Origin: null", which is refused.
     assert client.get("/compare").headers["referrer-policy"] == "same-origin"
+
+
+def test_a_loopback_server_refuses_a_host_it_does_not_answer_to(tmp_path: Path) -> None:
+    # A page of another site whose name was pointed at 127.0.0.1 (DNS rebinding) sends its
+    # own name as Host: refused before anything is read or written.
+    from triangulate.server.app import LOOPBACK_HOSTS
+
+    app = create_app(tmp_path / "c.db", allowed_hosts=LOOPBACK_HOSTS)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:80", "[::1]:8000"):
+            assert c.get("/api/stories", headers={"host": host}).status_code == 200, host
+        for host in ("rebind.attacker.example", "rebind.attacker.example:8000", "127.0.0.1.attacker.example"):
+            body = assert_error_shape(c.get("/api/stories", headers={"host": host}), 400)
+            assert "--allowed-host" in body["error"]
+            refused = c.post("/api/ingest", headers={"host": host}, json={"records": [{"text": "x y z"}]})
+            assert refused.status_code == 400 and refused.headers["content-security-policy"]
+        assert c.get("/api/articles", headers={"host": "127.0.0.1"}).json()["total"] == 0
+
+
+def test_refusals_outside_the_routes_carry_the_security_headers(client: TestClient) -> None:
+    too_big = client.post("/api/ingest", content=b"x" * (MAX_BODY + 1), headers={"content-type": "application/json"})
+    assert too_big.status_code == 413
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"):
+        assert too_big.headers.get(name), name
+    assert "frame-ancestors 'none'" in client.get("/docs").headers["content-security-policy"]

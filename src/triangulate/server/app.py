@@ -645,7 +645,18 @@ CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 #: The API docs page (Swagger UI) needs its CDN script and inline code.
-DOCS_CSP = "default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com 'unsafe-inline'"
+DOCS_CSP = "default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The headers every answer carries: the page's Content-Security-Policy (the API docs
+    page's own), no MIME sniffing, no referrer to other sites, no framing."""
+    return {
+        "content-security-policy": DOCS_CSP if path == "/docs" else CSP,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+        "x-frame-options": "DENY",
+    }
 
 
 class SecurityHeaders:
@@ -663,19 +674,45 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = (DOCS_CSP if scope.get("path") == "/docs" else CSP).encode()
+        extra = [(k.encode(), v.encode()) for k, v in security_headers(str(scope.get("path", ""))).items()]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
-                for name, value in ((b"content-security-policy", policy), (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")):
+                for name, value in extra:
                     if name not in names:
                         headers.append((name, value))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+#: The names a server listening on loopback answers to. Any other ``Host`` is a page of
+#: another site whose name was pointed at 127.0.0.1 (DNS rebinding): refused.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+class AllowedHosts:
+    """Refuse a request whose ``Host`` header names no allowed host (400, the API's error shape)."""
+
+    def __init__(self, app: ASGIApp, *, hosts: Sequence[str]) -> None:
+        self.app = app
+        self.hosts = {h.lower().strip("[]") for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "*" in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        raw = dict(scope.get("headers") or ()).get(b"host", b"").decode("latin-1").strip().lower()
+        name = raw[1:].partition("]")[0] if raw.startswith("[") else raw.rpartition(":")[0] if raw.count(":") == 1 else raw
+        if name in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        message = f"host {raw or '(none)'!r} is not one this server answers to; start it with --allowed-host {name or 'NAME'} to allow it"
+        response = JSONResponse(error_payload(400, message), status_code=400)
+        await response(scope, receive, send)
 
 
 class HeadAsGet:
@@ -752,6 +789,7 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     embedder: Any = None,
     warm: int = 0,
+    allowed_hosts: Sequence[str] = ("*",),
 ) -> FastAPI:
     """Build the web UI + HTTP API over the corpus at ``db_path``.
 
@@ -764,6 +802,8 @@ def create_app(
         max_body: largest request body in bytes (413 above it).
         embedder: a loaded embedder to share (default: loaded on first need).
         warm: analyse the reports of this many newest stories in a background thread at start.
+        allowed_hosts: the names the ``Host`` header may give (``"*"``: any); others get 400.
+            ``triangulate serve`` on loopback allows :data:`LOOPBACK_HOSTS` only.
 
     Returns:
         The FastAPI application; ``app.state.service`` is its :class:`CorpusService`.
@@ -850,11 +890,15 @@ def create_app(
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _respond(request, 500, f"internal server error ({type(exc).__name__})")
+        # Answered outside every middleware (Starlette's error layer): the headers are set here.
+        return _respond(request, 500, f"internal server error ({type(exc).__name__})", headers=security_headers(request.url.path))
 
-    app.add_middleware(SecurityHeaders)
+    # The last added runs first: the security headers go on every answer, the host and
+    # body checks' refusals included.
     app.add_middleware(BodyLimit, max_body=max_body, respond=_respond)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(AllowedHosts, hosts=tuple(allowed_hosts))
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
+from typing import NoReturn
 
 import click
 
-from triangulate.server.app import DEFAULT_MAX_BODY, is_loopback
+from triangulate.server.app import DEFAULT_MAX_BODY, LOOPBACK_HOSTS, is_loopback
 
 TOKEN_ENV = "TRIANGULATE_TOKEN"
 
@@ -20,6 +22,14 @@ TOKEN_ENV = "TRIANGULATE_TOKEN"
 @click.option("--allow-private", is_flag=True, help="Let submitted URLs reach loopback / private addresses (local testing only).")
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(1024), help="Largest request body in bytes.")
 @click.option("--warm", default=20, show_default=True, type=click.IntRange(0), help="Analyse this many newest stories in the background at start.")
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A name the Host header may give (repeatable; * for any). Default on loopback: localhost, 127.0.0.1, ::1 "
+    "(a page of another site whose name points at 127.0.0.1 is refused); beyond loopback: any.",
+)
 @click.option("--get", "get_path", default=None, metavar="PATH", help="Answer one GET request in-process, print the response and exit (no server).")
 @click.option("-i", "--include", is_flag=True, help="With --get: print the status line and headers too.")
 def serve(
@@ -30,6 +40,7 @@ def serve(
     allow_private: bool,
     max_body: int,
     warm: int,
+    allowed_hosts: tuple[str, ...],
     get_path: str | None,
     include: bool,
 ) -> None:
@@ -42,19 +53,22 @@ def serve(
         triangulate serve --db news.db --get /api/stories
     """
     from triangulate.corpus.store import default_db_path
-    from triangulate.errors import TriangulateError
+    from triangulate.errors import StoreError, TriangulateError
     from triangulate.server.app import create_app
 
     path = db or str(default_db_path())
+    hosts = allowed_hosts or (LOOPBACK_HOSTS + ((host,) if host not in LOOPBACK_HOSTS else ()) if is_loopback(host) else ("*",))
     if get_path is not None:
         if not get_path.startswith("/"):
             raise click.BadParameter("give a path starting with /, e.g. /api/stories", param_hint="--get")
         from fastapi.testclient import TestClient
 
+        if path != ":memory:" and not os.path.exists(path):
+            _fail(StoreError(f"no corpus database at {path}: create one with `triangulate ingest PATH... --db {path}`", code="E508"))
         try:
             app = create_app(path, token=token, allow_private=allow_private, max_body=max_body)
         except TriangulateError as exc:
-            raise click.ClickException(str(exc)) from exc
+            _fail(exc)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         with TestClient(app, base_url="http://127.0.0.1") as client:
             response = client.get(get_path, headers=headers)
@@ -74,9 +88,39 @@ def serve(
         )
     import uvicorn
 
+    if path != ":memory:" and not os.path.exists(path):
+        click.echo(f"triangulate: no corpus at {os.path.abspath(path)}: starting an empty one there", err=True)
     try:
-        app = create_app(path, token=token, allow_private=allow_private, max_body=max_body, warm=warm)
+        app = create_app(path, token=token, allow_private=allow_private, max_body=max_body, warm=warm, allowed_hosts=hosts)
     except TriangulateError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"triangulate: serving {os.path.abspath(path)} on http://{host}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+        _fail(exc)
+    sock = _listen(host, port)
+    port = sock.getsockname()[1]  # the one the system chose for --port 0
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"triangulate: serving {os.path.abspath(path)} on http://{shown}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False)).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` before anything is printed: a port in use is a clear error."""
+    from triangulate.errors import ConfigError
+
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        _fail(ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code="E701"))
+    return sock
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """A library error as the other corpus commands print it, with its exit status."""
+    from triangulate.commands.console import err_console, print_error
+    from triangulate.errors import TriangulateError
+
+    print_error(err_console(), exc)
+    sys.exit(exc.exit_code if isinstance(exc, TriangulateError) else 1)
