@@ -433,3 +433,25 @@ def test_a_summary_sentence_cites_no_outlet_that_gives_the_words_to_someone_else
     other = "South Wind" if speaker == "Police" else "North Star"
     assert following.text == f"{other} attributes it to {'witnesses' if speaker == 'Police' else 'police'}."
     assert [outlet[n] for n in following.citations] == [other]
+
+
+def test_a_large_story_bounds_each_claims_candidates_and_finds_the_same_facts(embedder):
+    # A story of many claims pairs each claim with its nearest distinct wordings only (so
+    # pairs grow with the claims, not with claims x articles); on the bundled example,
+    # bounded from its first claim, that finds the same facts and conflicts.
+    import dataclasses
+    from pathlib import Path
+
+    from triangulate.compare import CompareSettings, load_articles
+
+    articles, _ = load_articles([str(Path(__file__).resolve().parents[1] / "examples" / "harbour-fire")])
+    plain = CompareSettings()
+    bounded = dataclasses.replace(plain, align=dataclasses.replace(plain.align, bounded_from_claims=0, candidates_per_claim=8))
+
+    def shape(report: Report) -> tuple[list[list[tuple[str, str]]], list[tuple[str, str, str]]]:
+        facts = sorted(sorted((c.outlet, c.text) for c in f.claims) for f in report.facts)
+        return facts, sorted((c.kind, c.a.value, c.b.value) for c in report.conflicts)
+
+    assert shape(compare_articles(articles, embedder=embedder, settings=bounded)) == shape(
+        compare_articles(articles, embedder=embedder, settings=plain)
+    )

@@ -57,6 +57,12 @@ class AlignSettings:
     #: candidate_cosine, which grows with the square of an article's claims when it
     #: repeats one sentence shape.
     candidates_per_article: int | None = 10
+    #: A story of more claims than this (about 150 articles) bounds each claim's candidates
+    #: to its ``candidates_per_claim`` nearest distinct wordings of other articles, so that
+    #: the pairs grow with the claims and not with claims x articles (a 500-article story
+    #: otherwise scored tens of millions of pairs and held gigabytes of them).
+    bounded_from_claims: int = 6000
+    candidates_per_claim: int = 64
 
 
 def _content(text: str) -> set[str]:
@@ -143,13 +149,23 @@ def same_speaker(a: Claim, b: Claim) -> bool:
 
 
 def candidate_pairs(
-    vecs: np.ndarray, groups: np.ndarray, threshold: float, *, block_rows: int = 2048, per_group: int | None = None
+    vecs: np.ndarray,
+    groups: np.ndarray,
+    threshold: float,
+    *,
+    block_rows: int = 2048,
+    per_group: int | None = None,
+    per_row: int | None = None,
+    columns: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) from different ``groups`` whose cosine is at least ``threshold``.
 
     ``per_group``: keep a pair only when one of its claims is among the ``per_group``
     nearest claims of the other's article for the other (so the pairs grow with the
     number of claims, not with its square, when an article repeats one sentence shape).
+    ``per_row`` (with ``per_group``): each row keeps at most this many of those, its
+    nearest; ``columns`` (a boolean mask) limits the claims a row may pair with (one
+    claim of each wording: the copies of a wording reach each other through it).
 
     Returns index arrays ``(i, j)`` and their cosines. Works in row blocks, so
     memory stays O(block_rows x N), not O(N^2).
@@ -167,6 +183,10 @@ def candidate_pairs(
         mask &= groups[start:stop, None] != groups[None, :]
         if per_group is not None:
             mask &= _nearest_per_group(sims, members, per_group)
+            if columns is not None:
+                mask &= columns[None, :]
+            if per_row is not None:
+                mask &= _nearest_in_row(sims, mask, per_row)
             rows, cols = np.nonzero(mask)
             rows = rows + start
             keep = rows != cols
@@ -189,6 +209,17 @@ def candidate_pairs(
         _, first = np.unique(lo_all * n + hi_all, return_index=True)
         lo_all, hi_all, cos_all = lo_all[first], hi_all[first], cos_all[first]
     return lo_all, hi_all, cos_all
+
+
+def _nearest_in_row(sims: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each row's ``k`` largest values among those ``mask`` allows."""
+    if sims.shape[1] <= k:
+        return mask
+    masked = np.where(mask, sims, -np.inf)
+    top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    keep = np.zeros(sims.shape, dtype=bool)
+    keep[np.arange(sims.shape[0])[:, None], top] = True
+    return keep
 
 
 def _nearest_per_group(sims: np.ndarray, members: dict[int, np.ndarray], k: int) -> np.ndarray:
@@ -227,8 +258,15 @@ def align(
         # With no probability route, nothing under match_cosine can become an edge
         # except through its quote: no need to score it.
         floor = settings.candidate_cosine if settings.match_probability is not None else settings.match_cosine
+        bounded = len(claims) > settings.bounded_from_claims
         left, right, cos = candidate_pairs(
-            vecs, groups, floor, block_rows=settings.block_rows, per_group=settings.candidates_per_article
+            vecs,
+            groups,
+            floor,
+            block_rows=settings.block_rows,
+            per_group=settings.candidates_per_article,
+            per_row=settings.candidates_per_claim if bounded else None,
+            columns=_first_of_each_text(claims) if bounded else None,
         )
         ql, qr = _quote_candidates(claims, quote_vecs, groups, settings)
         if len(ql):
@@ -241,6 +279,16 @@ def align(
     return _grow_facts(claims, left, right, groups, settings, vecs, quote_vecs)
 
 
+def _first_of_each_text(claims: Sequence[Claim]) -> np.ndarray:
+    seen: set[str] = set()
+    first = np.zeros(len(claims), dtype=bool)
+    for k, claim in enumerate(claims):
+        if claim.text not in seen:
+            seen.add(claim.text)
+            first[k] = True
+    return first
+
+
 def _quote_candidates(
     claims: Sequence[Claim], quote_vecs: np.ndarray, groups: np.ndarray, settings: AlignSettings
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -248,7 +296,18 @@ def _quote_candidates(
     if len(quoted) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    a, b, _ = candidate_pairs(quote_vecs[quoted], groups[quoted], settings.quote_cosine, block_rows=settings.block_rows)
+    if len(claims) > settings.bounded_from_claims:
+        a, b, _ = candidate_pairs(
+            quote_vecs[quoted],
+            groups[quoted],
+            settings.quote_cosine,
+            block_rows=settings.block_rows,
+            per_group=settings.candidates_per_article,
+            per_row=settings.candidates_per_claim,
+            columns=_first_of_each_text([claims[i] for i in quoted]),
+        )
+    else:
+        a, b, _ = candidate_pairs(quote_vecs[quoted], groups[quoted], settings.quote_cosine, block_rows=settings.block_rows)
     return quoted[a], quoted[b]
 
 
