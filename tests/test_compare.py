@@ -455,3 +455,23 @@ def test_a_large_story_bounds_each_claims_candidates_and_finds_the_same_facts(em
     assert shape(compare_articles(articles, embedder=embedder, settings=bounded)) == shape(
         compare_articles(articles, embedder=embedder, settings=plain)
     )
+
+
+@pytest.mark.parametrize(
+    "versions, other_side",
+    [
+        (("Leon Marsh was sent off in the 62nd minute after a second booking.",
+          "Leon Marsh was sent off in the 62nd minute for a second yellow card.",
+          "Leon Marsh was shown a red card in the 68th minute."), "Three"),
+        (("Varga did not resign from the city council after his arrest in 2024 and still holds his seat.",
+          "Varga, 58, did not step down from the council after his arrest and remains a councillor.",
+          "Varga resigned from the city council after his arrest in 2024."), "Three"),
+    ],
+)  # fmt: skip
+def test_a_summary_sentence_cites_no_outlet_on_the_other_side_of_a_dispute_of_its_fact(embedder, versions, other_side):
+    # The dispute may be found between two other versions than the one the sentence is in.
+    report = compare_articles([art(name, text) for name, text in zip(("One", "Two", "Three"), versions)], embedder=embedder)
+    assert report.conflicts
+    outlet = {src.number: src.outlet for src in report.sources}
+    stated = next(s for s in report.summary if not s.text.startswith("Reports differ"))
+    assert other_side not in [outlet[n] for n in stated.citations]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from triangulate.conflicts import _compatible_names, compare_claims
+from triangulate.conflicts import VALUE_KINDS, _compatible_names, compare_claims
 from triangulate.models import Article, Claim, Conflict, Fact, SummarySentence
 from triangulate.text import jaccard, tokens
 
@@ -36,6 +36,7 @@ def summarize(
     chosen = ranked[:max_sentences]
     out: list[SummarySentence] = []
     used_texts: set[str] = set()
+    by_id = {c.id: c for c in claims}
     for fact in sorted(chosen, key=lambda f: min(c.position for c in f.claims)):
         claim = representative(fact)
         text = _quoted(claim, fact.speaker) if fact.kind == "quote" else _readable(claim, fact.speaker)
@@ -47,7 +48,10 @@ def summarize(
         # conflict sentence below).
         # Nor does one that gives the words to someone else: "Police said the sea wall
         # collapsed" is not what an outlet writing "Witnesses said ..." reports.
-        undisputed = [c for c in fact.claims if c is claim or not compare_claims(fact.id, claim, c)]
+        # A version on the other side of a dispute the fact has (found between any two of
+        # its versions, not only against this one) does not support it either.
+        against = _other_sides(claim, [x for x in conflicts if x.fact_id == fact.id], fact, by_id)
+        undisputed = [c for c in fact.claims if c is claim or (c.id not in against and not compare_claims(fact.id, claim, c))]
         agreeing = [c for c in undisputed if c is claim or fact.kind == "quote" or _same_source(claim, c)]
         cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
@@ -96,6 +100,42 @@ def summarize(
             if lead is not None and lead.text not in used_texts:  # a wire copy's lead once
                 used_texts.add(lead.text)
                 out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
+    return out
+
+
+def _other_sides(claim: Claim, disputes: Sequence[Conflict], fact: Fact, by_id: dict[str, Claim]) -> set[str]:
+    """Ids of the fact's claims on the other side of one of its ``disputes`` from ``claim``.
+
+    A claim is on a side when it gives that side's value of the disputed kind and not the
+    other's (a figure, a day, whether it happened), or, for kinds without values (names,
+    outcomes), when it is worded as that side or disagrees with the other side only. A
+    claim that states neither version takes no side.
+    """
+    def kinds(x: Claim, y: Claim) -> set[str]:
+        return {c.kind for c in compare_claims(fact.id, x, y)} if x.text != y.text else set()
+
+    def values(x: Claim, kind: str) -> set[str] | None:
+        if kind == "negation":
+            return {"negated" if x.details_of("negation") else "affirmed"}
+        if kind in VALUE_KINDS:
+            return {d.value for d in x.details_of(kind)}
+        return None
+
+    def side(x: Claim, mine: Claim, theirs: Claim, kind: str) -> bool:
+        own, a, b = values(x, kind), values(mine, kind), values(theirs, kind)
+        if own is not None and a is not None and b is not None:
+            return bool(own & (a - b)) and not own & (b - a)
+        return x.text == mine.text or (kind in kinds(x, theirs) and kind not in kinds(x, mine))
+
+    out: set[str] = set()
+    for dispute in disputes:
+        a, b = by_id.get(dispute.a.claim_id), by_id.get(dispute.b.claim_id)
+        if a is None or b is None:
+            continue
+        for mine, theirs in ((a, b), (b, a)):
+            if side(claim, mine, theirs, dispute.kind):
+                out.update(c.id for c in fact.claims if side(c, theirs, mine, dispute.kind))
+                break
     return out
 
 
