@@ -204,3 +204,32 @@ def test_a_count_of_part_of_a_whole_is_counted_in_the_whole_noun() -> None:
 def test_a_day_the_month_does_not_have_is_no_date() -> None:
     assert values("The vote was held on February 30.", "date") == []
     assert values("The vote was held on February 29.", "date") == ["02-29"]
+
+
+def test_compound_number_words_and_dozens_are_their_numbers():
+    assert values("Twenty-seven people died and two dozen buses were sent.", "number") == ["27 people", "24 bus"]
+    assert values("A dozen people were hurt over twenty-four hours.", "number") == ["12 people"]
+    assert values("A dozen people were hurt over twenty-four hours.", "duration") == ["24 hour"]
+
+
+def test_an_age_is_a_figure_of_its_own_and_not_a_duration():
+    text = "The 24-year-old driver and a man aged 58 were hurt; the road was built 40 years ago."
+    assert values(text, "number") == ["24 years old", "58 years old"]
+    assert values(text, "duration") == ["40 year"]
+
+
+def test_a_month_of_a_year_keeps_its_month():
+    assert values("The kettles were sold between January 2024 and June 2025.", "date") == ["2024-01", "2025-06"]
+
+
+def test_a_count_before_a_brand_counts_the_noun_after_it():
+    assert values("Helmark is recalling about 180,000 Brisa kettles.", "number") == ["180000 kettle"]
+    assert values("41 Republicans voted for the bill.", "number") == ["41"]  # the name is the noun
+
+
+def test_today_in_quoted_words_is_not_dated_by_the_article():
+    dated = Article(id="a", outlet="Post", title="Cup final", published="2026-04-19T08:00:00Z",
+                    paragraphs=('"Marco was unplayable today," the coach said.', "The final was played today in Harlow."))
+    quoted, own = extract_claims(dated)
+    assert [d.value for d in quoted.details if d.kind == "date"] == []
+    assert [d.value for d in own.details if d.kind == "date"] == ["2026-04-19"]

@@ -108,6 +108,21 @@ def test_cents_and_pence_are_amounts_of_their_currency() -> None:
     assert [d.kind for d in extract_details("The river rose 40 centimetres in 5 centuries.")] == ["number", "number"]
 
 
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Between 40 and 50 aftershocks were felt overnight.", "45 aftershocks were felt overnight."),
+        ("Turnout was between 60% and 62%, officials said.", "Turnout was 61%, officials said."),
+    ],
+)
+def test_a_value_inside_a_range_written_with_between_agrees(a: str, b: str) -> None:
+    assert kinds(a, b) == []
+
+
+def test_a_value_outside_a_range_written_with_between_conflicts() -> None:
+    assert kinds("Between 40 and 50 aftershocks were felt overnight.", "65 aftershocks were felt overnight.") == ["number"]
+
+
 def test_us_dollars_are_dollars_and_canadian_dollars_another_currency() -> None:
     dollars = claim("One", "The repairs will cost $2 million, the council said.")
     us = claim("Two", "The repairs will cost 2 million US dollars, the council said.")

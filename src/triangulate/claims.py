@@ -46,7 +46,12 @@ SPEECH_VERBS = (
 NEGATIONS = frozenset("not n't never no neither nor none nobody nothing without denied denies deny".split())
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_SIMPLE_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+#: "twenty-four", "two dozen", "a dozen" (before the single words, which they start with).
+_NUMWORD = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)\b"
+    rf"|(?:{_SIMPLE_NUMWORD}|a|\d+)\s+dozen\b|{_SIMPLE_NUMWORD}"
+)
 _QTY = rf"(?:{_NUM}|{_NUMWORD}|an?)"
 #: Capital and small letters of the Latin alphabets, accented ones included ("Élise", "Łukasz").
 _UP = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
@@ -57,6 +62,10 @@ _NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|van|von|al|bin|da|del|der|la|le)){{0,4}}"
 _DURATION = re.compile(
     rf"\b({_QTY})(?:\s*-\s*|\s+)(second|minute|hour|day|week|month|year|decade)s?\b(?:\s*-\s*long)?",
     re.IGNORECASE,
+)
+#: An age: "the 24-year-old driver", "a man aged 58", "she is 31 years old" (not a duration).
+_AGE = re.compile(
+    rf"\b({_QTY})-years?-old\b|\baged\s+({_NUM}|{_NUMWORD})\b|\b({_NUM}|{_NUMWORD})\s+years?\s+old\b", re.IGNORECASE
 )
 _MONEY = re.compile(
     rf"(?:([$€£¥])\s?({_NUM})(?:\s*-?\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"
@@ -82,6 +91,8 @@ _DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)-(\d\d)-(\d\d)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+#: A month of a year: "January 2024", "Sept. 2025".
+_MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\s+(1[89]\d\d|20\d\d)\b", re.IGNORECASE)
 #: Clock times: "3 p.m.", "10.30am", "19:00", "noon"; a time zone after one makes it comparable
 #: with times in other zones ("3 p.m. EDT" is "19:00 GMT").
 _TIME = re.compile(
@@ -232,7 +243,9 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                         position=position,
                         quote=sent.quote if part is parts[0] or len(parts) == 1 else None,
                         speaker=speaker,
-                        details=extract_details(part) + _relative_dates(part, published),
+                        # "Today" in quoted words is the day the words were spoken, which
+                        # the article does not date: only the article's own words count.
+                        details=extract_details(part) + _relative_dates(_unquoted(part, sent.quote), published),
                     )
                 )
                 position += 1
@@ -254,6 +267,12 @@ def _day_of(published: str | None) -> date | None:
             return parsedate_to_datetime(published).date()
         except (TypeError, ValueError, IndexError):
             return None
+
+
+def _unquoted(text: str, quote: str | None) -> str:
+    """``text`` without its quoted words."""
+    text = re.sub(r'"[^"]*"?', " ", text)
+    return text.replace(quote, " ") if quote else text
 
 
 def _relative_dates(text: str, published: date | None) -> tuple[Detail, ...]:
@@ -444,8 +463,16 @@ def _split_clauses(text: str) -> list[str]:
 
 
 def _number_value(raw: str, scale: str | None = None) -> float | None:
-    low = raw.lower().replace(",", "")
-    if low in ("a", "an"):
+    low = " ".join(raw.lower().replace(",", "").split())
+    tens, _, unit = low.partition("-")
+    if low.endswith(" dozen"):
+        count = _number_value(low[: -len(" dozen")])
+        value = count * 12 if count is not None else 0.0
+        if count is None:
+            return None
+    elif unit and tens in NUMBER_WORDS and unit in NUMBER_WORDS:
+        value = float(NUMBER_WORDS[tens] + NUMBER_WORDS[unit])
+    elif low in ("a", "an"):
         value = 1.0
     elif low in NUMBER_WORDS:
         value = float(NUMBER_WORDS[low])
@@ -458,6 +485,11 @@ def _number_value(raw: str, scale: str | None = None) -> float | None:
         s = scale.lower()
         value *= SCALES.get(s, {"m": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "k": 1e3}.get(s, 1.0))
     return value
+
+
+def number_value(word: str) -> float | None:
+    """A number written in digits or words: "1,200" -> 1200.0, "forty" -> 40.0, "twenty-four" -> 24.0."""
+    return _number_value(word.strip().rstrip(".,"))
 
 
 def _fmt(value: float) -> str:
@@ -488,7 +520,14 @@ def _details(text: str) -> tuple[Detail, ...]:
     def free(span: tuple[int, int]) -> bool:
         return all(span[1] <= a or span[0] >= b for a, b in taken)
 
+    for m in _AGE.finditer(text):
+        value = _number_value(m.group(1) or m.group(2) or m.group(3))
+        if value is not None:
+            details.append(Detail("number", f"{_fmt(value)} years old", m.group(0), "years old"))
+            taken.append(m.span())
     for m in _DURATION.finditer(text):
+        if not free(m.span()):
+            continue
         value = _number_value(m.group(1))
         if value is None or not free(m.span()):
             continue
@@ -566,6 +605,11 @@ def _details(text: str) -> tuple[Detail, ...]:
         iso = f"{year + '-' if year else ''}{month:02d}-{day:02d}"
         details.append(Detail("date", iso, m.group(0), "date"))
         taken.append(m.span())
+    for m in _MONTH_YEAR.finditer(text):
+        if free(m.span()) and m.group(1)[:1].isupper():
+            month = MONTHS[m.group(1).lower().rstrip(".")]
+            details.append(Detail("date", f"{m.group(2)}-{month:02d}", m.group(0), "month"))
+            taken.append(m.span())
     for m in _YEAR.finditer(text):
         if free(m.span()):
             details.append(Detail("date", m.group(1), m.group(0), "year"))
@@ -598,7 +642,9 @@ def _details(text: str) -> tuple[Detail, ...]:
         if value is None:
             continue
         after = text[m.end() :]
-        unit_match = _UNIT_AFTER.match(after)
+        unit_match = _UNIT_AFTER.match(after) or _UNIT_AFTER_NAME.match(after)
+        if unit_match and unit_match.re is _UNIT_AFTER_NAME and after[: unit_match.start(1)].rstrip().endswith("s"):
+            unit_match = None  # "41 Republicans voted": the name is the noun
         unit = _singular(unit_match.group(1)) if unit_match else ""
         unit = _UNIT_SYNONYMS.get(unit, unit)
         if unit in _METRIC:  # "93 mph" is "150 km/h": one unit, rounded as outlets round
@@ -634,6 +680,8 @@ def _details(text: str) -> tuple[Detail, ...]:
 _UNIT_AFTER = re.compile(
     r"\s*(?:more\s+|other\s+|additional\s+)?(?:of\s+(?:the\s+|its\s+|their\s+|these\s+|those\s+)(?:\d[\d,.]*\s+)?)?([a-z]+)"
 )
+#: The noun after a brand or a name: "180,000 Brisa kettles", "3 Premier League titles".
+_UNIT_AFTER_NAME = re.compile(r"\s+(?:[A-Z][\w'\-]*\s+){1,2}([a-z]+s)\b")
 #: Nouns that count the same thing: "12,000 people" and "15,000 residents" disagree.
 _UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual civilian citizen local".split()}
 
@@ -657,8 +705,13 @@ def _two_figures(value: float) -> float:
 _MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
 
 
+_ES_PLURALS = frozenset("buses gases viruses bonuses campuses censuses statuses".split())
+
+
 def _singular(word: str) -> str:
     word = word.lower()
+    if word in _ES_PLURALS or word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]  # "buses", "matches", "taxes", "losses"
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith("s") and not word.endswith("ss") and len(word) > 3:

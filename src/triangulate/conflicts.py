@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triangulate.claims import NEGATIVE_WORDS
+from triangulate.claims import NEGATIVE_WORDS, number_value
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
 
@@ -315,6 +315,8 @@ _QUALIFIER = re.compile(
     r"(?i)\b(more\s+than|over|at\s+least|upwards\s+of|in\s+excess\s+of|nearly|almost|about|around|roughly"
     r"|approximately|some|up\s+to|at\s+most|less\s+than|fewer\s+than|under)\s*$"
 )
+_BETWEEN_BEFORE = re.compile(r"(?i)\bbetween\s+\$?([\w.,]+)\s*(?:%|percent|per\s+cent)?\s+and\s+\$?$")
+_BETWEEN_AFTER = re.compile(r"(?i)\s+and\s+\$?([\w.,]+)")
 _AT_LEAST = ("more than", "over", "at least", "upwards of", "in excess of")
 _AT_MOST = ("up to", "at most", "less than", "fewer than", "under")
 #: "about 80" covers 15% either way; "nearly 80" up to 15% below.
@@ -330,6 +332,16 @@ def _range(text: str, detail: Detail) -> tuple[float, float, str] | None:
     except (ValueError, IndexError):
         return None
     at = text.find(detail.text)
+    if at >= 0:
+        # "between 40 and 50 aftershocks", "between 60% and 62%": either end names the range.
+        before = _BETWEEN_BEFORE.search(text[:at])
+        low = number_value(before.group(1)) if before else None
+        if low is not None and low <= value:
+            return low, value, "between"
+        after = _BETWEEN_AFTER.match(text[at + len(detail.text) :])
+        high = number_value(after.group(1)) if after and re.search(r"(?i)\bbetween\s*$", text[:at]) else None
+        if high is not None and value <= high:
+            return value, high, "between"
     found = _QUALIFIER.search(text[:at]) if at > 0 else None
     qualifier = " ".join(found.group(1).lower().split()) if found else ""
     if qualifier in _AT_LEAST:
