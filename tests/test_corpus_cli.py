@@ -78,6 +78,31 @@ def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
     assert md.startswith("# ")
 
 
+def test_ingest_strict_fails_a_run_with_a_skip_and_still_stores_what_it_read(env: dict[str, object]) -> None:
+    db, missing = str(env["db"]), str(env["tmp"]) + "/no-such-folder"
+    assert CliRunner().invoke(cli, ["ingest", str(env["folder"]), missing, "--db", db]).exit_code == 0  # skips are data
+    strict = CliRunner().invoke(cli, ["ingest", str(env["folder"]), missing, "--db", db, "--strict", "-f", "json"])
+    assert strict.exit_code == 2
+    summary = json.loads(strict.stdout)
+    assert (summary["duplicate"], summary["skipped"]) == (2, 1)
+    assert CliRunner().invoke(cli, ["ingest", str(env["folder"]), "--db", db, "--strict"]).exit_code == 0
+
+
+def test_the_diff_of_a_corrected_first_version_points_to_the_correction(env: dict[str, object]) -> None:
+    db, tmp = str(env["db"]), Path(str(env["tmp"]))
+    record = {"url": "https://valley.example/quake", "source": "Valley Times", "title": QUAKE_TITLE, "text": "\n\n".join(QUAKE[:3])}
+    (tmp / "v1.json").write_text(json.dumps(record), encoding="utf-8")
+    (tmp / "v2.json").write_text(json.dumps({**record, "text": record["text"].replace("three people", "five people")}), encoding="utf-8")
+    run("ingest", str(tmp / "v1.json"), "--db", db)
+    run("ingest", str(tmp / "v2.json"), "--db", db)
+    old, new = sorted(json.loads(run("articles", "--all-versions", "--db", db, "-f", "json")), key=lambda a: a["version"])
+    assert f"triangulate article {new['id']} --diff" in run("article", old["id"], "--db", db, "--diff")
+    assert "+Mayor Ilse Varga said five people" in run("article", new["id"], "--db", db, "--diff")
+    shown = run("story", new["story_id"], "--db", db)
+    assert "Corrections" in shown and "- Mayor Ilse Varga said three people" in shown and "+ Mayor Ilse Varga said five people" in shown
+    assert f"triangulate article {new['id']} --diff" in shown
+
+
 def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")

@@ -165,6 +165,9 @@ def test_a_changed_article_at_the_same_url_is_a_new_version_and_leaves_the_old_o
     assert old is not None and old.superseded_by == r2.article_id
     assert [a.id for a in corpus.articles(limit=None)] == [r2.article_id]
     assert len(corpus.articles(limit=None, include_superseded=True)) == 2
+    # Listed by story, the earlier version is there too (it is no member of the story).
+    assert [a.version for a in corpus.articles(story=r2.story_id, include_superseded=True)] == [2, 1]
+    assert [a.version for a in corpus.articles(story=r2.story_id)] == [2]
     diff = corpus.diff(r2.article_id or "")
     assert "-Mayor Ilse Varga said three people" in diff and "+Mayor Ilse Varga said five people" in diff
     assert corpus.add(v2).status == "duplicate"

@@ -18,7 +18,7 @@ import click
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("triangulate.commands.compare:compare", "Triangulate one story: what outlets agree on, what only one says, where they conflict."),
-    "eval": ("triangulate.evaluate.cli:eval_group", "Score triangulate on public data sets (see EVAL.md)."),
+    "eval": ("triangulate.evaluate.cli:eval_group", "Score triangulate on public data sets (see docs/eval.md)."),
     "calibrate": ("triangulate.evaluate.cli:calibrate", "Fit the shipped thresholds and weights on training data."),
     "ingest": ("triangulate.commands.corpus:ingest", "Add files, folders, archives or URLs to the corpus."),
     "feeds": ("triangulate.commands.corpus:feeds", "Manage the feeds the corpus follows."),

@@ -77,6 +77,10 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def _short(value: str | None, n: int = 19) -> str:
     return (value or "")[:n].replace("T", " ")
 
@@ -92,7 +96,10 @@ def _short(value: str | None, n: int = 19) -> str:
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=128, show_default=True, help="Articles per write transaction.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private: bool, batch_size: int, fmt: str, quiet: bool) -> None:
+@click.option("--strict", is_flag=True, help="Exit with status 2 when any input was skipped (what was read is still stored).")
+def ingest(
+    targets: tuple[str, ...], db: str, source: str | None, allow_private: bool, batch_size: int, fmt: str, quiet: bool, strict: bool
+) -> None:
     """Add files, folders, globs, WARC archives (.warc, .warc.gz) or URLs to the corpus.
 
     Files may be .txt, .html, .md, .json or .jsonl; `-` reads JSONL on stdin.
@@ -101,8 +108,9 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
     a story. Unusable inputs are recorded as skips with a reason; the run goes on.
 
     \b
-    Exit status: 0 done (even with skips); 1 unexpected error; 5 database error;
-    130 interrupted (Ctrl-C: what was stored stays; the same command finishes the job).
+    Exit status: 0 done (even with skips); 2 a bad option, or with --strict a
+    skipped input; 1 unexpected error; 5 database error; 130 interrupted (Ctrl-C)
+    and 143 stopped (SIGTERM): what was stored stays, the same command finishes the job.
     """
     import time
 
@@ -143,12 +151,15 @@ def ingest(targets: tuple[str, ...], db: str, source: str | None, allow_private:
             sys.exit(128 + (stopped_by[0] if stopped_by else 2))
         if fmt == "json":
             _json(summary.to_dict())
-            return
-        for skip in summary.skips[:20]:
-            print_skip(err, skip)
-        if summary.skipped > 20:
-            err.print(f"... and {summary.skipped - 20} more skips", highlight=False)
-        click.echo(summary.line())
+        else:
+            for skip in summary.skips[:20]:
+                print_skip(err, skip)
+            if summary.skipped > 20:
+                err.print(f"... and {summary.skipped - 20} more skips", highlight=False)
+            click.echo(summary.line())
+        if strict and summary.skipped:
+            err.print(f"--strict: {summary.skipped} input(s) skipped", highlight=False)
+            sys.exit(2)
 
 
 # --- feeds / watch ---------------------------------------------------------------------
@@ -294,8 +305,8 @@ def _stop_on_sigterm() -> list[int]:
 @click.option("--min-sources", type=click.IntRange(1), default=1, show_default=True, help="Only stories with at least N independent sources.")
 @click.option("--query", "-q", help="Only stories with an article matching this full-text query.")
 @click.option("--outlet", help="Only stories covered by this outlet.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip first (the next page: --offset 50).")
 @format_option
 def stories(db: str, since: str | None, min_sources: int, query: str | None, outlet: str | None, limit: int, offset: int, fmt: str) -> None:
     """List stories, most recently active first."""
@@ -356,7 +367,15 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
             console = Console()
             console.print("\n[bold]Corrections[/] (articles changed since first published):")
             for art in detail.corrections:
-                console.print(Text(f"  {art.outlet}: version {art.version} of {art.url or art.origin} - `triangulate article {art.id} --diff`"))
+                console.print(Text(f"  {art.outlet}: version {art.version} of {art.url or art.origin}"), soft_wrap=True)
+                changed = [
+                    line for line in corpus.diff(art.id).splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))
+                ]
+                for line in changed[:4]:
+                    console.print(Text(f"    {line[:1]} {_clip(line[1:], 160)}", style="red" if line[0] == "-" else "green"), soft_wrap=True)
+                if len(changed) > 4:
+                    console.print(Text(f"    ... {len(changed) - 4} more changed lines"), soft_wrap=True)
+                console.print(Text(f"    the whole change: triangulate article {art.id} --diff"), soft_wrap=True)
 
 
 @click.command("merge-stories")
@@ -395,8 +414,8 @@ class _Null:
 @click.option("--outlet", help="Only this outlet's articles.")
 @click.option("--since", help="Only articles published since this date or age (2024-05-01, 24h, 7d).")
 @click.option("--all-versions", is_flag=True, help="Include superseded versions of corrected articles.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip first (the next page: --offset 50).")
 @format_option
 def articles(db: str, story_id: str | None, outlet: str | None, since: str | None, all_versions: bool, limit: int, offset: int, fmt: str) -> None:
     """List articles, newest first."""
@@ -472,8 +491,13 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
             for item in art.removed:
                 click.echo(f"[{item.reason}] {item.text}")
         elif view == "diff":
-            diff = corpus.diff(art.id)
-            click.echo(diff or f"Version {art.version} is the first version: nothing to compare.")
+            changes = corpus.diff(art.id)
+            if not changes and art.superseded_by:
+                changes = (
+                    f"Version {art.version} is the first version. It was corrected: "
+                    f"`triangulate article {art.superseded_by} --diff` shows what version {art.version + 1} changed."
+                )
+            click.echo(changes or f"Version {art.version} is the first version: nothing to compare.")
         else:
             click.echo(art.title)
             meta = [art.outlet, _short(art.published), art.url or art.origin, f"version {art.version}" + ("" if art.current else f" (superseded by {art.superseded_by})")]
@@ -488,8 +512,8 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
 @click.command()
 @click.argument("query", nargs=-1, required=True)
 @db_option
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Hits to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Hits to skip first (the next page: --offset 20).")
 @format_option
 def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -> None:
     """Full-text search over titles and article text (every word must match; the last as a prefix)."""

@@ -1234,7 +1234,14 @@ def _article_filter(
     params: list[Any] = []
     if not include_superseded:
         where.append("a.superseded_by IS NULL")
-    if story:
+    if story and include_superseded:
+        # Earlier versions are no members of a story: they are the versions of its members' URLs.
+        where.append(
+            "(a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?) OR (a.superseded_by IS NOT NULL AND a.url_key IN "
+            "(SELECT m.url_key FROM story_articles sa JOIN articles m ON m.id = sa.article_id WHERE sa.story_id = ? AND m.url_key IS NOT NULL)))"
+        )
+        params.extend([story, story])
+    elif story:
         where.append("a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
         params.append(story)
     if outlet:

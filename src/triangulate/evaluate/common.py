@@ -176,7 +176,7 @@ def find_file(data: Path, name: str, *, task: str, nested: bool = False) -> Path
                 log.info("several %s under %s; scoring %s", name, data, found[0])
             return found[0]
     raise EvalError(
-        f"`eval {task}` expects {name} in {data} (see ../shared/EVAL.md for the layouts)",
+        f"`eval {task}` expects {name} in {data} (see docs/eval.md for the layouts)",
         code="E601",
     )
 
