@@ -330,3 +330,10 @@ def test_non_http_schemes_are_refused() -> None:
     with Fetcher(fast()) as fetcher, pytest.raises(FetchFailure) as info:
         fetcher.fetch("file:///etc/passwd")
     assert info.value.reason == "bad_url"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://a]b/", "https://[not-an-address]/x"])
+def test_a_url_that_cannot_be_parsed_is_a_bad_url_not_a_crash(url: str) -> None:
+    with Fetcher(fast()) as fetcher, pytest.raises(FetchFailure) as info:
+        fetcher.fetch(url)
+    assert info.value.reason == "bad_url"

@@ -209,3 +209,19 @@ def test_refusals_outside_the_routes_carry_the_security_headers(client: TestClie
     for name in ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"):
         assert too_big.headers.get(name), name
     assert "frame-ancestors 'none'" in client.get("/docs").headers["content-security-policy"]
+
+
+def test_dates_at_the_edge_of_the_calendar_and_unparsable_urls_are_refused_or_skipped_not_500(client: TestClient) -> None:
+    for since in ("0001-01-01T00:00:00%2B05:00", "Tue,%2031%20Dec%209999%2023:59:59%20-0500"):
+        for path in ("/api/stories", "/api/articles"):
+            assert_error_shape(client.get(f"{path}?since={since}"), 422)
+    for path, body in (("/api/compare", {"urls": ["http://[::1"]}), ("/api/feeds", {"url": "http://[::1"})):
+        assert "not a valid URL" in assert_error_shape(client.post(path, json=body), 422)["error"]
+    records = [
+        {"title": "Edge", "source": "Edge Post", "published": "9999-12-31T23:00:00-05:00", "text": "A date at the end of the calendar, several words long."},
+        {"title": "Good", "source": "Edge Post", "text": "A normal article sent in the same request as the other one."},
+    ]
+    stored = client.post("/api/ingest", json={"articles": records})
+    assert stored.status_code == 200 and stored.json()["new"] == 2
+    listed = client.get("/api/articles?outlet=Edge%20Post").json()["articles"]
+    assert [a["published"] for a in listed] == [None, None]  # no time rather than a crash

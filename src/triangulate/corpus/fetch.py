@@ -262,7 +262,10 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         current = url
-        seen = {self._normal(url)}
+        try:
+            seen = {self._normal(url)}
+        except ValueError as exc:  # "http://[::1": urlsplit refuses it
+            raise FetchFailure(url, "bad_url", f"not a valid URL: {url!r} ({exc})") from exc
         for _hop in range(self.settings.max_redirects + 1):
             self._validate(current)
             if self.settings.robots and not self._robots_allow(current):
@@ -272,8 +275,11 @@ class Fetcher:
                 location = resp_headers.get("location")
                 if not location:
                     raise FetchFailure(current, f"http_{status}", f"redirect {status} without a Location header", status=status)
-                nxt = urljoin(current, location)
-                key = self._normal(nxt)
+                try:
+                    nxt = urljoin(current, location)
+                    key = self._normal(nxt)
+                except ValueError as exc:
+                    raise FetchFailure(current, "bad_url", f"redirect to a URL that is not valid: {location!r}", status=status) from exc
                 if key in seen:
                     raise FetchFailure(url, "redirect_loop", f"redirect loop: {current} -> {nxt}", status=status)
                 seen.add(key)

@@ -62,7 +62,10 @@ def parse_time(value: str | None) -> datetime | None:
             return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:  # "0001-01-01T00:00:00+05:00" is before the first UTC time there is
+        return None
 
 
 def normalize_time(value: str | None) -> str | None:

@@ -513,14 +513,18 @@ def check_url(url: str, *, allow_private: bool) -> None:
 
     from triangulate.corpus.fetch import check_host
 
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError as exc:  # "http://[::1"
+        raise ApiError(422, f"not a valid URL: {url!r}") from exc
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ApiError(422, f"not an http(s) URL: {url!r}")
     if allow_private:
         return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        check_host(parts.hostname, port)
+        check_host(hostname, port)
     except ValueError as exc:
         raise ApiError(422, f"bad port in {url!r}") from exc
     except FetchError as exc:
