@@ -123,6 +123,17 @@ def test_a_value_outside_a_range_written_with_between_conflicts() -> None:
     assert kinds("Between 40 and 50 aftershocks were felt overnight.", "65 aftershocks were felt overnight.") == ["number"]
 
 
+def test_ages_of_one_person_conflict_and_ages_of_two_people_do_not() -> None:
+    assert kinds("The 24-year-old driver was arrested at the scene.", "The 25-year-old driver was arrested at the scene.") == ["number"]
+    assert kinds("Driver Tom Hale, 24 years old, was arrested.", "Driver Tom Hale, 25 years old, was arrested.") == ["number"]
+    assert kinds(
+        "That should just about do it for the 36-year old Rahman, who has not scored since.",
+        "The win over Rahman was the 32-year-old Klitschko's third of the year.",
+    ) == []
+    # An age is no duration: "served 24 years" and "the 24-year-old" are not compared.
+    assert kinds("The 24-year-old mayor was re-elected on Sunday.", "The mayor, who has served 30 years, was re-elected on Sunday.") == []
+
+
 def test_us_dollars_are_dollars_and_canadian_dollars_another_currency() -> None:
     dollars = claim("One", "The repairs will cost $2 million, the council said.")
     us = claim("Two", "The repairs will cost 2 million US dollars, the council said.")

@@ -65,7 +65,7 @@ _DURATION = re.compile(
 )
 #: An age: "the 24-year-old driver", "a man aged 58", "she is 31 years old" (not a duration).
 _AGE = re.compile(
-    rf"\b({_QTY})-years?-old\b|\baged\s+({_NUM}|{_NUMWORD})\b|\b({_NUM}|{_NUMWORD})\s+years?\s+old\b", re.IGNORECASE
+    rf"\b({_QTY})-years?[-\s]old\b|\baged\s+({_NUM}|{_NUMWORD})\b|\b({_NUM}|{_NUMWORD})\s+years?\s+old\b", re.IGNORECASE
 )
 _MONEY = re.compile(
     rf"(?:([$€£¥])\s?({_NUM})(?:\s*-?\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"

@@ -176,6 +176,22 @@ def _names_in(text: str) -> set[str]:
     }
 
 
+_AGED_AFTER = re.compile(r"^\W*(?:[a-z]+\W+){0,3}?([A-Z][\w'\-]+)")
+_AGED_BEFORE = re.compile(r"([A-Z][\w'\-]+)\W+(?:[a-z]+\W+){0,2}$")
+
+
+def _aged(text: str, detail: Detail) -> str | None:
+    """The name an age is said of: the first capitalised word just after it ("the 32-year-old
+    Klitschko"), else the last one just before it ("Varga, who is 58 years old")."""
+    at = text.find(detail.text)
+    if at < 0:
+        return None
+    after = _AGED_AFTER.match(text[at + len(detail.text) :])
+    before = _AGED_BEFORE.search(text[:at])
+    found = after or before
+    return found.group(1).lower().split("'")[0] if found else None
+
+
 def _same_referent(text_a: str, da: Detail, text_b: str, db: Detail, near_verbatim: bool) -> bool:
     """Whether two figures (or days, times, scores) are said of the same thing, so that
     different values contradict each other.
@@ -195,6 +211,11 @@ def _same_referent(text_a: str, da: Detail, text_b: str, db: Detail, near_verbat
     if da.kind == db.kind == "percent":
         noun_a, noun_b = _percent_noun(text_a, da), _percent_noun(text_b, db)
         if noun_a and noun_b and noun_a != noun_b:
+            return False
+    if da.unit == db.unit == "years old":
+        # An age is said of a person: "the 36-year-old Rahman" / "the 32-year-old Klitschko".
+        who_a, who_b = _aged(text_a, da), _aged(text_b, db)
+        if who_a and who_b and who_a != who_b:
             return False
     around_a, around_b = _around(text_a, da), _around(text_b, db)
     if around_a is None or around_b is None:
