@@ -677,3 +677,12 @@ def test_an_appeal_run_into_the_last_paragraph_takes_only_itself_away() -> None:
     result = clean_text("Northern quay reopens\n\n" + BODY_1 + "\n\n" + news + " " + tail + "\n")
     assert result.paragraphs == (BODY_1, news)
     assert [(r.reason, r.text) for r in result.removed] == [("appeal", tail)]
+
+
+def test_control_characters_never_reach_what_is_shown_and_the_raw_input_keeps_them() -> None:
+    raw = "Title \x1b]0;HACKED\x07 with \u202egnp.exe\n\nThe harbour reopened on Monday after repairs, officials said. \x1b[2J More text."
+    art = clean(RawDocument(origin="x.txt", content=raw, source="Post\x1b[31m", authors=("Ana\u202e Holt",)))
+    assert isinstance(art, Article)
+    shown = " ".join([art.title or "", art.outlet, *art.paragraphs, *art.authors])
+    assert not any(ch in shown for ch in "\x1b\x07\u202e")
+    assert art.title == "Title ]0;HACKED with gnp.exe" and art.raw == raw

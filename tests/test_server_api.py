@@ -454,3 +454,60 @@ def test_compare_page_reports_uploaded_files(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert "north-herald" in response.text and "south-gazette" in response.text
     assert "20,000" in response.text
+
+
+def test_articles_of_an_unknown_story_are_a_404_as_in_the_cli(client: TestClient) -> None:
+    response = client.get("/api/articles?story=nosuchstory")
+    assert response.status_code == 404 and "no story" in response.json()["error"]
+
+
+def test_a_story_emptied_by_a_correction_is_gone_and_the_report_is_served_from_a_read_only_database(
+    tmp_path: Path, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triangulate.errors import StoreError
+
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    with TestClient(app) as c:
+        record = {"url": "https://lonely.example/a", "source": "Lonely Gazette", "title": "Chess club in Wexley celebrates centenary",
+                  "text": "The chess club of Wexley celebrated its hundredth anniversary on Saturday with a tournament for 64 players."}
+        first = c.post("/api/ingest", json={"articles": [record]}).json()["results"][0]["story_id"]
+        moved = {**record, "title": "Harbour fire in Veldhaven",
+                 "text": "A fire gutted a timber warehouse in the harbour of Veldhaven overnight, halting ferry traffic, officials said."}
+        second = c.post("/api/ingest", json={"articles": [moved]}).json()["results"][0]["story_id"]
+        assert second != first
+        assert c.get(f"/api/stories/{first}").status_code == 404
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise StoreError("cannot write to the corpus database: attempt to write a readonly database", code="E505")
+
+        monkeypatch.setattr(app.state.service.store, "save_report", refuse)
+        answer = c.get(f"/api/stories/{second}")
+        assert answer.status_code == 200 and answer.json()["report"]["facts"] == []
+
+
+def test_the_search_page_offers_a_next_page_only_when_there_is_one(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    records = [
+        {"url": f"https://twenty.example/{i}", "source": f"Twenty {i}", "title": f"Zebrafish count {i}",
+         "text": f"Zebrafish were counted in pond {i} on day {i * 7} of the survey. The team recorded {i * 3 + 5} animals."}
+        for i in range(20)
+    ]
+    with TestClient(app) as c:
+        assert c.post("/api/ingest", json={"articles": records}).json()["new"] == 20
+        first = c.get("/search?q=zebrafish", headers={"accept": "text/html"}).text
+        assert 'rel="next"' not in first  # exactly 20 hits: one page
+        later = c.get("/search?q=zebrafish&offset=10", headers={"accept": "text/html"}).text
+        assert 'rel="prev"' in later and 'rel="next"' not in later
+
+
+def test_the_add_form_keeps_the_apis_limits_and_names_an_unknown_action(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    with TestClient(app) as c:
+        headers = {"origin": "http://testserver", "accept": "text/html"}
+        many = json.dumps([{"title": f"t{i}", "text": "x"} for i in range(1001)])
+        assert c.post("/ingest", data={"records": many}, headers=headers).status_code == 413
+        unknown = c.post("/ingest", data={"action": "bogus"}, headers=headers)
+        assert unknown.status_code == 422 and "unknown action" in unknown.text
+        # A pasted article over 1 MB is within the body limit (5 MB): no multipart part limit of its own.
+        big = c.post("/compare", data={"text": "x" * 1_100_000, "outlet": "A"}, headers=headers)
+        assert big.status_code == 422 and "Part exceeded" not in big.text  # one word: too short, not a refused part

@@ -225,3 +225,8 @@ def test_dates_at_the_edge_of_the_calendar_and_unparsable_urls_are_refused_or_sk
     assert stored.status_code == 200 and stored.json()["new"] == 2
     listed = client.get("/api/articles?outlet=Edge%20Post").json()["articles"]
     assert [a["published"] for a in listed] == [None, None]  # no time rather than a crash
+
+
+def test_pages_print_no_bidirectional_controls_from_what_the_client_sent(client: TestClient) -> None:
+    page = client.get("/search?q=harbour%E2%80%AEsecret", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "harboursecret" in page.text and "\u202e" not in page.text

@@ -21,7 +21,7 @@ from typing import Any
 
 from triangulate.models import Article, RawDocument, Removed, Skipped
 from triangulate.readers import resolve_outlet
-from triangulate.text import split_sentences
+from triangulate.text import printable, split_sentences
 
 __all__ = [
     "REASONS",
@@ -1223,13 +1223,15 @@ def clean(doc: RawDocument, *, fallback_source: str | None = None) -> Article | 
         meta_doc = RawDocument(origin=doc.origin, content="", source=meta["source"], url=doc.url)
     return Article(
         id=doc.id,
-        outlet=resolve_outlet(meta_doc, fallback_source, url=url),
-        title=result.title,
-        paragraphs=result.paragraphs,
+        # No control characters in what is shown: an escape sequence in a title would reach
+        # the terminal, a bidi override would reorder a page (the raw input keeps them).
+        outlet=printable(resolve_outlet(meta_doc, fallback_source, url=url)),
+        title=printable(result.title) if result.title else result.title,
+        paragraphs=tuple(printable(p) for p in result.paragraphs),
         removed=tuple(removed_before) + result.removed,
         url=url,
         published=doc.published or meta.get("date") or meta.get("published") or result.published,
-        authors=tuple(authors),
+        authors=tuple(printable(a) for a in authors),
         dateline=result.dateline,
         origin=doc.origin,
         raw=content,

@@ -198,3 +198,24 @@ def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
             batch = []
     if batch:
         yield batch
+
+
+#: Unicode bidirectional controls (embeddings, overrides, isolates): inside a title or an outlet
+#: name they would reorder the text a page prints after them ("lanigiro · CTU 00:11").
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(value: object) -> object:
+    """``value`` with bidirectional control characters removed when it is a string
+    (a template's ``finalize``: every printed value goes through it)."""
+    return value.translate(_BIDI_CONTROLS) if isinstance(value, str) else value
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (tab and newline stay) or bidirectional controls:
+    an escape sequence in a title or a file name must not reach a terminal, and an override
+    must not reorder what a page prints after it."""
+    return _CONTROLS.sub("", text)

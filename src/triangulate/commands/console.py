@@ -17,6 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from triangulate.text import printable
+
 
 def err_console() -> Console:
     return Console(stderr=True)
@@ -24,12 +26,12 @@ def err_console() -> Console:
 
 def print_error(console: Console, message: object) -> None:
     """``Error: message`` in bold red, the message as plain text."""
-    console.print(f"[bold red]Error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]Error:[/] {escape(printable(str(message)))}", highlight=False, soft_wrap=True)
 
 
 def print_skip(console: Console, skip: Any) -> None:
     """One skipped input: its origin, reason code and detail."""
-    console.print(f"[yellow]skipped[/] {escape(f'{skip.origin}: {skip.reason} - {skip.detail}')}", highlight=False, soft_wrap=True)
+    console.print(f"[yellow]skipped[/] {escape(printable(f'{skip.origin}: {skip.reason} - {skip.detail}'))}", highlight=False, soft_wrap=True)
 
 
 def snippet_text(hit: Any) -> Text:

@@ -28,7 +28,7 @@ from triangulate.corpus.feeds import PollResult, canonical_feed_url, feed_url_pr
 from triangulate.corpus.ingest import Ingester, IngestResult, IngestSummary, iter_inputs
 from triangulate.corpus.outlets import Outlet, load_registry, save_registry
 from triangulate.corpus.store import FeedInfo, SkipRecord, Store, StoredArticle, StoryInfo, default_db_path, now_iso, split_snippet
-from triangulate.errors import InputError
+from triangulate.errors import InputError, StoreError
 from triangulate.models import Article, RawDocument, Report, Skipped
 
 log = logging.getLogger(__name__)
@@ -386,7 +386,12 @@ class Corpus:
         report = compare_articles([a.to_article() for a in stored], embedder=self.embedder)
         if info.title:  # the story's one title (its earliest original article's), as `stories` lists it
             report = replace(report, title=info.title)
-        self.store.save_report(info.id, info.version, report.to_dict())
+        try:
+            self.store.save_report(info.id, info.version, report.to_dict())
+        except StoreError as exc:  # a read-only or full database: the report is still the answer
+            if exc.code != "E505":
+                raise
+            log.warning("report of story %s not cached: %s", info.id, exc)
         return report
 
     def articles(

@@ -24,6 +24,7 @@ from functools import cache
 from jinja2 import Environment, StrictUndefined, Template
 
 from triangulate.models import Report
+from triangulate.text import without_bidi_controls
 from triangulate.render.view import article_claims, article_label, build_view, split_highlight
 
 __all__ = ["render_html"]
@@ -327,7 +328,7 @@ def _template() -> Template:
     # Compiled once: the template is a constant, so this holds no state that could
     # make one report's rendering depend on another's.
     # autoescape=True escapes every {{ value }}: article text can never become markup.
-    env = Environment(autoescape=True, undefined=StrictUndefined)
+    env = Environment(autoescape=True, undefined=StrictUndefined, finalize=without_bidi_controls)
     env.globals.update(safe_url=_safe_url, split_highlight=split_highlight)
     return env.from_string(_TEMPLATE)
 

@@ -108,7 +108,8 @@ def _status_for(exc: TriangulateError) -> int:
     if isinstance(exc, FetchError):
         return 422
     if isinstance(exc, InputError):
-        return 422
+        # A story that lost all its articles (an update moved its only one) is gone: 404.
+        return 404 if exc.code == "E121" else 422
     if isinstance(exc, StoreError):
         return 503
     return 500
@@ -414,7 +415,10 @@ class CorpusService:
     ) -> tuple[list[StoredArticle], int]:
         store = self.store
         if story:
-            story = store.resolve_story(story) or story
+            found = store.resolve_story(story)
+            if found is None:
+                raise ApiError(404, store.unknown_id("story", story))
+            story = found
         items = store.articles(story=story, outlet=outlet, since=since, limit=limit, offset=offset)
         return items, store.count_articles(story=story, outlet=outlet, since=since)
 

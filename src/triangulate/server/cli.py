@@ -70,7 +70,7 @@ def serve(
         except TriangulateError as exc:
             _fail(exc)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        with TestClient(app, base_url="http://127.0.0.1") as client:
+        with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
             response = client.get(get_path, headers=headers)
         if include:
             click.echo(f"HTTP/1.1 {response.status_code} {response.reason_phrase}")

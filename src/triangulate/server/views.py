@@ -22,8 +22,10 @@ from starlette.datastructures import UploadFile
 
 from triangulate.corpus import SearchHit
 from triangulate.models import Report
+from triangulate.text import without_bidi_controls
 from triangulate.server.app import (
     cached_page,
+    MAX_INGEST_ITEMS,
     MAX_URLS,
     ApiError,
     bearer_token,
@@ -100,6 +102,7 @@ _env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=without_bidi_controls,
 )
 _env.filters["when"] = _when
 _env.filters["delta"] = _delta
@@ -422,8 +425,10 @@ def search_page(
     stories: list[Any] = []
     total_stories = 0
     if q.strip():
-        hits = service.search(q, limit=20, offset=offset)
+        hits = service.search(q, limit=21, offset=offset)  # one more tells whether a next page exists
         stories, total_stories = service.stories(query=q, limit=10)
+    more = len(hits) > 20
+    hits = hits[:20]
     return page(
         "search.html",
         request,
@@ -433,7 +438,8 @@ def search_page(
         stories=[{"story": s, "meter": service.meter(s)} for s in stories],
         total_stories=total_stories,
         offset=offset,
-        next_link="/search?" + urlencode({"q": q, "offset": offset + 20}) if len(hits) == 20 else None,
+        next_link="/search?" + urlencode({"q": q, "offset": offset + 20}) if more else None,
+        prev_link="/search?" + urlencode({"q": q, "offset": max(offset - 20, 0)}) if offset > 0 else None,
     )
 
 
@@ -469,7 +475,7 @@ async def compare_submit(request: Request) -> Response:
     from triangulate.server.api import _COMPARE_SLOTS
 
     _same_origin(request)
-    form = await request.form()
+    form = await request.form(max_part_size=request.app.state.max_body)
     texts = [str(v) for v in form.getlist("text")]
     outlets = [str(v) for v in form.getlist("outlet")]
     pairs = [(t, outlets[i] if i < len(outlets) else "") for i, t in enumerate(texts)]
@@ -544,11 +550,13 @@ async def ingest_submit(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     _same_origin(request)
-    form = await request.form()
+    form = await request.form(max_part_size=request.app.state.max_body)
     service = service_of(request)
     if not _form_token_ok(request, form):
         raise ApiError(401, "adding to the corpus needs the server's token", headers={"WWW-Authenticate": 'Bearer realm="triangulate"'})
     action = str(form.get("action") or "articles")
+    if action not in ("articles", "feed", "poll"):
+        raise ApiError(422, f"unknown action {action!r}: articles, feed or poll")
 
     def work() -> tuple[dict[str, Any] | None, str | None]:
         if action == "feed":
@@ -579,6 +587,8 @@ async def ingest_submit(request: Request) -> Response:
                 d, s = documents_from_texts([(pasted, str(form.get("outlet") or ""))])
             docs += d
             skips += s
+            if len(docs) + len(skips) + len(urls) > MAX_INGEST_ITEMS:
+                raise ApiError(413, f"at most {MAX_INGEST_ITEMS} items per request ({len(docs) + len(skips)} articles pasted)")
         d, s = service.fetch_documents(urls)
         docs += d
         skips += s
