@@ -362,3 +362,44 @@ def test_text_piped_where_json_lines_are_expected_is_one_clear_skip() -> None:
 def test_a_record_whose_text_is_not_a_string_says_so() -> None:
     (skip,) = list(read_inputs(["-"], stdin=io.BytesIO(b'{"title": "A", "text": 5}\n')))
     assert isinstance(skip, Skipped) and skip.reason == "bad_record" and "'text' is int" in skip.detail
+
+
+def test_a_lone_surrogate_in_a_json_record_is_read_as_a_replacement_character(tmp_path: Path) -> None:
+    path = tmp_path / "sur.jsonl"
+    path.write_text('{"title": "Bad \\ud800 title", "source": "S\\ud800", "text": "The harbour reopened \\ud800 on Monday."}\n', encoding="utf-8")
+    doc = only(read_all([path]))
+    assert isinstance(doc, RawDocument)
+    assert "\ufffd" in doc.content and doc.title == "Bad \ufffd title" and doc.source == "S\ufffd"
+    doc.content.encode("utf-8")  # storable: no lone surrogate left
+
+
+@pytest.mark.parametrize("name, text", [("deep.json", "[" * 100_000 + "]" * 100_000), ("deep.jsonl", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")])
+def test_json_nested_too_deeply_is_a_bad_json_skip(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    skip = only(read_all([path]))
+    assert isinstance(skip, Skipped) and skip.reason == "bad_json" and "nested too deeply" in skip.detail
+
+
+def test_an_empty_path_a_fifo_and_an_unreadable_folder_are_skips_with_their_reasons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday, officials said.", encoding="utf-8")
+    (tmp_path / "news" / "locked").mkdir()
+    (tmp_path / "news" / "locked" / "b.txt").write_text("Locked story\n\nThis one cannot be read at all.", encoding="utf-8")
+    real_walk = os.walk
+
+    def walk(top, onerror=None, followlinks=False):  # type: ignore[no-untyped-def]
+        for root, dirs, files in real_walk(top, onerror=onerror, followlinks=followlinks):
+            if root.endswith("locked"):
+                onerror(PermissionError(13, "Permission denied", root))
+                continue
+            yield root, dirs, files
+
+    monkeypatch.setattr(os, "walk", walk)
+    got = read_all(["", tmp_path / "pipe", tmp_path / "news"])
+    reasons = [(Path(g.origin).name, g.reason) for g in got if isinstance(g, Skipped)]
+    assert reasons == [("", "not_found"), ("pipe", "not_a_file"), ("locked", "unreadable")]
+    assert [d.title for d in got if isinstance(d, RawDocument)] == [None]  # a.txt is still read

@@ -28,10 +28,11 @@ from __future__ import annotations
 import codecs
 import glob
 import json
+import os
 import logging
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -283,12 +284,12 @@ def sniff_kind(text: str) -> str:
         first_line, _, rest = stripped.partition("\n")
         if stripped[:1] == "{" and rest.strip() and first_line.rstrip().endswith("}"):
             try:
-                json.loads(first_line)
+                _json_loads(first_line)
                 return "jsonl"
             except ValueError:
                 pass
         try:
-            json.loads(stripped)
+            _json_loads(stripped)
             return "json"
         except ValueError:
             pass
@@ -307,11 +308,28 @@ def _kind_for_path(path: Path) -> str | None:
 # ----------------------------------------------------------------------- records
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_loads(text: str) -> Any:
+    """``json.loads`` that fails with ``ValueError`` only: a document nested thousands of
+    levels deep ("[[[[...") is invalid input, not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+
+
+def _text(value: str) -> str:
+    """A JSON string as text: a lone surrogate ("\\ud800", which no encoder can write) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+
+
 def _str_or_none(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.strip()
+        value = _text(value.strip())
         return value or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
@@ -320,7 +338,7 @@ def _str_or_none(value: Any) -> str | None:
 
 def _authors(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        parts = re.split(r"\s*(?:;|\band\b|&)\s*", value)
+        parts = re.split(r"\s*(?:;|\band\b|&)\s*", _text(value))
         return tuple(p.strip() for p in parts if p.strip())
     if isinstance(value, (list, tuple)):
         out: list[str] = []
@@ -368,6 +386,7 @@ def _record_to_doc(
         return Skipped(origin, "bad_record", f"no text, html or markdown field (keys: {keys})")
     if not content.strip():
         return Skipped(origin, "empty", "the record's text is empty")
+    content = _text(content)
     rec_url = _str_or_none(record.get("url")) or _str_or_none(record.get("link")) or url
     rec_source = _str_or_none(record.get("source")) or _str_or_none(record.get("outlet"))
     if rec_source is None and rec_url is None:
@@ -391,7 +410,7 @@ def _records_from_json(
     text: str, *, origin: str, url: str | None, source: str | None
 ) -> list[RawDocument | Skipped]:
     try:
-        data = json.loads(text)
+        data = _json_loads(text)
     except ValueError as exc:
         # A .json file holding JSON Lines is common enough to accept.
         if text.lstrip().startswith("{") and "\n" in text.strip():
@@ -429,7 +448,7 @@ def _jsonl_record(line: str, number: int, *, origin: str, source: str | None) ->
     """Line ``number`` (stripped, not blank) of a JSON Lines input, as ``origin:number``."""
     line_origin = f"{origin}:{number}"
     try:
-        record = json.loads(line)
+        record = _json_loads(line)
     except ValueError as exc:
         return Skipped(line_origin, "bad_json", f"line {number}: {exc}")
     return _record_to_doc(record, origin=line_origin, url=None, fallback_source=source)
@@ -552,34 +571,73 @@ def is_project_doc(path: Path) -> bool:
     return path.stem.lower() in _PROJECT_DOCS
 
 
-def _expand(path: str | Path) -> Iterator[Path | Skipped]:
-    """A path, folder or glob -> files (sorted), or a not_found skip."""
-    p = Path(path)
-    if p.is_dir():
-        found = False
-        for child in sorted(p.rglob("*"), key=lambda c: str(c)):
-            rel = child.relative_to(p).parts
-            if any(part.startswith(".") for part in rel) or is_project_doc(child):
-                continue
-            if child.is_file() and _kind_for_path(child):
-                found = True
-                yield child
-        if not found:
-            yield Skipped(str(path), "not_found", "the folder holds no txt, html, md, json or jsonl file")
+def expand_path(target: str | Path, accept: Callable[[Path], bool], *, what: str) -> Iterator[Path | Skipped]:
+    """A file, folder (recursive, sorted; hidden entries and project docs left out) or glob ->
+    the files ``accept`` takes, and a skip for each thing that cannot be read.
+
+    Never raises for the file system: an empty path, a folder that holds nothing usable, a
+    folder or file the user may not read (``unreadable``), a device, a FIFO or a socket
+    (``not_a_file``: it may never end) and a missing path are skips with their reason.
+    ``what`` names the usable kinds in the skip of a folder that holds none.
+    """
+    text = os.fspath(target)
+    if not text.strip():
+        yield Skipped(text, "not_found", "an empty path (an unset variable?)", "read")
         return
-    if p.exists():
-        yield p
-        return
-    text = str(path)
-    if _GLOB_CHARS.search(text):
-        matches = sorted(glob.glob(text, recursive=True))
-        files = [Path(m) for m in matches if Path(m).is_file()]
-        if files:
-            yield from files
+    p = Path(text)
+    try:
+        if p.is_dir():
+            found = False
+            problems: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=problems.append, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = Path(root, name)
+                    if name.startswith(".") or is_project_doc(child):
+                        continue
+                    try:
+                        usable = child.is_file() and accept(child)
+                    except OSError as exc:
+                        yield Skipped(str(child), "unreadable", f"cannot read it: {exc.strerror or exc}", "read")
+                        continue
+                    if usable:
+                        found = True
+                        yield child
+            for problem in problems:
+                yield Skipped(str(problem.filename or text), "unreadable", f"cannot read the folder: {problem.strerror or problem}", "read")
+            if not found and not problems:
+                yield Skipped(text, "not_found", f"the folder holds no {what} file", "read")
             return
-        yield Skipped(text, "not_found", "no file matches the pattern")
+        if p.exists():
+            if not p.is_file():
+                yield Skipped(text, "not_a_file", "not a regular file (a device, a FIFO or a socket may never end)", "read")
+            elif not os.access(p, os.R_OK):
+                yield Skipped(text, "unreadable", "cannot read it: permission denied", "read")
+            else:
+                yield p
+            return
+    except OSError as exc:  # a path under a folder the user may not enter
+        yield Skipped(text, "unreadable", f"cannot read it: {exc.strerror or exc}", "read")
         return
-    yield Skipped(text, "not_found", "no such file or folder")
+    if _GLOB_CHARS.search(text):
+        matched: list[Path] = []
+        for m in sorted(glob.glob(text, recursive=True)):
+            try:
+                if Path(m).is_file():
+                    matched.append(Path(m))
+            except OSError:
+                continue
+        if matched:
+            yield from matched
+            return
+        yield Skipped(text, "not_found", "no file matches the pattern", "read")
+        return
+    yield Skipped(text, "not_found", "no such file or folder", "read")
+
+
+def _expand(path: str | Path) -> Iterator[Path | Skipped]:
+    """A path, folder or glob -> the readable article files in it, or skips saying why not."""
+    return expand_path(path, lambda c: _kind_for_path(c) is not None, what="txt, html, md, json or jsonl")
 
 
 def read_inputs(

@@ -27,7 +27,6 @@ database stay consistent.
 
 from __future__ import annotations
 
-import glob as globmod
 import logging
 import os
 import re
@@ -45,7 +44,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from triangulate.corpus.outlets import OutletResolver, Outlet
 from triangulate.corpus.store import ArticleRow, Store, normalize_time, now_iso, parse_time
 from triangulate.corpus.warc import is_warc, read_warc
-from triangulate.readers import is_project_doc
 from triangulate.models import Article, RawDocument, Skipped, stable_id
 from triangulate.text import normalize
 
@@ -292,24 +290,12 @@ def is_url(target: str) -> bool:
     return bool(re.match(r"^https?://", target.strip(), re.I))
 
 
-def _expand(target: str) -> list[Path] | Skipped:
-    p = Path(target)
-    if p.is_dir():
-        files = [
-            c
-            for c in sorted(p.rglob("*"), key=str)
-            if c.is_file()
-            and not any(part.startswith(".") for part in c.relative_to(p).parts)
-            and not is_project_doc(c)
-            and (is_warc(c) or c.suffix.lower().lstrip(".") in _FILE_KINDS)
-        ]
-        return files or Skipped(target, "not_found", "the folder holds no txt, html, md, json, jsonl or WARC file", "read")
-    if p.exists():
-        return [p]
-    if re.search(r"[*?\[]", target):
-        files = [Path(m) for m in sorted(globmod.glob(target, recursive=True)) if Path(m).is_file()]
-        return files or Skipped(target, "not_found", "no file matches the pattern", "read")
-    return Skipped(target, "not_found", "no such file, folder or URL", "read")
+def _expand(target: str) -> Iterator[Path | Skipped]:
+    from triangulate.readers import expand_path
+
+    return expand_path(
+        target, lambda c: is_warc(c) or c.suffix.lower().lstrip(".") in _FILE_KINDS, what="txt, html, md, json, jsonl or WARC"
+    )
 
 
 def iter_inputs(
@@ -347,12 +333,10 @@ def iter_inputs(
             else:
                 yield from got
             continue
-        expanded = _expand(target)
-        if isinstance(expanded, Skipped):
-            yield expanded
-            continue
-        for path in expanded:
-            if is_warc(path):
+        for path in _expand(target):
+            if isinstance(path, Skipped):
+                yield path
+            elif is_warc(path):
                 yield from read_warc(path, source=source, max_record_bytes=limit)
             else:
                 yield from read_inputs([path], source=source, max_bytes=limit)
