@@ -686,3 +686,14 @@ def test_control_characters_never_reach_what_is_shown_and_the_raw_input_keeps_th
     shown = " ".join([art.title or "", art.outlet, *art.paragraphs, *art.authors])
     assert not any(ch in shown for ch in "\x1b\x07\u202e")
     assert art.title == "Title ]0;HACKED with gnp.exe" and art.raw == raw
+
+
+@pytest.mark.parametrize("ref", ["&#11;", "&#8;", "&#x1F;", "&#65535;"])
+def test_a_character_reference_xml_cannot_hold_does_not_lose_the_page(ref: str) -> None:
+    page = (
+        "<html><head><title>T</title></head><body><article><h1>Bridge opening delayed</h1>"
+        f"<p>Officials in Bodo said on Monday {ref} that the bridge would open in June after two years of delays.</p>"
+        "<p>The second paragraph of the story has enough words to be an article of its own.</p></article></body></html>"
+    )
+    art = clean(RawDocument(origin="ref.html", content=page, kind="html"))
+    assert isinstance(art, Article) and art.paragraphs[0].startswith("Officials in Bodo said on Monday that the bridge")

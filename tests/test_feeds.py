@@ -366,3 +366,34 @@ def test_opml_import_follows_each_feed_once_and_reports_the_outlines_it_skips(tm
     ]
     assert corpus.import_opml(opml) == (1, 0, listed.skipped)  # the skipped outlines, with why, for the caller to show
     assert [f.url for f in corpus.feeds()] == ["https://valley.example/rss"]
+
+
+def test_a_long_feed_is_taken_a_part_at_a_time_oldest_first_and_nothing_is_left_out(site: Site, corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    import triangulate.corpus as corpus_module
+
+    items = "".join(
+        f"<item><title>Item {i}</title><guid>item-{i}</guid><pubDate>Tue, 14 Oct 2025 {8 + i:02d}:00:00 GMT</pubDate>"
+        f"<description>Report number {i} from the Marrow Valley says the river rose {i + 1} metres overnight.</description></item>"
+        for i in range(5)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{items}</channel></rss>'.encode()
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, body)
+    real = corpus_module.poll_feed
+    monkeypatch.setattr(corpus_module, "poll_feed", lambda *a, **k: real(*a, **{**k, "max_entries": 2}))
+    corpus.add_feed(site.base + "/feed.xml")
+    taken = [[r.status for r in corpus.poll(due_only=False, follow=False)[0].results] for _ in range(4)]
+    assert taken == [["new", "new"], ["new", "new"], ["new"], []]
+    assert sorted(a.title for a in corpus.articles(limit=None)) == [f"Item {i}" for i in range(5)]
+
+
+def test_an_entry_without_a_link_is_the_feeds_outlet_not_a_name_made_of_its_id(site: Site, corpus: Corpus) -> None:
+    items = "".join(
+        f"<item><title>Item {i}</title><guid isPermaLink='false'>{guid}</guid>"
+        f"<description>Report {i}: the river in the Marrow Valley rose {i + 1} metres overnight, the agency said.</description></item>"
+        for i, guid in enumerate(["tag:news.example,2026:abc", "urn:uuid:1111"])
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{items}</channel></rss>'.encode()
+    site.routes["/nolinks.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, body)
+    corpus.add_feed(site.base + "/nolinks.xml")
+    corpus.poll(due_only=False)
+    assert {a.outlet for a in corpus.articles(limit=None)} == {"127.0.0.1"}

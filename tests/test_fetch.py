@@ -165,6 +165,20 @@ def test_robots_txt_disallow_is_respected(server: LoopbackServer) -> None:
     assert server.hits("/robots.txt") == 1  # cached per host
 
 
+@pytest.mark.parametrize("status, allowed", [(500, False), (503, False), (404, True)])
+def test_robots_txt_answering_5xx_disallows_all_and_4xx_allows_all(server: LoopbackServer, status: int, allowed: bool) -> None:
+    server.routes["/robots.txt"] = lambda h: (status, {"Content-Type": "text/plain"}, b"error")
+    server.routes["/article"] = page("story")
+    with Fetcher(fast()) as fetcher:
+        if allowed:
+            assert fetcher.fetch(server.base + "/article").content == b"story"
+        else:
+            with pytest.raises(FetchFailure) as info:
+                fetcher.fetch(server.base + "/article")
+            assert info.value.reason == "robots_disallowed"
+    assert server.hits("/article") == (1 if allowed else 0)
+
+
 def test_robots_txt_is_read_again_after_its_time_to_live(server: LoopbackServer) -> None:
     rules = {"body": b"User-agent: *\nDisallow:\n"}
     server.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"}, rules["body"])

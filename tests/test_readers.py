@@ -403,3 +403,9 @@ def test_an_empty_path_a_fifo_and_an_unreadable_folder_are_skips_with_their_reas
     reasons = [(Path(g.origin).name, g.reason) for g in got if isinstance(g, Skipped)]
     assert reasons == [("", "not_found"), ("pipe", "not_a_file"), ("locked", "unreadable")]
     assert [d.title for d in got if isinstance(d, RawDocument)] == [None]  # a.txt is still read
+
+
+@pytest.mark.parametrize("junk", ["javascript:alert(1)", "data:text/html,hi", "mailto:desk@tidewire.example", "12345"])
+def test_a_url_that_names_no_site_gives_no_outlet(junk: str) -> None:
+    assert domain_of(junk) is None
+    assert resolve_outlet(RawDocument(origin="wire/tide-report.json#3", content="x", url=junk)) == "tide-report"

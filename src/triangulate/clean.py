@@ -1000,6 +1000,18 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str], list[Removed]]
     return "\n".join(out).strip(), meta, removed
 
 
+#: Character references to characters XML cannot hold (``&#11;``, a vertical tab that text
+#: pasted from a word processor carries): one of them made the parser drop the whole page.
+_BAD_CHAR_REF = re.compile(r"&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def _char_ref_or_space(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    if code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return m.group(0)
+    return " "
+
+
 def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, str]] | None:
     """Main text and metadata of an HTML page via trafilatura, or None when the
     page holds no article.
@@ -1016,6 +1028,8 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         ``url``, ``sitename``, ``language``. The text has one paragraph per line.
     """
     import trafilatura  # lazy: importing it costs a few hundred ms
+
+    html = _BAD_CHAR_REF.sub(_char_ref_or_space, html)
 
     def extract(recall: bool) -> object | None:
         try:

@@ -759,6 +759,8 @@ def domain_of(url: str | None) -> str | None:
     ``https://news.bbc.co.uk/`` -> ``bbc.co.uk``; ``None`` when there is no host."""
     if not url:
         return None
+    if re.match(r"(?i)^[a-z][a-z0-9+.\-]*:(?!//)", url.strip()) and not re.match(r"^[\w.\-]+:\d+(?:/|$)", url.strip()):
+        return None  # "javascript:...", "data:...", "mailto:...": no site ("host:8080/x" is one)
     try:
         parts = urlsplit(url.strip() if "//" in url else "//" + url.strip())
         host = (parts.hostname or "").strip(".").lower()
@@ -766,6 +768,8 @@ def domain_of(url: str | None) -> str | None:
         return None
     if not host or not re.fullmatch(r"[\w.\-:\[\]]+", host):
         return None
+    if host.isdigit():
+        return None  # "12345": no host
     if re.fullmatch(r"[\d.]+|[0-9a-f:]+", host) or "." not in host:
         return host  # an IP address or a single-label host such as localhost
     labels = host.split(".")

@@ -219,10 +219,14 @@ def entry_documents(
             page_failure = Skipped(link, exc.reason, exc.detail, "fetch")
     content = _fragment_text(_entry_content(entry))
     if content.strip():
+        from triangulate.readers import domain_of
+
         doc = RawDocument(
             origin=link or f"{feed_url}#{entry_key(entry)}",
             content=content,
             kind="text",
+            # An entry without a link is the feed's own outlet's (never a name made of its id).
+            source=None if domain_of(link) else domain_of(feed_url),
             url=link,
             title=title,
             published=published,
@@ -340,7 +344,7 @@ def poll_feed(
         feed: the feed to poll.
         ingest: takes documents, returns one :class:`IngestResult` each.
         interval: seconds until the next poll after a success.
-        max_entries: newest entries looked at per poll.
+        max_entries: new entries taken per poll, oldest first (the others at the next polls).
         follow: fetch each entry's article page (else use the entry's text).
     """
     import feedparser
@@ -360,11 +364,17 @@ def poll_feed(
     if not parsed.get("version") and not parsed.entries:
         kind = got.content_type or "unknown content"
         return _failed(store, feed, "not_a_feed", f"{feed.url} answered {kind}, not an RSS/Atom feed", stamp, interval)
-    entries = list(parsed.entries)[:max_entries]
+    entries = list(parsed.entries)
     keys = [entry_key(e) for e in entries]
     seen = store.seen_entries(feed.url, keys)
     fresh = [(k, e) for k, e in zip(keys, entries) if k not in seen]
     fresh = _oldest_first(fresh)  # so that origins precede their copies
+    later = len(fresh) - max_entries
+    if later > 0:
+        # A long feed (an archive, a first poll) is taken max_entries at a time, oldest first;
+        # the rest waits for the next poll, which reads the whole feed again (no validators).
+        fresh = fresh[:max_entries]
+        log.info("feed %s: %d new entries; %d taken now, %d at the next polls", feed.url, len(fresh) + later, len(fresh), later)
     results: list[IngestResult] = []
     settled: list[tuple[str, str | None]] = []
     for key, entry in fresh:
@@ -377,7 +387,7 @@ def poll_feed(
             settled.append((key, article))
     if settled:
         store.mark_entries(feed.url, settled)
-    pending = len(fresh) - len(settled)
+    pending = len(fresh) - len(settled) + max(later, 0)
     if pending:
         log.info("feed %s: %d entries to try again, so the next poll reads the whole feed", feed.url, pending)
     # A title given when the feed was added (--title, an OPML outline) stays; a feed given

@@ -382,6 +382,9 @@ class Fetcher:
         except FetchFailure as exc:
             if exc.reason == "private_address":
                 raise
+            if exc.status is not None and exc.status >= 500:  # the retry layer raises for a 5xx
+                log.info("robots.txt of %s answered %d: disallowing all (RFC 9309)", origin, exc.status)
+                return None, True
             log.info("robots.txt of %s unreachable (%s): allowing", origin, exc.reason)
             return None, False
         if status >= 500:
