@@ -351,3 +351,43 @@ def test_a_url_that_cannot_be_parsed_is_a_bad_url_not_a_crash(url: str) -> None:
     with Fetcher(fast()) as fetcher, pytest.raises(FetchFailure) as info:
         fetcher.fetch(url)
     assert info.value.reason == "bad_url"
+
+
+def test_a_body_that_trickles_in_forever_is_a_timeout_at_the_total_deadline() -> None:
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    stop = threading.Event()
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/robots.txt":
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            while not stop.is_set():  # a word every 0.1 s: each read is quick, the whole never ends
+                try:
+                    self.wfile.write(b"word ")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Timer(8.0, stop.set).start()  # without a deadline the fetch would end here, and the test fail
+    try:
+        started = time.monotonic()
+        with Fetcher(fast(timeout=1.0, total_timeout=1.5, retries=0)) as fetcher, pytest.raises(FetchFailure) as info:
+            fetcher.fetch(f"http://127.0.0.1:{httpd.server_address[1]}/never-ends")
+        assert info.value.reason == "timeout" and "took over 1.5 s" in info.value.detail
+        assert time.monotonic() - started < 10
+    finally:
+        stop.set()
+        httpd.shutdown()

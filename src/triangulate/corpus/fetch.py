@@ -64,13 +64,20 @@ class FetchFailure(FetchError):
         super().__init__(f"{url}: {detail}", code="E401" if reason == "private_address" else "E400")
 
 
+def _check_deadline(url: str, deadline: float, total: float) -> None:
+    if time.monotonic() > deadline:
+        raise FetchFailure(url, "timeout", f"{url} took over {total:g} s to send its answer")
+
+
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
     """How the fetcher behaves. All times in seconds.
 
     Args:
-        timeout: read/write/pool timeout of one request.
+        timeout: read/write/pool timeout of one request (each read: a body that trickles in
+            slowly never reaches it).
         connect_timeout: connect timeout of one request.
+        total_timeout: the most one request may take, its whole body included.
         retries: extra attempts after a timeout, connection error, 429 or 5xx.
         backoff: first retry delay; doubles at each retry (with up to 25% jitter).
         max_backoff: cap of one retry delay (also caps ``Retry-After``).
@@ -86,6 +93,7 @@ class FetchSettings:
 
     timeout: float = 15.0
     connect_timeout: float = 5.0
+    total_timeout: float = 60.0
     retries: int = 2
     backoff: float = 1.0
     max_backoff: float = 30.0
@@ -442,6 +450,7 @@ class Fetcher:
     def _get_once(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         target, extra_headers, extensions = self._pinned(url)
         limit = self.settings.max_bytes
+        deadline = time.monotonic() + self.settings.total_timeout
         try:
             request = self._client.build_request("GET", target, headers={**headers, **extra_headers}, extensions=extensions)
             response = self._client.send(request, stream=True)
@@ -451,11 +460,12 @@ class Fetcher:
                     raise FetchFailure(url, "too_large", f"{url} is {int(length):,} bytes, over the {limit:,} byte limit")
                 encoding = response.headers.get("content-encoding", "").strip().lower()
                 if encoding in ("gzip", "x-gzip"):
-                    body = self._gunzip(url, response, limit)
+                    body = self._gunzip(url, response, limit, deadline, self.settings.total_timeout)
                 else:
                     chunks: list[bytes] = []
                     size = 0
                     for chunk in response.iter_bytes():
+                        _check_deadline(url, deadline, self.settings.total_timeout)
                         size += len(chunk)
                         if size > limit:
                             raise FetchFailure(url, "too_large", f"{url} is over the {limit:,} byte limit")
@@ -473,7 +483,7 @@ class Fetcher:
 
 
     @staticmethod
-    def _gunzip(url: str, response: httpx.Response, limit: int) -> bytes:
+    def _gunzip(url: str, response: httpx.Response, limit: int, deadline: float, total: float) -> bytes:
         """Decompress a gzip body ourselves: a truncated stream is an error (httpx would
         return the partial text silently) and a decompression bomb stops at ``limit``."""
         decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -481,6 +491,7 @@ class Fetcher:
         size = 0
         try:
             for chunk in response.iter_raw():
+                _check_deadline(url, deadline, total)
                 while chunk:
                     piece = decoder.decompress(chunk, max(1, limit + 1 - size))
                     size += len(piece)
