@@ -397,3 +397,15 @@ def test_an_entry_without_a_link_is_the_feeds_outlet_not_a_name_made_of_its_id(s
     corpus.add_feed(site.base + "/nolinks.xml")
     corpus.poll(due_only=False)
     assert {a.outlet for a in corpus.articles(limit=None)} == {"127.0.0.1"}
+
+
+def test_a_page_fetched_by_url_is_read_in_the_charset_its_http_header_declares(site: Site, corpus: Corpus) -> None:
+    page = (
+        "<html><head><title>Пожар в порту Вельдхафена</title></head><body><article><h1>Пожар в порту Вельдхафена</h1>"
+        "<p>Ночью в порту Вельдхафена сгорел деревянный склад, сообщили власти города.</p>"
+        "<p>Двенадцать человек получили лёгкие травмы, паромное сообщение было остановлено.</p></article></body></html>"
+    )
+    site.routes["/ru"] = lambda h: (200, {"Content-Type": "text/html; charset=koi8-r"}, page.encode("koi8-r"))
+    assert corpus.ingest([site.base + "/ru"]).new == 1
+    (stored,) = corpus.articles()
+    assert stored.title == "Пожар в порту Вельдхафена"

@@ -409,3 +409,13 @@ def test_an_empty_path_a_fifo_and_an_unreadable_folder_are_skips_with_their_reas
 def test_a_url_that_names_no_site_gives_no_outlet(junk: str) -> None:
     assert domain_of(junk) is None
     assert resolve_outlet(RawDocument(origin="wire/tide-report.json#3", content="x", url=junk)) == "tide-report"
+
+
+def test_the_charset_a_transport_declares_is_read_before_the_guesses() -> None:
+    text = "Пожар в порту Вельдхафена: сгорел деревянный склад."
+    assert decode_bytes(text.encode("koi8-r"), kind="html", charset="koi8-r") == (text, "koi8-r")
+    assert decode_bytes(text.encode("cp1251"), kind="html", charset='"windows-1251"')[0] == text
+    assert decode_bytes(text.encode("utf-8"), kind="html", charset="koi8-r") == (text, "utf-8")  # valid UTF-8 wins
+    # A page labelled UTF-16 whose bytes hold no NUL is not UTF-16.
+    latin = "<html><head><meta charset='utf-16'></head><body><p>Caf\xe9 owners welcomed it.</p></body></html>"
+    assert decode_bytes(latin.encode("latin-1"), kind="html")[0] == latin

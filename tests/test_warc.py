@@ -153,3 +153,26 @@ def test_a_cut_anywhere_keeps_the_pages_before_it_and_is_reported_once(tmp_path:
         pages = sum(1 for end in page_ends if end <= keep)
         assert pages <= len(docs) <= pages + 1 and all(isinstance(d, RawDocument) for d in docs), (keep, items)
         assert [d.content for d in docs] == pages_text[: len(docs)], keep  # type: ignore[union-attr]
+
+
+RUSSIAN = (
+    "<html><head><meta charset='{meta}'><title>Пожар в порту Вельдхафена</title></head><body><article>"
+    "<h1>Пожар в порту Вельдхафена</h1><p>Ночью в порту Вельдхафена сгорел деревянный склад, сообщили власти города.</p>"
+    "<p>Двенадцать человек получили лёгкие травмы, паромное сообщение было остановлено до утра.</p></article></body></html>"
+)
+
+
+@pytest.mark.parametrize("header, meta", [("text/html", "windows-1251"), ("text/html; charset=koi8-r", "utf-8")])
+def test_a_record_is_read_in_the_charset_its_page_or_its_http_header_declares(tmp_path: Path, header: str, meta: str) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    encoding = "koi8-r" if "koi8" in header else meta
+    path = tmp_path / "ru.warc"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=False)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", header)], protocol="HTTP/1.1")
+        body = io.BytesIO(RUSSIAN.format(meta=meta).encode(encoding))
+        writer.write_record(writer.create_warc_record("https://veldhaven.example/ru", "response", payload=body, http_headers=headers))
+    (doc,) = list(read_warc(path))
+    assert isinstance(doc, RawDocument) and "Пожар в порту Вельдхафена" in doc.content

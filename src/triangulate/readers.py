@@ -146,10 +146,11 @@ _SECOND_LEVEL = frozenset(
 # --------------------------------------------------------------------- decoding
 
 
-def decode_bytes(data: bytes, *, kind: str | None = None) -> tuple[str, str] | Skipped:
+def decode_bytes(data: bytes, *, kind: str | None = None, charset: str | None = None) -> tuple[str, str] | Skipped:
     """Decode ``data`` to text, or say why it is not text.
 
     Order: a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32), then valid UTF-8,
+    then the charset the transport declared (``charset``: an HTTP ``Content-Type``),
     then the charset declared in an HTML ``<meta>`` tag, then UTF-8 with the
     invalid bytes replaced (when its multi-byte sequences are at least as many as
     the invalid bytes: a UTF-8 file with a stray byte), else cp1252 (a declared
@@ -165,6 +166,8 @@ def decode_bytes(data: bytes, *, kind: str | None = None) -> tuple[str, str] | S
         data: the raw bytes.
         kind: the document kind if known (only ``"html"`` changes anything: its
             declared charset is tried before the others).
+        charset: the charset the transport declared (``Content-Type: text/html;
+            charset=koi8-r``), tried after UTF-8 and before a ``<meta>`` charset.
 
     Returns:
         ``(text, encoding)`` or a ``Skipped`` with reason ``"binary"`` or
@@ -209,20 +212,23 @@ def decode_bytes(data: bytes, *, kind: str | None = None) -> tuple[str, str] | S
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    declared_names = [charset] if charset else []
     if kind in (None, "html"):
         declared = _META_CHARSET.search(data[:4096])
         if declared:
-            name = declared.group(1).decode("ascii", "ignore").lower()
-            try:
-                name = codecs.lookup(name).name
-                name = _READ_AS.get(name, name)
-                text = data.decode(name, errors="replace")
-            except LookupError:
-                pass
-            else:
-                text = _C1_CONTROL.sub("\ufffd", text)
-                if not _too_many(text.count("\ufffd"), text):
-                    return text, name if "\ufffd" not in text else name + "+replace"
+            declared_names.append(declared.group(1).decode("ascii", "ignore"))
+    for declared_name in declared_names:
+        try:
+            name = codecs.lookup(declared_name.strip().strip("\"'").lower()).name
+            name = _READ_AS.get(name, name)
+            if name.startswith(("utf-16", "utf-32")):
+                continue  # single-byte data (no NUL) labelled UTF-16 is not UTF-16
+            text = data.decode(name, errors="replace")
+        except LookupError:
+            continue
+        text = _C1_CONTROL.sub("\ufffd", text)
+        if not _too_many(text.count("\ufffd"), text):
+            return text, name if "\ufffd" not in text else name + "+replace"
     utf8 = data.decode("utf-8", errors="replace")
     broken = utf8.count("\ufffd")
     sequences = sum(1 for ch in utf8 if ord(ch) > 127) - broken
@@ -477,6 +483,7 @@ def read_items(
     source: str | None = None,
     kind: str | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
+    charset: str | None = None,
 ) -> list[RawDocument | Skipped]:
     """Like :func:`read_bytes`, but returns every item in order, skips included
     (a JSON Lines input may hold good and bad lines)."""
@@ -484,7 +491,7 @@ def read_items(
         return [Skipped(origin, "too_large", f"{len(data):,} bytes > limit of {max_bytes:,}")]
     if not data.strip():
         return [Skipped(origin, "empty", "no content" if not data else "only whitespace")]
-    decoded = decode_bytes(data, kind=kind)
+    decoded = decode_bytes(data, kind=kind, charset=charset)
     if isinstance(decoded, Skipped):
         return [Skipped(origin, decoded.reason, decoded.detail)]
     text, encoding = decoded
@@ -522,6 +529,7 @@ def read_bytes(
     kind: str | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     skips: list[Skipped] | None = None,
+    charset: str | None = None,
 ) -> list[RawDocument] | Skipped:
     """Turn the bytes of one input into documents.
 
@@ -536,6 +544,8 @@ def read_bytes(
         max_bytes: larger inputs are skipped (``None``: no limit).
         skips: when given, per-record skips of a JSON / JSON Lines input (a bad line)
             are appended here while the good records are still returned.
+        charset: the charset the transport declared (an HTTP ``Content-Type``), see
+            :func:`decode_bytes`.
 
     Returns:
         The documents read, or one ``Skipped`` when nothing usable was found.
@@ -547,7 +557,7 @@ def read_bytes(
     >>> docs[0].kind, docs[0].content
     ('text', 'Title\\n\\nBody text.')
     """
-    items = read_items(data, origin=origin, url=url, source=source, kind=kind, max_bytes=max_bytes)
+    items = read_items(data, origin=origin, url=url, source=source, kind=kind, max_bytes=max_bytes, charset=charset)
     docs = [item for item in items if isinstance(item, RawDocument)]
     bad = [item for item in items if isinstance(item, Skipped)]
     if not docs:

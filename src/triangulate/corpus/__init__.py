@@ -236,7 +236,9 @@ class Corpus:
             return Skipped(url, exc.reason, exc.detail, "fetch")
         ctype = got.content_type
         kind = "html" if "html" in ctype else "text" if ctype == "text/plain" else None
-        docs = read_bytes(got.content, origin=got.final_url, url=got.final_url, source=source, kind=kind, max_bytes=self.fetch_settings.max_bytes)
+        docs = read_bytes(
+            got.content, origin=got.final_url, url=got.final_url, source=source, kind=kind, max_bytes=self.fetch_settings.max_bytes, charset=got.charset
+        )
         if isinstance(docs, Skipped):
             return Skipped(url, docs.reason, docs.detail, docs.stage)
         return [replace(d, fetched=got.fetched) for d in docs]

@@ -206,7 +206,7 @@ def entry_documents(
     if follow and link and fetcher is not None:
         try:
             got = fetcher.fetch(link)
-            docs = read(got.content, origin=got.final_url, url=got.final_url, kind=_kind(got.content_type))
+            docs = read(got.content, origin=got.final_url, url=got.final_url, kind=_kind(got.content_type), charset=got.charset)
             if isinstance(docs, Skipped):
                 page_failure = docs
             else:

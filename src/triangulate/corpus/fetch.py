@@ -64,6 +64,15 @@ class FetchFailure(FetchError):
         super().__init__(f"{url}: {detail}", code="E401" if reason == "private_address" else "E400")
 
 
+def header_charset(content_type: str) -> str | None:
+    """``charset`` of a ``Content-Type`` value: ``text/html; charset="koi8-r"`` -> ``koi8-r``."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
 def _check_deadline(url: str, deadline: float, total: float) -> None:
     if time.monotonic() > deadline:
         raise FetchFailure(url, "timeout", f"{url} took over {total:g} s to send its answer")
@@ -129,6 +138,11 @@ class Fetched:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the ``Content-Type`` header declares, if any."""
+        return header_charset(self.headers.get("content-type", ""))
 
 
 Resolver = Callable[[str, int], list[str]]

@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from triangulate.corpus.fetch import header_charset
 from triangulate.models import RawDocument, Skipped
+from triangulate.readers import decode_bytes
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -38,22 +40,6 @@ SNIFF_BYTES = 65536
 def is_warc(path: str | Path) -> bool:
     """Whether a path names a WARC (or ARC) archive, by its suffix."""
     return str(path).lower().endswith(WARC_SUFFIXES)
-
-
-def _decode(body: bytes, content_type: str) -> str:
-    charset = None
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip("\"'") or None
-    for encoding in (charset, "utf-8"):
-        if not encoding:
-            continue
-        try:
-            return body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("cp1252", "replace")
 
 
 def read_warc(
@@ -113,13 +99,17 @@ def read_warc(
                 if usable:
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     origin = f"{name}#{offset}"
-                    if len(body) > max_record_bytes:
+                    decoded = decode_bytes(body, kind="html", charset=header_charset(content_type)) if len(body) <= max_record_bytes else None
+                    if decoded is None:
                         yield Skipped(origin, "too_large", f"record of {url} is over {max_record_bytes:,} bytes", "read")
+                    elif isinstance(decoded, Skipped):
+                        # As a page read from a file: its <meta> charset counts, and bytes that are no text are a skip.
+                        yield Skipped(origin, decoded.reason, f"record of {url}: {decoded.detail}", "read")
                     else:
                         count += 1
                         yield RawDocument(
                             origin=origin,
-                            content=_decode(body, content_type),
+                            content=decoded[0],
                             kind="html",
                             source=source,
                             url=url,
