@@ -111,3 +111,19 @@ def test_a_model_path_that_is_not_there_is_named_in_the_error(tmp_path: Path) ->
     missing = tmp_path / "nowhere" / "model.onnx"
     with pytest.raises(ModelError, match=r"\[E302\] the embedding model file .*nowhere/model\.onnx was not found"):
         load_embedder(str(missing)).encode(["a test sentence"])
+
+
+def test_a_damaged_model_file_is_a_model_error_and_a_damaged_cached_int8_file_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import triangulate.embed as embed
+
+    damaged = tmp_path / "minilm-int8-0000.onnx"
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(ModelError) as info:
+        embed.OnnxMiniLM(model_path=damaged)
+    assert info.value.code == "E309" and info.value.exit_code == 3
+    monkeypatch.setattr(embed, "int8_model_path", lambda *a, **k: damaged)
+    model = embed.OnnxMiniLM.int8()
+    assert model.encode(["The harbour reopened on Monday."]).shape == (1, model.dim)
+    assert not damaged.exists() and "removing it" in caplog.text

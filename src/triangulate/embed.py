@@ -138,9 +138,10 @@ class OnnxMiniLM:
         options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(
-            str(model_file), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self._session = ort.InferenceSession(str(model_file), sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own classes for a damaged or foreign file
+            raise ModelError(f"the embedding model file {model_file} cannot be loaded (damaged, or not an ONNX model): {exc}", code="E309") from exc
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(tok_file))
         self._tokenizer.enable_truncation(max_length=max_length)
@@ -163,7 +164,13 @@ class OnnxMiniLM:
         except ModelError as exc:
             log.warning("%s; using the packaged float model instead", exc)
             return cls(**options)
-        return cls(model_path=path, name=INT8_MODEL, **options)
+        try:
+            return cls(model_path=path, name=INT8_MODEL, **options)
+        except ModelError as exc:
+            # A cached file cut short (a full disk, a killed build): built again next time.
+            log.warning("%s; removing it and using the packaged float model instead", exc)
+            path.unlink(missing_ok=True)
+            return cls(**options)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``; rows are L2-normalised, in input order."""
