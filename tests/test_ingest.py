@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import os
 import threading
 from collections.abc import Iterator
@@ -549,3 +550,22 @@ def test_no_statement_of_the_write_path_reads_the_whole_articles_table(tmp_path:
         ]
     assert statements, "the trace saw the ingest"
     assert scans == []
+
+
+def test_the_library_refuses_what_it_cannot_store_by_name_and_takes_one_path_as_a_path(tmp_path: Path, corpus: Corpus) -> None:
+    good = RawDocument(origin="a.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1]))
+    for bad, words in [
+        ("a.txt", "not str (to read a file or a URL, use Corpus.ingest)"),
+        (None, "not NoneType"),
+        (RawDocument(origin="b.txt", content=b"bytes"), "RawDocument.content must be a str"),  # type: ignore[arg-type]
+        (RawDocument(origin="c.txt", content="x y z", published=1700000000), "RawDocument.published"),  # type: ignore[arg-type]
+        (RawDocument(origin="d.txt", content="x y z", authors="Jo Smith"), "RawDocument.authors"),  # type: ignore[arg-type]
+        (RawDocument(origin="e.txt", content="x y z", kind="pdf"), "RawDocument.kind"),
+    ]:
+        with pytest.raises(TypeError, match=re.escape(words)):
+            corpus.add_many([good, bad])  # type: ignore[list-item]
+    assert corpus.stats()["articles"] == 0  # nothing of a refused call is stored
+    text_file(tmp_path / "valley-times.txt", *QUAKE)
+    assert corpus.ingest(str(tmp_path / "valley-times.txt")).new == 1  # one path, not its letters
+    with pytest.raises(TypeError, match="not None"):
+        corpus.ingest(None)  # type: ignore[arg-type]

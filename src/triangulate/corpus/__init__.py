@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 __all__ = [
+    "Article",
     "Corpus",
     "FeedInfo",
     "FetchSettings",
@@ -42,6 +43,7 @@ __all__ = [
     "IngestSummary",
     "Outlet",
     "PollResult",
+    "RawDocument",
     "SearchHit",
     "StoredArticle",
     "StoryDetail",
@@ -246,34 +248,44 @@ class Corpus:
     # --- writing ---------------------------------------------------------------------
 
     def add(self, item: RawDocument | Article, *, source: str | None = None) -> IngestResult:
-        """Add one document or cleaned article; returns what happened to it."""
+        """Add one document or cleaned article; returns what happened to it.
+
+        Raises:
+            TypeError: ``item`` is neither (a path is given to :meth:`ingest`).
+        """
         return self.add_many([item], source=source)[0]
 
     def add_many(self, items: Iterable[RawDocument | Article | Skipped], *, source: str | None = None) -> list[IngestResult]:
-        """Add documents / articles (skips are recorded) in batches; one result per item, in order."""
+        """Add documents / articles (skips are recorded) in batches; one result per item, in order.
+
+        Raises:
+            TypeError: an item is none of those, or a field of a document has the wrong type;
+                nothing of the call is stored.
+        """
+        checked = [_checked_item(item) for item in items]
         with self._write_lock:
-            return list(self.ingester.add_items(items, source=source))
+            return list(self.ingester.add_items(checked, source=source))
 
     def ingest_iter(
-        self, targets: Iterable[str | os.PathLike[str]], *, source: str | None = None
+        self, targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str], *, source: str | None = None
     ) -> Iterator[IngestResult]:
         """Like :meth:`ingest`, yielding each result as soon as its batch is committed."""
         yield from self._ingest_iter(targets, source=source)
 
     def _ingest_iter(
         self,
-        targets: Iterable[str | os.PathLike[str]],
+        targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
         *,
         source: str | None = None,
         on_batch: Callable[[list[IngestResult]], None] | None = None,
     ) -> Iterator[IngestResult]:
-        items = iter_inputs(targets, source=source, fetch=lambda url: self.fetch_documents(url, source=source))
+        items = iter_inputs(_targets(targets), source=source, fetch=lambda url: self.fetch_documents(url, source=source))
         with self._write_lock:
             yield from self.ingester.add_items(items, source=source, on_batch=on_batch)
 
     def ingest(
         self,
-        targets: Iterable[str | os.PathLike[str]],
+        targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
         *,
         source: str | None = None,
         on_result: Callable[[IngestResult], None] | None = None,
@@ -281,7 +293,7 @@ class Corpus:
         """Ingest files, folders, globs, WARC archives and URLs.
 
         Args:
-            targets: what to ingest.
+            targets: what to ingest: paths, folders, globs, WARC archives and URLs (one, or several).
             source: outlet name for documents that name none (no source, no URL).
             on_result: called with each result once its batch is committed (progress
                 display; an interrupted run has called it for exactly what is stored).
@@ -590,3 +602,41 @@ class Corpus:
             return min(interval, 60.0) if not times else 1.0
         wait = (min(known) - datetime.now(timezone.utc)).total_seconds()
         return max(1.0, min(wait, interval))
+
+
+def _targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str | os.PathLike[str]]:
+    """What :meth:`Corpus.ingest` takes: one path or URL, or several (never a string's letters)."""
+    if isinstance(targets, (str, os.PathLike)):
+        return [targets]
+    if targets is None:
+        raise TypeError("Corpus.ingest takes paths, globs or URLs (a list, or one string), not None")
+    out = list(targets)
+    bad = [t for t in out if not isinstance(t, (str, os.PathLike))]
+    if bad:
+        raise TypeError(f"Corpus.ingest takes paths, globs or URLs as strings or Paths, not {type(bad[0]).__name__}: {bad[0]!r}")
+    return out
+
+
+_DOC_TEXT_FIELDS = ("origin", "content", "kind")
+_DOC_OPTIONAL_FIELDS = ("source", "url", "title", "published", "fetched")
+
+
+def _checked_item(item: object) -> RawDocument | Article | Skipped:
+    """``item`` when it is something :meth:`Corpus.add_many` stores; a clear TypeError if not."""
+    if isinstance(item, (Article, Skipped)):
+        return item
+    if not isinstance(item, RawDocument):
+        hint = " (to read a file or a URL, use Corpus.ingest)" if isinstance(item, (str, os.PathLike)) else ""
+        raise TypeError(f"Corpus.add takes a RawDocument or an Article, not {type(item).__name__}{hint}")
+    for name in _DOC_TEXT_FIELDS:
+        if not isinstance(getattr(item, name), str):
+            raise TypeError(f"RawDocument.{name} must be a str, not {type(getattr(item, name)).__name__}")
+    for name in _DOC_OPTIONAL_FIELDS:
+        value = getattr(item, name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"RawDocument.{name} must be a str or None, not {type(value).__name__}")
+    if isinstance(item.authors, str) or not all(isinstance(a, str) for a in item.authors):
+        raise TypeError("RawDocument.authors must be a tuple of names (str), e.g. ('Ana Holt',)")
+    if item.kind not in ("text", "html", "markdown"):
+        raise TypeError(f"RawDocument.kind must be 'text', 'html' or 'markdown', not {item.kind!r}")
+    return item
