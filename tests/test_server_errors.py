@@ -230,3 +230,14 @@ def test_dates_at_the_edge_of_the_calendar_and_unparsable_urls_are_refused_or_sk
 def test_pages_print_no_bidirectional_controls_from_what_the_client_sent(client: TestClient) -> None:
     page = client.get("/search?q=harbour%E2%80%AEsecret", headers={"accept": "text/html"})
     assert page.status_code == 200 and "harboursecret" in page.text and "\u202e" not in page.text
+
+
+def test_the_api_reference_is_a_page_of_the_server_that_lists_every_endpoint(client: TestClient) -> None:
+    page = client.get("/docs", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text  # nothing loaded from elsewhere: works offline
+    schema = client.get("/api/openapi.json").json()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            assert f"<code>{method.upper()} {path}</code>" in page.text
+    assert page.headers["content-security-policy"] == client.get("/").headers["content-security-policy"]

@@ -652,19 +652,16 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-#: The API docs page (Swagger UI) needs its CDN script and inline code.
-DOCS_CSP = "default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com 'unsafe-inline'; frame-ancestors 'none'"
 
 
-def security_headers(path: str) -> dict[str, str]:
-    """The headers every answer carries: the page's Content-Security-Policy (the API docs
-    page's own), no MIME sniffing, no referrer to other sites, no framing."""
-    return {
-        "content-security-policy": DOCS_CSP if path == "/docs" else CSP,
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "same-origin",
-        "x-frame-options": "DENY",
-    }
+#: The headers every answer carries: the Content-Security-Policy, no MIME sniffing, no
+#: referrer to other sites, no framing.
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
 
 
 class SecurityHeaders:
@@ -682,7 +679,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [(k.encode(), v.encode()) for k, v in security_headers(str(scope.get("path", ""))).items()]
+        extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -842,7 +839,7 @@ def create_app(
             "ingest and ad-hoc compare. Every error has the shape "
             '`{"ok": false, "error": str, "errors": [str], "status": int}`.'
         ),
-        docs_url="/docs",
+        docs_url=None,  # /docs is a page of this server (views.api_docs): it works offline
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
@@ -899,7 +896,7 @@ def create_app(
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         # Answered outside every middleware (Starlette's error layer): the headers are set here.
-        return _respond(request, 500, f"internal server error ({type(exc).__name__})", headers=security_headers(request.url.path))
+        return _respond(request, 500, f"internal server error ({type(exc).__name__})", headers=dict(SECURITY_HEADERS))
 
     # The last added runs first: the security headers go on every answer, the host and
     # body checks' refusals included.

@@ -143,6 +143,61 @@ def error_page(request: Request, status: int, message: str, errors: Sequence[str
 
 
 
+# --- API reference --------------------------------------------------------------------------
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """The API reference, built from the OpenAPI document: a page of this server, so it works
+    offline (an interactive viewer would load its code from a CDN)."""
+    schema = request.app.openapi()
+    operations = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            parameters = [
+                {
+                    "name": p.get("name", ""),
+                    "where": p.get("in", ""),
+                    "type": _schema_type(p.get("schema", {})),
+                    "required": bool(p.get("required")),
+                    "description": p.get("description", ""),
+                }
+                for p in op.get("parameters", [])
+            ]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "").strip("-"),
+                    "summary": op.get("summary", ""),
+                    "description": [line for line in (op.get("description") or "").split("\n\n") if line.strip()],
+                    "parameters": parameters,
+                    "body": body.get("$ref", "").rsplit("/", 1)[-1] or _schema_type(body) if body else "",
+                    "responses": sorted(op.get("responses", {})),
+                }
+            )
+    return page(
+        "api_docs.html",
+        request,
+        title="HTTP API",
+        description=schema.get("info", {}).get("description", ""),
+        openapi_version=schema.get("openapi", ""),
+        operations=operations,
+    )
+
+
+def _schema_type(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_schema_type(s) for s in schema["anyOf"])
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    kind = str(schema.get("type", ""))
+    return f"array of {_schema_type(schema.get('items', {}))}" if kind == "array" else kind
+
+
 # --- report display --------------------------------------------------------------------------
 
 
