@@ -409,3 +409,25 @@ def test_a_page_fetched_by_url_is_read_in_the_charset_its_http_header_declares(s
     assert corpus.ingest([site.base + "/ru"]).new == 1
     (stored,) = corpus.articles()
     assert stored.title == "Пожар в порту Вельдхафена"
+
+
+def test_watch_says_a_refused_private_feed_once_counts_no_error_of_the_feed_and_fails_when_all_fail(
+    site: Site, tmp_path: Path, embedder: object
+) -> None:
+    from click.testing import CliRunner
+
+    from triangulate.cli import cli
+
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", "x")]))
+    db = tmp_path / "w.db"
+    with Corpus.open(db, embedder=embedder) as corpus:
+        corpus.add_feed(site.base + "/feed.xml")
+    result = CliRunner().invoke(cli, ["watch", "--once", "--db", str(db)])  # no --allow-private: 127.0.0.1 is refused
+    assert result.exit_code == 4
+    lines = [line for line in result.output.splitlines() if "private_address" in line]
+    assert len(lines) == 1 and lines[0].count(site.base + "/feed.xml") == 1 and "--allow-private" in lines[0]
+    with Corpus.open(db, embedder=embedder) as corpus:
+        (feed,) = corpus.feeds()
+        assert feed.error_count == 0 and feed.last_error and feed.last_error.startswith("private_address")
+        wait = (parse_time(feed.next_poll) - parse_time(feed.last_polled)).total_seconds()  # type: ignore[operator]
+        assert wait <= 900 * 1.25  # the usual interval, not a back-off

@@ -243,7 +243,13 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
     """Poll the followed feeds and ingest new articles as they appear.
 
     Conditional GETs (ETag / Last-Modified); a feed that fails is polled again
-    later and later (interval x 2^errors, at most a day). Stop with Ctrl-C.
+    later and later (interval x 2^errors, at most a day); a refusal of this side
+    (a private address without --allow-private, robots.txt) is no error of the feed.
+    Stop with Ctrl-C.
+
+    \b
+    Exit status: 0 polled (with --once: at least one feed answered); 2 no feeds;
+    4 with --once, every feed failed; 5 database error.
     """
     import threading
 
@@ -260,20 +266,28 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
                 click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 return
             if result.status == "error":
-                click.echo(f"{result.url}: error {result.error} - {result.detail} (next poll {_short(result.next_poll)})")
+                failed.append(result.url)
+                detail = (result.detail or "").removeprefix(f"{result.url}: ").removeprefix(f"{result.url} ")
+                click.echo(f"{result.url}: error {result.error}: {detail} (next poll {_short(result.next_poll)})")
                 return
+            done.append(result.url)
             summary = IngestSummary()
             for r in result.results:
                 summary.count(r)
             line = summary.line() if result.status == "ok" else "not modified"
             click.echo(f"{result.url}: {line}")
 
+        failed: list[str] = []
+        done: list[str] = []
         stop = threading.Event()
         try:
             corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, follow=not no_follow)
         except KeyboardInterrupt:
             stop.set()
             err.print("stopped")
+        if once and failed and not done:
+            err.print(f"every feed failed ({len(failed)})", highlight=False)
+            sys.exit(4)
 
 
 def _stop_on_sigterm() -> list[int]:

@@ -409,12 +409,18 @@ def poll_feed(
     return PollResult(feed.url, "ok", entries=len(entries), new_entries=len(fresh), results=tuple(results), next_poll=nxt)
 
 
+#: Refusals of this side (a private address without --allow-private, robots.txt): the feed did
+#: nothing wrong, so they do not count as its errors or push its next poll back.
+_REFUSED_HERE = frozenset({"private_address", "robots_disallowed"})
+
+
 def _failed(store: Store, feed: FeedInfo, reason: str, detail: str, stamp: str, interval: float) -> PollResult:
-    errors = feed.error_count + 1
-    nxt = next_poll_time(interval, errors)
+    errors = feed.error_count if reason in _REFUSED_HERE else feed.error_count + 1
+    nxt = next_poll_time(interval, 0 if reason in _REFUSED_HERE else errors)
     store.update_feed(feed.url, last_polled=stamp, last_status="error", last_error=f"{reason}: {detail}", error_count=errors, next_poll=nxt)
     store.add_skips([Skipped(feed.url, reason, detail, "feed")])
-    log.warning("feed %s failed (%s): %s; next poll %s", feed.url, reason, detail, nxt)
+    # Info, not a warning: the caller gets the failure in the PollResult (watch prints it once).
+    log.info("feed %s failed (%s): %s; next poll %s", feed.url, reason, detail, nxt)
     return PollResult(feed.url, "error", error=reason, detail=detail, next_poll=nxt)
 
 
