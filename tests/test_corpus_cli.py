@@ -146,6 +146,14 @@ def test_feeds_add_list_import_and_remove(env: dict[str, object]) -> None:
     assert len(json.loads(run("feeds", "list", "--db", db, "-f", "json"))) == 1
     result = CliRunner().invoke(cli, ["feeds", "add", "not a url", "--db", db])
     assert result.exit_code == 2 and "E112" in result.output
+    # One refused URL does not stop the others, and every feeds command speaks JSON.
+    mixed = CliRunner().invoke(cli, ["feeds", "add", "not a url", "https://cove.example/rss", "--db", db, "-f", "json"])
+    assert mixed.exit_code == 2
+    assert [(r["url"], r["status"]) for r in json.loads(mixed.stdout)] == [("not a url", "refused"), ("https://cove.example/rss", "added")]
+    gone = CliRunner().invoke(cli, ["feeds", "remove", "https://cove.example/rss", "https://never.example/rss", "--db", db, "-f", "json"])
+    assert gone.exit_code == 2 and [r["status"] for r in json.loads(gone.stdout)] == ["removed", "not followed"]
+    again = json.loads(run("feeds", "import", str(opml), "--db", db, "-f", "json"))
+    assert again == {"added": 1, "already_followed": 0, "skipped": []}
 
 
 def test_a_feed_is_followed_once_however_it_is_written_and_unusable_ones_are_refused(env: dict[str, object]) -> None:

@@ -174,14 +174,32 @@ def feeds() -> None:
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @db_option
 @click.option("--title", default="", help="A name for the feed, kept whatever the feed calls itself (else the feed's own title, at its first poll).")
-def feeds_add(urls: tuple[str, ...], db: str, title: str) -> None:
-    """Follow one or more feeds."""
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def feeds_add(urls: tuple[str, ...], db: str, title: str, fmt: str) -> None:
+    """Follow one or more feeds (a URL that is refused does not stop the others; exit 2 then)."""
+    from triangulate.errors import InputError
+
     with _corpus(db) as corpus:
         from triangulate.corpus.feeds import canonical_feed_url
 
+        rows: list[dict[str, Any]] = []
         for url in urls:
-            added = corpus.add_feed(url, title=title)
-            click.echo(f"{'added' if added else 'already followed'}: {canonical_feed_url(url)}")
+            try:
+                added = corpus.add_feed(url, title=title)
+            except InputError as exc:
+                rows.append({"url": url, "status": "refused", "error": str(exc)})
+                continue
+            rows.append({"url": canonical_feed_url(url), "status": "added" if added else "already followed", "error": None})
+        if fmt == "json":
+            _json(rows)
+        else:
+            for row in rows:
+                if row["error"]:
+                    print_error(err_console(), f"{row['url']}: {row['error']}")
+                else:
+                    click.echo(f"{row['status']}: {row['url']}")
+        if any(row["error"] for row in rows):
+            sys.exit(2)
 
 
 @feeds.command("list")
@@ -206,27 +224,31 @@ def feeds_list(db: str, fmt: str) -> None:
 @feeds.command("remove")
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @db_option
-def feeds_remove(urls: tuple[str, ...], db: str) -> None:
-    """Stop following feeds (stored articles stay)."""
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def feeds_remove(urls: tuple[str, ...], db: str, fmt: str) -> None:
+    """Stop following feeds (stored articles stay; exit 2 when one was not followed)."""
     with _corpus(db, existing=True) as corpus:
-        missing = 0
-        for url in urls:
-            if corpus.remove_feed(url):
-                click.echo(f"removed: {url}")
-            else:
-                missing += 1
-                click.echo(f"not followed: {url}", err=True)
-        if missing:
+        rows = [{"url": url, "status": "removed" if corpus.remove_feed(url) else "not followed"} for url in urls]
+        if fmt == "json":
+            _json(rows)
+        else:
+            for row in rows:
+                click.echo(f"{row['status']}: {row['url']}", err=row["status"] != "removed")
+        if any(row["status"] != "removed" for row in rows):
             sys.exit(2)
 
 
 @feeds.command("import")
 @click.argument("opml", type=click.Path(exists=True, dir_okay=False))
 @db_option
-def feeds_import(opml: str, db: str) -> None:
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def feeds_import(opml: str, db: str, fmt: str) -> None:
     """Follow every feed listed in an OPML file."""
     with _corpus(db) as corpus:
         added, known, skipped = corpus.import_opml(opml)
+        if fmt == "json":
+            _json({"added": added, "already_followed": known, "skipped": [{"url": url, "reason": why} for url, why in skipped]})
+            return
         for url, why in skipped:
             click.echo(f"skipped {url}: {why}", err=True)
         click.echo(f"{added} feed(s) added, {known} already followed" + (f", {len(skipped)} skipped" if skipped else ""))
