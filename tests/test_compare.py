@@ -475,3 +475,29 @@ def test_a_summary_sentence_cites_no_outlet_on_the_other_side_of_a_dispute_of_it
     outlet = {src.number: src.outlet for src in report.sources}
     stated = next(s for s in report.summary if not s.text.startswith("Reports differ"))
     assert other_side not in [outlet[n] for n in stated.citations]
+
+
+def test_inputs_that_read_like_different_events_are_warned_about_and_one_event_is_not(embedder, caplog):
+    import logging
+    from pathlib import Path
+
+    from triangulate.compare import compare, separate_events
+
+    quake = [
+        art("Valley Times", "An earthquake of magnitude 6.1 struck the Marrow Valley early on Tuesday, toppling the old clock tower in Aldersby.",
+            "Mayor Ilse Varga said three people were taken to hospital with light injuries."),
+        art("Bay Post", "A magnitude 6.1 quake shook the Marrow Valley before dawn on Tuesday and brought down the Aldersby clock tower.",
+            "Three people were treated in hospital for light injuries, the mayor said."),
+    ]
+    court = [
+        art("County Echo", "A court in Lenholm struck down the regional fishing ban on Thursday, ruling that the ministry had exceeded its powers.",
+            "The fishermen's association called the ruling a victory for coastal villages."),
+    ]
+    assert separate_events([*quake, *court], embedder=embedder) == [[0, 1], [2]]
+    with caplog.at_level(logging.WARNING, logger="triangulate.compare"):
+        compare([*quake, *court], embedder=embedder)
+    assert "read like 2 different events ([1] Valley Times, Bay Post; [2] County Echo)" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="triangulate.compare"):
+        compare([str(Path(__file__).resolve().parents[1] / "examples" / "harbour-fire")], embedder=embedder)
+    assert "different events" not in caplog.text
