@@ -176,3 +176,16 @@ def test_a_record_is_read_in_the_charset_its_page_or_its_http_header_declares(tm
         writer.write_record(writer.create_warc_record("https://veldhaven.example/ru", "response", payload=body, http_headers=headers))
     (doc,) = list(read_warc(path))
     assert isinstance(doc, RawDocument) and "Пожар в порту Вельдхафена" in doc.content
+
+
+def test_an_archive_gzipped_as_one_stream_is_read_whole(tmp_path: Path) -> None:
+    plain = tmp_path / "mixed.warc"
+    write_mixed_warc(plain, gz=False)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))  # `gzip mixed.warc`: one member, all records
+    read = list(read_warc(whole))
+    assert [d.url for d in read if isinstance(d, RawDocument)] == ["https://ostbrook.example/blast", "https://ostbrook.example/blast-2"]
+    assert [s for s in read if isinstance(s, Skipped)] == []
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) * 2 // 3])
+    assert any(isinstance(s, Skipped) and s.reason == "truncated_archive" for s in read_warc(cut))

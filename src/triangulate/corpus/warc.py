@@ -14,13 +14,15 @@ named ``.warc`` (``not_an_archive``), are one ``Skipped`` record each.
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
+import re
 import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from triangulate.corpus.fetch import header_charset
 from triangulate.models import RawDocument, Skipped
@@ -76,6 +78,10 @@ def read_warc(
         if refused is not None:
             yield refused
             return
+        if _one_gzip_stream(handle):
+            # `gzip x.warc` makes one stream of all records (archives ship one gzip member a
+            # record); read decompressed, it is a plain archive.
+            handle = cast(BinaryIO, gzip.GzipFile(fileobj=handle, mode="rb"))
         iterator = ArchiveIterator(handle, arc2warc=True)
         offset = 0
         try:
@@ -117,6 +123,13 @@ def read_warc(
                         )
                 if not _member_complete(iterator):
                     raise _Cut(offset, f"the archive ends inside the gzip member of {where}")
+            if isinstance(handle, gzip.GzipFile):
+                # One gzip stream: warcio stops quietly where a cut stream ends; the stream says so.
+                try:
+                    while handle.read(1 << 20):
+                        pass
+                except EOFError as exc:
+                    raise _Cut(0, "the archive (one gzip stream) ends before its gzip trailer") from exc
             # warcio ends quietly inside a cut gzip member: the records read must cover the file.
             size = _size(handle)
             end = int(getattr(iterator, "offset", 0) or 0)
@@ -184,6 +197,8 @@ def _missing_trailer(handle: BinaryIO, content_end: int, size: int, fmt: str) ->
 
 
 def _size(handle: BinaryIO) -> int | None:
+    if isinstance(handle, gzip.GzipFile):
+        return None  # its offsets are in the decompressed stream, the file's size is not
     try:
         return os.fstat(handle.fileno()).st_size
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
@@ -207,6 +222,37 @@ def _refuse_non_archive(name: str, handle: BinaryIO) -> Skipped | None:
         return None  # an archive, or too little of one to tell: the reader decides
     shown = start[:40].decode("utf-8", "replace")
     return Skipped(name, "not_an_archive", f"{name} is not a WARC or ARC archive (it begins {shown!r})", "read")
+
+
+def _one_gzip_stream(handle: BinaryIO, probe: int = 1 << 20) -> bool:
+    """Whether a gzip archive holds several records in its first gzip member (a whole file
+    compressed at once), judged on its first ``probe`` bytes; the position is put back."""
+    if not handle.seekable():
+        return False
+    start = handle.tell()
+    try:
+        head = handle.read(len(GZIP_MAGIC))
+        if head != GZIP_MAGIC:
+            return False
+        handle.seek(start)
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        seen = b""
+        read = 0
+        while read < probe and not decoder.eof:
+            chunk = handle.read(64 * 1024)
+            if not chunk:
+                break
+            read += len(chunk)
+            seen += decoder.decompress(chunk, 4 * probe)
+            if len(re.findall(rb"(?:^|\n)WARC/1\.\d\r?\n", seen[: 4 * probe])) >= 2:
+                return True
+            if len(seen) > 4 * probe:
+                break
+        return False
+    except (OSError, zlib.error, ValueError):
+        return False
+    finally:
+        handle.seek(start)
 
 
 def _content_start(head: bytes) -> bytes:
