@@ -501,3 +501,22 @@ def test_inputs_that_read_like_different_events_are_warned_about_and_one_event_i
     with caplog.at_level(logging.WARNING, logger="triangulate.compare"):
         compare([str(Path(__file__).resolve().parents[1] / "examples" / "harbour-fire")], embedder=embedder)
     assert "different events" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Police arrested 23 people after scuffles near the city hall.", "Police arrested 32 people after clashes outside city hall."),
+        ("About 3,000 people were left homeless by the quake, officials said.", "The quake left about 8,000 people homeless, according to officials."),
+    ],
+)
+def test_two_versions_kept_apart_only_by_the_figure_they_dispute_are_one_fact_with_a_conflict(embedder, a, b):
+    # The differing figure lowers the cosine under the bar; read with figures masked they match.
+    report = compare_articles([art("One", a), art("Two", b)], embedder=embedder)
+    assert len(report.facts) == 1 and [c.kind for c in report.conflicts] == ["number"]
+
+
+def test_figures_of_two_different_things_do_not_make_two_sentences_one_fact(embedder):
+    a = art("One", "Kovač, 44, will be the city's first Green mayor.")
+    b = art("Two", "Ines Kovač of the Green Alliance was elected mayor of Carrowmore yesterday, winning 54.2% of the vote.")
+    assert compare_articles([a, b], embedder=embedder).facts == ()

@@ -292,6 +292,7 @@ def compare_articles(
         pair_score=pair_score,
         settings=settings.align,
         all_pairs=settings.all_pairs,
+        embed=embedder.encode,
     )
     timings["align"] = time.perf_counter() - t0
 

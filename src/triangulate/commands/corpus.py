@@ -216,7 +216,7 @@ def feeds_list(db: str, fmt: str) -> None:
             click.echo("No feeds. Add one with `triangulate feeds add URL` or `triangulate feeds import FILE.opml`.")
             return
         print_table(
-            ["URL", "Title", "Last polled", "Status", "Errors", "Next poll"],
+            ["URL", "Title", "Last polled (UTC)", "Status", "Errors", "Next poll (UTC)"],
             [[f.url, f.title, _short(f.last_polled), f.last_error or f.last_status or "", f.error_count, _short(f.next_poll)] for f in items],
         )
 
@@ -358,7 +358,7 @@ def stories(db: str, since: str | None, min_sources: int, query: str | None, out
             click.echo("No stories match.")
             return
         print_table(
-            ["Story", "Title", "Articles", "Sources", "Outlets", "Last active"],
+            ["Story", "Title", "Articles", "Sources", "Outlets", "Last active (UTC)"],
             [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
         )
         from triangulate.corpus.store import parse_since
@@ -470,7 +470,7 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
             click.echo("No articles match.")
             return
         print_table(
-            ["Article", "Outlet", "Title", "Published", "Story", "Note"],
+            ["Article", "Outlet", "Title", "Published (UTC)", "Story", "Note"],
             [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
         )
         from triangulate.corpus.store import parse_since
@@ -617,6 +617,6 @@ def sources(
             click.echo("No outlets yet.")
             return
         print_table(
-            ["Outlet", "Articles", "Stories", "Reprints", "Kind", "Country", "Domain", "Last"],
+            ["Outlet", "Articles", "Stories", "Reprints", "Kind", "Country", "Domain", "Last (UTC)"],
             [[o["name"], o["articles"], o["stories"], o["reprints"], o["kind"] or "", o["country"] or "", o["domain"] or "", _short(o["last"])] for o in items],
         )
