@@ -233,3 +233,14 @@ def test_today_in_quoted_words_is_not_dated_by_the_article():
     quoted, own = extract_claims(dated)
     assert [d.value for d in quoted.details if d.kind == "date"] == []
     assert [d.value for d in own.details if d.kind == "date"] == ["2026-04-19"]
+
+
+def test_a_speaker_set_off_by_commas_with_a_role_is_the_speaker():
+    said = {
+        '"We will not give up," Karin Voss, the union leader, said.': "Karin Voss",
+        '"The verdict will be appealed," his lawyer, Felix Brandauer, said.': "Felix Brandauer",
+        "His lawyer, Felix Brandauer, said the verdict would be appealed.": "Felix Brandauer",
+    }
+    for text, who in said.items():
+        (claim,) = extract_claims(article(text))
+        assert claim.speaker == who, text

@@ -159,6 +159,14 @@ _SPEAKER_BEFORE = re.compile(
 _SPEAKER_AFTER = re.compile(
     rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}(?:\s+(?:{_ROLE})(?:\s+(?:{_ROLE}))?\s+{_NAME})?|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
 )
+#: A name set off by commas before the verb: "Karin Voss, the union leader, said", "his
+#: lawyer, Felix Brandauer, said".
+_SPEAKER_NAME_ROLE = re.compile(
+    rf"(?P<who>{_NAME}),\s+(?:the|a|an|his|her|its|their)\s+[^,\"]{{1,60}},\s+(?:also\s+|later\s+)?(?:{SPEECH_VERBS})\b"
+)
+_SPEAKER_ROLE_NAME = re.compile(
+    rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Tt]he|[Ii]ts)\s+[a-z][a-z\s\-]{{0,40}},\s+(?P<who>{_NAME}),\s+(?:also\s+|later\s+)?(?:{SPEECH_VERBS})\b"
+)
 _ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 #: Words that qualify a count; capitalised at a sentence start they still precede a number,
@@ -354,7 +362,7 @@ def _find_speaker(sentence: _Sentence, people: dict[str, str], last: str | None)
     if not sentence.quote:
         return None
     outside = _strip_outside(sentence.text, sentence)
-    for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER, _ACCORDING):
+    for pattern in (_SPEAKER_NAME_ROLE, _SPEAKER_ROLE_NAME, _SPEAKER_BEFORE, _SPEAKER_AFTER, _ACCORDING):
         for match in pattern.finditer(outside):
             who = _resolve(match.group("who"), people, last)
             if who:
@@ -379,7 +387,8 @@ def _subject(sentence: _Sentence, people: dict[str, str]) -> str | None:
 
 def _find_attribution(text: str, people: dict[str, str], last: str | None) -> str | None:
     """The speaker of indirect speech: "Esper said that ...", "according to Channel 12"."""
-    match = _SPEAKER_BEFORE.search(text[:120]) or _ACCORDING.search(text)
+    head = text[:160]
+    match = _SPEAKER_NAME_ROLE.search(head) or _SPEAKER_ROLE_NAME.search(head) or _SPEAKER_BEFORE.search(text[:120]) or _ACCORDING.search(text)
     if match is None:
         return None
     return _resolve(match.group("who"), people, last)
