@@ -315,6 +315,14 @@ def mask_figures(text: str) -> str:
     return _FIGURE.sub("N", text)
 
 
+def _same_words_but_figures(a: str, b: str) -> bool:
+    """Whether two texts are at least 60% the same words once figures are masked (difflib ratio)."""
+    import difflib
+
+    wa, wb = tokens(mask_figures(a)), tokens(mask_figures(b))
+    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio() >= 0.6
+
+
 def _figure_blind_cosines(claims: Sequence[Claim], left: np.ndarray, right: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """The cosine of each pair with figures masked on both sides (each masked text embedded once)."""
     texts = sorted({mask_figures(claims[i].text) for i in np.concatenate([left, right])})
@@ -452,7 +460,6 @@ def _score_edges(
     disagree = disagreeing_kinds(claims, ul, ur)[inverse]
     keep = np.nonzero(lexical_ok & (disagree <= settings.max_disagreeing_kinds))[0]
     left, right, cos = left[keep], right[keep], cos[keep]
-    probs = _pair_probabilities(claims, vecs, left, right, pair_score) if pair_score is not None else cos
     has_quote = np.array([bool(c.quote) for c in claims])
     both_quoted = np.nonzero(has_quote[left] & has_quote[right])[0]
     qcos = np.zeros(len(left), dtype=np.float32)
@@ -462,26 +469,52 @@ def _score_edges(
     same = (sa == sb) | (sa == "") | (sb == "")
     via_quote = has_quote[left] & has_quote[right] & (qcos >= settings.quote_cosine) & same
     match = cos >= settings.match_cosine
+    if figure_blind is not None:
+        match |= _figure_blind_matches(claims, left, right, ~match & ~via_quote, figure_blind, settings.match_cosine)
+    if settings.match_probability is None:
+        # Only what is already an edge is ranked: the pair model scores no pair in vain.
+        useful = np.nonzero(match | via_quote)[0]
+        left, right, cos, qcos, via_quote, match = left[useful], right[useful], cos[useful], qcos[useful], via_quote[useful], match[useful]
+    probs = _pair_probabilities(claims, vecs, left, right, pair_score) if pair_score is not None else cos
     if settings.match_probability is not None:
         match |= probs >= settings.match_probability
-    if figure_blind is not None:
-        # Pairs under the bar whose figures differ: compared again with the figures masked.
-        # Only where both give a figure of one kind and unit, differently ("23 people" /
-        # "32 people"): what could be a conflict, not two figures of two things.
-        figures = [_figures(c) for c in claims]
-        differ = [
-            any(figures[j].get(key, values) != values for key, values in figures[i].items() if key in figures[j]) for i, j in zip(left, right)
-        ]
-        again = np.nonzero(~match & ~via_quote & np.array(differ, dtype=bool))[0]
-        if len(again):
-            blind = _figure_blind_cosines(claims, left[again], right[again], figure_blind)
-            # Ranked by their own cosine (under the bar): every edge that passes it is taken first.
-            match[again[blind >= settings.match_cosine]] = True
     accepted = np.nonzero(via_quote | match)[0]
+    # A figure-blind edge keeps its own cosine (under the bar): every edge that passes on
+    # its own is taken first.
     scores = np.where(via_quote, np.maximum(qcos, probs), probs)[accepted]
     left, right, via_quote = left[accepted], right[accepted], via_quote[accepted]
     order = np.lexsort((right, left, -scores))
     return left[order], right[order]
+
+
+def _figure_blind_matches(
+    claims: Sequence[Claim],
+    left: np.ndarray,
+    right: np.ndarray,
+    candidates: np.ndarray,
+    embed: Callable[[list[str]], np.ndarray],
+    bar: float,
+) -> np.ndarray:
+    """Which ``candidates`` (a mask of pairs under the bar) match once their figures are masked.
+
+    Only pairs where both claims give a figure of one kind and unit, differently ("23 people"
+    / "32 people": what could be a conflict, not figures of two things), in two versions of
+    one sentence (at least 60% the same words but for the figures: paraphrases that also
+    differ in a figure are mostly figures of two things, "10 points in the first minutes" /
+    "2,129 points in his career").
+    """
+    out = np.zeros(len(left), dtype=bool)
+    figures = [_figures(c) for c in claims]
+    again = [
+        k
+        for k in np.nonzero(candidates)[0]
+        if any(figures[right[k]].get(key, values) != values for key, values in figures[left[k]].items() if key in figures[right[k]])
+        and _same_words_but_figures(claims[left[k]].text, claims[right[k]].text)
+    ]
+    if again:
+        picked = np.asarray(again, dtype=np.int64)
+        out[picked] = _figure_blind_cosines(claims, left[picked], right[picked], embed) >= bar
+    return out
 
 
 def _grow_facts(
