@@ -192,3 +192,15 @@ def test_show_claims_lists_a_claim_of_each_article_that_is_in_no_fact():
     courier = shown.split("## All claims", 1)[1].split("### [1] aldmouthcourier.example", 1)[1].split("### [2]", 1)[0]
     assert "- Three of the injured were firefighters" in courier
     assert plain.count("Three of the injured were firefighters") == 1
+
+
+def test_a_page_without_an_article_is_said_once_without_the_extractors_own_log_lines(two_articles, tmp_path):
+    import subprocess
+    import sys
+
+    page = tmp_path / "nav.html"
+    page.write_text("<html><body><div></div></body></html>", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "triangulate", "compare", *two_articles, str(page), "-f", "json"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert f"skipped {page}: no_article" in proc.stderr
+    assert "trafilatura" not in proc.stderr and "parsed tree length" not in proc.stderr

@@ -82,6 +82,11 @@ def cli(verbose: int) -> None:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # The extraction libraries log their own view of every page without an article
+    # ("discarding data: None", "parsed tree length: 0"); the skip with its reason says it
+    # once. Their lines come back with -vv.
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):
+        logging.getLogger(name).setLevel(logging.CRITICAL if verbose < 2 else logging.DEBUG)
 
 
 def main(argv: list[str] | None = None) -> Any:
