@@ -520,3 +520,17 @@ def test_figures_of_two_different_things_do_not_make_two_sentences_one_fact(embe
     a = art("One", "Kovač, 44, will be the city's first Green mayor.")
     b = art("Two", "Ines Kovač of the Green Alliance was elected mayor of Carrowmore yesterday, winning 54.2% of the vote.")
     assert compare_articles([a, b], embedder=embedder).facts == ()
+
+
+def test_a_speaker_named_by_title_and_surname_is_the_same_person_as_by_full_name(embedder):
+    a = art("Alpine Wire", "Transport Minister Sofia Berndt visited the site on Saturday afternoon.",
+            '"Today is a black day for our railways," the minister told reporters.')
+    b = art("Rail Journal", "Transport Minister Sofia Brandt visited the site in the afternoon.",
+            '"This is a black day for our railways," Brandt said.')
+    c = art("Valley Times", 'Minister Brandt said: "This is a black day for our railways."')
+    report = compare_articles([a, b, c], embedder=embedder)
+    outlet = {src.number: src.outlet for src in report.sources}
+    quoted = next(s for s in report.summary if "black day" in s.text)
+    assert "Rail Journal" in [outlet[n] for n in quoted.citations]  # its "Brandt" is the minister
+    attributed = [s for s in report.summary if "attributes it" in s.text or "attribute it" in s.text]
+    assert [[outlet[n] for n in s.citations] for s in attributed] == [["Alpine Wire"]]

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from triangulate.align import _TITLE_WORDS
 from triangulate.claims import NEGATIVE_WORDS, number_value
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
@@ -542,6 +543,10 @@ _NAME_ABBREVIATIONS = {"mt": "mount", "st": "saint", "ft": "fort", "gen": "gener
 
 def _compatible_names(a: str, b: str) -> bool:
     la, lb = _name_words(a), _name_words(b)
+    # "Minister Brandt" and "Sofia Brandt": a title says what someone is, not who.
+    na, nb = [w for w in la if w not in _TITLE_WORDS], [w for w in lb if w not in _TITLE_WORDS]
+    if na and nb:
+        la, lb = na, nb
     wa, wb = set(la), set(lb)
     # "Mark Esper" vs "Esper", "U.S." vs "US": one contains the other.
     if wa <= wb or wb <= wa or {w.replace(".", "") for w in wa} == {w.replace(".", "") for w in wb}:
