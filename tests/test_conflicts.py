@@ -134,6 +134,25 @@ def test_ages_of_one_person_conflict_and_ages_of_two_people_do_not() -> None:
     assert kinds("The 24-year-old mayor was re-elected on Sunday.", "The mayor, who has served 30 years, was re-elected on Sunday.") == []
 
 
+@pytest.mark.parametrize(
+    "a, b, conflict",
+    [
+        ("The verdict was read by Judge Hanna Lorentz in the packed courtroom.", "Judge Hanna Lindberg read out the verdict to a packed court.", True),
+        ("Union leader Karin Voss said the strike would go on.", "Union leader Karin Vogt told reporters the strike would continue.", True),
+        ("Judge Hanna Lorentz read the verdict.", "Judge Lorentz read out the verdict on Thursday.", False),
+        ("Minister Brandt visited the site.", "Transport Minister Sofia Brandt visited the site.", False),
+        # Two roles, not one: a general manager and an assistant general manager.
+        ("General manager Ed Stefanski said the team would name Tony DiLeo as coach on Friday.",
+         "Assistant general manager Tony DiLeo was appointed coach for the rest of the season.", False),
+        # One name spelt two ways in otherwise different sentences is a spelling, not two people.
+        ("The families asked for privacy, said hospital spokeswoman Ilene Wolfe.",
+         "Spokeswoman Ilene Wolff said the families of the wounded men asked that details not be released.", False),
+    ],
+)  # fmt: skip
+def test_one_role_given_to_two_people_is_a_name_conflict_however_the_sentences_are_worded(a: str, b: str, conflict: bool) -> None:
+    assert kinds(a, b) == (["entity"] if conflict else [])
+
+
 def test_us_dollars_are_dollars_and_canadian_dollars_another_currency() -> None:
     dollars = claim("One", "The repairs will cost $2 million, the council said.")
     us = claim("Two", "The repairs will cost 2 million US dollars, the council said.")

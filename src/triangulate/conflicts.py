@@ -87,7 +87,8 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     out.extend(_currency_conflict(fact_id, a, b))
     out.extend(_negation_conflict(fact_id, a, b))
     replaced = _replaced_words(matcher)
-    out.extend(_name_conflict(fact_id, a, b, replaced))
+    named = _name_conflict(fact_id, a, b, replaced)
+    out.extend(named or _role_name_conflict(fact_id, a, b))
     out.extend(_outcome_conflict(fact_id, a, b, replaced))
     if not out and a.quote and b.quote:
         out.extend(_quote_opposites(fact_id, a, b))
@@ -505,6 +506,56 @@ def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[s
                 )
             )
     return out
+
+
+#: A role and the name after it: "Judge Hanna Lorentz", "referee Martin Kolb", "union leader
+#: Karin Voss". Two versions of one fact that give one role to two people disagree on who.
+_ROLE_NAME = re.compile(
+    r"((?:\b(?i:assistant|deputy|vice|acting|interim|former|associate|general|head|co|executive|senior)[\s\-]+){0,3})"
+    r"\b((?i:judge|referee|coach|manager|spokeswoman|spokesman|spokesperson|minister|mayor|captain|governor|"
+    r"prosecutor|ceo|chairman|chairwoman|ambassador|commissioner|sheriff|leader|head coach|chief executive))"
+    r"\s+([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2})"
+)
+
+
+def _role_name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """Who: two versions that name different people in one role, however differently worded
+    ("The verdict was read by Judge Hanna Lorentz" / "Judge Hanna Lindberg read out the verdict")."""
+    roles_a, roles_b = _roles(a.text), _roles(b.text)
+    for role in sorted(set(roles_a) & set(roles_b)):
+        for left in roles_a[role]:
+            for right in roles_b[role]:
+                if _compatible_names(left, right) or _spelling_variant(left, right) or any(_compatible_names(left, other) for other in roles_b[role]):
+                    continue
+                return [
+                    Conflict(
+                        fact_id=fact_id,
+                        kind="entity",
+                        a=ConflictSide(a.outlet, a.id, a.text, left),
+                        b=ConflictSide(b.outlet, b.id, b.text, right),
+                        explanation=f"{a.outlet} names {role} {left!r} where {b.outlet} names {role} {right!r}",
+                    )
+                ]
+    return []
+
+
+def _roles(text: str) -> dict[str, list[str]]:
+    """Names by the whole role before them ("general manager" and "assistant general manager"
+    are two roles)."""
+    out: dict[str, list[str]] = {}
+    for m in _ROLE_NAME.finditer(text):
+        name = m.group(3).strip(_PUNCT)
+        if _is_name(name):
+            role = " ".join((m.group(1) + " " + m.group(2)).lower().replace("-", " ").split())
+            out.setdefault(role, []).append(name)
+    return out
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """Two names that differ only in how the last name is spelt ("Ilene Wolfe" / "Ilene Wolff"):
+    the same first names, last names at least 75% alike."""
+    wa, wb = _name_words(a), _name_words(b)
+    return wa[:-1] == wb[:-1] and difflib.SequenceMatcher(None, wa[-1], wb[-1]).ratio() >= 0.75 if wa and wb else False
 
 
 def _is_name(span: str) -> bool:
