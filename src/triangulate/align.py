@@ -66,9 +66,11 @@ class AlignSettings:
     candidates_per_claim: int = 64
     #: Two versions that differ in a figure score a lower cosine than two that agree ("Police
     #: arrested 23 people" / "... 32 people" 0.62 against 0.77), so the very conflict a
-    #: reader needs kept them apart. A pair from ``candidate_cosine`` up whose figures differ
-    #: is also compared with its figures written the same way (:func:`mask_figures`), and
-    #: is an edge when that cosine reaches ``match_cosine``. False turns the route off.
+    #: reader needs kept them apart. A pair from ``candidate_cosine`` up that gives a figure
+    #: of one kind and unit differently, in two versions of one sentence (60% the same words
+    #: but for the figures), is also compared with its figures written the same way
+    #: (:func:`mask_figures`), and is an edge when that cosine reaches ``match_cosine``.
+    #: False turns the route off.
     figure_blind_route: bool = True
 
 
