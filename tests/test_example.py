@@ -391,3 +391,11 @@ def test_no_summary_sentence_cites_a_source_that_gives_a_conflicting_value(repor
                 if stated.value in sentence.text and other.value not in sentence.text:
                     contradicting = number_of[claim_of[other.claim_id].article_id]
                     assert contradicting not in sentence.citations, (sentence.text, sentence.citations, other.outlet)
+
+
+def test_the_wire_storys_own_claims_say_that_its_reprint_prints_them_too(report):
+    from triangulate.render.view import build_view
+
+    groups = {g.outlet: g for g in build_view(report).single_source}
+    assert groups["The Coastal Standard"].note == "only this source reports (reprinted by aldmouthcourier.example)"
+    assert groups["coastline-radio"].note == "only this outlet reports"

@@ -233,7 +233,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <section aria-labelledby="single-source">
 <h2 id="single-source">Single-source claims</h2>
 {%- for g in view.single_source %}
-<h3>{% for n in g.sources %}{{ cite(n) }}{% endfor %} {{ g.outlet }} <span class="muted">— only this outlet reports</span></h3>
+<h3>{% for n in g.sources %}{{ cite(n) }}{% endfor %} {{ g.outlet }} <span class="muted">— {{ g.note }}</span></h3>
 <ul>
 {%- for item in g.items %}
 <li id="claim-{{ item.claim.id }}">{{ item.claim.text }}{% if item.detail %} <span class="muted">(only here: {{ item.detail }})</span>{% endif %}</li>

@@ -168,7 +168,7 @@ def _single_source(view: ReportView) -> list[str]:
     if not view.single_source:
         return lines + ["_None: every claim is reported by more than one source._", ""]
     for group in view.single_source:
-        lines += [f"### {_cites(group.sources)} {escape_markdown(group.outlet)}", ""]
+        lines += [f"### {_cites(group.sources)} {escape_markdown(group.outlet)} — {escape_markdown(group.note)}", ""]
         for item in group.items:
             line = f"- {escape_markdown(item.claim.text)}"
             if item.detail:

@@ -216,7 +216,7 @@ def _single_source(console: Console, view: ReportView) -> None:
     for group in view.single_source:
         label = _cites(group.sources)
         label.append(f" {group.outlet}", style=OUTLET)
-        label.append(f" — only this outlet reports ({len(group.items)})", style=MUTED)
+        label.append(f" — {group.note} ({len(group.items)})", style=MUTED)
         console.print(label)
         console.print(_bullets([_single_item(item) for item in group.items]))
 

@@ -105,6 +105,15 @@ class SingleSourceGroup:
     outlet: str
     sources: tuple[int, ...]
     items: tuple[SingleSource, ...]
+    #: Outlets that reprint this one's story: they print its claims too, as one source.
+    reprinted_by: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """What the heading says of the group: one outlet, or one source and its reprints."""
+        if self.reprinted_by:
+            return f"only this source reports (reprinted by {', '.join(self.reprinted_by)})"
+        return "only this outlet reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +292,10 @@ def build_view(report: Report) -> ReportView:
         found = {n for n in (numbers.of_claim(s.claim) for s in items) if n is not None}
         if not found and (first := numbers.of_outlet(outlet)) is not None:
             found.add(first)
-        single_groups.append(SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(_rejoined(items, report.claims))))
+        copies = tuple(c for g in report.syndication if g.origin == outlet for c in g.copies)
+        single_groups.append(
+            SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(_rejoined(items, report.claims)), reprinted_by=copies)
+        )
     single_groups.sort(key=lambda g: (_order(g.sources[0] if g.sources else None), g.outlet))
     return ReportView(
         title=report.title or _default_title(report),
