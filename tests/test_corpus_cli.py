@@ -296,3 +296,14 @@ def test_a_listing_cut_at_its_limit_says_how_many_there_are_and_ids_never_wrap(e
     ids = [a["id"] for a in json.loads(run("articles", "--db", db, "-f", "json"))[:2]]
     assert all(i in page.stdout for i in ids)  # whole on one line, even 60 columns wide
     assert "of 5" not in CliRunner().invoke(cli, ["articles", "--db", db], env=narrow).stderr  # nothing cut
+
+
+def test_every_command_takes_text_table_and_terminal_for_its_human_readable_format(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    for name in ("text", "table", "terminal"):
+        assert "new" in run("ingest", str(env["folder"]), "--db", db, "-q", "-f", name)
+        assert "Articles" in run("stories", "--db", db, "-f", name)  # the table's header
+    story = json.loads(run("stories", "--db", db, "-f", "json"))[0]["id"]
+    assert "Quake shakes" in run("story", story, "--db", db, "-f", "text")
+    bad = CliRunner().invoke(cli, ["stories", "--db", db, "-f", "yaml"])
+    assert bad.exit_code == 2 and "yaml" in bad.output

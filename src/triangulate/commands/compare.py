@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from triangulate.commands.console import FormatChoice
 from triangulate.errors import TriangulateError
 
 FORMATS = ("terminal", "json", "markdown", "html")
@@ -15,7 +16,7 @@ FORMATS = ("terminal", "json", "markdown", "html")
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @click.option("--source", help="Outlet name for inputs that name none (no `source` field, no URL).")
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True,
+    "-f", "--format", "fmt", type=FormatChoice(FORMATS), default="terminal", show_default=True,
     help="Output format. json follows docs/report-schema.md.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")

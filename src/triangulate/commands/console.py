@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -85,3 +86,18 @@ def print_page_note(shown: int, offset: int, limit: int, total: Callable[[], int
     count = total()
     if count > offset + shown:
         err_console().print(f"{what} {offset + 1}-{offset + shown} of {count}; the next ones: --offset {offset + limit}", highlight=False)
+
+
+_HUMAN_FORMATS = frozenset({"text", "table", "terminal"})
+
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """A ``--format`` choice that takes ``text``, ``table`` and ``terminal`` alike for the one
+    human-readable format of the command (the commands name it differently by what it is)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.lower() in _HUMAN_FORMATS:
+            human = next((c for c in self.choices if c in _HUMAN_FORMATS), None)
+            if human is not None:
+                return human
+        return super().convert(value, param, ctx)

@@ -21,6 +21,7 @@ import click
 from rich.text import Text
 
 from triangulate.commands.console import (
+    FormatChoice,
     err_console,
     print_error,
     print_page_note,
@@ -49,7 +50,7 @@ def db_option(func: F) -> F:
 
 def format_option(func: F) -> F:
     return click.option(
-        "-f", "--format", "fmt", type=click.Choice(LIST_FORMATS), default="table", show_default=True, help="Output format."
+        "-f", "--format", "fmt", type=FormatChoice(LIST_FORMATS), default="table", show_default=True, help="Output format."
     )(func)
 
 
@@ -94,7 +95,7 @@ def _short(value: str | None, n: int = 19) -> str:
 @click.option("--source", help="Outlet name for inputs that name none (no `source` field, no URL).")
 @click.option("--allow-private", is_flag=True, help="Let the fetcher reach loopback and private addresses (local testing only).")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=128, show_default=True, help="Articles per write transaction.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Summary format.")
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Summary format.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any input was skipped (what was read is still stored).")
 def ingest(
@@ -174,7 +175,7 @@ def feeds() -> None:
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @db_option
 @click.option("--title", default="", help="A name for the feed, kept whatever the feed calls itself (else the feed's own title, at its first poll).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def feeds_add(urls: tuple[str, ...], db: str, title: str, fmt: str) -> None:
     """Follow one or more feeds (a URL that is refused does not stop the others; exit 2 then)."""
     from triangulate.errors import InputError
@@ -224,7 +225,7 @@ def feeds_list(db: str, fmt: str) -> None:
 @feeds.command("remove")
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @db_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def feeds_remove(urls: tuple[str, ...], db: str, fmt: str) -> None:
     """Stop following feeds (stored articles stay; exit 2 when one was not followed)."""
     with _corpus(db, existing=True) as corpus:
@@ -241,7 +242,7 @@ def feeds_remove(urls: tuple[str, ...], db: str, fmt: str) -> None:
 @feeds.command("import")
 @click.argument("opml", type=click.Path(exists=True, dir_okay=False))
 @db_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def feeds_import(opml: str, db: str, fmt: str) -> None:
     """Follow every feed listed in an OPML file."""
     with _corpus(db) as corpus:
@@ -260,7 +261,7 @@ def feeds_import(opml: str, db: str, fmt: str) -> None:
 @click.option("--interval", type=click.FloatRange(1.0), default=900.0, show_default=True, help="Seconds between polls of a feed.")
 @click.option("--allow-private", is_flag=True, help="Let the fetcher reach loopback and private addresses (local testing only).")
 @click.option("--no-follow", is_flag=True, help="Use the entries' own text; do not fetch the article pages.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format (json: one line per poll).")
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format (json: one line per poll).")
 def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: bool, fmt: str) -> None:
     """Poll the followed feeds and ingest new articles as they appear.
 
@@ -373,7 +374,7 @@ def stories(db: str, since: str | None, min_sources: int, query: str | None, out
 @click.command()
 @click.argument("story_id", metavar="ID")
 @db_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["terminal", "json", "markdown", "html"]), default="terminal", show_default=True)
+@click.option("-f", "--format", "fmt", type=FormatChoice(["terminal", "json", "markdown", "html"]), default="terminal", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.option("--refresh", is_flag=True, help="Recompute the report even when a cached one is current.")
 @click.option("--show-removed", is_flag=True, help="Also show the boilerplate removed from each article.")
@@ -500,7 +501,7 @@ def _note(a: Any) -> str:
 @click.option("--raw", is_flag=True, help="The raw input exactly as ingested.")
 @click.option("--removed", is_flag=True, help="The boilerplate removed, with reasons.")
 @click.option("--diff", is_flag=True, help="What changed since the previous version.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True)
 def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt: str) -> None:
     """Show one article: cleaned text (default), raw input, removed boilerplate or a diff (one of them)."""
     views = [name for name, given in (("raw", raw), ("removed", removed), ("diff", diff)) if given]
