@@ -419,3 +419,12 @@ def test_the_charset_a_transport_declares_is_read_before_the_guesses() -> None:
     # A page labelled UTF-16 whose bytes hold no NUL is not UTF-16.
     latin = "<html><head><meta charset='utf-16'></head><body><p>Caf\xe9 owners welcomed it.</p></body></html>"
     assert decode_bytes(latin.encode("latin-1"), kind="html")[0] == latin
+
+
+def test_utf16_json_lines_on_stdin_are_read_and_binary_on_stdin_is_one_skip() -> None:
+    lines = [json.dumps({"source": "Valley Times", "title": f"Title {i}", "text": f"The harbour reopened on day {i}."}) for i in range(3)]
+    utf16 = io.BufferedReader(io.BytesIO("\r\n".join(lines).encode("utf-16")))  # as sys.stdin.buffer is
+    docs = list(read_inputs(["-"], stdin=utf16))
+    assert [d.title for d in docs if isinstance(d, RawDocument)] == ["Title 0", "Title 1", "Title 2"]
+    binary = list(read_inputs(["-"], stdin=io.BufferedReader(io.BytesIO(bytes(range(256)) * 200))))
+    assert [(s.origin, s.reason) for s in binary if isinstance(s, Skipped)] == [("<stdin>", "binary")] and len(binary) == 1

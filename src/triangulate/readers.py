@@ -26,6 +26,7 @@ name.
 from __future__ import annotations
 
 import codecs
+import io
 import glob
 import json
 import os
@@ -723,6 +724,11 @@ def stream_jsonl(
     """
     found = False
     number = records = 0
+    peek = getattr(handle, "peek", None)
+    head = peek(4)[:4] if callable(peek) else b""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(codecs.BOM_UTF32_LE):
+        # UTF-16 JSON Lines (a Windows export): its line ends are two bytes, read as text.
+        handle = _Utf8Lines(io.TextIOWrapper(handle, encoding="utf-16", newline=None))  # type: ignore[assignment]
     try:
         while True:
             line = handle.readline(max_bytes + 1)
@@ -743,6 +749,10 @@ def stream_jsonl(
             found = True
             decoded = decode_bytes(line.strip(), kind="jsonl")
             if isinstance(decoded, Skipped):
+                if decoded.reason == "binary" and not records:
+                    # Not text at all (an image, an archive piped in): one skip, not one a "line".
+                    yield Skipped(origin, "binary", f"not JSON Lines: {decoded.detail}")
+                    return
                 yield Skipped(line_origin, decoded.reason, f"line {number}: {decoded.detail}")
                 continue
             item = _jsonl_record(decoded[0], number, origin=origin, source=source)
@@ -759,6 +769,16 @@ def stream_jsonl(
         yield Skipped(origin, "unreadable", f"after line {number}: {exc}")
     if not found:
         yield Skipped(origin, "empty", "no JSON lines")
+
+
+class _Utf8Lines:
+    """Lines of a text stream as UTF-8 bytes, for the byte-line reader."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._text.readline(size).encode("utf-8")
 
 
 # ------------------------------------------------------------------------ outlets
