@@ -317,24 +317,21 @@ def mask_figures(text: str) -> str:
     return _FIGURE.sub("N", text)
 
 
-def _same_words_but_figures(a: str, b: str) -> bool:
-    """Whether two texts are at least 60% the same words once figures are masked (difflib ratio)."""
+def _same_words(a: list[str], b: list[str]) -> bool:
+    """Whether two word lists are at least 60% the same words (difflib ratio)."""
     import difflib
 
-    wa, wb = tokens(mask_figures(a)), tokens(mask_figures(b))
-    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio() >= 0.6
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
 
 
-def _figure_blind_cosines(claims: Sequence[Claim], left: np.ndarray, right: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-    """The cosine of each pair with figures masked on both sides (each masked text embedded once)."""
-    texts = sorted({mask_figures(claims[i].text) for i in np.concatenate([left, right])})
+def _figure_blind_cosines(masked: dict[int, str], left: np.ndarray, right: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """The cosine of each pair of ``masked`` texts (each distinct text embedded once)."""
+    texts = sorted({masked[i] for i in np.concatenate([left, right])})
     if not texts:
         return np.zeros(len(left), dtype=np.float32)
     row = {t: k for k, t in enumerate(texts)}
-    masked = np.asarray(embed(texts), dtype=np.float32)
-    a = masked[[row[mask_figures(claims[i].text)] for i in left]]
-    b = masked[[row[mask_figures(claims[j].text)] for j in right]]
-    out: np.ndarray = np.einsum("ij,ij->i", a, b)
+    vecs = np.asarray(embed(texts), dtype=np.float32)
+    out: np.ndarray = np.einsum("ij,ij->i", vecs[[row[masked[i]] for i in left]], vecs[[row[masked[j]] for j in right]])
     return out
 
 
@@ -355,18 +352,16 @@ def _quote_candidates(
     if len(quoted) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    if len(claims) > settings.bounded_from_claims:
-        a, b, _ = candidate_pairs(
-            quote_vecs[quoted],
-            groups[quoted],
-            settings.quote_cosine,
-            block_rows=settings.block_rows,
-            per_group=settings.candidates_per_article,
-            per_row=settings.candidates_per_claim,
-            columns=_first_of_each_text([claims[i] for i in quoted]),
-        )
-    else:
-        a, b, _ = candidate_pairs(quote_vecs[quoted], groups[quoted], settings.quote_cosine, block_rows=settings.block_rows)
+    bounded = len(claims) > settings.bounded_from_claims
+    a, b, _ = candidate_pairs(
+        quote_vecs[quoted],
+        groups[quoted],
+        settings.quote_cosine,
+        block_rows=settings.block_rows,
+        per_group=settings.candidates_per_article if bounded else None,
+        per_row=settings.candidates_per_claim if bounded else None,
+        columns=_first_of_each_text([claims[i] for i in quoted]) if bounded else None,
+    )
     return quoted[a], quoted[b]
 
 
@@ -507,15 +502,25 @@ def _figure_blind_matches(
     """
     out = np.zeros(len(left), dtype=bool)
     figures = [_figures(c) for c in claims]
+    # Each claim's text masked and split once, however many pairs it is in.
+    masked: dict[int, tuple[str, list[str]]] = {}
+
+    def masked_of(i: int) -> tuple[str, list[str]]:
+        if i not in masked:
+            text = mask_figures(claims[i].text)
+            masked[i] = (text, tokens(text))
+        return masked[i]
+
     again = [
         k
         for k in np.nonzero(candidates)[0]
         if any(figures[right[k]].get(key, values) != values for key, values in figures[left[k]].items() if key in figures[right[k]])
-        and _same_words_but_figures(claims[left[k]].text, claims[right[k]].text)
+        and _same_words(masked_of(left[k])[1], masked_of(right[k])[1])
     ]
     if again:
         picked = np.asarray(again, dtype=np.int64)
-        out[picked] = _figure_blind_cosines(claims, left[picked], right[picked], embed) >= bar
+        texts = {i: text for i, (text, _) in masked.items()}
+        out[picked] = _figure_blind_cosines(texts, left[picked], right[picked], embed) >= bar
     return out
 
 
