@@ -75,8 +75,9 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
             if kind == "number":
                 # A count the other version gives under another noun, or none, is set aside
                 # too: "178 of 369 punches" / "landed 178 punches".
-                va = [d for d in va if _count(d) not in {_count(x) for x in db}]
-                vb = [d for d in vb if _count(d) not in {_count(x) for x in da}]
+                counts_a, counts_b = {_count(x) for x in da}, {_count(x) for x in db}
+                va = [d for d in va if _count(d) not in counts_b]
+                vb = [d for d in vb if _count(d) not in counts_a]
             if not va or not vb:
                 continue
             if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
@@ -524,8 +525,10 @@ def _role_name_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     roles_a, roles_b = _roles(a.text), _roles(b.text)
     for role in sorted(set(roles_a) & set(roles_b)):
         for left in roles_a[role]:
+            if any(_compatible_names(left, other) for other in roles_b[role]):
+                continue  # the other version names this person in this role too
             for right in roles_b[role]:
-                if _compatible_names(left, right) or _spelling_variant(left, right) or any(_compatible_names(left, other) for other in roles_b[role]):
+                if _spelling_variant(left, right):
                     continue
                 return [
                     Conflict(
