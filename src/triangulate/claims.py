@@ -476,9 +476,9 @@ def _number_value(raw: str, scale: str | None = None) -> float | None:
     tens, _, unit = low.partition("-")
     if low.endswith(" dozen"):
         count = _number_value(low[: -len(" dozen")])
-        value = count * 12 if count is not None else 0.0
         if count is None:
             return None
+        value = count * 12
     elif unit and tens in NUMBER_WORDS and unit in NUMBER_WORDS:
         value = float(NUMBER_WORDS[tens] + NUMBER_WORDS[unit])
     elif low in ("a", "an"):
@@ -535,8 +535,6 @@ def _details(text: str) -> tuple[Detail, ...]:
             details.append(Detail("number", f"{_fmt(value)} years old", m.group(0), "years old"))
             taken.append(m.span())
     for m in _DURATION.finditer(text):
-        if not free(m.span()):
-            continue
         value = _number_value(m.group(1))
         if value is None or not free(m.span()):
             continue
@@ -698,7 +696,7 @@ _UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual ci
 #: Imperial units as metric ones (the unit word as extracted: "km/h" reads as "km"), the
 #: converted value to two significant figures; yards stay yards (a football field's).
 _METRIC = {
-    "mph": ("km", 1.609344), "mile": ("km", 1.609344), "inch": ("mm", 25.4), "inche": ("mm", 25.4),
+    "mph": ("km", 1.609344), "mile": ("km", 1.609344), "inch": ("mm", 25.4),
     "foot": ("m", 0.3048), "feet": ("m", 0.3048), "ft": ("m", 0.3048), "lb": ("kg", 0.45359237),
 }  # fmt: skip
 
