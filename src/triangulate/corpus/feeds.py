@@ -23,14 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from email.utils import parsedate_to_datetime
 from time import struct_time
 from typing import Any
 from urllib.parse import urlsplit
 
 from triangulate.corpus.fetch import FetchFailure, Fetcher
 from triangulate.corpus.ingest import IngestResult, canonical_url
-from triangulate.corpus.store import FeedInfo, Store, now_iso, parse_time
+from triangulate.corpus.store import FeedInfo, Store, now_iso, parse_time, parse_time_as_written
 from triangulate.errors import InputError
 from triangulate.models import Article, RawDocument, Skipped, stable_id
 
@@ -270,22 +269,11 @@ def _entry_or_page_time(page: str | None, entry: str | None) -> str | None:
     if not page:
         return entry
     if len(page.strip()) == 10 and entry:  # YYYY-MM-DD, no time of day
-        when = parse_time(entry)
-        local = _local_date(entry)
-        if when is not None and page.strip() in (when.date().isoformat(), local):
+        when, written = parse_time(entry), parse_time_as_written(entry)
+        # The page's day in UTC or in the entry's own zone ("Fri, 04 Dec 2026 23:30 -0500").
+        if when is not None and written is not None and page.strip() in (when.date().isoformat(), written.date().isoformat()):
             return entry
     return None
-
-
-def _local_date(value: str) -> str | None:
-    """The calendar day of a time in its own zone (``Fri, 04 Dec 2026 23:30 -0500`` -> 2026-12-04)."""
-    try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        try:
-            return parsedate_to_datetime(value.strip()).date().isoformat()
-        except (TypeError, ValueError, IndexError):
-            return None
 
 
 def _clean(page: RawDocument) -> Article | Skipped | None:

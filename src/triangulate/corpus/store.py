@@ -48,8 +48,9 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 or RFC 2822 date; naive times are taken as UTC. ``None`` if unparseable."""
+def parse_time_as_written(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 or RFC 2822 date in the zone it is written in; naive times are taken
+    as UTC. ``None`` if unparseable."""
     if not value:
         return None
     text = value.strip()
@@ -60,8 +61,14 @@ def parse_time(value: str | None) -> datetime | None:
             dt = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 or RFC 2822 date as UTC; naive times are taken as UTC. ``None`` if unparseable."""
+    dt = parse_time_as_written(value)
+    if dt is None:
+        return None
     try:
         return dt.astimezone(timezone.utc)
     except OverflowError:  # "0001-01-01T00:00:00+05:00" is before the first UTC time there is
