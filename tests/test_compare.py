@@ -15,6 +15,15 @@ def art(outlet: str, *paragraphs: str, published: str | None = None) -> Article:
     )
 
 
+def north_and_south(first: str, second: str) -> list[Article]:
+    """Two outlets' articles whose first sentences are the versions compared, each followed by
+    a sentence of its own that matches nothing."""
+    return [
+        art("North Star", first, "Council members met behind closed doors for most of the evening to discuss the harbour budget."),
+        art("South Wind", second, "Opposition leader Karl Mend called for an independent inquiry into the fire service response."),
+    ]
+
+
 HARBOUR = art(
     "Harbour Herald",
     "A fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night, officials said.",
@@ -179,17 +188,13 @@ def test_weekday_conflict(embedder):
 
 
 def test_negation_conflict(embedder):
-    a = art(
-        "North Star",
-        "The mayor of Port Ellis has resigned over the handling of the pier fire, her office said.",
-        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    report = compare_articles(
+        north_and_south(
+            "The mayor of Port Ellis has resigned over the handling of the pier fire, her office said.",
+            "The mayor of Port Ellis has not resigned over the handling of the pier fire, her office said.",
+        ),
+        embedder=embedder,
     )
-    b = art(
-        "South Wind",
-        "The mayor of Port Ellis has not resigned over the handling of the pier fire, her office said.",
-        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
-    )
-    report = compare_articles([a, b], embedder=embedder)
     assert [c.kind for c in report.conflicts] == ["negation"]
     said = [s.text for s in report.summary if s.text.startswith("Reports differ")]
     assert said == ["Reports differ on whether it happened: South Wind says it did not, North Star that it did."]
@@ -217,17 +222,13 @@ def test_same_template_different_event_claims_are_not_one_fact(embedder):
 
 
 def test_one_differing_detail_is_still_a_conflict_within_one_fact(embedder):
-    a = art(
-        "North Star",
-        "Mayor Ilse Brandt said on Monday that 34 workers were moved away from the rail depot in Karwick.",
-        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    report = compare_articles(
+        north_and_south(
+            "Mayor Ilse Brandt said on Monday that 34 workers were moved away from the rail depot in Karwick.",
+            "Mayor Ilse Brandt said on Monday that 43 workers were moved away from the rail depot in Karwick.",
+        ),
+        embedder=embedder,
     )
-    b = art(
-        "South Wind",
-        "Mayor Ilse Brandt said on Monday that 43 workers were moved away from the rail depot in Karwick.",
-        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
-    )
-    report = compare_articles([a, b], embedder=embedder)
     assert len(report.facts) == 1
     assert [c.kind for c in report.conflicts] == ["number"]
 
@@ -270,9 +271,7 @@ def test_a_chain_of_matches_does_not_join_different_events():
 def test_details_written_differently_do_not_split_a_fact(embedder, first, second):
     """Same figure with another noun or currency word, a weekday beside a date, a title
     before a name: compatible wordings, one fact."""
-    a = art("North Star", first, "Council members met behind closed doors for most of the evening to discuss the harbour budget.")
-    b = art("South Wind", second, "Opposition leader Karl Mend called for an independent inquiry into the fire service response.")
-    report = compare_articles([a, b], embedder=embedder)
+    report = compare_articles(north_and_south(first, second), embedder=embedder)
     assert len(report.facts) == 1, [c.text for c in report.claims]
     assert report.conflicts == ()
 
@@ -395,33 +394,25 @@ def test_align_fit_help_names_the_data_path_and_exits_0():
 
 
 def test_a_count_both_versions_of_a_fact_give_under_other_nouns_is_no_single_source_detail(embedder):
-    a = art(
-        "North Star",
-        "A crowd of 41,200 watched the derby at Kessel Park on Saturday afternoon.",
-        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    report = compare_articles(
+        north_and_south(
+            "A crowd of 41,200 watched the derby at Kessel Park on Saturday afternoon.",
+            "A crowd of 41,200 was at Kessel Park on Saturday afternoon for the derby.",
+        ),
+        embedder=embedder,
     )
-    b = art(
-        "South Wind",
-        "A crowd of 41,200 was at Kessel Park on Saturday afternoon for the derby.",
-        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
-    )
-    report = compare_articles([a, b], embedder=embedder)
     assert len(report.facts) == 1
     assert [s.detail for s in report.single_source if s.detail] == []
 
 
 def test_a_summary_sentence_cites_no_outlet_that_gives_the_words_to_someone_else(embedder):
-    a = art(
-        "North Star",
-        "Police said the sea wall at Dunmoor collapsed on Sunday evening after hours of heavy rain.",
-        "Council members met behind closed doors for most of the evening to discuss the harbour budget.",
+    report = compare_articles(
+        north_and_south(
+            "Police said the sea wall at Dunmoor collapsed on Sunday evening after hours of heavy rain.",
+            "Witnesses said the sea wall at Dunmoor collapsed on Sunday evening after hours of heavy rain.",
+        ),
+        embedder=embedder,
     )
-    b = art(
-        "South Wind",
-        "Witnesses said the sea wall at Dunmoor collapsed on Sunday evening after hours of heavy rain.",
-        "Opposition leader Karl Mend called for an independent inquiry into the fire service response.",
-    )
-    report = compare_articles([a, b], embedder=embedder)
     (fact,) = report.facts
     assert fact.independent_sources == 2
     sentence = next(s for s in report.summary if "sea wall" in s.text)

@@ -85,11 +85,16 @@ def test_full_text_search_ranks_title_matches_and_survives_odd_queries(tmp_path:
         assert split_snippet(snippet) == ("Smoke closed the harbour.", ((0, 5),))  # the match, by offsets
 
 
+def two_stories(store: Store) -> None:
+    """Stories s1 and s2, one article each, of two outlets."""
+    store.insert_articles([row("a1"), row("a2", outlet="Other")])
+    store.assign([("a1", "s1"), ("a2", "s2")])
+    store.refresh_stories(["s1", "s2"])
+
+
 def test_merging_stories_moves_their_articles_and_old_ids_follow(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
-        store.insert_articles([row("a1"), row("a2", outlet="Other")])
-        store.assign([("a1", "s1"), ("a2", "s2")])
-        store.refresh_stories(["s1", "s2"])
+        two_stories(store)
         store.merge_stories("s1", ["s2"])
         store.refresh_stories(["s1"])
         info = store.story("s2")
@@ -100,9 +105,7 @@ def test_merging_stories_moves_their_articles_and_old_ids_follow(tmp_path: Path)
 def test_a_merge_given_stale_ids_never_merges_a_story_into_itself(tmp_path: Path) -> None:
     # Two merges at once in opposite directions: the second was given ids before the first ran.
     with Store.open(tmp_path / "c.db") as store:
-        store.insert_articles([row("a1"), row("a2", outlet="Other")])
-        store.assign([("a1", "s1"), ("a2", "s2")])
-        store.refresh_stories(["s1", "s2"])
+        two_stories(store)
         store.merge_stories("s1", ["s2"])
         store.merge_stories("s2", ["s1"])
         store.refresh_stories(["s1"])
