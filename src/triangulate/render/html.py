@@ -280,9 +280,8 @@ _TEMPLATE = """<!DOCTYPE html>
 <ul>
 {%- for c in g.claims %}
 <li>{{ c.text }}
-{%- if c.speaker or c.details %} <span class="muted">(
-{%- if c.speaker %}speaker: {{ c.speaker }}{% if c.details %}; {% endif %}{% endif %}
-{%- for kind, spans in c.details %}{{ kind }}: {{ spans }}{% if not loop.last %}; {% endif %}{% endfor %})</span>
+{%- if c.notes %} <span class="muted">(
+{%- for label, value in c.notes %}{{ label }}: {{ value }}{% if not loop.last %}; {% endif %}{% endfor %})</span>
 {%- endif %}</li>
 {%- endfor %}
 </ul>

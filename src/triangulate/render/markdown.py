@@ -202,10 +202,8 @@ def _skipped(report: Report) -> list[str]:
 
 def _claim_line(claim: ClaimRow) -> str:
     line = f"- {escape_markdown(claim.text)}"
-    notes = [f"speaker: {escape_markdown(claim.speaker)}"] if claim.speaker else []
-    notes += [f"{kind}: {escape_markdown(spans)}" for kind, spans in claim.details]
-    if notes:
-        line += f" _({'; '.join(notes)})_"
+    if claim.notes:
+        line += f" _({'; '.join(f'{label}: {escape_markdown(value)}' for label, value in claim.notes)})_"
     return line
 
 

@@ -249,10 +249,8 @@ def _skipped(console: Console, report: Report) -> None:
 
 def _claim_item(claim: ClaimRow) -> Text:
     text = Text(claim.text)
-    notes = [f"speaker: {claim.speaker}"] if claim.speaker else []
-    notes += [f"{kind}: {spans}" for kind, spans in claim.details]
-    if notes:
-        text.append(f"  ({'; '.join(notes)})", style=MUTED)
+    if claim.notes:
+        text.append(f"  ({'; '.join(f'{label}: {value}' for label, value in claim.notes)})", style=MUTED)
     return text
 
 

@@ -129,6 +129,11 @@ class ClaimRow:
     speaker: str | None
     details: tuple[tuple[str, str], ...]
 
+    @property
+    def notes(self) -> tuple[tuple[str, str], ...]:
+        """What is shown after the claim, as (label, value): its speaker, then its details."""
+        return ((("speaker", self.speaker),) if self.speaker else ()) + self.details
+
 
 @dataclass(frozen=True, slots=True)
 class ArticleClaims:
