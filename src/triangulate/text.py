@@ -202,16 +202,18 @@ def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
 
 #: Unicode bidirectional controls (embeddings, overrides, isolates): inside a title or an outlet
 #: name they would reorder the text a page prints after them ("lanigiro · CTU 00:11").
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_BIDI_CODES = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_BIDI_CONTROLS = dict.fromkeys(_BIDI_CODES)
 
 
 def without_bidi_controls(value: object) -> object:
     """``value`` with bidirectional control characters removed when it is a string
     (a template's ``finalize``: every printed value goes through it)."""
+    # str.translate: markup a template already made safe stays safe (a regex would return a plain str).
     return value.translate(_BIDI_CONTROLS) if isinstance(value, str) else value
 
 
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(map(chr, _BIDI_CODES)) + "]")
 
 
 def printable(text: str) -> str:
