@@ -662,6 +662,7 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
+_SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
 
 
 class SecurityHeaders:
@@ -679,13 +680,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
-                for name, value in extra:
+                for name, value in _SECURITY_HEADER_BYTES:
                     if name not in names:
                         headers.append((name, value))
                 message = {**message, "headers": headers}
