@@ -344,6 +344,24 @@ def test_a_disputed_figure_is_one_summary_sentence_naming_every_outlet_on_each_s
     assert sentence.citations == (1, 2, 3)
 
 
+def test_a_fact_disputed_by_as_many_sources_as_give_it_is_stated_as_its_outlets_version(embedder):
+    # One outlet against one: neither score is the summary's to state. Its sentence says
+    # whose version it is, and the dispute sentence gives the other. Two against one: the
+    # majority's version is stated as it is.
+    said = "Harlow Rovers beat Dunmore City {} at Kingsmead Park on Saturday{}."
+    one = art("Sports Desk", said.format("3-1", ""), "The new stand was full for the first time this season.")
+    other = art("The Terrace", said.format("3-2", " afternoon"), "City's manager refused to talk to reporters afterwards.")
+    report = compare_articles([one, other], embedder=embedder)
+    first, dispute = (s.text for s in report.summary)
+    assert first.startswith("The Terrace reports: Harlow Rovers beat Dunmore City 3-2") or first.startswith(
+        "Sports Desk reports: Harlow Rovers beat Dunmore City 3-1"
+    ), first
+    assert dispute == "Reports differ on the score: Sports Desk gives 3-1, The Terrace gives 3-2."
+    third = art("County Sport", said.format("3-1", " evening"), "Ticket prices will rise by ten percent next month.")
+    report = compare_articles([one, other, third], embedder=embedder)
+    assert report.summary[0].text.startswith("Harlow Rovers beat Dunmore City 3-1"), report.summary[0].text
+
+
 def test_a_reprint_change_stays_visible_when_an_independent_outlet_reports_the_fact_too(embedder):
     lines = ("A fire at the Kelby warehouse in Portmere injured 14 people on Monday, fire chief Anna Vance said.",
              "The blaze burned for six hours before crews brought it under control.", "Police are looking for witnesses.")

@@ -317,7 +317,7 @@ def compare_articles(
     conflicts.extend(_changes_within_a_source(claims, same_source_sets, reprint, copied_from))
     single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
     summary = summarize(
-        facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences
+        facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences, group_of=group_of
     )
     timings["total"] = time.perf_counter() - started
     title = _story_title(articles)

@@ -29,8 +29,11 @@ def summarize(
     number_of: dict[str, int],
     *,
     max_sentences: int = 5,
+    group_of: dict[str, int] | None = None,
 ) -> list[SummarySentence]:
-    """Build the summary. ``number_of`` maps article id -> source number."""
+    """Build the summary. ``number_of`` maps article id -> source number; ``group_of``
+    maps article id -> independent source (a wire story and its reprints share one;
+    default: each article its own)."""
     corroborated = [f for f in facts if f.independent_sources >= 2]
     ranked = sorted(corroborated, key=lambda f: (-f.independent_sources, min(c.position for c in f.claims)))
     chosen = ranked[:max_sentences]
@@ -54,6 +57,11 @@ def summarize(
         undisputed = [c for c in fact.claims if c is claim or (c.id not in against and not compare_claims(fact.id, claim, c))]
         agreeing = [c for c in undisputed if c is claim or fact.kind == "quote" or _same_source(claim, c)]
         cites = tuple(sorted({number_of[c.article_id] for c in agreeing}))
+        if fact.kind != "quote" and _no_majority(agreeing, [c for c in fact.claims if c not in undisputed], group_of):
+            # As many sources give another version as give this one: the sentence is theirs
+            # to say, not the summary's ("The Terrace reports: ... 3-2", then the dispute).
+            outlets = list(dict.fromkeys(c.outlet for c in agreeing))
+            text = f"{_and(outlets)} report{'' if len(outlets) > 1 else 's'}: {text}"
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
         # Who else the same words are given to, by the outlets left out for that reason.
         elsewhere = [c for c in undisputed if c not in agreeing]
@@ -101,6 +109,16 @@ def summarize(
                 used_texts.add(lead.text)
                 out.append(SummarySentence(text=lead.text, citations=(number_of[article.id],)))
     return out
+
+
+def _no_majority(agreeing: Sequence[Claim], disputing: Sequence[Claim], group_of: dict[str, int] | None) -> bool:
+    """Whether the versions that dispute a sentence come from at least as many independent
+    sources as the versions that state it."""
+    def sources(claims: Sequence[Claim]) -> set[object]:
+        return {group_of.get(c.article_id, c.article_id) if group_of else c.article_id for c in claims}
+
+    against = sources(disputing) - sources(agreeing)
+    return bool(against) and len(against) >= len(sources(agreeing))
 
 
 def _other_sides(claim: Claim, disputes: Sequence[Conflict], fact: Fact, by_id: dict[str, Claim]) -> set[str]:

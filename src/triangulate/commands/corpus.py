@@ -340,7 +340,7 @@ def _stop_on_sigterm() -> list[int]:
 @db_option
 @click.option("--since", help="Only stories active since this date or age (2024-05-01, 24h, 7d).")
 @click.option("--min-sources", type=click.IntRange(1), default=1, show_default=True, help="Only stories with at least N independent sources.")
-@click.option("--query", "-q", help="Only stories with an article matching this full-text query.")
+@click.option("--query", help="Only stories with an article matching this full-text query.")
 @click.option("--outlet", help="Only stories covered by this outlet.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to show.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip first (the next page: --offset 50).")
