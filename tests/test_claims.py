@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from triangulate.claims import extract_claims, extract_details
 from triangulate.models import Article
 from triangulate.text import split_sentences
@@ -216,6 +218,46 @@ def test_an_age_is_a_figure_of_its_own_and_not_a_duration():
     text = "The 24-year-old driver and a man aged 58 were hurt; the road was built 40 years ago."
     assert values(text, "number") == ["24 years old", "58 years old"]
     assert values(text, "duration") == ["40 year"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The search lasted two and a half hours.", ["2.5 hour"]),
+        ("The search lasted half an hour.", ["0.5 hour"]),
+        ("The search lasted an hour and a half.", ["1.5 hour"]),
+        ("The search lasted a quarter of an hour.", ["0.25 hour"]),
+        ("The strike lasted a week.", ["168 hour"]),
+        ("The strike lasted for a fortnight.", ["336 hour"]),
+        ("The strike will last at least a week.", ["168 hour"]),
+        ("The ferry runs once a week.", []),
+        ("The strike began a week ago.", []),
+    ],
+)
+def test_durations_with_halves_quarters_and_a_single_unit_are_read(text: str, expected: list[str]) -> None:
+    assert values(text, "duration") == expected
+    assert values(text, "number") == []  # "two and a half hours" is no count of "and"s
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("It lasted a week.", "It lasted seven days."),
+        ("It lasted 48 hours.", "It lasted two days."),
+        ("It lasted half an hour.", "It lasted 30 minutes."),
+        ("It lasted 18 months.", "It lasted a year and a half."),
+        ("It lasted a decade.", "It lasted ten years."),
+    ],
+)
+def test_one_duration_written_in_two_units_has_one_value(a: str, b: str) -> None:
+    assert values(a, "duration") == values(b, "duration")
+
+
+def test_months_and_weeks_are_not_converted_into_each_other() -> None:
+    # A month is 28 to 31 days: "a month" and "four weeks" are neither the same nor different.
+    (month,) = extract_details("It lasted a month.")
+    (weeks,) = extract_details("It lasted four weeks.")
+    assert month.unit != weeks.unit
 
 
 def test_a_month_of_a_year_keeps_its_month():

@@ -43,6 +43,13 @@ def test_figures_that_cannot_both_be_true_conflict(a: str, b: str) -> None:
     assert kinds(a, b) == ["number"]
 
 
+def test_durations_are_compared_across_units() -> None:
+    assert kinds("The strike lasted a week, the union said.", "The strike lasted three days, the union said.") == ["duration"]
+    assert kinds("The strike lasted a week, the union said.", "The strike lasted seven days, the union said.") == []
+    assert kinds("The search took half an hour.", "The search took 30 minutes.") == []
+    assert kinds("The search took two and a half hours.", "The search took three and a half hours.") == ["duration"]
+
+
 def test_a_publication_and_its_website_are_not_a_name_conflict() -> None:
     a = '"Tara Reid has checked herself into a clinic," her rep told Us.'
     b = '"Tara Reid has checked herself into a clinic," her rep told UsMagazine.com.'

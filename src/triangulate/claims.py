@@ -33,10 +33,6 @@ NUMBER_WORDS = {
     "hundred": 100, "dozen": 12, "one": 1,
 }  # fmt: skip
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-TIME_UNITS = {
-    "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week",
-    "month": "month", "year": "year", "decade": "decade",
-}  # fmt: skip
 SPEECH_VERBS = (
     "said|says|added|adds|told|tells|stated|states|noted|notes|warned|warns|explained|explains|"
     "wrote|writes|declared|declares|asked|asks|continued|stressed|insisted|insists|argued|argues|"
@@ -60,9 +56,22 @@ _CAP = rf"(?:(?:[A-Z]\.){{2,}}|[{_UP}][\w'\-]*[\w]|[A-Z])"
 _NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|van|von|al|bin|da|del|der|la|le)){{0,4}}"
 
 _DURATION = re.compile(
-    rf"\b({_QTY})(?:\s*-\s*|\s+)(second|minute|hour|day|week|month|year|decade)s?\b(?:\s*-\s*long)?",
+    rf"\b({_QTY})(?:\s*-\s*|\s+)(second|minute|hour|day|week|fortnight|month|year|decade)s?\b(?:\s*-\s*long)?",
     re.IGNORECASE,
 )
+_TIME_UNIT = r"(second|minute|hour|day|week|fortnight|month|year|decade)"
+#: Durations with a half or a quarter: "two and a half hours", "half an hour", "an hour and a
+#: half", "a quarter of an hour" (each group a way of writing it; the value is computed below).
+_FRACTION_DURATION = re.compile(
+    rf"\b(?:({_QTY})\s+and\s+a\s+half\s+{_TIME_UNIT}s?"
+    rf"|half\s+an?\s+{_TIME_UNIT}"
+    rf"|an?\s+{_TIME_UNIT}\s+and\s+a\s+half"
+    rf"|a\s+quarter\s+of\s+an?\s+{_TIME_UNIT})\b",
+    re.IGNORECASE,
+)
+#: What a lone "a"/"an" before a unit must follow to be a duration ("for a week", "lasted a
+#: day"), not a rate or a time ("once a week", "a week ago").
+_A_DURATION_BEFORE = re.compile(r"\b(for|within|after|in|least|lasted|lasting|lasts|took|spent)\s+an?\s*$", re.IGNORECASE)
 #: An age: "the 24-year-old driver", "a man aged 58", "she is 31 years old" (not a duration).
 _AGE = re.compile(
     rf"\b({_QTY})-years?[-\s]old\b|\baged\s+({_NUM}|{_NUMWORD})\b|\b({_NUM}|{_NUMWORD})\s+years?\s+old\b", re.IGNORECASE
@@ -262,6 +271,23 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
 
 _RELATIVE_DAY = re.compile(r"\b(yesterday|today|tomorrow|last\s+night|tonight)\b", re.IGNORECASE)
 _DAY_OFFSET = {"yesterday": -1, "today": 0, "tomorrow": 1, "last night": -1, "tonight": 0}
+
+
+#: Durations are compared in one unit per family of exact conversions: seconds to weeks in
+#: hours ("a week" is "seven days", "48 hours" is "two days", "half an hour" is "30
+#: minutes"), months to decades in years ("18 months" is "a year and a half"). A month is not
+#: a whole number of days, so "a month" and "four weeks" are not compared.
+_DURATION_IN = {
+    "second": (1 / 3600, "hour"), "minute": (1 / 60, "hour"), "hour": (1, "hour"), "day": (24, "hour"),
+    "week": (168, "hour"), "fortnight": (336, "hour"), "month": (1 / 12, "year"), "year": (1, "year"),
+    "decade": (10, "year"),
+}  # fmt: skip
+
+
+def _add_duration(details: list[Detail], value: float, written_unit: str, shown: str) -> None:
+    """A duration detail, its value in the unit of its family (:data:`_DURATION_IN`)."""
+    factor, unit = _DURATION_IN[written_unit.lower()]
+    details.append(Detail("duration", f"{_fmt(round(value * factor, 6))} {unit}", shown, unit))
 
 
 def _day_of(published: str | None) -> date | None:
@@ -534,14 +560,21 @@ def _details(text: str) -> tuple[Detail, ...]:
         if value is not None:
             details.append(Detail("number", f"{_fmt(value)} years old", m.group(0), "years old"))
             taken.append(m.span())
+    for m in _FRACTION_DURATION.finditer(text):
+        whole = _number_value(m.group(1)) if m.group(1) else None
+        fraction = [(whole + 0.5 if whole is not None else None, m.group(2)), (0.5, m.group(3)), (1.5, m.group(4)), (0.25, m.group(5))]
+        value, written = next((v, u) for v, u in fraction if u)
+        if value is None or not free(m.span()):
+            continue
+        _add_duration(details, value, written, m.group(0))
+        taken.append(m.span())
     for m in _DURATION.finditer(text):
         value = _number_value(m.group(1))
         if value is None or not free(m.span()):
             continue
-        if m.group(1).lower() in ("a", "an") and not re.search(r"\b(for|within|after|in)\s+an?\s*$", text[: m.start() + len(m.group(1))]):
+        if m.group(1).lower() in ("a", "an") and not _A_DURATION_BEFORE.search(text[: m.start() + len(m.group(1))]):
             continue
-        unit = TIME_UNITS[m.group(2).lower()]
-        details.append(Detail("duration", f"{_fmt(value)} {unit}", m.group(0), unit))
+        _add_duration(details, value, m.group(2), m.group(0))
         taken.append(m.span())
     for m in _MONEY.finditer(text):
         if not free(m.span()):
