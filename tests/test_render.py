@@ -364,6 +364,24 @@ def test_markdown_facts_list_outlets_count_and_each_wording() -> None:
     assert "[4] **Meridian Daily**: A replacement ferry will begin running on Tuesday." in md
 
 
+def test_a_conflict_between_versions_published_hours_apart_may_be_an_update() -> None:
+    # A death toll that rises, a deal that replaces an offer: the later version may be news,
+    # not a contradiction. The ferry day's versions come from Northwire and Meridian Daily.
+    def published(times: dict[str, str]) -> Report:
+        report = sample_report()
+        return replace(report, articles=tuple(replace(a, published=times.get(a.id, a.published)) for a in report.articles))
+
+    later = published({"a-wire": "2031-04-02T08:00:00Z", "a-mer": "2031-04-03T14:30:00+02:00"})
+    ferry = next(c for c in build_view(later).conflicts if c.kind == "weekday")
+    assert ferry.timing == "Meridian Daily's version was published 28 hours later: it may be an update rather than a contradiction."
+    assert ferry.timing in flat(terminal_text(later, width=200))
+    assert ferry.timing in render_markdown(later) and ferry.timing in visible(render_html(later))
+    close = published({"a-wire": "2031-04-02T08:00:00Z", "a-mer": "2031-04-02T11:00:00Z"})
+    assert next(c for c in build_view(close).conflicts if c.kind == "weekday").timing is None
+    # A day alone says nothing about hours.
+    assert next(c for c in build_view(sample_report()).conflicts if c.kind == "weekday").timing is None
+
+
 def test_markdown_conflict_highlights_the_differing_detail() -> None:
     md = section(render_markdown(sample_report()), "## Conflicts", "## Single-source claims")
     assert "| [1] Coastal Ledger | Engineers expect the work to take **12 weeks**. | **12 week** |" in md

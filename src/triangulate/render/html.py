@@ -224,6 +224,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </table>
 </div>
 {%- if c.explanation %}<p class="support">{{ c.explanation }}</p>{% endif %}
+{%- if c.timing %}<p class="support">{{ c.timing }}</p>{% endif %}
 </article>
 {%- else %}
 <p class="muted">No conflicting details found.</p>

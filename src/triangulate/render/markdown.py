@@ -160,6 +160,8 @@ def _conflicts(view: ReportView) -> list[str]:
         lines.append("")
         if conflict.explanation:
             lines += [f"_{escape_markdown(conflict.explanation)}_", ""]
+        if conflict.timing:
+            lines += [escape_markdown(conflict.timing), ""]
     return lines
 
 

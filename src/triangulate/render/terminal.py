@@ -196,6 +196,8 @@ def _conflict(row: ConflictRow) -> RenderableType:
     parts: list[RenderableType] = [table]
     if row.explanation:
         parts.append(Text(row.explanation, style="italic"))
+    if row.timing:
+        parts.append(Text(row.timing, style=MUTED))
     title = Text(row.heading, style="bold red")
     return Panel(Group(*parts), title=title, title_align="left", box=box.ROUNDED, border_style="red")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 
 from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
 from triangulate.report_json import conflict_span, wire_copies_in
@@ -86,6 +87,9 @@ class ConflictRow:
     a: SideRow
     b: SideRow
     reprint: bool = False
+    #: When the two versions were published hours apart: "The Harbour Times's version was
+    #: published 2 days later: it may be an update rather than a contradiction."
+    timing: str | None = None
 
     @property
     def heading(self) -> str:
@@ -258,7 +262,42 @@ def _side(side: ConflictSide, claims: dict[str, Claim], numbers: _Sources, kind:
     )
 
 
-def _conflict_row(conflict: Conflict, claims: dict[str, Claim], numbers: _Sources) -> ConflictRow:
+#: Two versions published this many hours apart or more may be an update of the figure (a
+#: death toll that rises, a deal that replaces an offer), not a contradiction.
+UPDATE_HOURS = 6
+
+
+def _published_at(value: str | None) -> datetime | None:
+    """A publication time with its time of day (a day alone says too little here), in UTC."""
+    if not value or len(value.strip()) <= 10:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+
+
+def _timing(conflict: Conflict, claims: dict[str, Claim], published: dict[str, datetime | None]) -> str | None:
+    """The note of a conflict between versions published :data:`UPDATE_HOURS` or more apart."""
+    if conflict.reprint:
+        return None
+    times = []
+    for side in (conflict.a, conflict.b):
+        claim = claims.get(side.claim_id)
+        at = published.get(claim.article_id) if claim is not None else None
+        if at is None:
+            return None
+        times.append((at, side.outlet))
+    (first, _), (last, later) = sorted(times, key=lambda t: t[0])
+    hours = (last - first).total_seconds() / 3600
+    if hours < UPDATE_HOURS:
+        return None
+    gap = f"{round(hours)} hours" if hours < 48 else f"{round(hours / 24)} days"
+    return f"{later}'s version was published {gap} later: it may be an update rather than a contradiction."
+
+
+def _conflict_row(conflict: Conflict, claims: dict[str, Claim], numbers: _Sources, published: dict[str, datetime | None]) -> ConflictRow:
     return ConflictRow(
         fact_id=conflict.fact_id,
         kind=conflict.kind,
@@ -266,12 +305,14 @@ def _conflict_row(conflict: Conflict, claims: dict[str, Claim], numbers: _Source
         a=_side(conflict.a, claims, numbers, conflict.kind),
         b=_side(conflict.b, claims, numbers, conflict.kind),
         reprint=conflict.reprint,
+        timing=_timing(conflict, claims, published),
     )
 
 
 def build_view(report: Report) -> ReportView:
     """Everything a renderer shows, in display order (sources by number, facts by support)."""
     numbers = _Sources(report)
+    published = {a.id: _published_at(a.published) for a in report.articles}
     claims: dict[str, Claim] = {c.id: c for c in report.claims}
     for fact in report.facts:
         for claim in fact.claims:
@@ -308,7 +349,7 @@ def build_view(report: Report) -> ReportView:
         corroborated=corroborated,
         other_facts=others,
         quotes=quotes,
-        conflicts=tuple(_conflict_row(c, claims, numbers) for c in report.conflicts),
+        conflicts=tuple(_conflict_row(c, claims, numbers, published) for c in report.conflicts),
         single_source=tuple(single_groups),
         fact_ids=frozenset(f.id for f in report.facts),
     )
