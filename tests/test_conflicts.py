@@ -292,6 +292,9 @@ def test_one_name_written_two_ways_is_no_name_conflict(a: str, b: str) -> None:
          "The Chiefs tied the game 13-13 heading into the fourth quarter."),
         # A negated clause the other version does not have is something it leaves out.
         ("The driver fled the scene without reporting the crash, police said.", "The driver fled the scene, police said."),
+        # A negation ends with its clause: the fund is announced in both versions.
+        ('Prime Minister Anton Veyle said it was "not the day for politics" and announced an emergency fund of 40 million lorins.',
+         "Prime Minister Anton Veyle flew to the region in the afternoon and announced an emergency fund of 40 million lorins."),
         # A count one version gives under another noun is the same count.
         ("The champion landed 178 of 369 punches in the fight.", "The champion landed 178 punches in the fight."),
     ],

@@ -478,12 +478,26 @@ def _negates_what_other_says(neg: Claim, pos: Claim) -> bool:
                 head = next((x for x in words[i + 1 :] if x not in _NEGATION_FILLER), None)
                 if head is not None and _stem(head) in pos_words:
                     return True
-                # Or most of what follows it: "did not confirm whether his client would
-                # appeal" is about "his client would appeal the ruling".
-                scope = [_stem(x) for x in words[i + 1 :] if x.isalpha() and len(x) > 2 and x not in STOPWORDS][:6]
+                # Or most of what follows it, up to the end of its clause: "did not confirm
+                # whether his client would appeal" is about "his client would appeal the
+                # ruling"; in 'it was "not the day for politics" and announced a fund' the
+                # fund is not negated.
+                scope = [_stem(x) for x in _clause_after(neg.text, detail.text, words[i + 1 :]) if x.isalpha() and len(x) > 2 and x not in STOPWORDS][:6]
                 if len(scope) >= 2 and sum(x in pos_words for x in scope) * 2 >= len(scope):
                     return True
     return False
+
+
+_CLAUSE_END = re.compile(r"""[,;:"\u201c\u201d()]|\b(?:and|but|while|whereas)\b""", re.IGNORECASE)
+
+
+def _clause_after(text: str, negation: str, rest: list[str]) -> list[str]:
+    """The words after ``negation`` in ``text`` up to the end of its clause (a comma, a
+    quotation mark, "and", "but"); ``rest`` (the words after it) when it cannot be found."""
+    found = re.search(rf"(?<!\w){re.escape(negation)}(?!\w)", text, re.IGNORECASE)
+    if found is None:
+        return rest
+    return tokens(_CLAUSE_END.split(text[found.end() :], maxsplit=1)[0])
 
 
 def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[str], list[str]]]) -> list[Conflict]:
