@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from triangulate.compare import compare_articles
@@ -543,3 +545,40 @@ def test_a_speaker_named_by_title_and_surname_is_the_same_person_as_by_full_name
     assert "Rail Journal" in [outlet[n] for n in quoted.citations]  # its "Brandt" is the minister
     attributed = [s for s in report.summary if "attributes it" in s.text or "attribute it" in s.text]
     assert [[outlet[n] for n in s.citations] for s in attributed] == [["Alpine Wire"]]
+
+
+def test_one_path_given_as_a_string_is_one_input_not_its_letters(embedder, tmp_path):
+    from triangulate.compare import compare
+
+    one = tmp_path / "north.txt"
+    one.write_text("Pier fire in Port Ellis\n\nA fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night.\n")
+    (tmp_path / "other.txt").write_text("Other story\n\nCouncil members met behind closed doors for most of the evening.\n")
+    for given in (str(one), one):
+        report = compare(given, embedder=embedder)
+        assert [s.origin for s in report.sources] == [str(one)]
+    with pytest.raises(TypeError, match="not bytes"):
+        compare(b"north.txt", embedder=embedder)
+    with pytest.raises(TypeError, match="not int: 42"):
+        compare([str(one), 42], embedder=embedder)
+
+
+def test_an_article_given_twice_is_compared_once_and_two_articles_may_not_share_an_id(embedder):
+    north, south = north_and_south(
+        "A fire destroyed the main warehouse on the east pier of Port Ellis on Tuesday night.",
+        "Fire destroyed the east pier's main warehouse in Port Ellis late on Tuesday.",
+    )
+    report = compare_articles([north, south, north], embedder=embedder)
+    assert [s.outlet for s in report.sources] == ["North Star", "South Wind"]
+    assert [(s.reason, s.origin) for s in report.skipped] == [("duplicate_input", north.id)]
+    assert not report.syndication  # an outlet does not reprint itself
+    impostor = dataclasses.replace(south, id=north.id)
+    with pytest.raises(InputError, match=r"\[E103\].*share the id"):
+        compare_articles([north, impostor], embedder=embedder)
+
+
+def test_a_publication_time_that_cannot_be_read_is_not_the_earliest():
+    from triangulate.dedup import publication_key
+
+    known = publication_key("2026-11-03T09:00:00Z")
+    assert publication_key("yesterday") > known and publication_key("yesterday") == publication_key(None)
+    assert publication_key("Tue, 03 Nov 2026 10:00:00 GMT") > known > publication_key("Tue, 03 Nov 2026 08:00:00 GMT")

@@ -65,7 +65,7 @@ class CompareSettings:
 
 
 def compare(
-    inputs: Iterable[Input],
+    inputs: Iterable[Input] | Input,
     *,
     source: str | None = None,
     stdin: IO[bytes] | None = None,
@@ -78,7 +78,8 @@ def compare(
 
     Args:
         inputs: files (txt, html, md, json, jsonl), ``"-"`` for JSONL on ``stdin``,
-            :class:`RawDocument` or already-cleaned :class:`Article` objects.
+            :class:`RawDocument` or already-cleaned :class:`Article` objects: a list
+            of them, or one (a path given as a string is one input).
         source: outlet name for inputs that name none (no ``source``, no URL).
         embedder: a loaded embedder (default: the packaged MiniLM).
         pair_score: a pair scorer (default: the shipped :class:`PairScorer`).
@@ -90,6 +91,7 @@ def compare(
 
     Raises:
         InputError: when no input is a readable article, or there are too many.
+        TypeError: an input is none of those.
 
     Example:
         >>> report = compare(["examples/harbour-fire/*.txt"])  # doctest: +SKIP
@@ -160,7 +162,7 @@ def warn_if_several_events(articles: Sequence[Article], *, embedder: Embedder | 
 
 
 def load_articles(
-    inputs: Iterable[Input], *, source: str | None = None, stdin: IO[bytes] | None = None
+    inputs: Iterable[Input] | Input, *, source: str | None = None, stdin: IO[bytes] | None = None
 ) -> tuple[list[Article], list[Skipped]]:
     """Read and clean ``inputs``; bad items become :class:`Skipped` records."""
     from triangulate.clean import clean
@@ -170,19 +172,26 @@ def load_articles(
     skipped: list[Skipped] = []
     paths: list[str] = []
     raws: list[RawDocument] = []
+    if isinstance(inputs, (str, os.PathLike, Article, RawDocument)):
+        inputs = [inputs]  # one input, not the letters of a path
+    elif isinstance(inputs, (bytes, bytearray)):
+        raise TypeError("compare takes paths, '-', RawDocuments or Articles (a list, or one of them), not bytes")
     for item in inputs:
         if isinstance(item, Article):
             articles.append(item)
         elif isinstance(item, RawDocument):
             raws.append(item)
-        else:
+        elif isinstance(item, (str, os.PathLike)):
             paths.append(os.fspath(item) if not isinstance(item, str) else item)
+        else:
+            raise TypeError(f"compare takes paths, '-', RawDocuments or Articles, not {type(item).__name__}: {item!r:.80}")
     if paths:
         for got in read_inputs(paths, source=source, stdin=stdin):
             if isinstance(got, Skipped):
                 skipped.append(got)
             else:
                 raws.append(got)
+    given = {a.id: a for a in articles}
     for raw in raws:
         cleaned = clean(raw, fallback_source=source)
         if isinstance(cleaned, Skipped):
@@ -190,8 +199,32 @@ def load_articles(
         elif not cleaned.paragraphs:
             skipped.append(Skipped(raw.origin, "no_text", "nothing left after removing boilerplate", "clean"))
         else:
+            seen = given.get(cleaned.id)
+            if seen is not None and (seen.outlet, seen.paragraphs) != (cleaned.outlet, cleaned.paragraphs):
+                # Two records with one URL and one content but different outlets: two articles.
+                cleaned = replace(cleaned, id=stable_id(cleaned.id, cleaned.outlet, str(len(articles))))
+            given.setdefault(cleaned.id, cleaned)
             articles.append(cleaned)
     return articles, skipped
+
+
+def _once_each(articles: Sequence[Article], skipped: Sequence[Skipped]) -> tuple[list[Article], list[Skipped]]:
+    """``articles`` with an article given again left out (and listed as a skip)."""
+    first: dict[str, Article] = {}
+    out: list[Article] = []
+    skips = list(skipped)
+    for article in articles:
+        if not isinstance(article, Article):
+            raise TypeError(f"compare_articles takes Articles (compare reads paths and RawDocuments), not {type(article).__name__}")
+        seen = first.get(article.id)
+        if seen is None:
+            first[article.id] = article
+            out.append(article)
+        elif (seen.outlet, seen.title, seen.paragraphs) == (article.outlet, article.title, article.paragraphs):
+            skips.append(Skipped(article.origin or article.id, "duplicate_input", f"the same article as {seen.origin or seen.id} given again", "read"))
+        else:
+            raise InputError(f"two different articles share the id {article.id!r} ({seen.outlet}, {article.outlet}); ids must be unique", code="E103")
+    return out, skips
 
 
 def _one_source_per_outlet(articles: Sequence[Article], group_of: dict[str, int], outlet_of: dict[str, str]) -> dict[str, int]:
@@ -234,10 +267,18 @@ def compare_articles(
     settings: CompareSettings | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """The compare pipeline over cleaned articles."""
+    """The compare pipeline over cleaned articles.
+
+    An article given twice (the same id and text) is compared once; the second is a
+    ``duplicate_input`` skip.
+
+    Raises:
+        InputError: two different articles share an id (``[E103]``).
+    """
     settings = settings or CompareSettings()
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    articles, skipped = _once_each(articles, skipped)
     # Two articles of one outlet stay apart in the report ("Outlet", "Outlet (2)") but are
     # one independent source: an outlet does not corroborate itself.
     outlet_of = {a.id: a.outlet for a in articles}

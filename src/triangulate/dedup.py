@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import numpy as np
@@ -635,11 +636,16 @@ def publication_key(value: object) -> tuple[int, float, str]:
             return (0, 0.0, value.isoformat())
     if isinstance(value, (int, float)):
         return (0, float(value), "")
-    text = str(value)
+    text = str(value).strip()
     try:
         return (0, datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp(), "")
-    except ValueError:
-        return (0, 0.0, text)
+    except (ValueError, OverflowError, OSError):
+        pass
+    try:  # a feed's RFC 2822 date: "Tue, 03 Nov 2026 10:00:00 GMT"
+        return (0, parsedate_to_datetime(text).timestamp(), "")
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        # A time that cannot be read ("yesterday") is not known to be earlier than any other.
+        return (1, 0.0, "")
 
 
 def syndication_groups(
