@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triangulate.corpus import Corpus
+from triangulate.corpus import Corpus, IngestResult
 from triangulate.corpus.feeds import canonical_feed_url, next_poll_time, parse_opml_feeds
 from triangulate.corpus.fetch import FetchSettings
 from triangulate.corpus.store import parse_time
@@ -384,6 +384,33 @@ def test_a_long_feed_is_taken_a_part_at_a_time_oldest_first_and_nothing_is_left_
     taken = [[r.status for r in corpus.poll(due_only=False, follow=False)[0].results] for _ in range(4)]
     assert taken == [["new", "new"], ["new", "new"], ["new"], []]
     assert sorted(a.title for a in corpus.articles(limit=None)) == [f"Item {i}" for i in range(5)]
+
+
+def test_a_poll_stopped_half_way_goes_on_from_the_next_entry(site: Site, corpus: Corpus) -> None:
+    # A `timeout ... watch --once` or a Ctrl-C in the middle of a long first poll: the entries
+    # already stored are not taken again, or such a run would never get past them.
+    items = "".join(
+        f"<item><title>Item {i}</title><guid>item-{i}</guid><pubDate>Tue, 14 Oct 2025 {8 + i:02d}:00:00 GMT</pubDate>"
+        f"<description>Report number {i} from the Marrow Valley says the river rose {i + 1} metres overnight.</description></item>"
+        for i in range(3)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{items}</channel></rss>'.encode()
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, body)
+    corpus.add_feed(site.base + "/feed.xml")
+    stored: list[str] = []
+
+    def stop_after_two(result: IngestResult) -> None:
+        stored.append(result.status)
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        corpus.poll(due_only=False, follow=False, on_result=stop_after_two)
+    again = corpus.poll(due_only=False, follow=False)
+    # The first entry is not read again; the second, stopped right after it was stored, is
+    # read again and found to be stored already; the third is new.
+    assert [r.status for r in again[0].results] == ["duplicate", "new"]
+    assert sorted(a.title for a in corpus.articles(limit=None)) == ["Item 0", "Item 1", "Item 2"]
 
 
 def test_an_entry_without_a_link_is_the_feeds_outlet_not_a_name_made_of_its_id(site: Site, corpus: Corpus) -> None:

@@ -373,8 +373,9 @@ def poll_feed(
         if done:
             article = next((r.article_id for r in entry_results if r.article_id), None)
             settled.append((key, article))
-    if settled:
-        store.mark_entries(feed.url, settled)
+            # Marked as soon as its article is stored: a poll stopped half-way (Ctrl-C, a
+            # `timeout`, a service stop) goes on from the next entry, not from the first.
+            store.mark_entries(feed.url, [(key, article)])
     pending = len(fresh) - len(settled) + max(later, 0)
     if pending:
         log.info("feed %s: %d entries to try again, so the next poll reads the whole feed", feed.url, pending)
