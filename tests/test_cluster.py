@@ -158,6 +158,20 @@ def test_add_many_on_a_warm_index_gives_the_same_stories_as_add() -> None:
     assert len(set(ids_one[:80])) > 40  # new stories were created inside the second batch
 
 
+def test_add_many_forces_stories_as_add_does() -> None:
+    # A copy forced elsewhere (its original was moved by hand) goes there, not to its original's story.
+    stream = [unrelated(i) for i in range(6)]
+    copy = article("u0-copy", stream[0].title, *stream[0].paragraphs, outlet="Reprinter")
+    dups: list[str | None] = [None] * 6 + ["u0"]
+    forced: list[str | None] = [None, None, "moved", None, None, None, "moved"]
+    one = StoryClusterer(embedder=BagEmbedder())
+    ids_one = [one.add(a, duplicate_of=d, story_id=f).story_id for a, d, f in zip([*stream, copy], dups, forced)]
+    many = StoryClusterer(embedder=BagEmbedder())
+    ids_many = [a.story_id for a in many.add_many([*stream, copy], duplicates=dups, stories=forced)]
+    assert ids_one == ids_many
+    assert ids_many[2] == ids_many[6] == "moved" and many.story_of("u0") != "moved"
+
+
 def test_a_wire_copy_joins_the_story_of_its_original_without_scoring() -> None:
     class CountingEmbedder(BagEmbedder):
         calls = 0

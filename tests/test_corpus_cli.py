@@ -36,7 +36,7 @@ def run(*args: str, ok: bool = True) -> str:
 
 
 def test_every_corpus_command_is_registered_and_has_help() -> None:
-    for name in ("ingest", "feeds", "watch", "stories", "story", "articles", "article", "sources", "search"):
+    for name in ("ingest", "feeds", "watch", "stories", "story", "merge-stories", "move-articles", "articles", "article", "sources", "search"):
         assert COMMANDS[name][0].startswith("triangulate.commands.corpus:")
         assert "Usage:" in run(name, "--help")
 

@@ -114,6 +114,33 @@ def test_a_merge_given_stale_ids_never_merges_a_story_into_itself(tmp_path: Path
         assert [s.id for s in store.stories(query="Body")] == ["s1"]
 
 
+def test_moving_articles_changes_both_stories_and_drops_their_reports(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper"), row("a3", outlet="Radio", title="Other event")])
+        store.add_duplicates([("a2", "a1", "exact", 1.0)])
+        store.assign([("a1", "s1"), ("a2", "s1"), ("a3", "s1")])
+        store.refresh_stories(["s1"])  # the counts are kept from here on: the move must make them recount
+        store.insert_articles([row("a1v0", key="file:a1", story_id="s1")])  # an earlier version of a1
+        store.supersede("a1v0", "a1")
+        store.save_report("s1", store.story("s1").version, {"schema_version": REPORT_SCHEMA_VERSION})  # type: ignore[union-attr]
+        before = store.story("s1").version  # type: ignore[union-attr]
+
+        left = store.move_articles(["a1", "a2", "a1v0"], "new1")
+        store.refresh_stories(["new1", *left])
+
+        assert left == ["s1"]
+        assert store.cached_report("s1") is None and store.story("s1").version > before  # type: ignore[union-attr]
+        assert _story_rows(store) == _counted_by_definition(store)
+        assert {s.id: (s.articles, s.sources, s.title) for s in store.stories()} == {"new1": (2, 1, "Title"), "s1": (1, 1, "Other event")}
+        assert {a.id: a.story_id for a in store.articles(include_superseded=True)} == {"a1": "new1", "a2": "new1", "a1v0": "new1", "a3": "s1"}
+        # Moving the last member out empties a story: it is no longer listed.
+        assert store.move_articles(["a3"], "new1") == ["s1"]
+        store.refresh_stories(["new1", "s1"])
+        assert [(s.id, s.articles, s.sources) for s in store.stories()] == [("new1", 3, 2)]
+        assert store.story("s1").articles == 0  # type: ignore[union-attr]
+        assert _story_rows(store) == _counted_by_definition(store)
+
+
 def test_independent_sources_fold_a_reprint_into_its_origin(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles([row("a1", outlet="Wire"), row("a2", outlet="Paper"), row("a3", outlet="Radio")])

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stories": ("triangulate.commands.corpus:stories", "List the stories of the corpus."),
     "story": ("triangulate.commands.corpus:story", "Show the triangulation report of one story."),
     "merge-stories": ("triangulate.commands.corpus:merge_stories", "Join stories the clusterer kept apart."),
+    "move-articles": ("triangulate.commands.corpus:move_articles", "Take articles out of a story they were wrongly put in."),
     "articles": ("triangulate.commands.corpus:articles", "List the articles of the corpus."),
     "article": ("triangulate.commands.corpus:article", "Show one article: raw, cleaned and removed boilerplate."),
     "sources": ("triangulate.commands.corpus:sources", "List outlets with their counts; edit the outlet registry."),

@@ -943,10 +943,15 @@ class StoryClusterer:
         *,
         published: Sequence[datetime | str | float | None] | None = None,
         duplicates: Sequence[str | None] | None = None,
+        stories: Sequence[str | None] | None = None,
     ) -> list[Assignment]:
-        """Add articles in order, embedding them in one batch (same answers as :meth:`add`)."""
+        """Add articles in order, embedding them in one batch (same answers as :meth:`add`).
+
+        ``stories`` forces articles into stories (``story_id`` of :meth:`add`; ``None``: not forced).
+        """
         dups = list(duplicates) if duplicates is not None else [None] * len(articles)
         times = list(published) if published is not None else [None] * len(articles)
+        forced = list(stories) if stories is not None else [None] * len(articles)
         # Copies are not embedded unless their lead differs from their original's
         # (an original earlier in the same batch counts).
         keys = [zlib.crc32(self.lead(a).encode("utf-8")) for a in articles]
@@ -954,7 +959,7 @@ class StoryClusterer:
         need = []
         for i in range(len(articles)):
             dup = dups[i]
-            if dup is None or self.story_of(dup) is None and dup not in batch_lead:
+            if forced[i] is not None or dup is None or self.story_of(dup) is None and dup not in batch_lead:
                 need.append(i)
             elif batch_lead.get(dup, self._lead_of.get(dup, keys[i])) != keys[i] and self._young(dup):
                 need.append(i)
@@ -973,7 +978,7 @@ class StoryClusterer:
         out = []
         try:
             for i, article in enumerate(articles):
-                out.append(self.add(article, published=times[i], vector=vecs.get(i), duplicate_of=dups[i]))
+                out.append(self.add(article, published=times[i], vector=vecs.get(i), duplicate_of=dups[i], story_id=forced[i]))
         finally:
             self._batch_sims = None
             self._batch_col = {}

@@ -1,4 +1,4 @@
-"""Corpus commands: ingest, feeds, watch, stories, story, articles, article, sources, search.
+"""Corpus commands: ingest, feeds, watch, stories, story, merge-stories, move-articles, articles, article, sources, search.
 
 Each command parses its options, opens the corpus (``--db``, default
 ``$TRIANGULATE_DB`` or ``./triangulate.db``), calls one method of
@@ -432,6 +432,43 @@ def merge_stories(into: str, others: tuple[str, ...], db: str, fmt: str) -> None
             _json(info.to_dict())
             return
         click.echo(f"Story {info.id}: {info.articles} articles, {info.sources} independent sources ({info.title})")
+
+
+@click.command("move-articles")
+@click.argument("article_ids", nargs=-1, required=True, metavar="ARTICLE...")
+@click.option("--to", "to", metavar="STORY", help="Move them into this story.")
+@click.option("--new", "new", is_flag=True, help="Move them into a new story of their own.")
+@click.option("--copies/--no-copies", default=True, show_default=True, help="Take their copies (reprints) in the same story along.")
+@db_option
+@click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def move_articles(article_ids: tuple[str, ...], to: str | None, new: bool, copies: bool, db: str, fmt: str) -> None:
+    """Take articles out of the story they were wrongly put in: into STORY (--to) or a new one (--new).
+
+    Every version of an article moves with it, and so do its copies (reprints) in the same
+    story unless --no-copies. Ids may be unique prefixes.
+    """
+    if (to is None) == (not new):
+        raise click.UsageError("give one of --to STORY or --new")
+    with _corpus(db, existing=True) as corpus:
+        result = corpus.move_articles(list(article_ids), to, copies=copies)
+        if fmt == "json":
+            _json(result.to_dict())
+            return
+        extra = []
+        if result.copies:
+            extra.append(f"{len(result.copies)} of them {'a copy' if len(result.copies) == 1 else 'copies'}")
+        if result.versions:
+            extra.append(f"with {len(result.versions)} earlier version{'s' if len(result.versions) != 1 else ''}")
+        n = len(result.moved)
+        where = "a new story" if result.new else "story"
+        click.echo(f"Moved {n} article{'s' if n != 1 else ''}" + (f" ({', '.join(extra)})" if extra else "") + f" to {where} {result.story.id}")
+        for art in result.moved:
+            click.echo(f"  {art.id}  {art.outlet}: {art.title}" + (" (copy)" if art.id in result.copies else ""))
+        for info in (result.story, *result.left):
+            if info.articles:
+                click.echo(f"Story {info.id}: {info.articles} articles, {info.sources} independent sources ({info.title})")
+            else:
+                click.echo(f"Story {info.id}: no articles left")
 
 
 class _Null:

@@ -29,7 +29,7 @@ from triangulate.corpus.ingest import Ingester, IngestResult, IngestSummary, ite
 from triangulate.corpus.outlets import Outlet, load_registry, save_registry
 from triangulate.corpus.store import FeedInfo, SkipRecord, Store, StoredArticle, StoryInfo, default_db_path, now_iso, split_snippet
 from triangulate.errors import InputError, StoreError
-from triangulate.models import Article, RawDocument, Report, Skipped
+from triangulate.models import Article, RawDocument, Report, Skipped, stable_id
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -41,6 +41,7 @@ __all__ = [
     "FetchSettings",
     "IngestResult",
     "IngestSummary",
+    "MovedArticles",
     "Outlet",
     "PollResult",
     "RawDocument",
@@ -111,6 +112,35 @@ class StoryDetail:
             **self.info.to_dict(),
             "articles": [a.to_dict() for a in self.articles],
             "corrections": [a.to_dict() for a in self.corrections],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MovedArticles:
+    """What :meth:`Corpus.move_articles` did: the story the articles are in now and the
+    stories they left, each as it is after the move (a story left with ``articles == 0``
+    was emptied: it is no longer listed, and its report is refused as an emptied story's is)."""
+
+    story: StoryInfo
+    #: whether ``story`` was made for them (``to=None``)
+    new: bool
+    #: the current versions that moved, the given ones and the copies taken along, oldest first
+    moved: tuple[StoredArticle, ...]
+    #: ids among ``moved`` that moved as copies (reprints) of another moved article
+    copies: tuple[str, ...] = ()
+    #: ids of earlier versions whose story id followed their current version (they are no members)
+    versions: tuple[str, ...] = ()
+    #: the stories the articles left
+    left: tuple[StoryInfo, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "story": self.story.to_dict(),
+            "new_story": self.new,
+            "moved": [a.to_dict() for a in self.moved],
+            "copies": list(self.copies),
+            "versions": list(self.versions),
+            "left": [s.to_dict() for s in self.left],
         }
 
 
@@ -369,6 +399,146 @@ class Corpus:
         detail = self.story(target)
         assert detail is not None
         return detail
+
+    def move_articles(self, article_ids: Sequence[str] | str, to: str | None = None, *, copies: bool = True) -> MovedArticles:
+        """Take articles out of the story they were wrongly put in: into the story ``to``, or
+        (``to=None``) into a new story of their own. The undo of a wrong grouping, by the
+        clusterer, a bridging merge or :meth:`merge_stories`.
+
+        Ids may be unique prefixes, of any version of an article. What belongs together moves
+        together: every version of the article's URL (corrections are versions of one
+        article), and, unless ``copies=False``, its stored copies (wire reprints, light
+        rewrites) that are in the same story, with their own versions and copies: a reprint
+        belongs with its origin. Moving a copy moves that copy, not the article it copies.
+        The stories left and joined are recounted and their cached reports recomputed on
+        the next request; a story left without articles is an emptied story. Later copies
+        and corrections of a moved article follow it (docs/corpus.md).
+
+        Args:
+            article_ids: the articles (ids or unique prefixes of 4+ characters; one string works too).
+            to: the story to move them into (id or unique prefix; a merged id means the story
+                it was merged into), or ``None`` for a new story, whose id is of the form of
+                the clusterer's (16 hex digits, from its earliest article).
+            copies: take the articles' copies along (the default).
+
+        Returns:
+            Where they went: the story, what moved, and the stories left, after the move.
+
+        Raises:
+            ValueError: no article id given.
+            InputError: an unknown article (E125) or story (E123); nothing to move (E126):
+                every article is in ``to`` already, or (``to=None``) they are their story already.
+
+        Example:
+            >>> corpus.move_articles(["3f2a9c01"]).story.id          # doctest: +SKIP
+            'b41d0e5a7c2f9e13'
+        """
+        given_ids = [article_ids] if isinstance(article_ids, str) else list(article_ids)
+        if not given_ids:
+            raise ValueError("move_articles needs at least one article id")
+        store = self.store
+        # As for a merge, everything is read inside the write transaction: two moves at once
+        # see each other's result.
+        with self._write_lock, store.transaction():
+            given: list[StoredArticle] = []
+            for aid in given_ids:
+                art = store.article(aid, full=False)
+                if art is None:
+                    raise InputError(f"{store.unknown_id('article', aid)} in {store.path}; list them with `triangulate articles`", code="E125")
+                given.append(art)
+            target: str | None = None
+            if to is not None:
+                target = store.resolve_story(to)
+                if target is None:
+                    raise InputError(f"{store.unknown_id('story', to)} in {store.path}; list them with `triangulate stories`", code="E123")
+            members, earlier, taken = self._moving(given, copies=copies)
+            home = store.resolve_stories(sorted({m.story_id for m in members if m.story_id}))
+            source = {m.id: home.get(m.story_id or "", None) for m in members}
+            shown = ", ".join(a.id for a in given[:3]) + (", ..." if len(given) > 3 else "")
+            if target is not None:
+                members = [m for m in members if source[m.id] != target]
+                if not members:
+                    raise InputError(f"nothing to move: {shown} already in story {target}", code="E126")
+            else:
+                stories = {source[m.id] for m in members}
+                only = next(iter(stories)) if len(stories) == 1 else None
+                if only is not None and store.count_articles(story=only) == len(members):
+                    raise InputError(
+                        f"nothing to move: {shown} and what moves with them are the whole of story {only} already; "
+                        "give --to STORY to move them into another",
+                        code="E126",
+                    )
+                target = self._new_story_id(members[0].id)
+            moved_keys = {m.url_key for m in members}
+            earlier = [v for v in earlier if v.url_key in moved_keys]
+            left = store.move_articles([m.id for m in members] + [v.id for v in earlier], target)
+            store.refresh_stories([target, *left])
+        story = store.story(target)
+        assert story is not None
+        after = tuple(info for info in (store.story(sid) for sid in left) if info is not None)
+        moved = tuple(a for a in (store.article(m.id, full=False) for m in members) if a is not None)
+        return MovedArticles(
+            story=story,
+            new=to is None,
+            moved=moved,
+            copies=tuple(m.id for m in members if m.id in taken),
+            versions=tuple(v.id for v in earlier),
+            left=after,
+        )
+
+    def _moving(self, given: Sequence[StoredArticle], *, copies: bool) -> tuple[list[StoredArticle], list[StoredArticle], set[str]]:
+        """What moves with ``given``: the current versions (oldest first), the earlier versions,
+        and the ids of the current versions taken along as copies."""
+        store = self.store
+        versions_of: dict[str, list[StoredArticle]] = {}
+
+        def versions(key: str) -> list[StoredArticle]:
+            if key not in versions_of:
+                versions_of[key] = store.versions(key)
+            return versions_of[key]
+
+        def current(key: str) -> StoredArticle:
+            found = versions(key)
+            return next((v for v in found if v.current), found[-1])
+
+        def story(art: StoredArticle) -> str | None:
+            return store.resolve_story(art.story_id) if art.story_id else None
+
+        members: dict[str, StoredArticle] = {}  # url key -> current version
+        taken: set[str] = set()
+        queue = [a.url_key for a in given]
+        while queue:
+            key = queue.pop(0)
+            if key in members:
+                continue
+            head = members[key] = current(key)
+            if not copies:
+                continue
+            home = story(head)
+            for version in versions(key):
+                for copy_id, _, _ in store.copies_of(version.id):
+                    copy = store.article(copy_id, full=False)
+                    if copy is None or copy.url_key in members:
+                        continue
+                    copy_head = current(copy.url_key)
+                    # A copy that is elsewhere (moved there on purpose) stays where it is.
+                    if story(copy_head) == home:
+                        taken.add(copy_head.id)
+                        queue.append(copy.url_key)
+        heads = sorted(members.values(), key=lambda a: a.seq)
+        taken -= {a.id for a in heads if a.url_key in {g.url_key for g in given}}
+        earlier = [v for key in members for v in versions(key) if v.id != members[key].id]
+        return heads, sorted(earlier, key=lambda a: a.seq), taken
+
+    def _new_story_id(self, article_id: str) -> str:
+        """A story id of the clusterer's form for a story started by ``article_id``, not yet taken
+        (the article may have started the story it leaves, which has that id)."""
+        sid = stable_id("story", article_id)
+        n = 0
+        while self.store._one("SELECT 1 FROM stories WHERE id = ?", (sid,)) is not None:
+            n += 1
+            sid = stable_id("story", article_id, f"moved {n}")
+        return sid
 
     def report(self, story_id: str, *, refresh: bool = False, max_articles: int | None = None) -> Report:
         """The compare report of a story, cached until the story gains (or loses) articles.

@@ -859,11 +859,15 @@ class Ingester:
         arts = [n[1] for n in new]
         times = [parse_time(r.published) for r in rows_new]
         dups = [n[4].of if n[4] is not None else None for n in new]
+        forced = self._moved_anchors(new, dups)
         add_many = getattr(self._clusterer, "add_many", None)
         if add_many is not None:
-            assignments = add_many(arts, published=times, duplicates=dups)
+            extra = {"stories": forced} if any(forced) else {}
+            assignments = add_many(arts, published=times, duplicates=dups, **extra)
         else:
-            assignments = [self._clusterer.add(a, published=t) for a, t in zip(arts, times)]
+            assignments = [
+                self._clusterer.add(a, published=t, **({"story_id": f} if f else {})) for a, t, f in zip(arts, times, forced)
+            ]
         # Merges first (they move stored memberships), then every article of the
         # batch into the story it ends in: one statement per table per batch.
         redirect: dict[str, str] = {}
@@ -905,6 +909,44 @@ class Ingester:
                 similarity=link[1] if link else None,
                 merged=merged,
             )
+
+    def _moved_anchors(self, new: list[tuple[int, Article, str | None, int, Any, str]], dups: Sequence[str | None]) -> list[str | None]:
+        """Per new article, the story it is forced into because the article it follows was
+        moved by hand (``Corpus.move_articles``), else ``None``.
+
+        A new version follows its previous version, a copy the article it copies: where the
+        clusterer would put it (its own memory of that article's story) is where the
+        article was, and the stored story is where it is now. They differ only after a
+        move, made by this process or another one, so nothing else changes: an article
+        that follows nothing moved is placed by the clusterer as before. Two small queries a
+        batch that has copies or new versions.
+        """
+        story_of = getattr(self._clusterer, "story_of", None)
+        if story_of is None:
+            return [None] * len(new)
+        batch = {n[1].id for n in new}
+        # The previous version first: a corrected reprint follows its own earlier version,
+        # wherever the wire story it copies is.
+        anchors = [n[2] if n[2] is not None else dup for n, dup in zip(new, dups)]
+        remembered: dict[str, str] = {}
+        for aid in {a for a in anchors if a is not None and a not in batch}:
+            sid = story_of(aid)
+            if sid:
+                remembered[aid] = str(sid)
+        if not remembered:
+            return [None] * len(new)
+        stored = {
+            str(r[0]): str(r[1])
+            for r in self.store._in_chunks("SELECT id, story_id FROM articles WHERE id IN ({marks})", sorted(remembered))
+            if r[1]
+        }
+        resolved = self.store.resolve_stories(sorted(set(stored.values()) | set(remembered.values())))
+        moved = {
+            aid: resolved[stored[aid]]
+            for aid, sid in remembered.items()
+            if aid in stored and resolved[stored[aid]] != resolved[sid]
+        }
+        return [moved.get(a) if a is not None else None for a in anchors]
 
     def _duplicate(self, origin: str, article_id: str) -> IngestResult:
         row = self.store._one("SELECT story_id, outlet, version FROM articles WHERE id = ?", (article_id,))

@@ -815,6 +815,39 @@ class Store:
                 conn.execute("DELETE FROM reports WHERE story_id = ?", (old,))
         return into
 
+    def move_articles(self, article_ids: Sequence[str], into: str) -> list[str]:
+        """Move stored articles into the story ``into`` (created when there is none); the undo of
+        a wrong grouping, where :meth:`merge_stories` joins whole stories.
+
+        ``article_ids`` are exact ids and move exactly as given: current versions leave the
+        story they are members of, earlier versions (no members) get ``into`` as their story
+        id. What belongs together (every version of a URL, the copies of an article) is the
+        caller's to add (:meth:`Corpus.move_articles <triangulate.corpus.Corpus.move_articles>`
+        does). Every story that loses or gains a member has its cached report dropped and its
+        version bumped; :meth:`refresh_stories` of ``into`` and the returned ids recounts them.
+
+        Returns:
+            The stories the articles left (sorted; ``into`` never among them).
+        """
+        stamp = now_iso()
+        ids = list(dict.fromkeys(article_ids))
+        with self.transaction() as conn:
+            into = self.resolve_stories([into])[into]  # exact ids only: a new id is no prefix of an old one
+            left = sorted({str(r[0]) for r in self._in_chunks("SELECT story_id FROM story_articles WHERE article_id IN ({marks})", ids)} - {into})
+            # Members leave stories: both sides are counted again, not updated (see refresh_stories).
+            self._forget_counts([into, *left])
+            conn.execute("INSERT OR IGNORE INTO stories (id, created, updated) VALUES (?, ?, ?)", (into, stamp, stamp))
+            for lo in range(0, len(ids), 500):
+                chunk = ids[lo : lo + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE OR REPLACE story_articles SET story_id = ?, added = ? WHERE article_id IN ({marks})", (into, stamp, *chunk))
+                conn.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({marks})", (into, *chunk))
+            touched = [into, *left]
+            marks = ",".join("?" * len(touched))
+            conn.execute(f"UPDATE stories SET version = version + 1, updated = ? WHERE id IN ({marks})", (stamp, *touched))
+            conn.execute(f"DELETE FROM reports WHERE story_id IN ({marks})", touched)
+        return left
+
     # Stories whose counts are kept between refreshes (the most recently refreshed).
     COUNTS_KEPT = 10_000
 
