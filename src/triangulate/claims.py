@@ -275,11 +275,12 @@ _DAY_OFFSET = {"yesterday": -1, "today": 0, "tomorrow": 1, "last night": -1, "to
 
 #: Durations are compared in one unit per family of exact conversions: seconds to weeks in
 #: hours ("a week" is "seven days", "48 hours" is "two days", "half an hour" is "30
-#: minutes"), months to decades in years ("18 months" is "a year and a half"). A month is not
-#: a whole number of days, so "a month" and "four weeks" are not compared.
+#: minutes"), years and decades in years. Months stay months: a month is not a whole number
+#: of days, so "a month" and "four weeks" are not compared, and months and years are counted
+#: of different things too often ("two extensions in seven months" / "a one-year extension").
 _DURATION_IN = {
     "second": (1 / 3600, "hour"), "minute": (1 / 60, "hour"), "hour": (1, "hour"), "day": (24, "hour"),
-    "week": (168, "hour"), "fortnight": (336, "hour"), "month": (1 / 12, "year"), "year": (1, "year"),
+    "week": (168, "hour"), "fortnight": (336, "hour"), "month": (1, "month"), "year": (1, "year"),
     "decade": (10, "year"),
 }  # fmt: skip
 
