@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 from pathlib import Path
@@ -54,6 +55,52 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="E501"):
         Store.open(db)
+
+
+def test_a_database_from_a_newer_version_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    conn.execute("INSERT INTO migrations(name, applied) VALUES ('9999_future', 'now')")
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="E501"):
+        Store.open(db)
+    gc.collect()  # the refused connection is closed
+    assert db.read_bytes() == before  # not even switched to WAL
+
+
+def test_another_applications_database_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    # A mistyped --db that names a browser's or an app's SQLite file must not gain a schema.
+    db = tmp_path / "bookmarks.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, url TEXT)")
+    conn.execute("INSERT INTO bookmarks (url) VALUES ('https://example.org')")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match=r"not a triangulate corpus \(its tables: bookmarks\)") as caught:
+            Store(db, readonly=readonly)
+        assert caught.value.code == "E510"
+    gc.collect()
+    assert db.read_bytes() == before
+
+
+def test_a_damaged_database_is_a_coded_error_not_a_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with Store.open(db) as store, store.transaction() as conn:
+        conn.executemany("INSERT INTO skips (origin, reason, detail, time) VALUES (?, 'empty', ?, 'now')",
+                         [(f"file-{i}.txt", "x" * 500) for i in range(2000)])
+    size = db.stat().st_size
+    with db.open("r+b") as f:  # scribble over the middle of the file, past the schema pages
+        f.seek(size // 2)
+        f.write(b"\xde\xad\xbe\xef" * 4096)
+    with pytest.raises(StoreError, match=r"is damaged .*integrity_check") as caught:
+        with Store.open(db) as store:
+            store.skips(limit=5000)
+    assert caught.value.code == "E509" and caught.value.exit_code == 5
 
 
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ exit status.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,6 +73,15 @@ def _corpus(db: str, *, existing: bool = False, **options: Any) -> Iterator[Any]
     except TriangulateError as exc:
         print_error(err_console(), exc)
         sys.exit(exc.exit_code)
+    except sqlite3.DatabaseError as exc:
+        # Damage found on a path that reads the file directly (not through Store._query).
+        from triangulate.corpus.store import damaged, damaged_message
+
+        if not damaged(exc):
+            raise
+        error = StoreError(damaged_message(db, exc), code="E509")
+        print_error(err_console(), error)
+        sys.exit(error.exit_code)
 
 
 def _json(data: Any) -> None:

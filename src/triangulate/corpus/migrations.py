@@ -240,6 +240,38 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def check_database(conn: sqlite3.Connection) -> None:
+    """Refuse, before anything is written to it, a database that is not a corpus this
+    version can open: one holding another application's tables (a mistyped ``--db``), or
+    one migrated by a newer triangulate.
+
+    Raises:
+        StoreError: ``[E510]`` not a triangulate corpus; ``[E501]`` a newer schema.
+    """
+    tables = [str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    if not tables:
+        return  # a new, empty database
+    if "migrations" not in tables:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(
+            f"this SQLite database is not a triangulate corpus (its tables: {shown}); it was left as it is: "
+            "give --db a new file or a corpus",
+            code="E510",
+        )
+    _refuse_unknown([str(row[0]) for row in conn.execute("SELECT name FROM migrations ORDER BY rowid")])
+
+
+def _refuse_unknown(done: list[str]) -> None:
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise StoreError(
+            f"the corpus database has schema migrations this version does not know ({', '.join(unknown)}); "
+            "upgrade triangulate or open another --db",
+            code="E501",
+        )
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     """Names of the migrations already applied to ``conn``'s database, in order."""
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
@@ -257,14 +289,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
             (it was written by a newer triangulate) or a migration fails.
     """
     done = applied(conn)
-    known = [name for name, _ in MIGRATIONS]
-    unknown = [name for name in done if name not in known]
-    if unknown:
-        raise StoreError(
-            f"the corpus database has schema migrations this version does not know ({', '.join(unknown)}); "
-            "upgrade triangulate or open another --db",
-            code="E501",
-        )
+    _refuse_unknown(done)
     ran: list[str] = []
     for name, sql in MIGRATIONS:
         if name in done:

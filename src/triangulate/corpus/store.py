@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from triangulate.corpus.migrations import migrate
+from triangulate.corpus.migrations import check_database, migrate
 from triangulate.errors import StoreError
 from triangulate.models import Article, Removed, Skipped
 
@@ -46,6 +46,20 @@ def default_db_path() -> Path:
 def now_iso() -> str:
     """The current UTC time as an ISO 8601 string with seconds."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def damaged(exc: BaseException) -> bool:
+    """Whether an SQLite error says the database file is damaged (or not a database)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text or "corrupt" in text)
+
+
+def damaged_message(path: str, exc: BaseException) -> str:
+    return (
+        f"the corpus database {path} is damaged ({exc}); nothing was written. Check it with "
+        f"`sqlite3 {path} 'PRAGMA integrity_check'`, save what is left with `sqlite3 {path} .recover`, "
+        "or restore a backup"
+    )
 
 
 def parse_time_as_written(value: str | None) -> datetime | None:
@@ -470,6 +484,7 @@ class Store:
             else:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            check_database(self.conn)  # before anything is written: another app's file stays as it is
             if not readonly:
                 if not memory:
                     mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -486,6 +501,8 @@ class Store:
                 self.conn.execute("PRAGMA wal_autocheckpoint = 40000")
                 migrate(self.conn)
         except sqlite3.DatabaseError as exc:
+            if damaged(exc):
+                raise StoreError(damaged_message(self.path, exc), code="E509") from exc
             raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
 
     @classmethod
@@ -547,12 +564,22 @@ class Store:
                     raise StoreError(f"could not commit to the corpus database: {exc}", code="E506") from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
+        with self._lock, self._damage_reported():
             return self.conn.execute(sql, params).fetchall()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        with self._lock:
+        with self._lock, self._damage_reported():
             return self.conn.execute(sql, params).fetchone()
+
+    @contextmanager
+    def _damage_reported(self) -> Iterator[None]:
+        """A damaged file found while reading is a coded error, not a traceback."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if damaged(exc):
+                raise StoreError(damaged_message(self.path, exc), code="E509") from exc
+            raise
 
     def integrity_check(self) -> list[str]:
         """``PRAGMA integrity_check`` lines (``["ok"]`` for a sound file)."""
