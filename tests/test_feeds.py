@@ -413,6 +413,31 @@ def test_a_poll_stopped_half_way_goes_on_from_the_next_entry(site: Site, corpus:
     assert sorted(a.title for a in corpus.articles(limit=None)) == ["Item 0", "Item 1", "Item 2"]
 
 
+def test_watch_waits_out_a_database_another_process_keeps_busy(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long ingest, a VACUUM or a backup holding the write lock past the store's timeout: a
+    # watcher logs it and polls again, where `watch --once` reports the error.
+    import threading
+
+    from triangulate.errors import StoreError
+
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def poll(**_: object) -> list[object]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreError("the corpus database is busy (database is locked); is another process writing?", code="E505")
+        stop.set()
+        return []
+
+    monkeypatch.setattr(corpus, "poll", poll)
+    assert corpus.watch(interval=0.01, stop=stop) == 0
+    assert len(calls) == 2
+    calls.clear()
+    with pytest.raises(StoreError, match="busy"):
+        corpus.watch(interval=0.01, once=True)
+
+
 def test_an_entry_without_a_link_is_the_feeds_outlet_not_a_name_made_of_its_id(site: Site, corpus: Corpus) -> None:
     items = "".join(
         f"<item><title>Item {i}</title><guid isPermaLink='false'>{guid}</guid>"

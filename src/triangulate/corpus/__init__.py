@@ -747,19 +747,31 @@ class Corpus:
         on_result: Callable[[IngestResult], None] | None = None,
         follow: bool = True,
     ) -> int:
-        """Poll feeds until ``stop`` is set (or once); returns the number of polls made."""
+        """Poll feeds until ``stop`` is set (or once); returns the number of polls made.
+
+        While watching, a database that another process keeps busy past the store's
+        timeout (a long ingest, a ``VACUUM``, a backup) is logged and tried again a
+        minute later (or at ``interval``, when shorter); ``once`` raises it.
+        """
         stop = stop or threading.Event()
         polls = 0
         while not stop.is_set():
-            results = self.poll(due_only=not once, interval=interval, follow=follow, on_result=on_result)
-            polls += len(results)
-            for r in results:
-                if on_poll is not None:
-                    on_poll(r)
-            if once:
-                break
-            if self._ingester is not None and self._ingester.loaded:
-                self._ingester.snapshot()
+            try:
+                results = self.poll(due_only=not once, interval=interval, follow=follow, on_result=on_result)
+                polls += len(results)
+                for r in results:
+                    if on_poll is not None:
+                        on_poll(r)
+                if once:
+                    break
+                if self._ingester is not None and self._ingester.loaded:
+                    self._ingester.snapshot()
+            except StoreError as exc:
+                if once or not _busy(exc):
+                    raise
+                log.warning("%s: trying again in %.0f s", exc, min(interval, 60.0))
+                stop.wait(min(interval, 60.0))
+                continue
             stop.wait(self._seconds_to_next_poll(interval))
         return polls
 
@@ -772,6 +784,11 @@ class Corpus:
             return min(interval, 60.0) if not times else 1.0
         wait = (min(known) - datetime.now(timezone.utc)).total_seconds()
         return max(1.0, min(wait, interval))
+
+
+def _busy(exc: StoreError) -> bool:
+    """Whether a store error is another process holding the write lock (worth waiting for)."""
+    return exc.code == "E505" and "busy" in str(exc)
 
 
 def _targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str | os.PathLike[str]]:
