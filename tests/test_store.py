@@ -103,6 +103,26 @@ def test_a_damaged_database_is_a_coded_error_not_a_traceback(tmp_path: Path) -> 
     assert caught.value.code == "E509" and caught.value.exit_code == 5
 
 
+def test_a_report_is_not_cached_when_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    # The report is ready: waiting the store's 30 s timeout only to cache it would hold up
+    # the reader (and, in the server, every request behind it).
+    import time
+
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="busy"):
+            store.save_report("s1", 1, {"title": "x"})
+        assert time.monotonic() - started < 15
+        other.execute("ROLLBACK")
+        other.close()
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+        store.save_report("s1", 1, {"title": "x"})  # once the lock is free, it is cached
+        assert store.conn.execute("SELECT story_version FROM reports WHERE story_id = 's1'").fetchone() == (1,)
+
+
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         Store.open(tmp_path / "nope" / "c.db")

@@ -466,6 +466,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, timeout: float = 30.0) -> None:
         self.path = str(path)
         self.readonly = readonly
+        self._busy_ms = int(timeout * 1000)
         self._lock = threading.RLock()
         # Story counts of recently refreshed stories, updated by the members appended since
         # (see refresh_stories); anything else that changes a story's members forgets them.
@@ -483,7 +484,7 @@ class Store:
                 self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
             else:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
-            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
             check_database(self.conn)  # before anything is written: another app's file stays as it is
             if not readonly:
                 if not memory:
@@ -1092,13 +1093,23 @@ class Store:
         report: dict[str, Any] = json.loads(row[0])
         return report if report.get("schema_version") == REPORT_SCHEMA_VERSION else None
 
-    def save_report(self, story_id: str, story_version: int, report: dict[str, Any]) -> None:
-        """Cache a report computed for ``story_version`` of the story."""
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO reports (story_id, story_version, created, report) VALUES (?, ?, ?, ?)",
-                (story_id, story_version, now_iso(), json.dumps(report, ensure_ascii=False)),
-            )
+    def save_report(self, story_id: str, story_version: int, report: dict[str, Any], *, wait: float = 1.0) -> None:
+        """Cache a report computed for ``story_version`` of the story.
+
+        A cache is not worth a wait: when another process holds the write lock for more than
+        ``wait`` seconds, this raises ``StoreError [E505]`` (busy) instead of waiting the
+        store's whole timeout with the report ready.
+        """
+        with self._lock:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                with self.transaction() as conn:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO reports (story_id, story_version, created, report) VALUES (?, ?, ?, ?)",
+                        (story_id, story_version, now_iso(), json.dumps(report, ensure_ascii=False)),
+                    )
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     # --- skips -----------------------------------------------------------------------
 
