@@ -123,6 +123,32 @@ def test_a_report_is_not_cached_when_another_process_holds_the_write_lock(tmp_pa
         assert store.conn.execute("SELECT story_version FROM reports WHERE story_id = 's1'").fetchone() == (1,)
 
 
+def test_waiting_for_another_writers_lock_can_be_interrupted_and_gives_up_when_told(tmp_path: Path) -> None:
+    # SQLite's own busy wait is one C call: a Ctrl-C would wait out its 30 s. The store
+    # waits in short tries instead.
+    import os
+    import signal
+    import threading
+    import time
+
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match=r"E505.*busy"):
+            store.wait_for_write_lock(timeout=0.5)
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            store.wait_for_write_lock()
+        assert time.monotonic() - started < 10
+        other.execute("ROLLBACK")
+        other.close()
+        store.wait_for_write_lock(timeout=0.5)  # free: returns, holding nothing
+        assert not store.conn.in_transaction
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+
+
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         Store.open(tmp_path / "nope" / "c.db")

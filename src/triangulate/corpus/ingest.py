@@ -626,6 +626,10 @@ class Ingester:
             # Catching up with other writers (loading the indexes, replaying what they added)
             # happens before the write lock is taken; inside it only what they committed since.
             self._sync()
+            # Waiting for another writer is interruptible; from here on, a Ctrl-C lets the
+            # batch finish (it is counted, then the run stops). Another writer that takes the
+            # lock between the two is waited for inside, as before.
+            self.store.wait_for_write_lock()
             with interrupts_held():
                 with self.store.transaction():
                     self._sync()

@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -563,6 +564,34 @@ class Store:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     raise StoreError(f"could not commit to the corpus database: {exc}", code="E506") from exc
+
+    def wait_for_write_lock(self, timeout: float | None = None, *, step: float = 0.2) -> None:
+        """Wait until no other process holds the write lock (at most ``timeout`` seconds,
+        default the store's), in short tries that a Ctrl-C can interrupt: SQLite's own wait
+        is one C call that holds a signal back until it ends.
+
+        Raises:
+            StoreError: ``[E505]`` still busy after ``timeout``, or the file cannot be written.
+        """
+        deadline = time.monotonic() + (self._busy_ms / 1000 if timeout is None else timeout)
+        with self._lock:
+            if self.conn.in_transaction:
+                return
+            self.conn.execute(f"PRAGMA busy_timeout = {int(step * 1000)}")
+            try:
+                while True:
+                    try:
+                        self.conn.execute("BEGIN IMMEDIATE")
+                    except sqlite3.OperationalError as exc:
+                        if _WRITE_REFUSED.search(str(exc)):
+                            raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
+                        if time.monotonic() >= deadline:
+                            raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E505") from exc
+                        continue
+                    self.conn.execute("ROLLBACK")
+                    return
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock, self._damage_reported():
