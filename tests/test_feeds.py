@@ -207,6 +207,30 @@ def test_watch_once_polls_every_feed(site: Site, corpus: Corpus) -> None:
     assert seen == ["ok"] and corpus.stats()["articles"] == 1
 
 
+def test_watch_stopped_by_a_service_stop_says_so_and_exits_cleanly(site: Site, tmp_path: Path) -> None:
+    # systemd, docker stop and `timeout` send SIGTERM: it ends the watch as Ctrl-C does.
+    import signal
+    import subprocess
+    import sys
+
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", " ".join(QUAKE))]))
+    db = str(tmp_path / "w.db")
+    command = [sys.executable, "-m", "triangulate"]
+    subprocess.run([*command, "feeds", "add", site.base + "/feed.xml", "--db", db], check=True, capture_output=True)
+    watcher = subprocess.Popen([*command, "watch", "--db", db, "--allow-private", "--no-follow", "--interval", "60"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert watcher.stdout is not None
+        first = watcher.stdout.readline()  # the first poll is done; the watch waits for the next
+        watcher.send_signal(signal.SIGTERM)
+        _, err = watcher.communicate(timeout=60)
+    finally:
+        watcher.kill()
+    assert "1 new" in first
+    assert watcher.returncode == 0, err
+    assert "stopped (SIGTERM)" in err and "Traceback" not in err
+
+
 def test_a_title_given_to_a_feed_stays_and_a_feed_given_none_follows_its_own_title(site: Site, corpus: Corpus) -> None:
     channel = ["Valley Times"]
     for path in ("/mine.xml", "/theirs.xml"):

@@ -278,7 +278,8 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
     Conditional GETs (ETag / Last-Modified); a feed that fails is polled again
     later and later (interval x 2^errors, at most a day); a refusal of this side
     (a private address without --allow-private, robots.txt) is no error of the feed.
-    Stop with Ctrl-C.
+    Stop with Ctrl-C or SIGTERM (a service stop): the poll in progress keeps what it
+    stored, the next run goes on from there.
 
     \b
     Exit status: 0 polled (with --once: at least one feed answered); 2 no feeds;
@@ -313,11 +314,12 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
         failed: list[str] = []
         done: list[str] = []
         stop = threading.Event()
+        stopped_by = _stop_on_sigterm()  # a service stop ends the watch as Ctrl-C does
         try:
             corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, follow=not no_follow)
         except KeyboardInterrupt:
             stop.set()
-            err.print("stopped")
+            err.print("stopped (SIGTERM)" if stopped_by else "stopped")
         if once and failed and not done:
             err.print(f"every feed failed ({len(failed)})", highlight=False)
             sys.exit(4)
