@@ -419,6 +419,7 @@ def test_a_story_report_is_cached_and_refreshed_when_the_story_gains_an_article(
         assert corpus.store.cached_report(sid) is not None
         again = corpus.report(sid)
         assert again.to_dict() == report.to_dict()
+        assert again == report  # the cache changes nothing, raw inputs included (none: `article --raw` has them)
         corpus.add(RawDocument(origin="county-echo.txt", content=QUAKE[0] + "\n\n" + QUAKE[1]))  # a copy joins the story
         assert corpus.store.cached_report(sid) is None  # invalidated
         refreshed = corpus.report(sid)

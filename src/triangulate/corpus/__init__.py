@@ -570,6 +570,9 @@ class Corpus:
         report = compare_articles([a.to_article() for a in stored], embedder=self.embedder)
         if info.title:  # the story's one title (its earliest original article's), as `stories` lists it
             report = replace(report, title=info.title)
+        # As the cache keeps it: a story's report carries no raw inputs (`Corpus.article(id).raw`
+        # has them), so the second call answers what the first did.
+        report = replace(report, articles=tuple(replace(a, raw="") for a in report.articles))
         try:
             self.store.save_report(info.id, info.version, report.to_dict())
         except StoreError as exc:  # a read-only or full database: the report is still the answer
