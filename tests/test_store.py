@@ -15,7 +15,7 @@ from triangulate.corpus import Corpus
 from triangulate.corpus.migrations import MIGRATIONS
 from triangulate.corpus.outlets import Outlet, dump_registry, load_registry, parse_registry
 from triangulate.corpus.store import ArticleRow, Store, parse_since, split_snippet
-from triangulate.errors import ConfigError, StoreError
+from triangulate.errors import ConfigError, InputError, StoreError
 from triangulate.models import REPORT_SCHEMA_VERSION, RawDocument, Removed, Skipped
 
 
@@ -606,3 +606,13 @@ def test_kept_story_counts_do_not_outlive_a_rolled_back_batch(tmp_path: Path) ->
         info = store.story("s")
         assert info is not None and (info.articles, info.outlets, info.sources) == (2, 2, 2)
         assert _story_rows(store) == _counted_by_definition(store)
+
+
+def test_an_unknown_story_is_the_same_error_everywhere(tmp_path: Path, embedder: object) -> None:
+    # E120 belongs to a cached report of another schema; an unknown story id is E123.
+    with Corpus.open(tmp_path / "c.db", embedder=embedder) as corpus:
+        with pytest.raises(InputError) as reported:
+            corpus.report("nope")
+        with pytest.raises(InputError) as merged:
+            corpus.merge_stories("nope", ["other"])
+    assert reported.value.code == merged.value.code == "E123"

@@ -551,7 +551,7 @@ class Corpus:
 
         info = self.store.story(story_id)
         if info is None:
-            raise InputError(f"{self.store.unknown_id('story', story_id)} in {self.store.path}; list them with `triangulate stories`", code="E120")
+            raise InputError(f"{self.store.unknown_id('story', story_id)} in {self.store.path}; list them with `triangulate stories`", code="E123")
         if not refresh:
             cached = self.store.cached_report(info.id)
             if cached is not None:
