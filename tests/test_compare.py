@@ -329,8 +329,15 @@ def test_an_article_that_does_not_read_as_english_is_warned_about(embedder, capl
                  "Die Feuerwehr war am Montag mit mehr als hundert Einsatzkräften vor Ort, nachdem in der Lagerhalle "
                  "im Hafen ein Brand ausgebrochen war. Verletzt wurden vierzehn Menschen, teilte die Feuerwehr mit.")
     with caplog.at_level("WARNING", logger="triangulate.compare"):
-        compare_articles([HARBOUR, german], embedder=embedder)
+        report = compare_articles([HARBOUR, german], embedder=embedder)
     assert "not English, it seems: Hafenblatt" in caplog.text and "Harbour Herald" not in caplog.text
+    # A library caller that configured no logging finds it in the report, as JSON readers do.
+    (warning,) = report.warnings
+    assert warning.startswith("not English, it seems: Hafenblatt;")
+    assert report.to_dict()["warnings"] == [warning]
+    from triangulate.render import render_html, render_markdown
+
+    assert f"> **Warning:** {warning}" in render_markdown(report) and "Warning:</strong> not English" in render_html(report)
 
 
 def test_a_disputed_figure_is_one_summary_sentence_naming_every_outlet_on_each_side(embedder):
@@ -506,12 +513,13 @@ def test_inputs_that_read_like_different_events_are_warned_about_and_one_event_i
     ]
     assert separate_events([*quake, *court], embedder=embedder) == [[0, 1], [2]]
     with caplog.at_level(logging.WARNING, logger="triangulate.compare"):
-        compare([*quake, *court], embedder=embedder)
+        report = compare([*quake, *court], embedder=embedder)
     assert "read like 2 different events ([1] Valley Times, Bay Post; [2] County Echo)" in caplog.text
+    assert [w[:60] for w in report.warnings] == ["these 3 articles read like 2 different events ([1] Valley Ti"]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="triangulate.compare"):
-        compare([str(Path(__file__).resolve().parents[1] / "examples" / "harbour-fire")], embedder=embedder)
-    assert "different events" not in caplog.text
+        report = compare([str(Path(__file__).resolve().parents[1] / "examples" / "harbour-fire")], embedder=embedder)
+    assert "different events" not in caplog.text and report.warnings == ()
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,7 @@ def test_json_has_the_versioned_top_level_layout() -> None:
     data = report_to_dict(sample_report())
     assert data["schema_version"] == REPORT_SCHEMA_VERSION
     assert list(data) == ["schema_version", "title", "sources", "summary", "facts", "quotes", "conflicts",
-                          "single_source", "syndication", "claims", "articles", "skipped", "stats", "settings"]
+                          "single_source", "syndication", "claims", "articles", "skipped", "warnings", "stats", "settings"]
 
 
 def test_fact_outlets_map_to_source_numbers_through_article_ids() -> None:
@@ -153,6 +153,15 @@ def test_round_trip_gives_back_an_equal_report() -> None:
     report = sample_report()
     assert report_from_dict(report_to_dict(report, include_raw=True)) == report
     assert report_from_json(report_to_json(report, include_raw=True)) == report
+
+
+def test_warnings_round_trip_and_an_older_report_has_none() -> None:
+    warned = sample_report(warnings=("these 3 articles read like 2 different events ([1] A; [2] B)",))
+    assert report_from_dict(report_to_dict(warned, include_raw=True)) == warned
+    older = report_to_dict(sample_report(), include_raw=True)
+    del older["warnings"]
+    older["schema_version"] = "1.1"
+    assert report_from_dict(older).warnings == ()
 
 
 def test_round_trip_without_raw_differs_only_in_raw() -> None:

@@ -98,10 +98,13 @@ def compare(
     """
     settings = settings or CompareSettings()
     articles, skipped = load_articles(inputs, source=source, stdin=stdin)
+    several: str | None = None
     if 2 <= len(articles) <= MAX_EVENT_CHECK:
         embedder = embedder or load_embedder()
         if getattr(embedder, "name", None) == DEFAULT_MODEL:  # the story-pair weights are this model's
-            warn_if_several_events(articles, embedder=embedder)
+            several = several_events_warning(articles, separate_events(articles, embedder=embedder))
+            if several:
+                log.warning("%s", several)
     if not articles:
         reasons = "; ".join(f"{s.origin}: {s.reason} ({s.detail})" for s in skipped) or "no inputs given"
         raise InputError(f"no readable article among the inputs ({reasons})", code="E101")
@@ -112,9 +115,10 @@ def compare(
             "to have them grouped into stories first",
             code="E102",
         )
-    return compare_articles(
+    report = compare_articles(
         articles, skipped=skipped, embedder=embedder, pair_score=pair_score, settings=settings, progress=progress
     )
+    return replace(report, warnings=(several, *report.warnings)) if several else report
 
 
 #: Below this story similarity (average link) two groups of inputs read as different
@@ -146,18 +150,23 @@ def separate_events(articles: Sequence[Article], *, embedder: Embedder | None = 
     return sorted(groups.values())
 
 
+def several_events_warning(articles: Sequence[Article], groups: Sequence[Sequence[int]]) -> str | None:
+    """The warning for ``articles`` grouped as ``groups`` by :func:`separate_events` (None for one group)."""
+    if len(groups) < 2:
+        return None
+    shown = "; ".join(f"[{n}] " + ", ".join(articles[i].outlet for i in group) for n, group in enumerate(groups, 1))
+    return (
+        f"these {len(articles)} articles read like {len(groups)} different events ({shown}); the report compares "
+        "them as one story. `triangulate ingest` and `triangulate stories` group articles by event"
+    )
+
+
 def warn_if_several_events(articles: Sequence[Article], *, embedder: Embedder | None = None) -> list[list[int]]:
     """Log a warning when ``articles`` read like several events (see :func:`separate_events`)."""
     groups = separate_events(articles, embedder=embedder)
-    if len(groups) > 1:
-        shown = "; ".join(f"[{n}] " + ", ".join(articles[i].outlet for i in group) for n, group in enumerate(groups, 1))
-        log.warning(
-            "these %d articles read like %d different events (%s); the report compares them as one story. "
-            "`triangulate ingest` and `triangulate stories` group articles by event",
-            len(articles),
-            len(groups),
-            shown,
-        )
+    warning = several_events_warning(articles, groups)
+    if warning:
+        log.warning("%s", warning)
     return groups
 
 
@@ -297,12 +306,14 @@ def compare_articles(
     )
     number_of = {s.article_id: s.number for s in sources}
     foreign = [a.outlet for a in articles if not looks_english(f"{a.title}\n{a.text}")]
+    warnings: list[str] = []
     if foreign and getattr(embedder, "name", None) in (None, DEFAULT_MODEL):
-        log.warning(
-            "not English, it seems: %s; the default model and the claim rules are English-only, so what they share "
-            "with the others goes unseen (a multilingual model: --model st:NAME; speakers and details stay English)",
-            ", ".join(foreign),
+        warnings.append(
+            f"not English, it seems: {', '.join(foreign)}; the default model and the claim rules are English-only, so "
+            "what they share with the others goes unseen (a multilingual model: --model st:NAME; speakers and details "
+            "stay English)"
         )
+        log.warning("%s", warnings[-1])
     copied_from, syndication = syndication_groups(articles, settings)
     group_of = _one_source_per_outlet(articles, copied_from, outlet_of)
     claims: list[Claim] = []
@@ -373,6 +384,7 @@ def compare_articles(
         skipped=tuple(skipped),
         claims=tuple(claims),
         title=title,
+        warnings=tuple(warnings),
         settings={"model": getattr(embedder, "name", "custom"), "timings": timings, **_settings_dict(settings)},
     )
 

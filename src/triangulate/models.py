@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 #: Version of the JSON report schema (docs/report-schema.md). Bump on any
 #: incompatible change to :meth:`Report.to_dict`.
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 def stable_id(*parts: str | None, length: int = 16) -> str:
@@ -217,6 +217,9 @@ class Report:
     claims: tuple[Claim, ...] = ()
     title: str = ""
     schema_version: str = REPORT_SCHEMA_VERSION
+    #: What a reader should know before trusting the report: the inputs read like several
+    #: events, an article is not in the model's language.
+    warnings: tuple[str, ...] = ()
     settings: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property

@@ -368,6 +368,7 @@ def report_to_dict(report: Report, *, include_raw: bool = False) -> dict[str, An
         "skipped": [
             {"origin": s.origin, "reason": s.reason, "detail": s.detail, "stage": s.stage} for s in report.skipped
         ],
+        "warnings": list(report.warnings),
         "stats": _stats(report),
         "settings": _jsonable(report.settings),
     }
@@ -524,6 +525,7 @@ def _report_from(data: Mapping[str, Any]) -> Report:
         ),
         claims=tuple(_claim_from(c) for c in data.get("claims", ())),
         title=data.get("title", ""),
+        warnings=tuple(str(w) for w in data.get("warnings", ())),
         settings=dict(settings) if isinstance(settings, Mapping) else {},
     )
 

@@ -52,6 +52,7 @@ a:focus-visible { outline: 3px solid var(--link); outline-offset: 2px; }
 .muted, .support { color: var(--muted); }
 .support { font-size: .92rem; }
 .stats { color: var(--muted); margin: 0 0 .5rem; }
+.warning { border-left: 4px solid var(--conflict); background: var(--panel); padding: .5rem .75rem; }
 nav.toc ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1rem; margin: .5rem 0 0; }
 ol.sources { padding-left: 0; list-style: none; }
 ol.sources li { margin: .35rem 0; padding: .2rem .4rem; border-radius: .3rem; }
@@ -110,6 +111,9 @@ _TEMPLATE = """<!DOCTYPE html>
 {{ stats.corroborated }} corroborated fact{{ "" if stats.corroborated == 1 else "s" }} ·
 {{ stats.conflicts }} conflict{{ "" if stats.conflicts == 1 else "s" }} ·
 {{ stats.single }} single-source claim{{ "" if stats.single == 1 else "s" }}</p>
+{%- for warning in report.warnings %}
+<p class="warning" role="note"><strong>Warning:</strong> {{ warning }}</p>
+{%- endfor %}
 </header>
 <nav class="toc" aria-label="Sections">
 <ul>

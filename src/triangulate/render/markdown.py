@@ -251,6 +251,7 @@ def render_markdown(report: Report, *, show_removed: bool = False, show_claims: 
     """
     view = build_view(report)
     lines = [f"# {escape_markdown(view.title)}", ""]
+    lines += [line for warning in report.warnings for line in (f"> **Warning:** {escape_markdown(warning)}", "")]
     lines += _sources(view)
     lines += _summary(report)
     lines += _facts(

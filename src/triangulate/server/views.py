@@ -279,6 +279,7 @@ def report_context(report: Report, data: dict[str, Any], *, article_links: bool,
         "syndication": syndication,
         "article_links": article_links,
         "skipped": data.get("skipped", []),
+        "warnings": list(report.warnings),
         "story_id": story_id,
         "claim_href": claim_href,
     }
