@@ -616,3 +616,13 @@ def test_an_unknown_story_is_the_same_error_everywhere(tmp_path: Path, embedder:
         with pytest.raises(InputError) as merged:
             corpus.merge_stories("nope", ["other"])
     assert reported.value.code == merged.value.code == "E123"
+
+
+def test_a_closed_corpus_says_so_and_a_misspelled_option_is_refused_at_once(tmp_path: Path) -> None:
+    corpus = Corpus.open(tmp_path / "c.db")
+    corpus.close()
+    for call in (corpus.stories, lambda: corpus.add(RawDocument(origin="a.txt", content="Quake\n\nA quake struck the valley on Tuesday."))):
+        with pytest.raises(StoreError, match=r"\[E511\] the corpus .* is closed"):
+            call()
+    with pytest.raises(TypeError, match="unknown options: batch_sise"):
+        Corpus.open(tmp_path / "c.db", batch_sise=10)

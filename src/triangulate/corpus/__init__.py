@@ -200,6 +200,12 @@ class Corpus:
         embedder: Any = None,
         **ingest_options: Any,
     ) -> None:
+        import inspect
+
+        unknown = sorted(set(ingest_options) - set(inspect.signature(Ingester).parameters) - {"store", "self"})
+        if unknown:
+            # A misspelled option ("batch_sise") would otherwise fail at the first write.
+            raise TypeError(f"Corpus got unknown options: {', '.join(unknown)} (see Corpus and Ingester for what it takes)")
         self.store = store
         settings = fetch_settings or FetchSettings()
         if allow_private:
@@ -219,7 +225,12 @@ class Corpus:
         Raises:
             StoreError: when the database cannot be opened or migrated.
         """
-        return cls(Store.open(path), **options)
+        store = Store.open(path)
+        try:
+            return cls(store, **options)
+        except BaseException:
+            store.close()
+            raise
 
     @property
     def path(self) -> str:

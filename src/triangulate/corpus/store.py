@@ -538,11 +538,14 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One explicit write transaction (``BEGIN IMMEDIATE``); nested uses join the outer one."""
         with self._lock:
-            if self.conn.in_transaction:
+            with self._damage_reported():
+                busy = self.conn.in_transaction
+            if busy:
                 yield self.conn
                 return
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
+                with self._damage_reported():
+                    self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 if _WRITE_REFUSED.search(str(exc)):
                     raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
@@ -606,6 +609,10 @@ class Store:
         """A damaged file found while reading is a coded error, not a traceback."""
         try:
             yield
+        except sqlite3.ProgrammingError as exc:
+            if "closed" in str(exc):
+                raise StoreError(f"the corpus {self.path} is closed; open it again (Corpus.open)", code="E511") from exc
+            raise
         except sqlite3.DatabaseError as exc:
             if damaged(exc):
                 raise StoreError(damaged_message(self.path, exc), code="E509") from exc
