@@ -626,3 +626,10 @@ def test_a_closed_corpus_says_so_and_a_misspelled_option_is_refused_at_once(tmp_
             call()
     with pytest.raises(TypeError, match="unknown options: batch_sise"):
         Corpus.open(tmp_path / "c.db", batch_sise=10)
+
+
+def test_corpus_merge_takes_one_story_id_as_a_string(tmp_path: Path) -> None:
+    with Corpus.open(tmp_path / "c.db") as corpus:
+        two_stories(corpus.store)
+        merged = corpus.merge_stories("s1", "s2")  # one id, not the letters "s" and "2"
+        assert merged.info.id == "s1" and len(merged.articles) == 2

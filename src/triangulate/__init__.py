@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # Imported eagerly: a lazy attribute would be shadowed by the submodule of the
 # same name as soon as anything imports ``triangulate.compare``.
-from triangulate.compare import compare
+from triangulate.compare import CompareSettings, compare, compare_articles
 from triangulate.errors import (
     ConfigError,
     FetchError,
@@ -30,6 +30,7 @@ from triangulate.models import (
     Skipped,
     SummarySentence,
 )
+from triangulate.report_json import ReportSchemaError
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "Article",
     "Corpus",
     "Claim",
+    "CompareSettings",
     "Conflict",
     "ConfigError",
     "Fact",
@@ -46,12 +48,14 @@ __all__ = [
     "RawDocument",
     "Removed",
     "Report",
+    "ReportSchemaError",
     "SingleSource",
     "Skipped",
     "StoreError",
     "SummarySentence",
     "TriangulateError",
     "compare",
+    "compare_articles",
 ]
 
 
@@ -62,3 +66,7 @@ def __getattr__(name: str) -> object:
 
         return Corpus
     raise AttributeError(f"module 'triangulate' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "Corpus"})

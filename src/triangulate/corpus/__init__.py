@@ -383,7 +383,7 @@ class Corpus:
         corrections = tuple(a for a in articles if a.version > 1)
         return StoryDetail(info, articles, corrections)
 
-    def merge_stories(self, into: str, others: Sequence[str]) -> StoryDetail:
+    def merge_stories(self, into: str, others: Sequence[str] | str) -> StoryDetail:
         """Join stories the clusterer kept apart: every article of ``others`` moves into ``into``.
 
         Ids may be unique prefixes. The merged ids keep resolving to ``into``, so later
@@ -392,6 +392,8 @@ class Corpus:
         Raises:
             InputError: when a story is unknown, or when nothing is left to merge.
         """
+        if isinstance(others, str):
+            others = [others]  # one story, not the letters of its id
         # Ids are resolved inside the write transaction: two merges run at once (A into B, B
         # into A) then see each other, and the second has nothing left to merge.
         with self._write_lock, self.store.transaction():
