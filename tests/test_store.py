@@ -178,6 +178,25 @@ def test_full_text_search_ranks_title_matches_and_survives_odd_queries(tmp_path:
         assert split_snippet(snippet) == ("Smoke closed the harbour.", ((0, 5),))  # the match, by offsets
 
 
+def test_search_reads_phrases_or_exclusions_and_numbers_with_punctuation(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([
+            row("deal", title="Pay deal", text="Dockers accepted a pay rise of 6.5% after the port strike in Halden."),
+            row("vote", title="Count", text="Turnout was 52.4 percent, or 3,500 voters, at the strike vote."),
+            row("walk", title="Walkout", text="A walkout at the port of Kessmar stopped the ferries."),
+            row("quake", title="Quake", text="A quake in Lorvania damaged the port."),
+        ])
+
+        def found(query: str) -> list[str]:
+            return sorted(a.id for a, _ in store.search(query))
+
+        assert found("6.5%") == ["deal"]  # not every text with a 6 and a 5 in it
+        assert found('"port strike"') == ["deal"] and found("port strike") == ["deal"]
+        assert found("strike OR walkout port") == ["deal", "walk"]
+        assert found("port -Lorvania") == found("port NOT Lorvania") == ["deal", "walk"]
+        assert found("-port") == []  # only what to leave out: nothing to look for
+
+
 def two_stories(store: Store) -> None:
     """Stories s1 and s2, one article each, of two outlets."""
     store.insert_articles([row("a1"), row("a2", outlet="Other")])

@@ -395,13 +395,49 @@ _STORY_COLS = "s.id, s.title, s.created, s.updated, s.first_published, s.last_pu
 
 
 def _fts_query(query: str) -> str:
-    """Turn free text into a safe FTS5 query: every word must match (prefix on the last)."""
-    words = re.findall(r"[^\W_]+", query, flags=re.UNICODE)
-    if not words:
-        return ""
-    parts = [f'"{w}"' for w in words]
-    parts[-1] += "*"
-    return " ".join(parts)
+    """Turn what a user types into a safe FTS5 query.
+
+    Every term must match, the last one as a prefix; ``"port strike"`` in quotes is a phrase;
+    ``OR`` between two terms takes either; ``-word`` (or ``NOT word``) leaves out what has it.
+    A term written with punctuation inside ("6.5%", "3,500", "Halden's") is the phrase of its
+    parts, so "6.5%" finds 6.5 and not every text with a 6 and a 5. Anything else the FTS5
+    syntax would read (parentheses, ``NEAR``, column filters) is taken as words.
+    """
+    groups: list[list[str]] = []  # terms ANDed; each group's members ORed
+    excluded: list[str] = []
+    last_plain: tuple[int, int] | None = None  # where the last unquoted term sits, for its prefix
+    joining = negate = False
+    for quoted, word in re.findall(r'"([^"]*)"?|(\S+)', query):
+        if word in ("OR", "|") and groups:
+            joining = True
+            continue
+        if word == "NOT":
+            negate = True
+            continue
+        text = quoted if quoted or not word else word
+        if word.startswith("-") and len(word) > 1:
+            negate, text = True, word[1:]
+        parts = re.findall(r"[^\W_]+", text, flags=re.UNICODE)
+        if not parts:
+            joining = negate = False
+            continue
+        term = '"' + " ".join(parts) + '"'
+        if negate:
+            excluded.append(term)
+        elif joining:
+            groups[-1].append(term)
+            last_plain = (len(groups) - 1, len(groups[-1]) - 1) if not quoted else None
+        else:
+            groups.append([term])
+            last_plain = (len(groups) - 1, 0) if not quoted else None
+        joining = negate = False
+    if not groups:
+        return ""  # nothing to look for: what to leave out alone finds nothing
+    if last_plain is not None:
+        g, i = last_plain
+        groups[g][i] += "*"
+    query_text = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
+    return query_text + "".join(f" NOT {term}" for term in excluded)
 
 
 # A member of a story that is not a copy of another member of the same story (a copy of
