@@ -602,7 +602,12 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
 @click.option("--offset", type=click.IntRange(0), default=0, help="Hits to skip first (the next page: --offset 20).")
 @format_option
 def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -> None:
-    """Full-text search over titles and article text (every word must match; the last as a prefix)."""
+    """Full-text search over titles and article text.
+
+    Every word must match, the last one as a prefix; "port strike" in quotes is a
+    phrase; OR takes either of two words; -word (or NOT word) leaves out what has it;
+    a number with punctuation ("6.5%") is found as written.
+    """
     with _corpus(db, existing=True) as corpus:
         hits = corpus.search(" ".join(query), limit=limit, offset=offset)
         if fmt == "json":
