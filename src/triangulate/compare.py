@@ -209,12 +209,17 @@ def load_articles(
             skipped.append(Skipped(raw.origin, "no_text", "nothing left after removing boilerplate", "clean"))
         else:
             seen = given.get(cleaned.id)
-            if seen is not None and (seen.outlet, seen.paragraphs) != (cleaned.outlet, cleaned.paragraphs):
+            if seen is not None and not _same_article(seen, cleaned):
                 # Two records with one URL and one content but different outlets: two articles.
                 cleaned = replace(cleaned, id=stable_id(cleaned.id, cleaned.outlet, str(len(articles))))
             given.setdefault(cleaned.id, cleaned)
             articles.append(cleaned)
     return articles, skipped
+
+
+def _same_article(a: Article, b: Article) -> bool:
+    """Whether two articles with one id are one article given twice."""
+    return (a.outlet, a.title, a.paragraphs) == (b.outlet, b.title, b.paragraphs)
 
 
 def _once_each(articles: Sequence[Article], skipped: Sequence[Skipped]) -> tuple[list[Article], list[Skipped]]:
@@ -229,7 +234,7 @@ def _once_each(articles: Sequence[Article], skipped: Sequence[Skipped]) -> tuple
         if seen is None:
             first[article.id] = article
             out.append(article)
-        elif (seen.outlet, seen.title, seen.paragraphs) == (article.outlet, article.title, article.paragraphs):
+        elif _same_article(seen, article):
             skips.append(Skipped(article.origin or article.id, "duplicate_input", f"the same article as {seen.origin or seen.id} given again", "read"))
         else:
             raise InputError(f"two different articles share the id {article.id!r} ({seen.outlet}, {article.outlet}); ids must be unique", code="E103")
