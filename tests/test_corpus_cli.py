@@ -107,11 +107,11 @@ def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")
     result = CliRunner().invoke(cli, ["story", "nope", "--db", db])
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "Error: [E123] no story 'nope'" in result.stderr
     result = CliRunner().invoke(cli, ["article", "nope", "--db", db])
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "Error: [E125] no article 'nope'" in result.stderr
     result = CliRunner().invoke(cli, ["articles", "--story", "zzzzzzzz", "--db", db])
-    assert result.exit_code == 2 and "no story 'zzzzzzzz'" in result.stderr
+    assert result.exit_code == 2 and "[E123] no story 'zzzzzzzz'" in result.stderr
 
 
 def test_sources_lists_counts_and_loads_edits_and_exports_the_registry(env: dict[str, object]) -> None:

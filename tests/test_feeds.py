@@ -450,7 +450,7 @@ def test_watch_waits_out_a_database_another_process_keeps_busy(corpus: Corpus, m
     def poll(**_: object) -> list[object]:
         calls.append(1)
         if len(calls) == 1:
-            raise StoreError("the corpus database is busy (database is locked); is another process writing?", code="E505")
+            raise StoreError("the corpus database is busy (database is locked); is another process writing?", code="E512")
         stop.set()
         return []
 

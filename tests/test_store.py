@@ -135,7 +135,7 @@ def test_waiting_for_another_writers_lock_can_be_interrupted_and_gives_up_when_t
     with Store.open(db) as store:
         other = sqlite3.connect(db, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
-        with pytest.raises(StoreError, match=r"E505.*busy"):
+        with pytest.raises(StoreError, match=r"E512.*busy"):
             store.wait_for_write_lock(timeout=0.5)
         threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
         started = time.monotonic()

@@ -31,7 +31,7 @@ from triangulate.commands.console import (
     snippet_text,
     write_output,
 )
-from triangulate.errors import TriangulateError
+from triangulate.errors import InputError, TriangulateError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -188,8 +188,6 @@ def feeds() -> None:
 @click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def feeds_add(urls: tuple[str, ...], db: str, title: str, fmt: str) -> None:
     """Follow one or more feeds (a URL that is refused does not stop the others; exit 2 then)."""
-    from triangulate.errors import InputError
-
     with _corpus(db) as corpus:
         from triangulate.corpus.feeds import canonical_feed_url
 
@@ -400,7 +398,7 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
     with _corpus(db, existing=True) as corpus:
         detail = corpus.story(story_id)
         if detail is None:
-            print_error(err, f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`")
+            print_error(err, InputError(f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`", code="E123"))
             sys.exit(2)
         with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
             report = corpus.report(detail.id, refresh=refresh)
@@ -507,7 +505,7 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
     """List articles, newest first."""
     with _corpus(db, existing=True) as corpus:
         if story_id and corpus.store.resolve_story(story_id) is None:
-            print_error(err_console(), f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`")
+            print_error(err_console(), InputError(f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`", code="E123"))
             sys.exit(2)
         try:
             items = corpus.articles(story=story_id, outlet=outlet, since=since, include_superseded=all_versions, limit=limit, offset=offset)
@@ -560,7 +558,7 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
     with _corpus(db, existing=True) as corpus:
         art = corpus.article(article_id)
         if art is None:
-            print_error(err_console(), corpus.store.unknown_id("article", article_id))
+            print_error(err_console(), InputError(f"{corpus.store.unknown_id('article', article_id)}; list them with `triangulate articles`", code="E125"))
             sys.exit(2)
         if fmt == "json":
             data = art.to_dict(full=True)

@@ -589,7 +589,7 @@ class Corpus:
         try:
             self.store.save_report(info.id, info.version, report.to_dict())
         except StoreError as exc:  # a read-only or full database: the report is still the answer
-            if exc.code != "E505":
+            if exc.code not in ("E505", "E512"):
                 raise
             log.warning("report of story %s not cached: %s", info.id, exc)
         return report
@@ -804,7 +804,7 @@ class Corpus:
 
 def _busy(exc: StoreError) -> bool:
     """Whether a store error is another process holding the write lock (worth waiting for)."""
-    return exc.code == "E505" and "busy" in str(exc)
+    return exc.code == "E512"
 
 
 def _targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str | os.PathLike[str]]:

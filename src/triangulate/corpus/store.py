@@ -585,7 +585,7 @@ class Store:
             except sqlite3.OperationalError as exc:
                 if _WRITE_REFUSED.search(str(exc)):
                     raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
-                raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E505") from exc
+                raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E512") from exc
             try:
                 yield self.conn
             except BaseException as exc:
@@ -625,7 +625,7 @@ class Store:
                         if _WRITE_REFUSED.search(str(exc)):
                             raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
                         if time.monotonic() >= deadline:
-                            raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E505") from exc
+                            raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E512") from exc
                         continue
                     self.conn.execute("ROLLBACK")
                     return
