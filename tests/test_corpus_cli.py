@@ -103,6 +103,29 @@ def test_the_diff_of_a_corrected_first_version_points_to_the_correction(env: dic
     assert f"triangulate article {new['id']} --diff" in shown
 
 
+def test_an_ingest_stopped_by_a_database_error_half_way_says_what_it_stored(env: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A disk that fills up or a lock held by another process after the first batches.
+    from triangulate.corpus.ingest import Ingester
+    from triangulate.errors import StoreError
+
+    folder = Path(str(env["folder"]))
+    (folder / "third.txt").write_text("Ferry strike in Kessmar\n\nFerry crews in Kessmar walked out on Monday over pay, the union said.\n")
+    real = Ingester._write
+    batches: list[int] = []
+
+    def write(self: Ingester, *args: object, **kwargs: object) -> object:
+        batches.append(1)
+        if len(batches) == 2:
+            raise StoreError("cannot write to the corpus database c.db: database or disk is full", code="E505")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ingester, "_write", write)
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(env["db"]), "--batch-size", "1", "-q"])
+    assert result.exit_code == 5
+    assert result.stdout.startswith("1 new, 0 duplicate, 0 updated, 0 skipped")
+    assert "[E505] cannot write" in result.stderr and "what is counted above is stored" in result.stderr
+
+
 def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")

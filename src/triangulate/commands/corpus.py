@@ -160,6 +160,15 @@ def ingest(
             how = "stopped (SIGTERM)" if stopped_by else "interrupted"
             err.print(f"{how}: what is counted above is stored; run the same command again to finish", highlight=False)
             sys.exit(128 + (stopped_by[0] if stopped_by else 2))
+        except TriangulateError as exc:
+            if not so_far.total:
+                raise  # nothing stored yet: the error alone says it
+            # A database that became busy or full half-way: say what is stored before the error.
+            so_far.seconds = time.perf_counter() - started
+            click.echo(so_far.line())
+            print_error(err, exc)
+            err.print("what is counted above is stored; run the same command again to finish", highlight=False)
+            sys.exit(exc.exit_code)
         if fmt == "json":
             _json(summary.to_dict())
         else:
