@@ -569,3 +569,20 @@ def test_the_library_refuses_what_it_cannot_store_by_name_and_takes_one_path_as_
     assert corpus.ingest(str(tmp_path / "valley-times.txt")).new == 1  # one path, not its letters
     with pytest.raises(TypeError, match="not None"):
         corpus.ingest(None)  # type: ignore[arg-type]
+
+
+def test_a_wait_for_another_writer_that_gives_up_keeps_the_indexes(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing was written and nothing changed in memory: a watch that tries again a minute
+    # later must not reload and replay the whole index each time.
+    from triangulate.errors import StoreError
+
+    corpus.add(RawDocument(origin="quake.txt", content="\n\n".join([QUAKE[0], *QUAKE[1]])))
+    assert corpus.ingester.loaded
+
+    def busy(*_: object, **__: object) -> None:
+        raise StoreError("the corpus database is busy (database is locked); is another process writing?", code="E512")
+
+    monkeypatch.setattr(corpus.store, "wait_for_write_lock", busy)
+    with pytest.raises(StoreError, match="E512"):
+        corpus.add(RawDocument(origin="ruling.txt", content="\n\n".join([RULING[0], *RULING[1]])))
+    assert corpus.ingester.loaded

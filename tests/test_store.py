@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import sqlite3
 from pathlib import Path
@@ -67,7 +66,6 @@ def test_a_database_from_a_newer_version_is_refused_before_anything_is_written(t
     before = db.read_bytes()
     with pytest.raises(StoreError, match="E501"):
         Store.open(db)
-    gc.collect()  # the refused connection is closed
     assert db.read_bytes() == before  # not even switched to WAL
 
 
@@ -84,7 +82,6 @@ def test_another_applications_database_is_refused_and_left_as_it_is(tmp_path: Pa
         with pytest.raises(StoreError, match=r"not a triangulate corpus \(its tables: bookmarks\)") as caught:
             Store(db, readonly=readonly)
         assert caught.value.code == "E510"
-    gc.collect()
     assert db.read_bytes() == before
 
 
@@ -652,3 +649,18 @@ def test_corpus_merge_takes_one_story_id_as_a_string(tmp_path: Path) -> None:
         two_stories(corpus.store)
         merged = corpus.merge_stories("s1", "s2")  # one id, not the letters "s" and "2"
         assert merged.info.id == "s1" and len(merged.articles) == 2
+
+
+def test_only_another_connections_lock_is_waited_for() -> None:
+    # A file that cannot be opened for writing is no reason to wait 30 s and call it busy.
+    from triangulate.corpus.store import _is_busy
+
+    def refused(message: str, code: int) -> sqlite3.OperationalError:
+        exc = sqlite3.OperationalError(message)
+        exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return exc
+
+    assert _is_busy(refused("database is locked", sqlite3.SQLITE_BUSY))
+    assert _is_busy(refused("database table is locked", sqlite3.SQLITE_LOCKED))
+    assert not _is_busy(refused("unable to open database file", sqlite3.SQLITE_CANTOPEN))
+    assert not _is_busy(refused("attempt to write a readonly database", sqlite3.SQLITE_READONLY))

@@ -167,7 +167,10 @@ def ingest(
             so_far.seconds = time.perf_counter() - started
             click.echo(so_far.line())
             print_error(err, exc)
-            err.print("what is counted above is stored; run the same command again to finish", highlight=False)
+            # A rerun finishes the job once the disk has room or the lock is free; not with a
+            # damaged file or a missing model.
+            again = "; run the same command again to finish" if exc.code in ("E505", "E506", "E512") else ""
+            err.print(f"what is counted above is stored{again}", highlight=False)
             sys.exit(exc.exit_code)
         if fmt == "json":
             _json(summary.to_dict())

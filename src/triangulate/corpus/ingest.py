@@ -622,14 +622,15 @@ class Ingester:
                 if skips:
                     self.store.add_skips(skips)
                 return _reported(results, on_batch)
-        try:
-            # Catching up with other writers (loading the indexes, replaying what they added)
-            # happens before the write lock is taken; inside it only what they committed since.
+        # Catching up with other writers (loading the indexes, replaying what they added)
+        # happens before the write lock is taken; inside it only what they committed since.
+        with self._indexes_dropped_on_error():
             self._sync()
-            # Waiting for another writer is interruptible; from here on, a Ctrl-C lets the
-            # batch finish (it is counted, then the run stops). Another writer that takes the
-            # lock between the two is waited for inside, as before.
-            self.store.wait_for_write_lock()
+        # Waiting for another writer is interruptible, and changes nothing: the indexes stay.
+        # From here on, a Ctrl-C lets the batch finish (it is counted, then the run stops);
+        # another writer that takes the lock between the two is waited for inside, as before.
+        self.store.wait_for_write_lock()
+        with self._indexes_dropped_on_error():
             with interrupts_held():
                 with self.store.transaction():
                     self._sync()
@@ -640,11 +641,6 @@ class Ingester:
                     # batch is above it, and replayed by the next sync.
                     seen = self.store.max_seq()
                 done = _reported(results, on_batch)
-        except BaseException:
-            # The in-memory indexes may hold articles that were rolled back: rebuild them.
-            self._dedup = None
-            self._clusterer = None
-            raise
         self._seen_seq = seen
         self._work_seconds += time.perf_counter() - started
         if (
@@ -653,6 +649,17 @@ class Ingester:
         ):
             self.snapshot()
         return done
+
+    @contextmanager
+    def _indexes_dropped_on_error(self) -> Iterator[None]:
+        """On any error, drop the in-memory indexes: they may hold articles that were rolled
+        back, or a half-done catch-up. They are rebuilt at the next batch."""
+        try:
+            yield
+        except BaseException:
+            self._dedup = None
+            self._clusterer = None
+            raise
 
     def _write(
         self,

@@ -49,6 +49,15 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY or
+    SQLITE_LOCKED), not because the file cannot be written."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "locked" in str(exc) or "busy" in str(exc)
+    return (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def damaged(exc: BaseException) -> bool:
     """Whether an SQLite error says the database file is damaged (or not a database)."""
     text = str(exc).lower()
@@ -57,7 +66,7 @@ def damaged(exc: BaseException) -> bool:
 
 def damaged_message(path: str, exc: BaseException) -> str:
     return (
-        f"the corpus database {path} is damaged ({exc}); nothing was written. Check it with "
+        f"the corpus database {path} is damaged ({exc}). Check it with "
         f"`sqlite3 {path} 'PRAGMA integrity_check'`, save what is left with `sqlite3 {path} .recover`, "
         "or restore a backup"
     )
@@ -521,27 +530,37 @@ class Store:
                 self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
             else:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
-            self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
-            check_database(self.conn)  # before anything is written: another app's file stays as it is
-            if not readonly:
-                if not memory:
-                    mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    if str(mode).lower() != "wal":
-                        log.warning("could not switch %s to WAL mode (got %s)", self.path, mode)
-                self.conn.execute("PRAGMA synchronous = NORMAL")
-                self.conn.execute("PRAGMA temp_store = MEMORY")
-                self.conn.execute("PRAGMA cache_size = -65536")
-                # Copy the log into the database every 40,000 pages (about 160 MB), not 1,000:
-                # an ingest batch dirties about a thousand index pages, and a page changed by
-                # several batches between two checkpoints is copied once (docs/benchmarks.md:
-                # COMMIT 0.21-0.27 ms an article at 400k with 10,000 pages, 0.13-0.16 with
-                # 40,000). The log file keeps its largest size until the last connection closes.
-                self.conn.execute("PRAGMA wal_autocheckpoint = 40000")
-                migrate(self.conn)
         except sqlite3.DatabaseError as exc:
-            if damaged(exc):
-                raise StoreError(damaged_message(self.path, exc), code="E509") from exc
             raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
+        try:
+            self._set_up(readonly=readonly, memory=memory)
+        except BaseException as exc:
+            self.conn.close()  # a refused file is not kept open (nor locked) by this process
+            if isinstance(exc, sqlite3.DatabaseError):
+                if damaged(exc):
+                    raise StoreError(damaged_message(self.path, exc), code="E509") from exc
+                raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
+            raise
+
+    def _set_up(self, *, readonly: bool, memory: bool) -> None:
+        """Pragmas and migrations of a new connection (the file checked first)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        check_database(self.conn)  # before anything is written: another app's file stays as it is
+        if not readonly:
+            if not memory:
+                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    log.warning("could not switch %s to WAL mode (got %s)", self.path, mode)
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA temp_store = MEMORY")
+            self.conn.execute("PRAGMA cache_size = -65536")
+            # Copy the log into the database every 40,000 pages (about 160 MB), not 1,000:
+            # an ingest batch dirties about a thousand index pages, and a page changed by
+            # several batches between two checkpoints is copied once (docs/benchmarks.md:
+            # COMMIT 0.21-0.27 ms an article at 400k with 10,000 pages, 0.13-0.16 with
+            # 40,000). The log file keeps its largest size until the last connection closes.
+            self.conn.execute("PRAGMA wal_autocheckpoint = 40000")
+            migrate(self.conn)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Store:
@@ -583,9 +602,7 @@ class Store:
                 with self._damage_reported():
                     self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                if _WRITE_REFUSED.search(str(exc)):
-                    raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
-                raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E512") from exc
+                raise self._begin_refused(exc) from exc
             try:
                 yield self.conn
             except BaseException as exc:
@@ -604,13 +621,21 @@ class Store:
                         self.conn.execute("ROLLBACK")
                     raise StoreError(f"could not commit to the corpus database: {exc}", code="E506") from exc
 
+    def _begin_refused(self, exc: sqlite3.OperationalError) -> StoreError:
+        """What a refused ``BEGIN IMMEDIATE`` means: another process holds the write lock
+        (``[E512]``, worth waiting for), or the file cannot take writes (``[E505]``)."""
+        if _is_busy(exc):
+            return StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E512")
+        return StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505")
+
     def wait_for_write_lock(self, timeout: float | None = None, *, step: float = 0.2) -> None:
         """Wait until no other process holds the write lock (at most ``timeout`` seconds,
         default the store's), in short tries that a Ctrl-C can interrupt: SQLite's own wait
         is one C call that holds a signal back until it ends.
 
         Raises:
-            StoreError: ``[E505]`` still busy after ``timeout``, or the file cannot be written.
+            StoreError: ``[E512]`` still busy after ``timeout``; ``[E505]`` the file cannot
+                be written.
         """
         deadline = time.monotonic() + (self._busy_ms / 1000 if timeout is None else timeout)
         with self._lock:
@@ -622,14 +647,14 @@ class Store:
                     try:
                         self.conn.execute("BEGIN IMMEDIATE")
                     except sqlite3.OperationalError as exc:
-                        if _WRITE_REFUSED.search(str(exc)):
-                            raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
-                        if time.monotonic() >= deadline:
-                            raise StoreError(f"the corpus database is busy ({exc}); is another process writing?", code="E512") from exc
-                        continue
+                        if not _is_busy(exc) or time.monotonic() >= deadline:
+                            raise self._begin_refused(exc) from exc
+                        continue  # SQLite waited `step` before saying busy
                     self.conn.execute("ROLLBACK")
                     return
             finally:
+                if self.conn.in_transaction:  # a signal between BEGIN and ROLLBACK
+                    self.conn.execute("ROLLBACK")
                 self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -1169,7 +1194,7 @@ class Store:
         """Cache a report computed for ``story_version`` of the story.
 
         A cache is not worth a wait: when another process holds the write lock for more than
-        ``wait`` seconds, this raises ``StoreError [E505]`` (busy) instead of waiting the
+        ``wait`` seconds, this raises ``StoreError [E512]`` (busy) instead of waiting the
         store's whole timeout with the report ready.
         """
         with self._lock:
