@@ -126,6 +126,13 @@ def test_an_ingest_stopped_by_a_database_error_half_way_says_what_it_stored(env:
     assert "[E505] cannot write" in result.stderr and "what is counted above is stored" in result.stderr
 
 
+def test_search_takes_a_word_to_leave_out_as_written(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    assert json.loads(run("search", "clock", "tower", "--db", db, "-f", "json"))
+    assert json.loads(run("search", "clock", "-Aldersby", "--db", db, "-f", "json")) == []  # not an option
+
+
 def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")

@@ -182,15 +182,17 @@ def test_search_reads_phrases_or_exclusions_and_numbers_with_punctuation(tmp_pat
             row("vote", title="Count", text="Turnout was 52.4 percent, or 3,500 voters, at the strike vote."),
             row("walk", title="Walkout", text="A walkout at the port of Kessmar stopped the ferries."),
             row("quake", title="Quake", text="A quake in Lorvania damaged the port."),
+            row("rate", title="Rates", text="The rate rose to 6.55 percent after the strike."),
         ])
 
         def found(query: str) -> list[str]:
             return sorted(a.id for a, _ in store.search(query))
 
-        assert found("6.5%") == ["deal"]  # not every text with a 6 and a 5 in it
+        assert found("6.5%") == ["deal"]  # not every text with a 6 and a 5 in it, nor 6.55
         assert found('"port strike"') == ["deal"] and found("port strike") == ["deal"]
         assert found("strike OR walkout port") == ["deal", "walk"]
         assert found("port -Lorvania") == found("port NOT Lorvania") == ["deal", "walk"]
+        assert found('strike -"port strike"') == ["rate", "vote"]  # the phrase is left out, not "port"
         assert found("-port") == []  # only what to leave out: nothing to look for
 
 

@@ -605,8 +605,8 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
             click.echo(art.text)
 
 
-@click.command()
-@click.argument("query", nargs=-1, required=True)
+@click.command(context_settings={"ignore_unknown_options": True})  # "-Lorvania" is a word to leave out
+@click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @db_option
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Hits to show.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Hits to skip first (the next page: --offset 20).")
@@ -614,9 +614,12 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
 def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -> None:
     """Full-text search over titles and article text.
 
-    Every word must match, the last one as a prefix; "port strike" in quotes is a
-    phrase; OR takes either of two words; -word (or NOT word) leaves out what has it;
-    a number with punctuation ("6.5%") is found as written.
+    \b
+    Every word must match, the last one as a prefix:  search harbour fi
+    a phrase in double quotes (quoted for the shell):  search '"port strike"'
+    either of two words:                               search strike OR walkout
+    leave out what has a word or phrase:               search quake -Lorvania
+    a number with punctuation is found as written:     search 6.5%
     """
     with _corpus(db, existing=True) as corpus:
         hits = corpus.search(" ".join(query), limit=limit, offset=offset)

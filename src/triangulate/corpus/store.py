@@ -406,7 +406,7 @@ _STORY_COLS = "s.id, s.title, s.created, s.updated, s.first_published, s.last_pu
 def _fts_query(query: str) -> str:
     """Turn what a user types into a safe FTS5 query.
 
-    Every term must match, the last one as a prefix; ``"port strike"`` in quotes is a phrase;
+    Every term must match, the last plain word as a prefix; ``"port strike"`` in quotes is a phrase;
     ``OR`` between two terms takes either; ``-word`` (or ``NOT word``) leaves out what has it.
     A term written with punctuation inside ("6.5%", "3,500", "Halden's") is the phrase of its
     parts, so "6.5%" finds 6.5 and not every text with a 6 and a 5. Anything else the FTS5
@@ -416,29 +416,32 @@ def _fts_query(query: str) -> str:
     excluded: list[str] = []
     last_plain: tuple[int, int] | None = None  # where the last unquoted term sits, for its prefix
     joining = negate = False
-    for quoted, word in re.findall(r'"([^"]*)"?|(\S+)', query):
+    for minus, quoted, word in re.findall(r'(-?)"([^"]*)"?|(\S+)', query):
         if word in ("OR", "|") and groups:
             joining = True
             continue
         if word == "NOT":
             negate = True
             continue
-        text = quoted if quoted or not word else word
-        if word.startswith("-") and len(word) > 1:
-            negate, text = True, word[1:]
+        text = quoted if not word else word
+        if minus or (word.startswith("-") and len(word) > 1):
+            negate, text = True, text if minus else word[1:]
         parts = re.findall(r"[^\W_]+", text, flags=re.UNICODE)
         if not parts:
             joining = negate = False
             continue
         term = '"' + " ".join(parts) + '"'
+        # Only a plain word is a prefix: a phrase, or a number written with punctuation
+        # ("6.5" is not "6.55"), is found as written.
+        plain = not word or len(parts) > 1
         if negate:
             excluded.append(term)
         elif joining:
             groups[-1].append(term)
-            last_plain = (len(groups) - 1, len(groups[-1]) - 1) if not quoted else None
+            last_plain = None if plain else (len(groups) - 1, len(groups[-1]) - 1)
         else:
             groups.append([term])
-            last_plain = (len(groups) - 1, 0) if not quoted else None
+            last_plain = None if plain else (len(groups) - 1, 0)
         joining = negate = False
     if not groups:
         return ""  # nothing to look for: what to leave out alone finds nothing
