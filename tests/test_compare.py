@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
+from rich.console import Console
 
 from triangulate.compare import compare_articles
 from triangulate.errors import InputError
 from triangulate.models import Article, Report
+from triangulate.render import render_terminal
 
 
 def art(outlet: str, *paragraphs: str, published: str | None = None) -> Article:
@@ -516,6 +519,9 @@ def test_inputs_that_read_like_different_events_are_warned_about_and_one_event_i
         report = compare([*quake, *court], embedder=embedder)
     assert "read like 2 different events ([1] Valley Times, Bay Post; [2] County Echo)" in caplog.text
     assert [w[:60] for w in report.warnings] == ["these 3 articles read like 2 different events ([1] Valley Ti"]
+    shown = io.StringIO()
+    render_terminal(report, console=Console(file=shown, width=300, no_color=True))
+    assert "Warning: these 3 articles read like 2 different events" in shown.getvalue()
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="triangulate.compare"):
         report = compare([str(Path(__file__).resolve().parents[1] / "examples" / "harbour-fire")], embedder=embedder)

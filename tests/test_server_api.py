@@ -313,6 +313,19 @@ def test_compare_pasted_texts_names_them_by_outlet(client: TestClient) -> None:
     assert [s["outlet"] for s in response.json()["report"]["sources"]] == ["Herald", "Text 2"]
 
 
+def test_compare_of_texts_that_read_like_two_events_says_so_in_the_report_and_the_page(client: TestClient) -> None:
+    texts = [
+        "Quake in Marrow Valley\n\nAn earthquake of magnitude 6.1 struck the Marrow Valley early on Tuesday, toppling the clock tower in Aldersby.",
+        "Court ruling in Lenholm\n\nA court in Lenholm struck down the regional fishing ban on Thursday, ruling that the ministry had exceeded its powers.",
+    ]
+    response = client.post("/api/compare", json={"texts": texts})
+    assert response.status_code == 200, response.text
+    (warning,) = response.json()["report"]["warnings"]
+    assert "read like 2 different events" in warning
+    page = client.post("/compare", data={"text": texts})
+    assert page.status_code == 200 and "read like 2 different events" in page.text
+
+
 def test_compare_refuses_private_addresses_by_default(client: TestClient) -> None:
     response = client.post("/api/compare", json={"urls": ["http://127.0.0.1:9/article", "http://10.0.0.1/a"]})
     assert response.status_code == 422

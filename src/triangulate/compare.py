@@ -97,14 +97,7 @@ def compare(
         >>> report = compare(["examples/harbour-fire/*.txt"])  # doctest: +SKIP
     """
     settings = settings or CompareSettings()
-    articles, skipped = load_articles(inputs, source=source, stdin=stdin)
-    several: str | None = None
-    if 2 <= len(articles) <= MAX_EVENT_CHECK:
-        embedder = embedder or load_embedder()
-        if getattr(embedder, "name", None) == DEFAULT_MODEL:  # the story-pair weights are this model's
-            several = several_events_warning(articles, separate_events(articles, embedder=embedder))
-            if several:
-                log.warning("%s", several)
+    articles, skipped = _once_each(*load_articles(inputs, source=source, stdin=stdin))
     if not articles:
         reasons = "; ".join(f"{s.origin}: {s.reason} ({s.detail})" for s in skipped) or "no inputs given"
         raise InputError(f"no readable article among the inputs ({reasons})", code="E101")
@@ -115,10 +108,30 @@ def compare(
             "to have them grouped into stories first",
             code="E102",
         )
+    if embedder is None and 2 <= len(articles) <= MAX_EVENT_CHECK:
+        embedder = load_embedder()
     report = compare_articles(
         articles, skipped=skipped, embedder=embedder, pair_score=pair_score, settings=settings, progress=progress
     )
-    return replace(report, warnings=(several, *report.warnings)) if several else report
+    return with_events_warning(report, articles, embedder=embedder)
+
+
+def with_events_warning(report: Report, articles: Sequence[Article], *, embedder: Embedder | None) -> Report:
+    """``report`` with the warning of :func:`separate_events` first among its warnings (and
+    logged) when ``articles``, given as one story, read like several events. Checked for 2 to
+    :data:`MAX_EVENT_CHECK` articles with the default model (the story-pair weights are its)."""
+    if not 2 <= len(articles) <= MAX_EVENT_CHECK or getattr(embedder, "name", None) != DEFAULT_MODEL:
+        return report
+    warning = several_events_warning(articles, separate_events(articles, embedder=embedder))
+    if warning is None:
+        return report
+    log.warning("%s", warning, extra=REPORT_WARNING)
+    return replace(report, warnings=(warning, *report.warnings))
+
+
+#: Marks a logged warning that the report carries too (``Report.warnings``): a program that
+#: shows the report can leave the log record out (``record.report_warning``).
+REPORT_WARNING = {"report_warning": True}
 
 
 #: Below this story similarity (average link) two groups of inputs read as different
@@ -159,15 +172,6 @@ def several_events_warning(articles: Sequence[Article], groups: Sequence[Sequenc
         f"these {len(articles)} articles read like {len(groups)} different events ({shown}); the report compares "
         "them as one story. `triangulate ingest` and `triangulate stories` group articles by event"
     )
-
-
-def warn_if_several_events(articles: Sequence[Article], *, embedder: Embedder | None = None) -> list[list[int]]:
-    """Log a warning when ``articles`` read like several events (see :func:`separate_events`)."""
-    groups = separate_events(articles, embedder=embedder)
-    warning = several_events_warning(articles, groups)
-    if warning:
-        log.warning("%s", warning)
-    return groups
 
 
 def load_articles(
@@ -318,7 +322,7 @@ def compare_articles(
             "what they share with the others goes unseen (a multilingual model: --model st:NAME; speakers and details "
             "stay English)"
         )
-        log.warning("%s", warnings[-1])
+        log.warning("%s", warnings[-1], extra=REPORT_WARNING)
     copied_from, syndication = syndication_groups(articles, settings)
     group_of = _one_source_per_outlet(articles, copied_from, outlet_of)
     claims: list[Claim] = []

@@ -55,12 +55,13 @@ def compare(
     from rich.console import Console
     from rich.text import Text
 
-    from triangulate.commands.console import print_error, print_skip, write_output
+    from triangulate.commands.console import drop_logged_report_warnings, print_error, print_report_warnings, print_skip, write_output
     from triangulate.compare import CompareSettings, compare as run_compare
     from triangulate.embed import load_embedder
     from triangulate.render import render
 
     err = Console(stderr=True)
+    drop_logged_report_warnings()  # shown with the report (or below, on stderr), once
     try:
         embedder = load_embedder(model)
         settings = CompareSettings(max_articles=max_articles, all_pairs=all_pairs)
@@ -71,6 +72,8 @@ def compare(
         sys.exit(exc.exit_code)
     for skip in report.skipped:
         print_skip(err, skip)
+    if output or fmt != "terminal":
+        print_report_warnings(err, report)
     if output:
         text = render(report, "terminal" if fmt == "terminal" else fmt, show_removed=show_removed, show_claims=show_claims)
         write_output(output, lambda p: p.write_text(text or "", encoding="utf-8"), console=err)

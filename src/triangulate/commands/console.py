@@ -30,6 +30,25 @@ def print_error(console: Console, message: object) -> None:
     console.print(f"[bold red]Error:[/] {escape(printable(str(message)))}", highlight=False, soft_wrap=True)
 
 
+def drop_logged_report_warnings() -> None:
+    """Leave out the log lines of warnings that a report carries (``Report.warnings``): the
+    command shows them with the report, or on stderr with :func:`print_report_warnings`."""
+    import logging
+
+    logger = logging.getLogger("triangulate.compare")
+    if not any(getattr(f, "report_warnings", False) for f in logger.filters):
+        drop = logging.Filter()
+        drop.filter = lambda record: not getattr(record, "report_warning", False)  # type: ignore[method-assign]
+        drop.report_warnings = True  # type: ignore[attr-defined]
+        logger.addFilter(drop)
+
+
+def print_report_warnings(console: Console, report: Any) -> None:
+    """A report's warnings on stderr, for a report written to a file or printed as data."""
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/] {escape(printable(warning))}", highlight=False, soft_wrap=True)
+
+
 def print_skip(console: Console, skip: Any) -> None:
     """One skipped input: its origin, reason code and detail."""
     console.print(f"[yellow]skipped[/] {escape(printable(f'{skip.origin}: {skip.reason} - {skip.detail}'))}", highlight=False, soft_wrap=True)

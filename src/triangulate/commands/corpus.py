@@ -23,9 +23,11 @@ from rich.text import Text
 
 from triangulate.commands.console import (
     FormatChoice,
+    drop_logged_report_warnings,
     err_console,
     print_error,
     print_page_note,
+    print_report_warnings,
     print_skip,
     print_table,
     snippet_text,
@@ -407,6 +409,7 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
     from triangulate.render import render
 
     err = err_console()
+    drop_logged_report_warnings()  # shown with the report (or on stderr), cached or not
     with _corpus(db, existing=True) as corpus:
         detail = corpus.story(story_id)
         if detail is None:
@@ -414,6 +417,8 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
             sys.exit(2)
         with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
             report = corpus.report(detail.id, refresh=refresh)
+        if output or fmt != "terminal":
+            print_report_warnings(err, report)
         if output:
             rendered = render(report, fmt, show_removed=show_removed) or ""
             write_output(output, lambda p: p.write_text(rendered, encoding="utf-8"), console=err)

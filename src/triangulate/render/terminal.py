@@ -312,6 +312,10 @@ def render_terminal(
     """
     view = build_view(report)
     console.print(Panel(Text(view.title, style="bold"), box=box.HEAVY, padding=(0, 1)))
+    for warning in report.warnings:
+        line = Text("Warning: ", style="bold yellow")
+        line.append(warning)
+        console.print(line)
     _sources(console, view)
     _summary(console, report)
     _facts(

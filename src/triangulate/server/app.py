@@ -460,7 +460,7 @@ class CorpusService:
 
     def compare(self, docs: Sequence[RawDocument], skips: Sequence[Skipped] = ()) -> Report:
         """An ad-hoc compare of ``docs`` (nothing stored)."""
-        from triangulate.compare import compare_articles, load_articles
+        from triangulate.compare import compare_articles, load_articles, with_events_warning
 
         if len(docs) > MAX_COMPARE_ARTICLES:
             raise ApiError(413, f"{len(docs)} articles is more than the {MAX_COMPARE_ARTICLES} one compare request may hold")
@@ -469,7 +469,9 @@ class CorpusService:
         if not articles:
             reasons = "; ".join(f"{s.origin}: {s.reason} ({s.detail})" for s in skipped) or "no inputs given"
             raise ApiError(422, f"no readable article among the inputs ({reasons})", [f"{s.origin}: {s.reason}: {s.detail}" for s in skipped])
-        return compare_articles(articles, skipped=skipped, embedder=self.embedder())
+        embedder = self.embedder()
+        report = compare_articles(articles, skipped=skipped, embedder=embedder)
+        return with_events_warning(report, articles, embedder=embedder)
 
     def ingest(self, docs: Sequence[RawDocument], skips: Sequence[Skipped] = ()) -> dict[str, Any]:
         """Add documents to the corpus (one writer at a time); counts and per-item results."""
