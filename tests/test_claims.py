@@ -232,6 +232,8 @@ def test_an_age_is_a_figure_of_its_own_and_not_a_duration():
         ("The strike will last at least a week.", ["168 hour"]),
         ("The ferry runs once a week.", []),
         ("The strike began a week ago.", []),
+        ("The alarm sounded an hour and a half ago.", []),
+        ("Police arrived half an hour later.", []),
     ],
 )
 def test_durations_with_halves_quarters_and_a_single_unit_are_read(text: str, expected: list[str]) -> None:

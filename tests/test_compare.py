@@ -374,6 +374,25 @@ def test_a_fact_disputed_by_as_many_sources_as_give_it_is_stated_as_its_outlets_
     assert report.summary[0].text.startswith("Harlow Rovers beat Dunmore City 3-1"), report.summary[0].text
 
 
+def test_every_fact_stated_as_one_outlets_version_is_followed_by_its_dispute(embedder):
+    # Three one-against-one disputes: the summary's usual two dispute sentences would leave a
+    # "North Star reports: ..." sentence without the other side.
+    north = art("North Star", "The earthquake struck the Kesterland coast at 5:12 a.m. local time on Monday.",
+                "Fishing boats in the harbour of Velm were thrown against the piers and two sank.",
+                "The epicentre of the earthquake lay near Orvik at a depth of 35 kilometres, the institute said.",
+                "Schools across the province will stay closed until engineers have checked every building.",
+                "The earthquake killed 14 people in the coastal villages, officials said.")
+    south = art("South Wind", "A powerful quake hit the coast of Kesterland at 5:40 a.m. on Monday, local time.",
+                "The regional governor asked the army for tents, blankets and water for the families left homeless.",
+                "Its epicentre was near Orvik, at a depth of 12 kilometres, according to the seismology institute.",
+                "Power was cut to most of the province for several hours after the shock.",
+                "Officials said the quake killed 17 people in the villages on the coast.")
+    report = compare_articles([north, south], embedder=embedder)
+    stated = {s.fact_id for s in report.summary if " reports: " in s.text}
+    disputed = {s.fact_id for s in report.summary if s.text.startswith("Reports differ")}
+    assert len(stated) == 3 and stated <= disputed
+
+
 def test_a_reprint_change_stays_visible_when_an_independent_outlet_reports_the_fact_too(embedder):
     lines = ("A fire at the Kelby warehouse in Portmere injured 14 people on Monday, fire chief Anna Vance said.",
              "The blaze burned for six hours before crews brought it under control.", "Police are looking for witnesses.")

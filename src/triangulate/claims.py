@@ -72,6 +72,8 @@ _FRACTION_DURATION = re.compile(
 #: What a lone "a"/"an" before a unit must follow to be a duration ("for a week", "lasted a
 #: day"), not a rate or a time ("once a week", "a week ago").
 _A_DURATION_BEFORE = re.compile(r"\b(for|within|after|in|least|lasted|lasting|lasts|took|spent)\s+an?\s*$", re.IGNORECASE)
+#: What makes a length of time a point in time: "an hour and a half ago", "half a day later".
+_A_TIME_AFTER = re.compile(r"\s+(?:ago|later|earlier|before|after|afterwards)\b", re.IGNORECASE)
 #: An age: "the 24-year-old driver", "a man aged 58", "she is 31 years old" (not a duration).
 _AGE = re.compile(
     rf"\b({_QTY})-years?[-\s]old\b|\baged\s+({_NUM}|{_NUMWORD})\b|\b({_NUM}|{_NUMWORD})\s+years?\s+old\b", re.IGNORECASE
@@ -565,7 +567,7 @@ def _details(text: str) -> tuple[Detail, ...]:
         whole = _number_value(m.group(1)) if m.group(1) else None
         fraction = [(whole + 0.5 if whole is not None else None, m.group(2)), (0.5, m.group(3)), (1.5, m.group(4)), (0.25, m.group(5))]
         value, written = next((v, u) for v, u in fraction if u)
-        if value is None or not free(m.span()):
+        if value is None or not free(m.span()) or _A_TIME_AFTER.match(text, m.end()):
             continue
         _add_duration(details, value, written, m.group(0))
         taken.append(m.span())

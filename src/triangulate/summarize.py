@@ -39,6 +39,7 @@ def summarize(
     chosen = ranked[:max_sentences]
     out: list[SummarySentence] = []
     used_texts: set[str] = set()
+    attributed: set[str] = set()  # facts stated as one side's version: their dispute must follow
     by_id = {c.id: c for c in claims}
     for fact in sorted(chosen, key=lambda f: min(c.position for c in f.claims)):
         claim = representative(fact)
@@ -62,6 +63,7 @@ def summarize(
             # to say, not the summary's ("The Terrace reports: ... 3-2", then the dispute).
             outlets = list(dict.fromkeys(c.outlet for c in agreeing))
             text = f"{_and(outlets)} report{'' if len(outlets) > 1 else 's'}: {text}"
+            attributed.add(fact.id)
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
         # Who else the same words are given to, by the outlets left out for that reason.
         elsewhere = [c for c in undisputed if c not in agreeing]
@@ -78,8 +80,9 @@ def summarize(
             )
     fact_by_id = {f.id: f for f in facts}
     summarised: set[tuple[str, str]] = set()
-    for conflict in conflicts:
-        if len(summarised) == 2:
+    # Up to two disputes, and every dispute of a fact stated as one side's version.
+    for conflict in sorted(conflicts, key=lambda c: c.fact_id not in attributed):
+        if len(summarised) >= 2 and conflict.fact_id not in attributed:
             break
         if (conflict.fact_id, conflict.kind) in summarised:
             continue  # one sentence a dispute, however many pairs of outlets it has
