@@ -139,7 +139,7 @@ def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     result = CliRunner().invoke(cli, ["story", "nope", "--db", db])
     assert result.exit_code == 2 and "Error: [E123] no story 'nope'" in result.stderr
     result = CliRunner().invoke(cli, ["article", "nope", "--db", db])
-    assert result.exit_code == 2 and "Error: [E125] no article 'nope'" in result.stderr
+    assert result.exit_code == 2 and "Error: [E122] no article 'nope'" in result.stderr
     result = CliRunner().invoke(cli, ["articles", "--story", "zzzzzzzz", "--db", db])
     assert result.exit_code == 2 and "[E123] no story 'zzzzzzzz'" in result.stderr
 

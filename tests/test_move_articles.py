@@ -179,9 +179,9 @@ def test_a_report_cached_for_the_story_moved_into_is_invalid_too(corpus: Corpus)
 def test_unknown_ids_and_moves_that_move_nothing_are_clear_errors(corpus: Corpus) -> None:
     wire, reprint, court = corpus.add_many([quake("Valley Times", hour=8), quake("County Echo", hour=9), ruling()])
     assert wire.article_id and wire.story_id and court.article_id and court.story_id
-    with pytest.raises(InputError, match=r"\[E125\] no article 'feedface0000'"):
+    with pytest.raises(InputError, match=r"\[E122\] no article 'feedface0000'"):
         corpus.move_articles(["feedface0000"])
-    with pytest.raises(InputError, match=r"\[E125\] .*at least 4 characters"):
+    with pytest.raises(InputError, match=r"\[E122\] .*at least 4 characters"):
         corpus.move_articles([wire.article_id[:3]])
     with pytest.raises(InputError, match=r"\[E123\] no story 'feedface0000'"):
         corpus.move_articles([court.article_id], to="feedface0000")
@@ -268,7 +268,7 @@ def test_move_articles_command_refuses_what_it_cannot_do(tmp_path: Path) -> None
     assert court.article_id and court.story_id
     assert "give one of --to STORY or --new" in run("move-articles", court.article_id, "--db", db, code=2)
     assert "give one of --to STORY or --new" in run("move-articles", court.article_id, "--new", "--to", "x", "--db", db, code=2)
-    assert "[E125] no article 'feedface0000'" in run("move-articles", "feedface0000", "--new", "--db", db, code=2)
+    assert "[E122] no article 'feedface0000'" in run("move-articles", "feedface0000", "--new", "--db", db, code=2)
     assert "[E123] no story 'feedface0000'" in run("move-articles", court.article_id, "--to", "feedface0000", "--db", db, code=2)
     assert "[E126] nothing to move" in run("move-articles", court.article_id, "--to", court.story_id, "--db", db, code=2)
     assert "Usage:" in run("move-articles", "--help")

@@ -575,7 +575,7 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
     with _corpus(db, existing=True) as corpus:
         art = corpus.article(article_id)
         if art is None:
-            print_error(err_console(), InputError(f"{corpus.store.unknown_id('article', article_id)}; list them with `triangulate articles`", code="E125"))
+            print_error(err_console(), InputError(f"{corpus.store.unknown_id('article', article_id)}; list them with `triangulate articles`", code="E122"))
             sys.exit(2)
         if fmt == "json":
             data = art.to_dict(full=True)

@@ -439,7 +439,7 @@ class Corpus:
 
         Raises:
             ValueError: no article id given.
-            InputError: an unknown article (E125) or story (E123); nothing to move (E126):
+            InputError: an unknown article (E122) or story (E123); nothing to move (E126):
                 every article is in ``to`` already, or (``to=None``) they are their story already.
 
         Example:
@@ -457,7 +457,7 @@ class Corpus:
             for aid in given_ids:
                 art = store.article(aid, full=False)
                 if art is None:
-                    raise InputError(f"{store.unknown_id('article', aid)} in {store.path}; list them with `triangulate articles`", code="E125")
+                    raise InputError(f"{store.unknown_id('article', aid)} in {store.path}; list them with `triangulate articles`", code="E122")
                 given.append(art)
             target: str | None = None
             if to is not None:
