@@ -52,6 +52,8 @@ def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
     assert len(stories) == 1 and stories[0]["articles"] == 2 and stories[0]["independent_sources"] == 1
     assert json.loads(run("stories", "--db", db, "--min-sources", "2", "-f", "json")) == []
     assert json.loads(run("stories", "--db", db, "--query", "clock tower", "-f", "json"))[0]["id"] == stories[0]["id"]
+    old = CliRunner().invoke(cli, ["stories", "--db", db, "-q", "clock tower", "-f", "json"])  # the old spelling, for now
+    assert json.loads(old.stdout)[0]["id"] == stories[0]["id"] and "deprecated" in old.stderr
 
     arts = json.loads(run("articles", "--db", db, "--format", "json"))
     assert sorted(a["outlet"] for a in arts) == ["county-echo", "valley-times"]

@@ -212,6 +212,7 @@ def test_watch_stopped_by_a_service_stop_says_so_and_exits_cleanly(site: Site, t
     import signal
     import subprocess
     import sys
+    import threading
 
     site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", " ".join(QUAKE))]))
     db = str(tmp_path / "w.db")
@@ -221,12 +222,16 @@ def test_watch_stopped_by_a_service_stop_says_so_and_exits_cleanly(site: Site, t
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert watcher.stdout is not None
-        first = watcher.stdout.readline()  # the first poll is done; the watch waits for the next
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(watcher.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        reader.join(timeout=120)  # the first poll is done; the watch waits for the next
+        assert lines, "the watch printed no poll line in 120 s"
         watcher.send_signal(signal.SIGTERM)
         _, err = watcher.communicate(timeout=60)
     finally:
         watcher.kill()
-    assert "1 new" in first
+    assert "1 new" in lines[0]
     assert watcher.returncode == 0, err
     assert "stopped (SIGTERM)" in err and "Traceback" not in err
 
@@ -444,7 +449,14 @@ def test_watch_waits_out_a_database_another_process_keeps_busy(corpus: Corpus, m
 
     from triangulate.errors import StoreError
 
-    stop = threading.Event()
+    waits: list[float | None] = []
+
+    class Stop(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout)  # and do not wait: the test would take a minute
+            return self.is_set()
+
+    stop = Stop()
     calls: list[int] = []
 
     def poll(**_: object) -> list[object]:
@@ -455,8 +467,8 @@ def test_watch_waits_out_a_database_another_process_keeps_busy(corpus: Corpus, m
         return []
 
     monkeypatch.setattr(corpus, "poll", poll)
-    assert corpus.watch(interval=0.01, stop=stop) == 0
-    assert len(calls) == 2
+    assert corpus.watch(interval=900, stop=stop) == 0
+    assert len(calls) == 2 and waits[0] == 60.0  # a minute, not the 15-minute interval
     calls.clear()
     with pytest.raises(StoreError, match="busy"):
         corpus.watch(interval=0.01, once=True)

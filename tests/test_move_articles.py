@@ -78,7 +78,7 @@ def test_an_article_moved_out_gets_a_new_story_of_its_own(corpus: Corpus) -> Non
 
     moved = corpus.move_articles([court.article_id[:8]])  # a unique prefix, as everywhere
 
-    assert moved.new and STORY_ID.match(moved.story.id) and moved.story.id != story
+    assert moved.new_story and STORY_ID.match(moved.story.id) and moved.story.id != story
     assert [a.id for a in moved.moved] == [court.article_id] and moved.copies == () and moved.versions == ()
     assert (moved.story.articles, moved.story.sources, moved.story.title) == (1, 1, RULING_TITLE)
     # The story it left is back to the wire story and its reprint: one independent source.
@@ -99,7 +99,7 @@ def test_articles_moved_into_another_story_leave_theirs_emptied(corpus: Corpus) 
 
     moved = corpus.move_articles([court.article_id], to=wire.story_id[:6])
 
-    assert not moved.new and moved.story.id == wire.story_id
+    assert not moved.new_story and moved.story.id == wire.story_id
     assert (moved.story.articles, moved.story.outlets, moved.story.sources) == (3, 3, 2)
     assert moved.story.title == QUAKE_TITLE  # the earliest original still names the story
     assert moved.story.first_published == "2025-10-14T08:00:00+00:00" and moved.story.last_published == "2025-10-14T10:00:00+00:00"

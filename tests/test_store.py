@@ -123,7 +123,6 @@ def test_a_report_is_not_cached_when_another_process_holds_the_write_lock(tmp_pa
 def test_waiting_for_another_writers_lock_can_be_interrupted_and_gives_up_when_told(tmp_path: Path) -> None:
     # SQLite's own busy wait is one C call: a Ctrl-C would wait out its 30 s. The store
     # waits in short tries instead.
-    import os
     import signal
     import threading
     import time
@@ -134,10 +133,14 @@ def test_waiting_for_another_writers_lock_can_be_interrupted_and_gives_up_when_t
         other.execute("BEGIN IMMEDIATE")
         with pytest.raises(StoreError, match=r"E512.*busy"):
             store.wait_for_write_lock(timeout=0.5)
-        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        interrupt = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+        interrupt.start()
         started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            store.wait_for_write_lock()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                store.wait_for_write_lock()
+        finally:
+            interrupt.cancel()  # never a stray Ctrl-C in another test
         assert time.monotonic() - started < 10
         other.execute("ROLLBACK")
         other.close()

@@ -364,13 +364,20 @@ def _stop_on_sigterm() -> list[int]:
 @db_option
 @click.option("--since", help="Only stories active since this date or age (2024-05-01, 24h, 7d).")
 @click.option("--min-sources", type=click.IntRange(1), default=1, show_default=True, help="Only stories with at least N independent sources.")
-@click.option("--query", help="Only stories with an article matching this full-text query.")
+@click.option("--query", help="Only stories with an article matching this full-text query (the syntax of `search`).")
+# The old short form of --query; -q means --quiet in ingest. Kept for one release, with a warning.
+@click.option("-q", "old_query", hidden=True)
 @click.option("--outlet", help="Only stories covered by this outlet.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to show.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip first (the next page: --offset 50).")
 @format_option
-def stories(db: str, since: str | None, min_sources: int, query: str | None, outlet: str | None, limit: int, offset: int, fmt: str) -> None:
+def stories(
+    db: str, since: str | None, min_sources: int, query: str | None, old_query: str | None, outlet: str | None, limit: int, offset: int, fmt: str
+) -> None:
     """List stories, most recently active first."""
+    if old_query is not None:
+        err_console().print("warning: `stories -q` is deprecated and will go: write --query (-q means --quiet elsewhere)", highlight=False)
+        query = query or old_query
     with _corpus(db, existing=True) as corpus:
         try:
             items = corpus.stories(since=since, min_sources=min_sources, query=query, outlet=outlet, limit=limit, offset=offset)
@@ -487,7 +494,7 @@ def move_articles(article_ids: tuple[str, ...], to: str | None, new: bool, copie
         if result.versions:
             extra.append(f"with {len(result.versions)} earlier version{'s' if len(result.versions) != 1 else ''}")
         n = len(result.moved)
-        where = "a new story" if result.new else "story"
+        where = "a new story" if result.new_story else "story"
         click.echo(f"Moved {n} article{'s' if n != 1 else ''}" + (f" ({', '.join(extra)})" if extra else "") + f" to {where} {result.story.id}")
         for art in result.moved:
             click.echo(f"  {art.id}  {art.outlet}: {art.title}" + (" (copy)" if art.id in result.copies else ""))

@@ -15,6 +15,7 @@ The store is SQLite (:mod:`triangulate.corpus.store`); writes go through the
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
 import os
 import threading
@@ -123,7 +124,7 @@ class MovedArticles:
 
     story: StoryInfo
     #: whether ``story`` was made for them (``to=None``)
-    new: bool
+    new_story: bool
     #: the current versions that moved, the given ones and the copies taken along, oldest first
     moved: tuple[StoredArticle, ...]
     #: ids among ``moved`` that moved as copies (reprints) of another moved article
@@ -136,12 +137,16 @@ class MovedArticles:
     def to_dict(self) -> dict[str, Any]:
         return {
             "story": self.story.to_dict(),
-            "new_story": self.new,
+            "new_story": self.new_story,
             "moved": [a.to_dict() for a in self.moved],
             "copies": list(self.copies),
             "versions": list(self.versions),
             "left": [s.to_dict() for s in self.left],
         }
+
+
+#: What ``Corpus(..., **ingest_options)`` passes on to :class:`Ingester`.
+_INGEST_OPTIONS = frozenset(inspect.signature(Ingester).parameters) - {"self", "store"}
 
 
 class _LazyEmbedder:
@@ -200,9 +205,7 @@ class Corpus:
         embedder: Any = None,
         **ingest_options: Any,
     ) -> None:
-        import inspect
-
-        unknown = sorted(set(ingest_options) - set(inspect.signature(Ingester).parameters) - {"store", "self"})
+        unknown = sorted(set(ingest_options) - _INGEST_OPTIONS)
         if unknown:
             # A misspelled option ("batch_sise") would otherwise fail at the first write.
             raise TypeError(f"Corpus got unknown options: {', '.join(unknown)} (see Corpus and Ingester for what it takes)")
@@ -492,7 +495,7 @@ class Corpus:
         moved = tuple(a for a in (store.article(m.id, full=False) for m in members) if a is not None)
         return MovedArticles(
             story=story,
-            new=to is None,
+            new_story=to is None,
             moved=moved,
             copies=tuple(m.id for m in members if m.id in taken),
             versions=tuple(v.id for v in earlier),

@@ -293,7 +293,7 @@ def _timing(conflict: Conflict, claims: dict[str, Claim], published: dict[str, d
     hours = (last - first).total_seconds() / 3600
     if hours < UPDATE_HOURS:
         return None
-    gap = f"{round(hours)} hours" if hours < 48 else f"{round(hours / 24)} days"
+    gap = f"{int(hours + 0.5)} hours" if hours < 48 else f"{int(hours / 24 + 0.5)} days"  # halves round up
     return f"{later}'s version was published {gap} later: it may be an update rather than a contradiction."
 
 
