@@ -373,7 +373,7 @@ def test_a_conflict_between_versions_published_hours_apart_may_be_an_update() ->
 
     later = published({"a-wire": "2031-04-02T08:00:00Z", "a-mer": "2031-04-03T14:30:00+02:00"})
     ferry = next(c for c in build_view(later).conflicts if c.kind == "weekday")
-    assert ferry.timing == "Meridian Daily's version was published 28 hours later: it may be an update rather than a contradiction."
+    assert ferry.timing == "Meridian Daily's version was published 29 hours later: it may be an update rather than a contradiction."
     assert ferry.timing in flat(terminal_text(later, width=200))
     assert ferry.timing in render_markdown(later) and ferry.timing in visible(render_html(later))
     close = published({"a-wire": "2031-04-02T08:00:00Z", "a-mer": "2031-04-02T11:00:00Z"})
