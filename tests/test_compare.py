@@ -615,3 +615,18 @@ def test_a_publication_time_that_cannot_be_read_is_not_the_earliest():
     known = publication_key("2026-11-03T09:00:00Z")
     assert publication_key("yesterday") > known and publication_key("yesterday") == publication_key(None)
     assert publication_key("Tue, 03 Nov 2026 10:00:00 GMT") > known > publication_key("Tue, 03 Nov 2026 08:00:00 GMT")
+
+
+def test_a_publication_time_without_a_zone_is_utc_wherever_triangulate_runs(monkeypatch):
+    import time
+
+    from triangulate.dedup import publication_key
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert publication_key("2026-11-03T09:00:00") == publication_key("2026-11-03T09:00:00+00:00")
+        assert publication_key("2026-11-03") == publication_key("2026-11-03T23:59:59.999+00:00")
+    finally:
+        monkeypatch.undo()  # the zone this run had
+        time.tzset()
