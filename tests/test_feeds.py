@@ -236,6 +236,25 @@ def test_watch_stopped_by_a_service_stop_says_so_and_exits_cleanly(site: Site, t
     assert "stopped (SIGTERM)" in err and "Traceback" not in err
 
 
+def test_each_feeds_poll_is_reported_as_soon_as_it_is_done(site: Site, corpus: Corpus) -> None:
+    # A watch stopped at its second feed still says what the first one stored.
+    site.routes["/a.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Quake", "/quake", " ".join(QUAKE))]))
+    site.routes["/b.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, [("Other", "/other", " ".join(QUAKE[:2]) + " Roads were closed.")]))
+    corpus.add_feed(site.base + "/a.xml")
+    corpus.add_feed(site.base + "/b.xml")
+    reported: list[str] = []
+    stored: list[str] = []
+
+    def stop_at_the_second_feed(result: IngestResult) -> None:
+        stored.append(result.status)
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        corpus.watch(once=True, follow=False, on_result=stop_at_the_second_feed, on_poll=lambda p: reported.append(p.url))
+    assert reported == [site.base + "/a.xml"]
+
+
 def test_a_title_given_to_a_feed_stays_and_a_feed_given_none_follows_its_own_title(site: Site, corpus: Corpus) -> None:
     channel = ["Valley Times"]
     for path in ("/mine.xml", "/theirs.xml"):

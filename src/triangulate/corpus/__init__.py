@@ -740,8 +740,10 @@ class Corpus:
         follow: bool = True,
         source: str | None = None,
         on_result: Callable[[IngestResult], None] | None = None,
+        on_poll: Callable[[PollResult], None] | None = None,
     ) -> list[PollResult]:
-        """Poll the feeds (those due, or all) once and ingest new entries."""
+        """Poll the feeds (those due, or all) once and ingest new entries; ``on_poll`` gets each
+        feed's result as soon as that feed is done."""
         feeds = self.store.due_feeds(now_iso()) if due_only else self.store.feeds()
         out: list[PollResult] = []
 
@@ -754,6 +756,8 @@ class Corpus:
 
         for feed in feeds:
             out.append(poll_feed(self.store, self.fetcher, feed, ingest=ingest, interval=interval, follow=follow))
+            if on_poll is not None:
+                on_poll(out[-1])
         return out
 
     def watch(
@@ -776,11 +780,10 @@ class Corpus:
         polls = 0
         while not stop.is_set():
             try:
-                results = self.poll(due_only=not once, interval=interval, follow=follow, on_result=on_result)
+                # Each feed's line as soon as it is polled: a poll stopped at a later feed
+                # (Ctrl-C, a busy database) still tells what the earlier ones stored.
+                results = self.poll(due_only=not once, interval=interval, follow=follow, on_result=on_result, on_poll=on_poll)
                 polls += len(results)
-                for r in results:
-                    if on_poll is not None:
-                        on_poll(r)
                 if once:
                     break
                 if self._ingester is not None and self._ingester.loaded:
