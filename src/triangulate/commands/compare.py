@@ -55,17 +55,17 @@ def compare(
     from rich.console import Console
     from rich.text import Text
 
-    from triangulate.commands.console import drop_logged_report_warnings, print_error, print_report_warnings, print_skip, write_output
+    from triangulate.commands.console import print_error, print_report_warnings, print_skip, report_warnings_not_logged, write_output
     from triangulate.compare import CompareSettings, compare as run_compare
     from triangulate.embed import load_embedder
     from triangulate.render import render
 
     err = Console(stderr=True)
-    drop_logged_report_warnings()  # shown with the report (or below, on stderr), once
     try:
         embedder = load_embedder(model)
         settings = CompareSettings(max_articles=max_articles, all_pairs=all_pairs)
-        with err.status("Comparing articles...", spinner="dots") if err.is_terminal else _Null():
+        # The report's warnings are shown with it (or below, on stderr), once.
+        with err.status("Comparing articles...", spinner="dots") if err.is_terminal else _Null(), report_warnings_not_logged():
             report = run_compare(inputs, source=source, stdin=sys.stdin.buffer, embedder=embedder, settings=settings)
     except TriangulateError as exc:
         print_error(err, exc)

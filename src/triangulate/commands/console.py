@@ -8,7 +8,8 @@ print as written.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +31,21 @@ def print_error(console: Console, message: object) -> None:
     console.print(f"[bold red]Error:[/] {escape(printable(str(message)))}", highlight=False, soft_wrap=True)
 
 
-def drop_logged_report_warnings() -> None:
-    """Leave out the log lines of warnings that a report carries (``Report.warnings``): the
-    command shows them with the report, or on stderr with :func:`print_report_warnings`."""
+@contextmanager
+def report_warnings_not_logged() -> Iterator[None]:
+    """Leave out, for the block, the log lines of warnings that a report carries
+    (``Report.warnings``): the command shows them with the report, or on stderr with
+    :func:`print_report_warnings`."""
     import logging
 
     logger = logging.getLogger("triangulate.compare")
-    if not any(getattr(f, "report_warnings", False) for f in logger.filters):
-        drop = logging.Filter()
-        drop.filter = lambda record: not getattr(record, "report_warning", False)  # type: ignore[method-assign]
-        drop.report_warnings = True  # type: ignore[attr-defined]
-        logger.addFilter(drop)
+    drop = logging.Filter()
+    drop.filter = lambda record: not getattr(record, "report_warning", False)  # type: ignore[method-assign]
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def print_report_warnings(console: Console, report: Any) -> None:

@@ -23,12 +23,12 @@ from rich.text import Text
 
 from triangulate.commands.console import (
     FormatChoice,
-    drop_logged_report_warnings,
     err_console,
     print_error,
     print_page_note,
     print_report_warnings,
     print_skip,
+    report_warnings_not_logged,
     print_table,
     snippet_text,
     write_output,
@@ -416,13 +416,13 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
     from triangulate.render import render
 
     err = err_console()
-    drop_logged_report_warnings()  # shown with the report (or on stderr), cached or not
     with _corpus(db, existing=True) as corpus:
         detail = corpus.story(story_id)
         if detail is None:
             print_error(err, InputError(f"{corpus.store.unknown_id('story', story_id)}; list them with `triangulate stories`", code="E123"))
             sys.exit(2)
-        with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null():
+        # The report's warnings are shown with it (or on stderr), cached or not.
+        with err.status("Triangulating...", spinner="dots") if err.is_terminal and fmt == "terminal" else _Null(), report_warnings_not_logged():
             report = corpus.report(detail.id, refresh=refresh)
         if output or fmt != "terminal":
             print_report_warnings(err, report)
