@@ -596,9 +596,9 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One explicit write transaction (``BEGIN IMMEDIATE``); nested uses join the outer one."""
         with self._lock:
-            with self._damage_reported():
-                busy = self.conn.in_transaction
-            if busy:
+            with self._damage_reported():  # a closed store says so
+                nested = self.conn.in_transaction
+            if nested:
                 yield self.conn
                 return
             try:
