@@ -199,7 +199,10 @@ def main() -> None:
     parser.add_argument("--snapshot-every", type=int, default=None, help="the ingester's snapshot_every (0: no snapshots while ingesting)")
     parser.add_argument("--probe", action="store_true", help="time a fixed workload here and in a fresh process at every stretch")
     parser.add_argument("--probe-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--short-names", type=int, default=2,
+                        help="syllables of the generator's company, team and street names (3: the realistic pool, see stream.py)")
     args = parser.parse_args()
+    stream.SHORT_NAME_SYLLABLES = args.short_names
     if args.probe_only:
         print(json.dumps(_probe()), flush=True)
         return
