@@ -79,6 +79,18 @@ def corpus(tmp_path: Path, embedder: object) -> Iterator[Corpus]:
         yield c
 
 
+def interrupt_at(n: int) -> Callable[[IngestResult], None]:
+    """An ``on_result`` that stops the run (as Ctrl-C does) once the ``n``-th article is stored."""
+    stored: list[str] = []
+
+    def on_result(result: IngestResult) -> None:
+        stored.append(result.status)
+        if len(stored) == n:
+            raise KeyboardInterrupt
+
+    return on_result
+
+
 def article_html(title: str, paragraphs: list[str]) -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>".encode()
@@ -243,15 +255,8 @@ def test_each_feeds_poll_is_reported_as_soon_as_it_is_done(site: Site, corpus: C
     corpus.add_feed(site.base + "/a.xml")
     corpus.add_feed(site.base + "/b.xml")
     reported: list[str] = []
-    stored: list[str] = []
-
-    def stop_at_the_second_feed(result: IngestResult) -> None:
-        stored.append(result.status)
-        if len(stored) == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        corpus.watch(once=True, follow=False, on_result=stop_at_the_second_feed, on_poll=lambda p: reported.append(p.url))
+    with pytest.raises(KeyboardInterrupt):  # at the second feed's entry
+        corpus.watch(once=True, follow=False, on_result=interrupt_at(2), on_poll=lambda p: reported.append(p.url))
     assert reported == [site.base + "/a.xml"]
 
 
@@ -445,15 +450,8 @@ def test_a_poll_stopped_half_way_goes_on_from_the_next_entry(site: Site, corpus:
     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{items}</channel></rss>'.encode()
     site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, body)
     corpus.add_feed(site.base + "/feed.xml")
-    stored: list[str] = []
-
-    def stop_after_two(result: IngestResult) -> None:
-        stored.append(result.status)
-        if len(stored) == 2:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        corpus.poll(due_only=False, follow=False, on_result=stop_after_two)
+        corpus.poll(due_only=False, follow=False, on_result=interrupt_at(2))
     again = corpus.poll(due_only=False, follow=False)
     # The first entry is not read again; the second, stopped right after it was stored, is
     # read again and found to be stored already; the third is new.

@@ -55,11 +55,9 @@ _LOW = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower())
 _CAP = rf"(?:(?:[A-Z]\.){{2,}}|[{_UP}][\w'\-]*[\w]|[A-Z])"
 _NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|van|von|al|bin|da|del|der|la|le)){{0,4}}"
 
-_DURATION = re.compile(
-    rf"\b({_QTY})(?:\s*-\s*|\s+)(second|minute|hour|day|week|fortnight|month|year|decade)s?\b(?:\s*-\s*long)?",
-    re.IGNORECASE,
-)
+#: The units a duration is counted in (one capturing group).
 _TIME_UNIT = r"(second|minute|hour|day|week|fortnight|month|year|decade)"
+_DURATION = re.compile(rf"\b({_QTY})(?:\s*-\s*|\s+){_TIME_UNIT}s?\b(?:\s*-\s*long)?", re.IGNORECASE)
 #: Durations with a half or a quarter: "two and a half hours", "half an hour", "an hour and a
 #: half", "a quarter of an hour" (each group a way of writing it; the value is computed below).
 _FRACTION_DURATION = re.compile(
