@@ -278,6 +278,15 @@ def applied(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
 
 
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations not yet applied to ``conn``'s database, in order; it only
+    reads (for a database opened read-only)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").fetchone():
+        return [name for name, _ in MIGRATIONS]
+    done = {str(row[0]) for row in conn.execute("SELECT name FROM migrations")}
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply every migration of :data:`MIGRATIONS` not yet logged; return the names applied.
 

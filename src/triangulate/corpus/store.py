@@ -27,7 +27,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from triangulate.corpus.migrations import check_database, migrate
+from triangulate.corpus.migrations import check_database, migrate, pending
 from triangulate.errors import StoreError
 from triangulate.models import Article, Removed, Skipped
 
@@ -108,6 +108,16 @@ def normalize_time(value: str | None) -> str | None:
     """
     dt = parse_time(value)
     return None if dt is None else dt.isoformat(timespec="seconds")
+
+
+def _cannot_open_here(exc: sqlite3.Error) -> bool:
+    """Whether SQLite could not open or read the file as asked for reasons of where it is
+    (a file or folder that cannot be written, a ``-shm`` that cannot be created), so that
+    another way of opening it may work."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return bool(re.search(r"unable to open|readonly|read-only", str(exc)))
+    return (code & 0xFF) in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM)
 
 
 #: SQLite errors that say the file cannot take writes (permissions, a full disk, I/O), not a bug.
@@ -514,7 +524,10 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, timeout: float = 30.0) -> None:
         self.path = str(path)
-        self.readonly = readonly
+        #: How the file is open: ``"read-write"``; ``"read-only"`` (``mode=ro``: asked for, or
+        #: a file or folder that cannot be written); ``"immutable"`` (``immutable=1``: a
+        #: read-only folder without the WAL's shared-memory file, see :meth:`_connect`).
+        self.access = "read-write"
         self._busy_ms = int(timeout * 1000)
         self._lock = threading.RLock()
         # Story counts of recently refreshed stories, updated by the members appended since
@@ -527,29 +540,85 @@ class Store:
             parent = Path(self.path).parent
             if not parent.exists():
                 raise StoreError(f"the folder of the corpus database does not exist: {parent}", code="E503")
-        try:
-            if readonly and not memory:
-                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
-            else:
-                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout, cached_statements=256)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
-        try:
-            self._set_up(readonly=readonly, memory=memory)
-        except BaseException as exc:
-            self.conn.close()  # a refused file is not kept open (nor locked) by this process
-            if isinstance(exc, sqlite3.DatabaseError):
+        if memory:
+            tries = ["read-write"]
+        elif readonly:
+            tries = ["read-only", "immutable"]
+        else:
+            # A corpus that is there but cannot be written (a read-only mount, an immutable
+            # folder, another user's files) is still read; its writes fail with E505.
+            tries = ["read-write", "read-only", "immutable"] if Path(self.path).is_file() else ["read-write"]
+        first: sqlite3.DatabaseError | None = None
+        for access in tries:
+            try:
+                self._connect(access, memory=memory)
+            except sqlite3.DatabaseError as exc:
                 if damaged(exc):
                     raise StoreError(damaged_message(self.path, exc), code="E509") from exc
+                first = first or exc
+                if _cannot_open_here(exc):
+                    continue
                 raise StoreError(f"cannot open the corpus database {self.path}: {exc}", code="E504") from exc
+            # SQLite itself opens a file it may not write read-only, also when asked for
+            # read-write (then the -shm it needs is there, or it could create it).
+            self.access = "read-only" if access == "read-write" and not memory and not os.access(self.path, os.W_OK) else access
+            if access != tries[0]:
+                log.info("the corpus database %s cannot be written here: it is open %s", self.path, access)
+            return
+        raise StoreError(f"cannot open the corpus database {self.path}: {first}", code="E504") from first
+
+    @property
+    def readonly(self) -> bool:
+        """Whether this connection cannot write (asked for, or a file or folder that cannot be written)."""
+        return self.access != "read-write"
+
+    def _connect(self, access: str, *, memory: bool) -> None:
+        """Open ``self.conn`` as ``access`` and set it up; the connection is closed again when
+        that fails (a refused file is not kept open, nor locked, by this process).
+
+        ``read-only`` opens the file with ``mode=ro``: it sees what other connections commit,
+        but in WAL mode SQLite needs the shared-memory file beside the database (``-shm``),
+        and creates it when it is not there. In a folder that cannot be written and holds no
+        ``-shm`` (a corpus copied or mounted read-only after its last writer closed it) that
+        fails, and ``immutable`` opens the file with ``immutable=1``: SQLite then takes no
+        locks and assumes that nothing changes the file while it is open. It does not read a
+        ``-wal`` file either: transactions left in one (a writer that did not close) are not
+        seen, which is logged as a warning.
+        """
+        if access == "read-write":
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_ms / 1000, cached_statements=256)
+        else:
+            query = "?mode=ro" if access == "read-only" else "?immutable=1"
+            uri = Path(self.path).resolve().as_uri() + query
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=self._busy_ms / 1000, cached_statements=256)
+        self.conn = conn
+        try:
+            self._set_up(readonly=access != "read-write", memory=memory)
+        except BaseException:
+            conn.close()
             raise
+        if access == "immutable":
+            wal = Path(self.path + "-wal")
+            if wal.is_file() and wal.stat().st_size > 0:
+                log.warning(
+                    "the corpus database %s is read without its log %s (a read-only folder without %s-shm): "
+                    "what was written to the log and not yet copied into the database is not seen",
+                    self.path, wal.name, Path(self.path).name,
+                )
 
     def _set_up(self, *, readonly: bool, memory: bool) -> None:
         """Pragmas and migrations of a new connection (the file checked first)."""
         self.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
         check_database(self.conn)  # before anything is written: another app's file stays as it is
-        if not readonly:
+        if readonly:
+            missing = pending(self.conn)
+            if missing:
+                raise StoreError(
+                    f"the corpus database {self.path} needs schema migration {missing[0]}, and it cannot be written: "
+                    "open it once where it can be written, with this version",
+                    code="E502",
+                )
+        else:
             if not memory:
                 mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
