@@ -115,6 +115,29 @@ def test_the_earliest_published_copy_is_the_origin_whatever_arrives_first(tmp_pa
     assert group.origin == "Valley Times"  # the report and the corpus name the same origin
 
 
+@pytest.mark.parametrize("first", ["the day alone", "the time of day"])
+def test_a_copy_dated_by_its_day_alone_is_not_the_origin_of_a_copy_of_that_day_with_a_time(
+    tmp_path: Path, corpus: Corpus, embedder: object, first: str
+) -> None:
+    """A day alone counts as the end of that day, in the corpus as in ``compare``: the copy
+    that gives its time of day is known to be out by then, the other one is not."""
+    import triangulate
+
+    body = "\n\n".join(QUAKE[1])
+    dated, timed = tmp_path / "dated.jsonl", tmp_path / "timed.jsonl"
+    dated.write_text(json.dumps({"source": "County Echo", "title": QUAKE[0], "published": "2025-10-15", "text": body}) + "\n", encoding="utf-8")
+    timed.write_text(json.dumps({"source": "Valley Times", "title": QUAKE[0], "published": "2025-10-15T18:00:00+00:00", "text": body}) + "\n", encoding="utf-8")
+    for path in [dated, timed] if first == "the day alone" else [timed, dated]:
+        corpus.ingest([path])
+    by_outlet = {a.outlet: a for a in corpus.articles(limit=None)}
+    echo, times = by_outlet["County Echo"], by_outlet["Valley Times"]
+    assert echo.published == "2025-10-15"  # stored as the day it is, not as its midnight
+    assert echo.duplicate_of == times.id and times.duplicate_of is None
+    (stored,) = corpus.report(times.story_id or "").syndication
+    (compared,) = triangulate.compare([dated, timed], embedder=embedder).syndication  # type: ignore[arg-type]
+    assert stored.origin == compared.origin == "Valley Times"
+
+
 def test_two_copies_of_a_web_page_published_the_same_day_are_ordered_by_the_time_their_tags_give(tmp_path: Path, corpus: Corpus) -> None:
     def page(published: str) -> str:
         paragraphs = "".join(f"<p>{p}</p>" for p in QUAKE[1])

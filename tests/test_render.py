@@ -382,6 +382,15 @@ def test_a_conflict_between_versions_published_hours_apart_may_be_an_update() ->
     assert next(c for c in build_view(sample_report()).conflicts if c.kind == "weekday").timing is None
 
 
+def test_the_hours_between_versions_are_read_from_rfc_2822_times_as_from_iso_ones() -> None:
+    # Feeds write RFC 2822 ("Wed, 02 Apr 2031 08:00:00 GMT"); reports read both, as the corpus does.
+    report = sample_report()
+    times = {"a-wire": "Wed, 02 Apr 2031 08:00:00 GMT", "a-mer": "Thu, 03 Apr 2031 14:30:00 +0200"}
+    later = replace(report, articles=tuple(replace(a, published=times.get(a.id, a.published)) for a in report.articles))
+    ferry = next(c for c in build_view(later).conflicts if c.kind == "weekday")
+    assert ferry.timing == "Meridian Daily's version was published 29 hours later: it may be an update rather than a contradiction."
+
+
 def test_markdown_conflict_highlights_the_differing_detail() -> None:
     md = section(render_markdown(sample_report()), "## Conflicts", "## Single-source claims")
     assert "| [1] Coastal Ledger | Engineers expect the work to take **12 weeks**. | **12 week** |" in md

@@ -369,6 +369,17 @@ def test_story_filters_by_time_query_and_outlet(tmp_path: Path) -> None:
         assert [s.id for s in store.stories(outlet="Bay Post")] == ["s-new"]
 
 
+def test_an_article_dated_by_its_day_alone_is_listed_since_that_day_as_it_was_since_its_midnight(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([row("day", title="Harbour fire", published="2026-03-04", added="2026-03-06T09:00:00+00:00")])
+        store.assign([("day", "s-day")])
+        store.refresh_stories(["s-day"])
+        for since, listed in ((parse_since("2026-03-04"), True), ("2026-03-03T23:00:00+00:00", True), ("2026-03-04T06:00:00+00:00", False)):
+            assert [a.id for a in store.articles(since=since)] == (["day"] if listed else []), since
+            assert [s.id for s in store.stories(since=since)] == (["s-day"] if listed else []), since
+            assert store.count_articles(since=since) == store.count_stories(since=since) == int(listed)
+
+
 def test_since_accepts_ages_and_dates() -> None:
     assert parse_since("2024-05-01") == "2024-05-01T00:00:00+00:00"
     assert parse_since("24h") < parse_since("1h")

@@ -29,8 +29,6 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import numpy as np
@@ -38,6 +36,7 @@ from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 from triangulate.errors import ConfigError
+from triangulate.times import publication_key
 from triangulate.text import normalize, tokens
 
 log = logging.getLogger(__name__)
@@ -612,46 +611,6 @@ class DedupIndex:
                 return current
             current = match.of
             seen.add(current)
-
-
-def publication_key(value: object) -> tuple[int, float, str]:
-    """Sort key of a publication time: earlier first, unknown times last.
-
-    A time known only by its day ("2025-10-15") sorts at the end of that day: it is
-    not known to be earlier than a copy of the same day with a time of day.
-    """
-    if value is None or value == "":
-        return (1, 0.0, "")
-    if isinstance(value, str) and len(value.strip()) == 10:
-        try:
-            day = datetime.fromisoformat(value.strip())
-        except ValueError:
-            day = None
-        if day is not None:
-            return (0, _utc(day).timestamp() + 86399.999, "")
-    if isinstance(value, datetime):
-        try:
-            return (0, _utc(value).timestamp(), "")
-        except (OverflowError, OSError, ValueError):
-            return (0, 0.0, value.isoformat())
-    if isinstance(value, (int, float)):
-        return (0, float(value), "")
-    text = str(value).strip()
-    try:
-        return (0, _utc(datetime.fromisoformat(text.replace("Z", "+00:00"))).timestamp(), "")
-    except (ValueError, OverflowError, OSError):
-        pass
-    try:  # a feed's RFC 2822 date: "Tue, 03 Nov 2026 10:00:00 GMT"
-        return (0, _utc(parsedate_to_datetime(text)).timestamp(), "")
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        # A time that cannot be read ("yesterday") is not known to be earlier than any other.
-        return (1, 0.0, "")
-
-
-def _utc(moment: datetime) -> datetime:
-    """A time without a zone is taken as UTC (as the corpus stores it), never as the machine's
-    local time: the origin of a wire story must not depend on where triangulate runs."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def syndication_groups(

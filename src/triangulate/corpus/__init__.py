@@ -798,7 +798,7 @@ class Corpus:
         return polls
 
     def _seconds_to_next_poll(self, interval: float) -> float:
-        from triangulate.corpus.store import parse_time
+        from triangulate.times import parse_time
 
         times = [parse_time(f.next_poll) for f in self.store.feeds()]
         known = [t for t in times if t is not None]

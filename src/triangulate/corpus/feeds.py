@@ -29,9 +29,10 @@ from urllib.parse import urlsplit
 
 from triangulate.corpus.fetch import FetchFailure, Fetcher
 from triangulate.corpus.ingest import IngestResult, canonical_url
-from triangulate.corpus.store import FeedInfo, Store, now_iso, parse_time, parse_time_as_written
+from triangulate.corpus.store import FeedInfo, Store, now_iso
 from triangulate.errors import InputError
 from triangulate.models import Article, RawDocument, Skipped, stable_id
+from triangulate.times import parse_time, parse_time_as_written, read_time
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -268,10 +269,11 @@ def _entry_or_page_time(page: str | None, entry: str | None) -> str | None:
     """
     if not page:
         return entry
-    if len(page.strip()) == 10 and entry:  # YYYY-MM-DD, no time of day
+    day = read_time(page)
+    if day is not None and day.day_only and entry:  # YYYY-MM-DD, no time of day
         when, written = parse_time(entry), parse_time_as_written(entry)
         # The page's day in UTC or in the entry's own zone ("Fri, 04 Dec 2026 23:30 -0500").
-        if when is not None and written is not None and page.strip() in (when.date().isoformat(), written.date().isoformat()):
+        if when is not None and written is not None and day.at.date() in (when.date(), written.date()):
             return entry
     return None
 

@@ -42,10 +42,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from triangulate.corpus.outlets import OutletResolver, Outlet
-from triangulate.corpus.store import ArticleRow, Store, normalize_time, now_iso, parse_time
+from triangulate.corpus.store import ArticleRow, Store, now_iso
 from triangulate.corpus.warc import is_warc, read_warc
 from triangulate.models import Article, RawDocument, Skipped, stable_id
 from triangulate.text import normalize
+from triangulate.times import normalize_time, parse_time, publication_key
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -803,8 +804,6 @@ class Ingester:
         copy published before the origin of the group it joins becomes the group's origin,
         and that origin is recorded as its copy. Returns the links, and for each article of
         the batch whose link changed so, what it copies now (``None``: it is an origin)."""
-        from triangulate.dedup import publication_key
-
         store = self.store
         published = {r.id: r.published for r in rows_new}
         link_of = {aid: of for aid, of, _, _ in links}

@@ -23,12 +23,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from triangulate.corpus.migrations import check_database, migrate, pending
 from triangulate.errors import StoreError
+# Re-exported: the time parsers were defined here before triangulate.times.
+from triangulate.times import normalize_time as normalize_time
+from triangulate.times import parse_time as parse_time
+from triangulate.times import parse_time_as_written as parse_time_as_written
 from triangulate.models import Article, Removed, Skipped
 
 log = logging.getLogger(__name__)
@@ -70,44 +73,6 @@ def damaged_message(path: str, exc: BaseException) -> str:
         f"`sqlite3 {path} 'PRAGMA integrity_check'`, save what is left with `sqlite3 {path} .recover`, "
         "or restore a backup"
     )
-
-
-def parse_time_as_written(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 or RFC 2822 date in the zone it is written in; naive times are taken
-    as UTC. ``None`` if unparseable."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            dt = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 or RFC 2822 date as UTC; naive times are taken as UTC. ``None`` if unparseable."""
-    dt = parse_time_as_written(value)
-    if dt is None:
-        return None
-    try:
-        return dt.astimezone(timezone.utc)
-    except OverflowError:  # "0001-01-01T00:00:00+05:00" is before the first UTC time there is
-        return None
-
-
-def normalize_time(value: str | None) -> str | None:
-    """A date as UTC ISO 8601, or ``None`` when it is not one.
-
-    A value that is no date (``"yesterday-ish"``, ``"2026-13-45"``) is not stored as a time:
-    it would sort before every real one and pass every ``since`` filter. It stays in the
-    article's raw input.
-    """
-    dt = parse_time(value)
-    return None if dt is None else dt.isoformat(timespec="seconds")
 
 
 def _cannot_open_here(exc: sqlite3.Error) -> bool:
@@ -1449,6 +1414,13 @@ class Store:
         }
 
 
+def _since_bound(since: str) -> str:
+    """A ``since`` time as the bound of a comparison with stored times, where a day alone is
+    stored as the day (``2026-03-04``, which sorts before every time of that day): from midnight
+    UTC is from the day itself, so that ``--since 2026-03-04`` keeps the articles of that day."""
+    return since[:10] if since.endswith("T00:00:00+00:00") else since
+
+
 def _story_filter(
     since: str | None, min_sources: int, query: str | None, outlet: str | None
 ) -> tuple[list[str], list[Any]] | None:
@@ -1460,7 +1432,7 @@ def _story_filter(
     params: list[Any] = [min_sources]
     if since:
         where.append("COALESCE(s.last_published, s.updated) >= ?")
-        params.append(since)
+        params.append(_since_bound(since))
     if query:
         match = _fts_query(query)
         if not match:
@@ -1499,5 +1471,5 @@ def _article_filter(
         params.append(outlet)
     if since:
         where.append("COALESCE(a.published, a.added) >= ?")
-        params.append(since)
+        params.append(_since_bound(since))
     return where, params

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
 from triangulate.report_json import conflict_span, wire_copies_in
 from triangulate.summarize import representative
+from triangulate.times import time_of_day
 
 __all__ = [
     "ArticleClaims",
@@ -267,17 +268,6 @@ def _side(side: ConflictSide, claims: dict[str, Claim], numbers: _Sources, kind:
 UPDATE_HOURS = 6
 
 
-def _published_at(value: str | None) -> datetime | None:
-    """A publication time with its time of day (a day alone says too little here), in UTC."""
-    if not value or len(value.strip()) <= 10:
-        return None
-    try:
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
-
-
 def _timing(conflict: Conflict, claims: dict[str, Claim], published: dict[str, datetime | None]) -> str | None:
     """The note of a conflict between versions published :data:`UPDATE_HOURS` or more apart."""
     if conflict.reprint:
@@ -312,7 +302,7 @@ def _conflict_row(conflict: Conflict, claims: dict[str, Claim], numbers: _Source
 def build_view(report: Report) -> ReportView:
     """Everything a renderer shows, in display order (sources by number, facts by support)."""
     numbers = _Sources(report)
-    published = {a.id: _published_at(a.published) for a in report.articles}
+    published = {a.id: time_of_day(a.published) for a in report.articles}  # a day alone says too little here
     claims: dict[str, Claim] = {c.id: c for c in report.claims}
     for fact in report.facts:
         for claim in fact.claims:
