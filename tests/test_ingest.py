@@ -456,6 +456,37 @@ def test_two_writers_on_one_database_see_each_others_articles(tmp_path: Path, em
         assert a.stats()["articles"] == 3
 
 
+def test_a_caller_that_pauses_between_ingest_results_blocks_no_other_writer(tmp_path: Path, embedder: object) -> None:
+    # ingest_iter holds the corpus's write lock while a batch is written, not while the
+    # caller's loop runs: another thread of the same Corpus, and another connection (as
+    # another process would), write in the pause, and the next batch sees what they stored.
+    from triangulate.corpus.store import Store
+
+    db = tmp_path / "c.db"
+    ruling = text_file(tmp_path / "bay-post.txt", RULING[0], RULING[1])
+    copy = text_file(tmp_path / "county-echo.txt", QUAKE[0], QUAKE[1])
+    ferry = "Ferry runs aground off Pembrook\n\nThe Zandoog ferry ran aground on a sandbank in fog on Monday, and its 212 passengers were taken ashore by lifeboat, the operator said."
+    with Corpus.open(db, embedder=embedder, batch_size=1) as corpus, Corpus(Store(db, timeout=1.0), embedder=embedder) as other:
+        results = corpus.ingest_iter([ruling, copy])
+        assert next(results).status == "new"  # the first batch is committed; the caller pauses here
+        added: list[str | None] = []
+        thread = threading.Thread(
+            target=lambda: added.append(corpus.add(RawDocument(origin="valley-times.txt", content=QUAKE[0] + "\n\n" + "\n\n".join(QUAKE[1]))).article_id),
+            daemon=True,
+        )
+        thread.start()
+        thread.join(timeout=20)
+        in_the_pause = not thread.is_alive()
+        other.add(RawDocument(origin="island-radio.txt", content=ferry))  # a busy database would fail within a second
+        rest = list(results)
+        thread.join()
+    assert in_the_pause, "another thread of the Corpus waited for the caller's loop"
+    (echo,) = rest
+    assert echo.status == "new" and echo.duplicate_of == added[0]  # the next batch saw the thread's article
+    with Corpus.open(db, embedder=embedder) as corpus:
+        assert corpus.stats()["articles"] == 4
+
+
 def test_a_writer_catches_up_with_another_writer_before_taking_the_write_lock(tmp_path: Path, embedder: object) -> None:
     # Replaying what another process added (embedding every article) inside the write
     # transaction held the lock for minutes after a big ingest: other writers got E505.

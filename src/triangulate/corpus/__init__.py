@@ -313,7 +313,13 @@ class Corpus:
     def ingest_iter(
         self, targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str], *, source: str | None = None
     ) -> Iterator[IngestResult]:
-        """Like :meth:`ingest`, yielding each result as soon as its batch is committed."""
+        """Like :meth:`ingest`, yielding each result as soon as its batch is committed.
+
+        Nothing is locked while the caller's loop runs: the corpus's write lock (and
+        SQLite's) is held while a batch is written, and released before its results are
+        yielded, so other threads of this ``Corpus`` and other processes may write between
+        two results (the next batch catches up with what they stored).
+        """
         yield from self._ingest_iter(targets, source=source)
 
     def _ingest_iter(
@@ -325,7 +331,13 @@ class Corpus:
     ) -> Iterator[IngestResult]:
         items = iter_inputs(_targets(targets), source=source, fetch=lambda url: self.fetch_documents(url, source=source))
         with self._write_lock:
-            yield from self.ingester.add_items(items, source=source, on_batch=on_batch)
+            ingester = self.ingester
+        # The inputs are read (files, archives, URLs) without the lock, and each batch's
+        # results are yielded without it: a caller that pauses between them blocks no writer.
+        for batch in ingester.batches(items):
+            with self._write_lock:
+                results = ingester.process_batch(batch, source=source, on_batch=on_batch)
+            yield from results
 
     def ingest(
         self,

@@ -552,14 +552,19 @@ class Ingester:
         ``on_batch`` gets each batch's results right after its commit, with Ctrl-C
         held back until it returns: what it counts is exactly what is stored.
         """
+        for batch in self.batches(items):
+            yield from self.process_batch(batch, source=source, on_batch=on_batch)
+
+    def batches(self, items: Iterable[Item]) -> Iterator[list[Item]]:
+        """The items in batches of :attr:`batch_size` (the last one shorter), read as they are needed."""
         batch: list[Item] = []
         for item in items:
             batch.append(item)
             if len(batch) >= self.batch_size:
-                yield from self.process_batch(batch, source=source, on_batch=on_batch)
+                yield batch
                 batch = []
         if batch:
-            yield from self.process_batch(batch, source=source, on_batch=on_batch)
+            yield batch
 
     def _prepare(self, item: Item, source: str | None) -> tuple[Article, str, str | None, str] | IngestResult:
         """Clean one item outside the write lock: (article, raw hash, document URL, origin) or a final result."""
