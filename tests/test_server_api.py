@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -236,6 +238,42 @@ def test_a_story_id_prefix_finds_the_story(client: TestClient, ids: dict) -> Non
     response = client.get(f"/api/stories/{str(ids['story'])[:8]}")
     assert response.status_code == 200
     assert response.json()["story"]["id"] == ids["story"]
+
+
+def test_a_report_that_takes_long_is_a_503_to_try_again_and_holds_up_no_write(
+    tmp_path: Path, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A report computation may take minutes (a big story): the request waits a bounded time,
+    # then answers 503 with Retry-After while the computation goes on; writes go on meanwhile.
+    release = threading.Event()
+    original = Corpus.report
+
+    def slow_report(self: Corpus, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        release.wait(timeout=10)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Corpus, "report", slow_report)
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    app.state.service.report_wait = 0.2
+    with TestClient(app, raise_server_exceptions=False) as c:
+        story = c.post("/api/ingest", json={"articles": FALLBACK}).json()["results"][0]["story_id"]
+        started = time.monotonic()
+        pending = c.get(f"/api/stories/{story}")
+        assert time.monotonic() - started < 5
+        assert pending.status_code == 503 and int(pending.headers["retry-after"]) > 0
+        assert "still being computed" in pending.json()["error"]
+        page = c.get(f"/stories/{story}", headers={"accept": "text/html"})
+        assert page.status_code == 503 and "still being computed" in page.text
+        chess = {"source": "Lonely Gazette", "title": "Chess club in Wexley celebrates centenary",
+                 "text": "The chess club of Wexley celebrated its hundredth anniversary on Saturday with a tournament for 64 players."}
+        assert c.post("/api/ingest", json={"articles": [chess]}).json()["new"] == 1
+        assert time.monotonic() - started < 5  # the write did not wait for the report
+        release.set()
+        deadline = time.monotonic() + 30
+        while (answer := c.get(f"/api/stories/{story}")).status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert answer.status_code == 200 and answer.json()["report"]["facts"]
+        assert app.state.service.report_computations == 1  # one computation for every request
 
 
 # --- articles, outlets, search ---------------------------------------------------------------------

@@ -219,7 +219,7 @@ async def get_story(request: Request, story_id: str = Path(..., min_length=1, ma
     cache = "hit"
     started = time.perf_counter()
     if body is None:
-        got = await run_in_threadpool(service.story_report, story.id)
+        got = await run_in_threadpool(service.story_report, story.id, wait=service.report_wait)
         if got is None:
             raise ApiError(404, service.store.unknown_id("story", story_id))
         cache = "computed" if got.computed else "stored"

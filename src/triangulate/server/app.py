@@ -19,6 +19,7 @@ Errors have one shape everywhere under ``/api``:
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import hmac
 import ipaddress
@@ -57,6 +58,11 @@ MAX_COMPARE_ARTICLES = 50
 MAX_URLS = 20
 #: At most this many items in one ingest request.
 MAX_INGEST_ITEMS = 1000
+#: Story reports computed at once (CPU bound: embedding and alignment).
+REPORT_WORKERS = 2
+#: How long a request waits for a story's report being computed before it is answered 503
+#: with ``Retry-After`` (the computation goes on; a later request gets the report).
+REPORT_WAIT = 20.0
 
 try:  # the package version ends up in ETags: a new release never matches old pages
     from triangulate import __version__ as _VERSION
@@ -81,6 +87,17 @@ class ApiError(Exception):
 class BodyTooLarge(ApiError):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"request body larger than the limit of {limit:,} bytes")
+
+
+class ReportPending(ApiError):
+    """A story's report is still being computed after the request's wait: 503, try again."""
+
+    def __init__(self, story_id: str, seconds: float) -> None:
+        super().__init__(
+            503,
+            f"the report of story {story_id} is still being computed ({seconds:.0f} s so far); try again in a moment",
+            headers={"Retry-After": "10"},
+        )
 
 
 def error_payload(status: int, message: str, errors: Iterable[str] = ()) -> dict[str, Any]:
@@ -221,8 +238,13 @@ class CorpusService:
         self._local = threading.local()
         self._readers: list[Store] = []
         self._readers_lock = threading.Lock()
-        self._story_locks: dict[str, threading.Lock] = {}
-        self._story_locks_guard = threading.Lock()
+        # Story reports are computed by their own workers, each with its own connection.
+        self._report_pool = concurrent.futures.ThreadPoolExecutor(max_workers=REPORT_WORKERS, thread_name_prefix="triangulate-report")
+        self._report_corpora: list[Any] = []
+        self._computing: dict[tuple[str, int], tuple[concurrent.futures.Future[StoryReport], float]] = {}
+        self._computing_lock = threading.Lock()
+        #: How long a request waits for a report being computed (seconds) before a 503.
+        self.report_wait = REPORT_WAIT
         self.pages = LRU(2048)
         self.reports = LRU(128)
         self.meters = LRU(100_000)
@@ -247,11 +269,15 @@ class CorpusService:
         return self._reader().store
 
     def close(self) -> None:
-        """Close every connection."""
+        """Close every connection (a report being computed is left to finish without a cache)."""
+        self._report_pool.shutdown(wait=False, cancel_futures=True)
         with self._readers_lock:
             for store in self._readers:
                 store.close()
             self._readers.clear()
+            for corpus in self._report_corpora:
+                corpus.close()
+            self._report_corpora.clear()
         with self._write_lock:
             self.corpus.close()
 
@@ -352,15 +378,14 @@ class CorpusService:
         out.sort(key=lambda r: (r["time"] or "", r["outlet"]))
         return out
 
-    def _story_lock(self, story_id: str) -> threading.Lock:
-        with self._story_locks_guard:
-            lock = self._story_locks.get(story_id)
-            if lock is None:
-                lock = self._story_locks[story_id] = threading.Lock()
-            return lock
+    def story_report(self, story_id: str, *, wait: float | None = None) -> StoryReport | None:
+        """A story and its report: from the cache when computed for the current version, else computed and cached.
 
-    def story_report(self, story_id: str) -> StoryReport | None:
-        """A story and its report: from the cache when computed for the current version, else computed and cached."""
+        A report to compute is computed by the report workers, once however many requests
+        ask for it. ``wait`` bounds how long this call waits for it (``None``: until it is
+        done); past it, :class:`ReportPending` is raised and the computation goes on, so a
+        later call gets the report.
+        """
         from triangulate.report_json import ReportSchemaError, report_from_dict
 
         story = self.story(story_id)
@@ -371,42 +396,75 @@ class CorpusService:
         if hit is not None:
             return StoryReport(story, hit[0], hit[1], computed=False, timeline=hit[2])
         data = self.store.cached_report(story.id)
-        report: Report | None = None
         if data is not None:
             try:
                 report = report_from_dict(data)
             except ReportSchemaError:
-                data = None  # written by an incompatible release: recompute
-        computed = False
-        seconds = 0.0
-        if data is None or report is None:
-            with self._story_lock(story.id):
-                story = self.story(story.id) or story
-                data = self.store.cached_report(story.id)
-                try:
-                    report = report_from_dict(data) if data is not None else None
-                except ReportSchemaError:
-                    report = None
-                if report is None:
-                    started = time.perf_counter()
-                    data, report = self._compute_report(story)
-                    seconds = time.perf_counter() - started
-                    computed = True
-        assert data is not None and report is not None
-        timeline = self.timeline(story, data)
-        self.reports.put((story.id, story.version), (data, report, timeline))
-        self.meters.put((story.id, story.version), meter_of(data))
-        return StoryReport(story, data, report, computed=computed, seconds=seconds, timeline=timeline)
+                pass  # written by an incompatible release: recompute
+            else:
+                timeline = self.timeline(story, data)
+                self.reports.put(key, (data, report, timeline))
+                self.meters.put(key, meter_of(data))
+                return StoryReport(story, data, report, computed=False, timeline=timeline)
+        future, started = self._computation(story)
+        try:
+            return future.result(timeout=wait)
+        except concurrent.futures.TimeoutError:
+            raise ReportPending(story.id, time.monotonic() - started) from None
 
-    def _compute_report(self, story: StoryInfo) -> tuple[dict[str, Any], Report]:
+    def _computation(self, story: StoryInfo) -> tuple[concurrent.futures.Future[StoryReport], float]:
+        """The computation of ``story``'s report (started now unless one runs) and when it started."""
+        key = (story.id, story.version)
+        with self._computing_lock:
+            running = self._computing.get(key)
+            if running is not None:
+                return running
+            hit = self.reports.get(key)  # computed between the caller's look and this one
+            if hit is not None:
+                done: concurrent.futures.Future[StoryReport] = concurrent.futures.Future()
+                done.set_result(StoryReport(story, hit[0], hit[1], computed=False, timeline=hit[2]))
+                return done, time.monotonic()
+            future = self._report_pool.submit(self._compute, story)
+            self._computing[key] = (future, time.monotonic())
+            return future, self._computing[key][1]
+
+    def _compute(self, story: StoryInfo) -> StoryReport:
+        """Compute and cache ``story``'s report (in a report worker)."""
         from triangulate.report_json import report_to_dict
 
-        # Corpus.report computes and caches (for the story version it read) the same
-        # report `triangulate story` shows.
-        with self._write_lock:
-            report = self.corpus.report(story.id, refresh=True)
-        self.report_computations += 1
-        return report_to_dict(report), report
+        key = (story.id, story.version)
+        try:
+            started = time.perf_counter()
+            report = self._report_corpus_report(story.id)
+            seconds = time.perf_counter() - started
+            self.report_computations += 1
+            data = report_to_dict(report)
+            timeline = self.timeline(story, data)
+            self.reports.put(key, (data, report, timeline))
+            self.meters.put(key, meter_of(data))
+            return StoryReport(story, data, report, computed=True, seconds=seconds, timeline=timeline)
+        finally:
+            with self._computing_lock:
+                self._computing.pop(key, None)
+
+    def _report_corpus_report(self, story_id: str) -> Report:
+        """``Corpus.report`` (computed and cached in the store) on this worker's own connection.
+
+        Not on the writer of ingest and feeds: a long computation holds no lock that a
+        write needs. An in-memory database has one connection only: it is shared.
+        """
+        from triangulate.corpus import Corpus
+
+        if self.db_path == ":memory:":
+            with self._write_lock:
+                return self.corpus.report(story_id, refresh=True)
+        corpus: Corpus | None = getattr(self._local, "report_corpus", None)
+        if corpus is None:
+            corpus = Corpus.open(self.db_path, embedder=self.corpus.embedder)
+            self._local.report_corpus = corpus
+            with self._readers_lock:
+                self._report_corpora.append(corpus)
+        return corpus.report(story_id, refresh=True)
 
     # --- articles, outlets, search ----------------------------------------------------------
 

@@ -369,7 +369,7 @@ async def story_page(request: Request, story_id: str) -> Response:
     body = service.pages.get(key)
     cache = "hit"
     if body is None:
-        got = await run_in_threadpool(service.story_report, story.id)
+        got = await run_in_threadpool(service.story_report, story.id, wait=service.report_wait)
         if got is None:
             raise ApiError(404, service.store.unknown_id("story", story_id))
         cache = "computed" if got.computed else "stored"
