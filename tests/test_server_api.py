@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -274,6 +275,32 @@ def test_a_report_that_takes_long_is_a_503_to_try_again_and_holds_up_no_write(
             time.sleep(0.05)
         assert answer.status_code == 200 and answer.json()["report"]["facts"]
         assert app.state.service.report_computations == 1  # one computation for every request
+
+
+def test_a_database_deleted_under_the_server_is_a_503_and_one_put_in_its_place_is_read(tmp_path: Path, embedder: object) -> None:
+    # The connections keep the file they opened: without a look at the path, a deleted
+    # corpus would still be read and written to (and the writes lost), a restored one never seen.
+    path, other = tmp_path / "c.db", tmp_path / "other.db"
+    with Corpus.open(other, embedder=embedder) as corpus:
+        corpus.add(RawDocument(origin="chess.txt", source="Lonely Gazette", title="Chess club in Wexley celebrates centenary",
+                               content="The chess club of Wexley celebrated its hundredth anniversary on Saturday with a tournament for 64 players."))
+    app = create_app(path, embedder=embedder)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.post("/api/ingest", json={"articles": FALLBACK}).json()["new"] == 2
+        before = c.get("/api/stories")
+        assert before.json()["total"] == 1
+        path.rename(tmp_path / "moved.db")
+        for response in (c.get("/api/stories"), c.get("/api/articles"), c.post("/api/ingest", json={"articles": [{"text": "A new article about the Wexley chess club."}]})):
+            assert response.status_code == 503, response.text
+            assert "[E508]" in response.json()["error"] and "deleted or moved while the server ran" in response.json()["error"]
+        assert not path.exists()  # nothing written, no empty corpus left behind
+        other.rename(path)
+        after = c.get("/api/stories", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200
+        assert [s["title"] for s in after.json()["stories"]] == ["Chess club in Wexley celebrates centenary"]
+        assert "Wexley" in c.get("/").text
+    with sqlite3.connect(tmp_path / "moved.db") as moved:  # what was written before the move is in the moved file
+        assert moved.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
 
 
 # --- articles, outlets, search ---------------------------------------------------------------------

@@ -25,6 +25,8 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -200,8 +202,21 @@ def meter_of(report: dict[str, Any]) -> Meter:
 @dataclass(slots=True)
 class _Reader:
     store: Store
+    generation: int = 0
     data_version: int = -1
     fingerprint: str = ""
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """The device and inode of the database file (``None`` for an in-memory database).
+
+    Raises:
+        FileNotFoundError: when no file is at ``path``.
+    """
+    if path == ":memory:":
+        return None
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino)
 
 
 @dataclass(slots=True)
@@ -230,11 +245,16 @@ class CorpusService:
 
         self.db_path = str(db_path)
         self.allow_private = allow_private
+        self._embedder = embedder
         # The Corpus owns the writer connection, the ingester, the fetcher and the
         # report cache; reads go through per-thread read-only connections.
         self.corpus = Corpus.open(self.db_path, allow_private=allow_private, embedder=embedder)
         self._writer = self.corpus.store
         self._write_lock = threading.RLock()
+        # The file the connections have open: a file deleted or replaced under the server
+        # is noticed at the next request (see _check_file). Bumped at each reopening.
+        self._identity = _file_identity(self.db_path)
+        self._generation = 0
         self._local = threading.local()
         self._readers: list[Store] = []
         self._readers_lock = threading.Lock()
@@ -253,10 +273,11 @@ class CorpusService:
     # --- connections ---------------------------------------------------------------
 
     def _reader(self) -> _Reader:
+        self._check_file()
         reader: _Reader | None = getattr(self._local, "reader", None)
-        if reader is None:
+        if reader is None or reader.generation != self._generation:
             store = self._writer.reader()
-            reader = _Reader(store)
+            reader = _Reader(store, generation=self._generation)
             self._local.reader = reader
             if store is not self._writer:
                 with self._readers_lock:
@@ -268,9 +289,68 @@ class CorpusService:
         """This thread's read connection."""
         return self._reader().store
 
+    def _check_file(self) -> None:
+        """Refuse to serve a database file deleted while the server ran; reopen one replaced.
+
+        The connections keep the file they opened: a deleted one would be read, and written
+        to, with nothing of it kept; a replaced one (a backup put back) would never be seen.
+
+        Raises:
+            StoreError: E508 when no file is at the path any more (the server answers 503).
+        """
+        if self._identity is None:
+            return
+        try:
+            identity = _file_identity(self.db_path)
+        except FileNotFoundError:
+            raise StoreError(
+                f"no corpus database at {self.db_path} any more: it was deleted or moved while the server ran; "
+                "put it back, or restart `triangulate serve`",
+                code="E508",
+            ) from None
+        if identity != self._identity:
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Close every connection to the file that was replaced and open the one now at the path."""
+        from triangulate.corpus import Corpus
+
+        with self._write_lock:
+            try:
+                identity = _file_identity(self.db_path)
+            except FileNotFoundError:
+                return  # gone since the caller looked: the next look says so
+            if identity == self._identity:
+                return  # another request reopened it
+            log.warning("the corpus database %s was replaced while the server ran: reading the new file", self.db_path)
+            # The old file's write-ahead log is emptied into it and every connection to it is
+            # closed before one to the new file opens: SQLite does not remove the log of a file
+            # that was moved or deleted, and would read it as the new file's log.
+            self._close_connections()
+            try:
+                self._writer._one("PRAGMA wal_checkpoint(TRUNCATE)")
+            except (sqlite3.Error, StoreError) as exc:
+                log.warning("could not empty the write-ahead log of the replaced database: %s", exc)
+            self.corpus.close()
+            corpus = Corpus.open(self.db_path, allow_private=self.allow_private, embedder=self._embedder)
+            corpus.embedder, corpus.cluster_embedder = self.corpus.embedder, self.corpus.cluster_embedder  # models stay loaded
+            self.corpus = corpus
+            self._writer = corpus.store
+            self._generation += 1
+            self._identity = _file_identity(self.db_path)
+            self.pages.clear()
+            self.reports.clear()
+            self.meters.clear()
+
     def close(self) -> None:
         """Close every connection (a report being computed is left to finish without a cache)."""
         self._report_pool.shutdown(wait=False, cancel_futures=True)
+        self._close_connections()
+        with self._write_lock:
+            self.corpus.close()
+
+    def _close_connections(self) -> None:
+        """Close the readers' and the report workers' connections."""
         with self._readers_lock:
             for store in self._readers:
                 store.close()
@@ -278,8 +358,6 @@ class CorpusService:
             for corpus in self._report_corpora:
                 corpus.close()
             self._report_corpora.clear()
-        with self._write_lock:
-            self.corpus.close()
 
     def fingerprint(self) -> str:
         """A short value that changes whenever the corpus changes (for list ETags and caches).
@@ -295,7 +373,8 @@ class CorpusService:
             agg = store._one("SELECT COUNT(*), COALESCE(MAX(updated), ''), COALESCE(SUM(version), 0) FROM stories")
             # A newly cached report changes the meters shown in lists (INSERT OR REPLACE: rowid grows).
             reports = store._one("SELECT COALESCE(MAX(rowid), 0) FROM reports")[0]
-            reader.fingerprint = hashlib.sha1(f"{seq}|{agg[0]}|{agg[1]}|{agg[2]}|{reports}".encode()).hexdigest()[:16]
+            parts = f"{self._generation}|{seq}|{agg[0]}|{agg[1]}|{agg[2]}|{reports}"
+            reader.fingerprint = hashlib.sha1(parts.encode()).hexdigest()[:16]
             reader.data_version = version
         return reader.fingerprint
 
@@ -458,13 +537,14 @@ class CorpusService:
         if self.db_path == ":memory:":
             with self._write_lock:
                 return self.corpus.report(story_id, refresh=True)
-        corpus: Corpus | None = getattr(self._local, "report_corpus", None)
-        if corpus is None:
-            corpus = Corpus.open(self.db_path, embedder=self.corpus.embedder)
-            self._local.report_corpus = corpus
+        self._check_file()
+        mine: tuple[Corpus, int] | None = getattr(self._local, "report_corpus", None)
+        if mine is None or mine[1] != self._generation:
+            mine = (Corpus.open(self.db_path, embedder=self.corpus.embedder), self._generation)
+            self._local.report_corpus = mine
             with self._readers_lock:
-                self._report_corpora.append(corpus)
-        return corpus.report(story_id, refresh=True)
+                self._report_corpora.append(mine[0])
+        return mine[0].report(story_id, refresh=True)
 
     # --- articles, outlets, search ----------------------------------------------------------
 
@@ -535,6 +615,7 @@ class CorpusService:
         """Add documents to the corpus (one writer at a time); counts and per-item results."""
         from triangulate.corpus.ingest import IngestSummary
 
+        self._check_file()
         summary = IngestSummary()
         results = []
         started = time.perf_counter()
@@ -550,11 +631,13 @@ class CorpusService:
     def add_feed(self, url: str) -> bool:
         """Follow a feed (the URL guard applies: it is checked now and on every poll)."""
         check_url(url, allow_private=self.allow_private)
+        self._check_file()
         with self._write_lock:
             return self.corpus.add_feed(url)
 
     def poll_feeds(self) -> list[dict[str, Any]]:
         """Poll every followed feed once now and ingest new entries."""
+        self._check_file()
         with self._write_lock:
             results = self.corpus.poll(due_only=False)
         self.pages.clear()
