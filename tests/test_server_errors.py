@@ -76,6 +76,15 @@ CASES = [
     ("POST", "/api/feeds", {"json": {"url": "http://169.254.169.254/latest"}}, 422, "non-public"),
     ("POST", "/api/feeds", {"json": {}}, 422, "url"),
     ("POST", "/api/compare", {"content": b"x" * (MAX_BODY + 1), "headers": {"content-type": "application/json"}}, 413, "larger than the limit"),
+    # A body that is not a JSON object says so, whatever is wrong with it (never a 400 or a 500).
+    ("POST", "/api/compare", {"content": b'{"texts": ["a" ,]}', "headers": {"content-type": "application/json"}}, 422, "not valid JSON at character 16"),
+    ("POST", "/api/compare", {"content": b'{"texts": ["caf\xe9"]}', "headers": {"content-type": "application/json"}}, 422, "not UTF-8"),
+    ("POST", "/api/ingest", {"content": b'{"articles": ' + b"[" * 1500 + b"]" * 1500 + b"}", "headers": {"content-type": "application/json"}}, 422, "nested too deeply"),
+    ("POST", "/api/compare", {"content": b"[]", "headers": {"content-type": "application/json"}}, 422, "must be a JSON object, not a list"),
+    ("POST", "/api/feeds", {"content": b"", "headers": {"content-type": "application/json"}}, 422, "body: missing"),
+    ("POST", "/api/compare", {"content": b'{"texts": ["a"]}', "headers": {"content-type": "text/plain"}}, 415, "Content-Type: application/json"),
+    ("POST", "/api/ingest", {"data": {"articles": "a"}, "headers": {}}, 415, "Content-Type: application/json"),
+    ("POST", "/compare", {"content": b"--x", "headers": {"content-type": "multipart/form-data; boundary=yy"}}, 422, "cannot be read"),
 ]
 
 

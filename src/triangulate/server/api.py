@@ -58,7 +58,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         404: "no such story, article or endpoint",
         405: "method not allowed",
         413: "request body too large",
-        422: "invalid parameters or unusable input",
+        415: "a body not sent as JSON (`Content-Type: application/json`)",
+        422: "invalid parameters or unusable input (a body that is not a JSON object included)",
     }.items()
 }
 

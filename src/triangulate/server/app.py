@@ -1019,13 +1019,24 @@ def create_app(
             allowed = _allowed_methods(app, request.url.path)
             if allowed:
                 headers["Allow"] = ", ".join(allowed)
+        if exc.status_code == 400:
+            # A body that cannot be parsed (JSON that is not UTF-8 or nested too deeply, broken
+            # multipart data) is unusable input, as JSON with a syntax error is: 422.
+            return _respond(request, 422, _unreadable_body(detail, exc.__cause__))
         return _respond(request, exc.status_code, message, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
+            loc = tuple(err.get("loc", ()))
+            if loc == ("body",) or (len(loc) == 2 and loc[0] == "body" and isinstance(loc[1], int)):  # the body as a whole
+                status, problem = _body_problem(request, err)
+                if status == 415:
+                    return _respond(request, 415, problem)
+                errors.append(problem)
+                continue
+            where = ".".join(str(p) for p in loc if p != "body") or "request"
             errors.append(f"{where}: {err.get('msg', 'invalid')}")
         return _respond(request, 422, "invalid request: " + "; ".join(errors), errors)
 
@@ -1047,6 +1058,32 @@ def create_app(
     app.add_middleware(AllowedHosts, hosts=tuple(allowed_hosts))
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _body_problem(request: Request, err: Any) -> tuple[int, str]:
+    """What is wrong with a request body as a whole: not JSON, missing, or not an object."""
+    content_type = request.headers.get("content-type", "")
+    if err.get("type") == "json_invalid":
+        loc = tuple(err.get("loc", ()))
+        where = f" at character {loc[1]}" if len(loc) == 2 else ""
+        reason = (err.get("ctx") or {}).get("error", "")
+        return 422, f"body: not valid JSON{where}" + (f" ({reason})" if reason else "")
+    if err.get("type") == "missing":
+        return 422, "body: missing; send a JSON object with `Content-Type: application/json`"
+    if isinstance(err.get("input"), (bytes, bytearray)):  # not parsed: not sent as JSON
+        sent = f"`{content_type}`" if content_type else "no Content-Type"
+        return 415, f"send the body as JSON with `Content-Type: application/json` (it came with {sent})"
+    kind = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(type(err.get("input")), "a number")
+    return 422, f"body: must be a JSON object, not {kind}"
+
+
+def _unreadable_body(detail: str, cause: BaseException | None) -> str:
+    """The message of a body the parser gave up on."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "body: not valid JSON (it is not UTF-8 text)"
+    if isinstance(cause, RecursionError):
+        return "body: not valid JSON (nested too deeply)"
+    return f"the request body cannot be read: {detail.rstrip('.') or 'malformed'}"
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str]:
