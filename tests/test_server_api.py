@@ -175,6 +175,16 @@ def test_story_list_answers_304_to_a_matching_etag(client: TestClient) -> None:
     assert other.status_code == 200
 
 
+def test_an_etag_sent_back_without_its_weakness_mark_still_matches(client: TestClient, ids: dict) -> None:
+    # If-None-Match compares weakly (RFC 9110): a proxy or client that drops the W/ gets its 304.
+    for path in ("/api/stories", f"/api/stories/{ids['story']}", f"/stories/{ids['story']}", "/"):
+        etag = client.get(path).headers["etag"]
+        assert etag.startswith('W/"')
+        assert client.get(path, headers={"If-None-Match": etag[2:]}).status_code == 304, path
+        assert client.get(path, headers={"If-None-Match": f'"other", {etag[2:]}'}).status_code == 304, path
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200, path
+
+
 # --- one story's report ----------------------------------------------------------------------
 
 

@@ -1118,11 +1118,21 @@ def etag_for(*parts: object) -> str:
 
 
 def not_modified(request: Request, etag: str) -> Response | None:
-    """A 304 when the client's ``If-None-Match`` holds ``etag``."""
+    """A 304 when the client's ``If-None-Match`` holds ``etag``.
+
+    The comparison is the weak one (RFC 9110, 13.1.2): ``"x"`` matches ``W/"x"``, as a
+    proxy or client that drops the ``W/`` sends it back.
+    """
     header = request.headers.get("if-none-match")
-    if header and (header.strip() == "*" or etag in [t.strip() for t in header.split(",")]):
+    if header and (header.strip() == "*" or _opaque(etag) in [_opaque(t) for t in header.split(",")]):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     return None
+
+
+def _opaque(tag: str) -> str:
+    """An entity tag without its weakness mark: ``W/"x"`` and ``"x"`` are ``"x"``."""
+    tag = tag.strip()
+    return tag[2:] if tag[:2] in ("W/", "w/") else tag
 
 
 def cached_response(body: bytes, media_type: str, etag: str, status: int = 200) -> Response:
