@@ -401,6 +401,16 @@ def test_compare_of_texts_that_read_like_two_events_says_so_in_the_report_and_th
     assert page.status_code == 200 and "read like 2 different events" in page.text
 
 
+def test_the_compare_example_of_the_server_docs_works_as_written(client: TestClient) -> None:
+    docs = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    example = re.search(r"curl -s -X POST localhost:8000/api/compare .*?-d '(.*?)'", docs, re.S)
+    assert example, "docs/server.md shows a compare request"
+    response = client.post("/api/compare", json=json.loads(example.group(1)))
+    assert response.status_code == 200, response.text
+    promised = re.search(r"jq '\.report\.conflicts\[\]\.explanation'\s+# (\".*\")", docs)
+    assert promised and json.loads(promised.group(1)) in [c["explanation"] for c in response.json()["report"]["conflicts"]]
+
+
 def test_compare_refuses_private_addresses_by_default(client: TestClient) -> None:
     response = client.post("/api/compare", json={"urls": ["http://127.0.0.1:9/article", "http://10.0.0.1/a"]})
     assert response.status_code == 422
