@@ -147,6 +147,16 @@ def test_story_list_pages_with_limit_and_offset(client: TestClient) -> None:
     assert first["prev"] is None and second["prev"] is not None
 
 
+def test_the_previous_page_of_an_offset_past_the_end_is_the_last_page(client: TestClient) -> None:
+    total = client.get("/api/stories").json()["total"]
+    past = client.get(f"/api/stories?limit=1&offset={total + 10}").json()
+    assert past["stories"] == [] and past["next"] is None
+    back = client.get(past["prev"]).json()
+    assert back["offset"] == total - 1 and len(back["stories"]) == 1
+    page = client.get(f"/?limit=1&offset={total + 10}", headers={"accept": "text/html"}).text
+    assert re.search(rf'href="/\?offset={total - 1}&amp;limit=1" rel="prev"', page), page
+
+
 def test_story_list_filters_by_outlet_sources_query_and_time(client: TestClient, ids: dict) -> None:
     story = client.get(f"/api/stories/{ids['story']}").json()["story"]
     outlet = story["outlet_names"][0]

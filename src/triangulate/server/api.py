@@ -135,8 +135,14 @@ def _page_links(request: Request, total: int, limit: int, offset: int) -> dict[s
         "limit": limit,
         "offset": offset,
         "next": link(offset + limit) if offset + limit < total else None,
-        "prev": link(max(0, offset - limit)) if offset > 0 else None,
+        "prev": link(prev_offset(total, limit, offset)) if offset > 0 else None,
     }
+
+
+def prev_offset(total: int, limit: int, offset: int) -> int:
+    """The offset of the page before ``offset``; from past the end, the last page."""
+    last = (total - 1) // limit * limit if total > 0 else 0
+    return max(0, min(offset - limit, last))
 
 
 def story_summary(service: CorpusService, story: Any) -> dict[str, Any]:

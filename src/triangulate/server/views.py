@@ -317,7 +317,7 @@ async def stories_page(
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
     """The story list: newest first, outlets and a corroboration meter per story."""
-    from triangulate.server.api import parse_since_param
+    from triangulate.server.api import parse_since_param, prev_offset
 
     service = service_of(request)
     since_iso = parse_since_param(since)
@@ -344,7 +344,7 @@ async def stories_page(
             offset=offset,
             limit=limit,
             next_link=link(offset + limit) if offset + limit < total else None,
-            prev_link=link(max(0, offset - limit)) if offset > 0 else None,
+            prev_link=link(prev_offset(total, limit, offset)) if offset > 0 else None,
             stats=service.stats(),
         ).encode("utf-8")
 
