@@ -3,6 +3,9 @@
 Commands are thin: they parse options, call one library function and render the
 result. They are imported lazily so that ``triangulate --help`` and a one-off
 ``compare`` do not pay for the server, the corpus or the evaluation code.
+
+Ctrl-C or SIGTERM ends any command with one line and 130 or 143, not click's
+``Aborted!`` (:mod:`triangulate.commands.stops`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import sys
 from typing import Any
 
 import click
+
+from triangulate.commands.stops import stop_on_sigterm, stops_end_the_command, stops_end_the_process
 
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -36,7 +41,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use.
+
+    Ctrl-C or SIGTERM while the group parses (``--help`` imports every command's module),
+    imports a command or runs it ends with one line on stderr and 130 or 143
+    (:func:`triangulate.commands.stops.exit_stopped`), before click's own handling would
+    print ``Aborted!`` and exit 1.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with stops_end_the_command():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with stops_end_the_command():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name, (target, _) in COMMANDS.items() if _importable(target)]
@@ -92,4 +113,8 @@ def cli(verbose: int) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the console script and ``python -m triangulate``."""
-    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="triangulate")
+    stop_on_sigterm()  # SIGTERM stops a command as Ctrl-C does: transactions roll back, files close
+    try:
+        return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="triangulate")
+    finally:
+        stops_end_the_process()

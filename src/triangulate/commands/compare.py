@@ -50,7 +50,7 @@ def compare(
     \b
     Exit status: 0 report written; 1 unexpected error; 2 no readable article,
     too many articles, or (with --strict) a skipped input; 3 embedding model
-    missing or unloadable.
+    missing or unloadable; 130 interrupted (Ctrl-C), 143 stopped (SIGTERM).
     """
     from rich.console import Console
     from rich.text import Text

@@ -33,6 +33,7 @@ from triangulate.commands.console import (
     snippet_text,
     write_output,
 )
+from triangulate.commands.stops import stop_on_sigterm, stopped_how, stopped_status
 from triangulate.errors import InputError, TriangulateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,7 +131,7 @@ def ingest(
     from triangulate.corpus import IngestSummary
 
     err = err_console()
-    stopped_by = _stop_on_sigterm()
+    stop_on_sigterm()  # as the command line does; again for a caller that runs the command itself
     with _corpus(db, allow_private=allow_private, batch_size=batch_size) as corpus:
         so_far = IngestSummary()  # what is stored, batch by batch (an interrupted batch is rolled back)
         started = time.perf_counter()
@@ -159,9 +160,8 @@ def ingest(
         except KeyboardInterrupt:
             so_far.seconds = time.perf_counter() - started
             click.echo(so_far.line())
-            how = "stopped (SIGTERM)" if stopped_by else "interrupted"
-            err.print(f"{how}: what is counted above is stored; run the same command again to finish", highlight=False)
-            sys.exit(128 + (stopped_by[0] if stopped_by else 2))
+            err.print(f"{stopped_how()}: what is counted above is stored; run the same command again to finish", highlight=False)
+            sys.exit(stopped_status())
         except TriangulateError as exc:
             if not so_far.total:
                 raise  # nothing stored yet: the error alone says it
@@ -294,8 +294,8 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
     stored, the next run goes on from there.
 
     \b
-    Exit status: 0 polled (with --once: at least one feed answered); 2 no feeds;
-    4 with --once, every feed failed; 5 database error.
+    Exit status: 0 polled (with --once: at least one feed answered), or stopped
+    by Ctrl-C or SIGTERM; 2 no feeds; 4 with --once, every feed failed; 5 database error.
     """
     import threading
 
@@ -326,7 +326,7 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
         failed: list[str] = []
         done: list[str] = []
         stop = threading.Event()
-        stopped_by = _stop_on_sigterm()  # a service stop ends the watch as Ctrl-C does
+        stopped_by = stop_on_sigterm()  # a service stop ends the watch as Ctrl-C does
         try:
             corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, follow=not no_follow)
         except KeyboardInterrupt:
@@ -335,26 +335,6 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
         if once and failed and not done:
             err.print(f"every feed failed ({len(failed)})", highlight=False)
             sys.exit(4)
-
-
-def _stop_on_sigterm() -> list[int]:
-    """Make SIGTERM stop a run the way Ctrl-C does (counts printed, exit 143); the returned
-    list gets the signal number once it arrives."""
-    import signal
-
-    got: list[int] = []
-    if not hasattr(signal, "SIGTERM"):
-        return got
-
-    def stop(signum: int, frame: object) -> None:
-        got.append(signum)
-        raise KeyboardInterrupt
-
-    try:
-        signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread (an embedding application): leave it alone
-        pass
-    return got
 
 
 # --- stories / story ---------------------------------------------------------------------

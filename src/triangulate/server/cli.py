@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
-from typing import NoReturn
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
@@ -51,6 +53,10 @@ def serve(
         triangulate serve --db news.db
 
         triangulate serve --db news.db --get /api/stories
+
+    \b
+    Stop it with Ctrl-C or SIGTERM (a service stop): the requests in flight are
+    answered, it says "stopped" and exits 0.
     """
     from triangulate.corpus.store import default_db_path
     from triangulate.errors import StoreError, TriangulateError
@@ -97,8 +103,44 @@ def serve(
     sock = _listen(host, port)
     port = sock.getsockname()[1]  # the one the system chose for --port 0
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"triangulate: serving {os.path.abspath(path)} on http://{shown}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False)).run(sockets=[sock])
+    serving = f"triangulate: serving {os.path.abspath(path)} on http://{shown}:{port}/ (API docs at /docs)"
+    stopped_by = _serve_until_stopped(uvicorn.Config(app, log_level="warning", server_header=False), sock, serving)
+    if stopped_by is not None:
+        # Once it serves, a server's normal end is a stop, as a watch's is: it says so and exits 0.
+        click.echo("stopped (SIGTERM)" if stopped_by == signal.SIGTERM else "stopped", err=True)
+
+
+def _serve_until_stopped(config: Any, sock: socket.socket, serving: str) -> int | None:
+    """Say ``serving``, then serve until Ctrl-C or SIGTERM; the number of the signal that
+    stopped the server.
+
+    uvicorn answers both itself once it runs: it finishes the requests in flight, then
+    raises the signal again, which is only noted here. A stop that comes before uvicorn
+    listens for it (from the line that says it serves on, while the event loop is set up)
+    is held, and handed to uvicorn once it has started: a stop never cuts the setting up
+    or the shutting down of the server short."""
+    import uvicorn
+
+    held: list[int] = []
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if held:  # stopped while it was being set up: it stops now
+                self.handle_exit(held[0], None)
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        click.echo(serving, err=True)
+        Server(config).run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+    return held[0] if held else None
 
 
 def _listen(host: str, port: int) -> socket.socket:
