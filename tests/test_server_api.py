@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -295,6 +297,28 @@ def test_a_report_that_takes_long_is_a_503_to_try_again_and_holds_up_no_write(
             time.sleep(0.05)
         assert answer.status_code == 200 and answer.json()["report"]["facts"]
         assert app.state.service.report_computations == 1  # one computation for every request
+
+
+def test_a_server_stops_even_while_a_report_is_being_computed(tmp_path: Path, embedder: object) -> None:
+    # A computation that never ends must not keep a stopped server's process alive.
+    db = tmp_path / "c.db"
+    with Corpus.open(db, embedder=embedder) as corpus:
+        corpus.add_many([RawDocument(origin=f"{i}.json", content=r["text"], source=r["source"], title=r["title"]) for i, r in enumerate(FALLBACK)])
+    script = tmp_path / "stop.py"
+    script.write_text(
+        "import sys, threading\n"
+        "from fastapi.testclient import TestClient\n"
+        "from triangulate.corpus import Corpus\n"
+        "from triangulate.server import create_app\n"
+        "Corpus.report = lambda self, *a, **k: threading.Event().wait()  # never returns\n"
+        "app = create_app(sys.argv[1])\n"
+        "app.state.service.report_wait = 0.1\n"
+        "with TestClient(app) as c:\n"
+        "    story = c.get('/api/stories').json()['stories'][0]['id']\n"
+        "    print(c.get('/api/stories/' + story).status_code, flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, str(script), str(db)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["503"], done.stderr
 
 
 def test_a_database_deleted_under_the_server_is_a_503_and_one_put_in_its_place_is_read(tmp_path: Path, embedder: object) -> None:

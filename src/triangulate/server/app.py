@@ -26,6 +26,7 @@ import ipaddress
 import json
 import logging
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -33,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -48,6 +49,7 @@ from triangulate.errors import FetchError, InputError, StoreError, TriangulateEr
 from triangulate.models import RawDocument, Report, Skipped
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 log.addHandler(logging.NullHandler())
 
 HERE = Path(__file__).resolve().parent
@@ -199,6 +201,51 @@ def meter_of(report: dict[str, Any]) -> Meter:
     return Meter(confirmed, single, conflicting)
 
 
+class _Workers:
+    """A few daemon threads that run submitted calls, each answered through a future.
+
+    Not a ``ThreadPoolExecutor``: its threads are waited for when the process exits, so a
+    computation that never ends (a story report) would keep a stopped server running.
+    """
+
+    def __init__(self, count: int, name: str) -> None:
+        self._count = count
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[concurrent.futures.Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, call: Callable[[], _T]) -> concurrent.futures.Future[_T]:
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the workers were shut down")
+            if len(self._threads) < self._count:
+                thread = threading.Thread(target=self._run, name=f"{self._name}-{len(self._threads) + 1}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+            self._queue.put((future, call))
+        return future
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, call = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        """Stop taking calls; idle threads end, a running call is left to finish."""
+        with self._lock:
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(None)
+
+
 @dataclass(slots=True)
 class _Reader:
     store: Store
@@ -259,7 +306,7 @@ class CorpusService:
         self._readers: list[Store] = []
         self._readers_lock = threading.Lock()
         # Story reports are computed by their own workers, each with its own connection.
-        self._report_pool = concurrent.futures.ThreadPoolExecutor(max_workers=REPORT_WORKERS, thread_name_prefix="triangulate-report")
+        self._report_pool = _Workers(REPORT_WORKERS, "triangulate-report")
         self._report_corpora: list[Any] = []
         self._computing: dict[tuple[str, int], tuple[concurrent.futures.Future[StoryReport], float]] = {}
         self._computing_lock = threading.Lock()
@@ -344,7 +391,7 @@ class CorpusService:
 
     def close(self) -> None:
         """Close every connection (a report being computed is left to finish without a cache)."""
-        self._report_pool.shutdown(wait=False, cancel_futures=True)
+        self._report_pool.shutdown()
         self._close_connections()
         with self._write_lock:
             self.corpus.close()
@@ -503,7 +550,7 @@ class CorpusService:
                 done: concurrent.futures.Future[StoryReport] = concurrent.futures.Future()
                 done.set_result(StoryReport(story, hit[0], hit[1], computed=False, timeline=hit[2]))
                 return done, time.monotonic()
-            future = self._report_pool.submit(self._compute, story)
+            future = self._report_pool.submit(lambda: self._compute(story))
             self._computing[key] = (future, time.monotonic())
             return future, self._computing[key][1]
 
