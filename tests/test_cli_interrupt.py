@@ -193,11 +193,6 @@ def grouping(db: Path) -> dict[str, list[Any]]:
 # --- while the command line starts ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`import triangulate` loads numpy, scipy and datasketch before the command line can "
-    "handle a stop: the package's __init__ must load them lazily for this to pass",
-)
 @pytest.mark.parametrize("command", ["compare", "story"])
 def test_ctrl_c_while_the_package_loads_its_dependencies_prints_one_line_and_exits_130(
     command: str, db: Path, two_stories: tuple[Path, str, str]
