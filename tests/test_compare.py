@@ -630,3 +630,22 @@ def test_a_publication_time_without_a_zone_is_utc_wherever_triangulate_runs(monk
     finally:
         monkeypatch.undo()  # the zone this run had
         time.tzset()
+
+
+def test_two_outlets_whose_articles_fall_into_crossing_copy_groups_are_one_source_and_end():
+    # X's articles copy groups 1 and 2, Y's groups 2 and 1: joining each outlet's groups
+    # made a cycle, and the report never ended (a story of the server hung every request).
+    import threading
+
+    from triangulate.compare import _one_source_per_outlet
+
+    articles = [art("X", "a"), art("X", "b"), art("Y", "c"), art("Y", "d")]
+    articles = [dataclasses.replace(a, id=i) for a, i in zip(articles, ["x1", "x2", "y1", "y2"])]
+    result: dict[str, int] = {}
+    worker = threading.Thread(
+        target=lambda: result.update(_one_source_per_outlet(articles, {"x1": 1, "x2": 2, "y1": 2, "y2": 1}, {})), daemon=True
+    )
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert len(set(result.values())) == 1 and set(result) == {"x1", "x2", "y1", "y2"}

@@ -246,21 +246,28 @@ def _once_each(articles: Sequence[Article], skipped: Sequence[Skipped]) -> tuple
 
 
 def _one_source_per_outlet(articles: Sequence[Article], group_of: dict[str, int], outlet_of: dict[str, str]) -> dict[str, int]:
-    """``group_of`` with the groups of one outlet's articles joined (the first one's number)."""
+    """``group_of`` with the groups of one outlet's articles joined, each joined group named
+    by its lowest number. The groups are joined as sets (union-find): two outlets whose
+    articles fall into crossing groups (X's in 1 and 2, Y's in 2 and 1) make one group, not
+    a cycle."""
+    parent: dict[int, int] = {}
+
+    def root(g: int) -> int:
+        top = g
+        while parent.get(top, top) != top:
+            top = parent[top]
+        while parent.get(g, g) != top:  # shorten the path for the next lookups
+            parent[g], g = top, parent[g]
+        return top
+
     first_group: dict[str, int] = {}
-    joined: dict[int, int] = {}
     for article in articles:
         outlet = outlet_of.get(article.id, article.outlet)
         group = group_of[article.id]
-        if outlet in first_group and first_group[outlet] != group:
-            joined[group] = first_group[outlet]
-        first_group.setdefault(outlet, group)
-
-    def root(g: int) -> int:
-        while g in joined and joined[g] != g:
-            g = joined[g]
-        return g
-
+        a, b = root(first_group.setdefault(outlet, group)), root(group)
+        if a != b:
+            low, high = min(a, b), max(a, b)
+            parent[high] = low
     return {aid: root(g) for aid, g in group_of.items()}
 
 
