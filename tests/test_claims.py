@@ -126,6 +126,40 @@ def test_a_pronoun_points_to_the_person_last_named_as_a_subject_not_the_last_one
     assert [s for s, _ in speakers] == ["Ana Lind", "Tomas Berg", "Ana Lind", "Tomas Berg"]
 
 
+def test_she_skips_a_later_speaker_and_points_to_the_woman_the_article_named() -> None:
+    article = Article(id="a", outlet="x", title="Harbour fire", paragraphs=(
+        "Mayor Ilse Brandt thanked the crews and said she would pay for the clean-up.",
+        "Fire chief Tom Berg said the warehouse could not be saved.",
+        '"We will rebuild the harbour," she added.',
+        '"My crews are exhausted," he said.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Ilse Brandt", "Tom Berg"]
+
+
+def test_the_article_shows_a_persons_gender_by_a_word_beside_the_name_or_by_said_she() -> None:
+    article = Article(id="a", outlet="x", title="Vote", paragraphs=(
+        "Karin Voss, the union's spokeswoman, called the vote a victory.",
+        "Mr Dahl, the director, said he would resign.",
+        '"This is our day," she said.',
+        "Ola Nyberg said she had voted against the deal. Councillor Per Lund said the result was close.",
+        '"Nobody expected it," she said.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Karin Voss", "Ola Nyberg"]
+
+
+def test_a_pronoun_skips_only_people_the_article_shows_to_be_of_the_other_gender() -> None:
+    # Nothing says who Per Lund is: "he" is the latest person, as before; "she" cannot be
+    # Tom Berg (the article says "Mr Berg"), so it is the latest one it can be.
+    article = Article(id="a", outlet="x", title="Vote", paragraphs=(
+        "Mr Tom Berg opened the session. Councillor Per Lund said the result was close.",
+        '"Nobody expected it," he said.',
+        "Berg closed the session.",
+        '"It was a long night," she said.',
+        'Berg left first. "I am tired," he said.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Per Lund", "Per Lund", "Tom Berg"]
+
+
 def test_an_iso_date_is_a_date_detail_comparable_with_a_written_one() -> None:
     (iso,) = extract_details("The plant was inspected on 2026-03-03 by the agency.")
     (written,) = extract_details("The plant was inspected on March 3, 2026 by the agency.")

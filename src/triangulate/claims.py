@@ -215,20 +215,24 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
     """
     claims: list[Claim] = []
     people = _people(article)
+    paragraphs = [_quote_sentences(split_sentences(paragraph)) for paragraph in article.paragraphs]
+    genders = _genders([sent.text for sentences in paragraphs for sent in sentences], people)
     published = _day_of(article.published)
     last_speaker: str | None = None
+    recent = _Recent((), genders)
     position = 0
-    for p_index, paragraph in enumerate(article.paragraphs):
-        sentences = _quote_sentences(split_sentences(paragraph))
+    for p_index, sentences in enumerate(paragraphs):
         # A pronoun points to the person last quoted or last named as a sentence's subject,
-        # sentence by sentence ("Berg praised his crews. '...,' he said." is Berg's quote).
+        # sentence by sentence ("Berg praised his crews. '...,' he said." is Berg's quote),
+        # skipping people the article shows to be of the other gender ("she added" after
+        # Mayor Ilse Brandt and then Mr Berg spoke is Brandt).
         speakers: list[str | None] = []
         attributed: list[str | None] = []
-        last = last_speaker
+        last = recent.new_paragraph()
         for sent in sentences:
             speakers.append(_find_speaker(sent, people, last))
             attributed.append(_find_attribution(sent.text, people, last))
-            last = speakers[-1] or attributed[-1] or _subject(sent, people) or last
+            last = last.pushed(speakers[-1] or attributed[-1] or _subject(sent, people))
         # A quote that runs over several sentences belongs to the speaker named
         # in any sentence of that quote run ("X said, '... . ...'" or "'... . ...,' he said").
         runs = _quote_runs(sentences)
@@ -243,6 +247,7 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                 last_speaker = speaker or indirect
             elif (subject := _subject(sent, people)) is not None:
                 last_speaker = subject
+            recent = recent.pushed(last_speaker).new_paragraph()
             if not sent.quote:
                 speaker = indirect
             elif sent.quote and last_speaker and sent.opens_quote:
@@ -385,7 +390,7 @@ def _strip_outside(text: str, sentence: _Sentence) -> str:
     return "".join(out)
 
 
-def _find_speaker(sentence: _Sentence, people: dict[str, str], last: str | None) -> str | None:
+def _find_speaker(sentence: _Sentence, people: dict[str, str], last: _Recent) -> str | None:
     if not sentence.quote:
         return None
     outside = _strip_outside(sentence.text, sentence)
@@ -412,7 +417,7 @@ def _subject(sentence: _Sentence, people: dict[str, str]) -> str | None:
     return found
 
 
-def _find_attribution(text: str, people: dict[str, str], last: str | None) -> str | None:
+def _find_attribution(text: str, people: dict[str, str], last: _Recent) -> str | None:
     """The speaker of indirect speech: "Esper said that ...", "according to Channel 12"."""
     head = text[:160]
     match = _SPEAKER_NAME_ROLE.search(head) or _SPEAKER_ROLE_NAME.search(head) or _SPEAKER_BEFORE.search(text[:120]) or _ACCORDING.search(text)
@@ -421,15 +426,16 @@ def _find_attribution(text: str, people: dict[str, str], last: str | None) -> st
     return _resolve(match.group("who"), people, last)
 
 
-def _resolve(raw: str, people: dict[str, str], last: str | None) -> str | None:
+def _resolve(raw: str, people: dict[str, str], recent: _Recent) -> str | None:
     who = raw.strip()
     low = who.lower()
     if low in _PRONOUNS:
-        return last
+        return recent.pronoun(low)
     if low.startswith("the "):
         # "the mayor said" is the person the article gave that title, else the last one quoted;
         # "the region warned" is nobody.
         head = low.split()[-1]
+        last = recent.names[0] if recent.names else None
         return _resolve_description(low[4:], people) or (last if head in _ROLE_WORDS or head in _PERSON_WORDS else None)
     words = who.split()
     # Keep the name after the last lower-case word ("ministry spokesman John Doe", "Harlow
@@ -444,6 +450,112 @@ def _resolve(raw: str, people: dict[str, str], last: str | None) -> str | None:
     name = " ".join(words)
     surname = words[-1]
     return people.get(surname, name)
+
+
+#: Words that say a person is a man or a woman when they stand right before the name ("Mr
+#: Berg", "spokeswoman Ilse Brandt") or in the words set off by commas after it ("Karin
+#: Voss, the union's spokeswoman,"; "Jan Pol, her husband,").
+_MALE_WORDS = frozenset(
+    "mr sir lord king prince father son brother husband grandfather uncle nephew widower boy man "
+    "spokesman chairman businessman congressman councilman alderman actor".split()
+)
+_FEMALE_WORDS = frozenset(
+    "mrs ms miss madam dame lady queen princess mother daughter sister wife grandmother aunt niece "
+    "widow girl woman spokeswoman chairwoman businesswoman congresswoman councilwoman alderwoman actress".split()
+)
+#: A speech verb and the pronoun that reports what its subject said: "said she", "told
+#: reporters that he".
+_SAID_PRONOUN = re.compile(rf"\b(?:{SPEECH_VERBS})(?:\s+(?:reporters|journalists|the\s+\w+))?\s+(?:that\s+)?(he|she)\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[\w'\u2019.]+")
+
+
+def _genders(sentences: Sequence[str], people: dict[str, str]) -> dict[str, str]:
+    """The gender ("m" or "f") of the people the article itself shows to be men or women.
+
+    Two kinds of evidence, both from the article: a word for a man or a woman next to the
+    name (:data:`_MALE_WORDS`, :data:`_FEMALE_WORDS`; counts three), and the pronoun that
+    reports what a sentence's only named person said ("Brandt said she would pay"; counts
+    one). A person with as much evidence each way, or none, has no gender:
+    pronouns then go to the person last named, as before.
+    """
+    votes: dict[str, list[int]] = {}
+    surnames = {k: v for k, v in people.items() if not k.startswith("@")}
+    for text in sentences:
+        words = _WORD_RE.findall(text)
+        found: list[tuple[int, str]] = []
+        for i, word in enumerate(words):
+            person = surnames.get(word.rstrip(".'\u2019"))
+            if person is None or (i + 1 < len(words) and words[i + 1] in surnames):
+                continue  # a first name is not the person's last mention ("Ilse Brandt")
+            found.append((i, person))
+        for i, person in found:
+            given = person.split()[:-1]
+            first = i - len(given) if [w for w in words[max(0, i - len(given)) : i]] == given else i
+            before = words[first - 1].lower().rstrip(".") if first > 0 else ""
+            after = _apposition(text, person)
+            male = before in _MALE_WORDS or bool(after & _MALE_WORDS)
+            female = before in _FEMALE_WORDS or bool(after & _FEMALE_WORDS)
+            if male != female:
+                votes.setdefault(person, [0, 0])[0 if male else 1] += 3
+        if len({person for _, person in found}) == 1:
+            # "Roesler said he ..." (not "... agreed to take her off life support": a
+            # possessive or an object is often someone else).
+            after_name = text[text.find(found[0][1].split()[-1]) :]
+            told = {m.group(1).lower() for m in _SAID_PRONOUN.finditer(after_name)}
+            if len(told) == 1:
+                votes.setdefault(found[0][1], [0, 0])[0 if "he" in told else 1] += 1
+    return {person: "m" if m > f else "f" for person, (m, f) in votes.items() if m != f}
+
+
+def _apposition(text: str, person: str) -> set[str]:
+    """The lower-case words set off by commas right after ``person``'s name, if any."""
+    at = text.find(person + ", ")
+    if at < 0:
+        return set()
+    rest = text[at + len(person) + 2 :]
+    end = rest.find(",")
+    if end < 0 or end > 80:
+        return set()
+    words = rest[:end].split()
+    if not words or words[0].lower() not in {"a", "an", "the", "his", "her", "their", "its"}:
+        return set()
+    return {w.lower().strip("'\u2019s") for w in words} | {w.lower() for w in words}
+
+
+@dataclass(frozen=True, slots=True)
+class _Recent:
+    """The people an article last quoted or named as a subject, the latest first, and those
+    of them named in the paragraph being read."""
+
+    names: tuple[str, ...]
+    genders: dict[str, str]
+    here: frozenset[str] = frozenset()
+
+    def pushed(self, name: str | None) -> _Recent:
+        if name is None:
+            return self
+        names = (name, *(n for n in self.names if n != name))[:4]
+        return _Recent(names, self.genders, self.here | {name})
+
+    def new_paragraph(self) -> _Recent:
+        return _Recent(self.names, self.genders)
+
+    def pronoun(self, word: str) -> str | None:
+        """Who "he", "she", "they", "we" or "I" points to: the latest person; for "he" and
+        "she", the latest one the article does not show to be of the other gender. "She"
+        at the start of a paragraph whose latest person is not known to be a woman points
+        to the latest woman the article named, if any ("Mayor Ilse Brandt said she ...
+        Tom Berg said ... 'We will rebuild,' she added"); see docs/compare.md for why "he"
+        has no such rule."""
+        if not self.names:
+            return None
+        want = {"he": "m", "she": "f"}.get(word)
+        if want is None:
+            return self.names[0]
+        compatible = next((n for n in self.names if self.genders.get(n, want) == want), None)
+        if want == "f" and compatible not in self.here:
+            return next((n for n in self.names if self.genders.get(n) == want), compatible)
+        return compatible
 
 
 def _resolve_description(description: str, people: dict[str, str]) -> str | None:
