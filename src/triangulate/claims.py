@@ -12,12 +12,12 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date, timedelta
 from math import floor, log10
 
 from triangulate.models import Article, Claim, Detail
 from triangulate.text import STOPWORDS, normalize, split_sentences
+from triangulate.times import read_time
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = {
@@ -297,16 +297,9 @@ def _add_duration(details: list[Detail], value: float, written_unit: str, shown:
 
 
 def _day_of(published: str | None) -> date | None:
-    """The day an article was published (its own time zone), when it gives one."""
-    if not published:
-        return None
-    try:
-        return datetime.fromisoformat(published.strip().replace("Z", "+00:00")).date()
-    except ValueError:
-        try:
-            return parsedate_to_datetime(published).date()
-        except (TypeError, ValueError, IndexError):
-            return None
+    """The day an article was published (in the zone its time gives), when it gives one."""
+    read = read_time(published)
+    return read.at.date() if read is not None else None
 
 
 def _unquoted(text: str, quote: str | None) -> str:
