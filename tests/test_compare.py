@@ -374,6 +374,31 @@ def test_a_fact_disputed_by_as_many_sources_as_give_it_is_stated_as_its_outlets_
     assert report.summary[0].text.startswith("Harlow Rovers beat Dunmore City 3-1"), report.summary[0].text
 
 
+def test_every_disputed_fact_the_summary_states_is_followed_by_its_dispute(embedder):
+    # Three facts that two outlets give one way and a third another: each is stated as fact
+    # (the majority's version), so each needs its dispute sentence, not only the first two.
+    north = art("North Star", "The earthquake struck the Kesterland coast at 5:12 a.m. local time on Monday.",
+                "Fishing boats in the harbour of Velm were thrown against the piers and two sank.",
+                "The epicentre of the earthquake lay near Orvik at a depth of 35 kilometres, the institute said.",
+                "The earthquake killed 14 people in the coastal villages, officials said.")
+    coast = art("Coast Radio", "A strong earthquake shook the coast of Kesterland at 5:12 a.m. on Monday, local time.",
+                "The regional governor asked the army for tents and water for the families left homeless.",
+                "Its epicentre was near Orvik, at a depth of 35 kilometres, according to the seismology institute.",
+                "Officials said the quake killed 14 people in the villages along the coast.")
+    south = art("South Wind", "A powerful quake hit the coast of Kesterland at 5:40 a.m. on Monday, local time.",
+                "Power was cut to most of the province for several hours after the shock.",
+                "The institute said the epicentre lay near Orvik at a depth of 12 kilometres.",
+                "The quake killed 17 people in the coastal villages, according to officials.")
+    report = compare_articles([north, coast, south], embedder=embedder)
+    facts = {c.fact_id for c in report.conflicts}
+    assert len(facts) == 3
+    stated = {s.fact_id for s in report.summary if not s.text.startswith("Reports differ")}
+    disputed = {s.fact_id for s in report.summary if s.text.startswith("Reports differ")}
+    assert facts <= stated and facts <= disputed
+    assert "South Wind gives 5:40 a.m." in [s.text for s in report.summary if s.text.startswith("Reports differ on the time")][0]
+    assert not any(s.text.endswith("..") for s in report.summary)
+
+
 def test_every_fact_stated_as_one_outlets_version_is_followed_by_its_dispute(embedder):
     # Three one-against-one disputes: the summary's usual two dispute sentences would leave a
     # "North Star reports: ..." sentence without the other side.

@@ -4,7 +4,8 @@ Sentences are taken from the best-supported facts (most independent sources
 first, then the earliest in the articles), each written in one outlet's words
 and cited with every source whose claim is part of that fact, so each
 citation points at a sentence that says the same thing. Conflicts get one
-neutral sentence naming both versions. A story with no corroborated fact is
+neutral sentence naming both versions: every conflict of a fact the summary
+states, and up to two of other facts. A story with no corroborated fact is
 summarised by each outlet's lead, cited to that outlet alone.
 """
 
@@ -39,7 +40,7 @@ def summarize(
     chosen = ranked[:max_sentences]
     out: list[SummarySentence] = []
     used_texts: set[str] = set()
-    attributed: set[str] = set()  # facts stated as one side's version: their dispute must follow
+    stated: set[str] = set()  # facts the summary states: each of their disputes must follow
     by_id = {c.id: c for c in claims}
     for fact in sorted(chosen, key=lambda f: min(c.position for c in f.claims)):
         claim = representative(fact)
@@ -63,7 +64,7 @@ def summarize(
             # to say, not the summary's ("The Terrace reports: ... 3-2", then the dispute).
             outlets = list(dict.fromkeys(c.outlet for c in agreeing))
             text = f"{_and(outlets)} report{'' if len(outlets) > 1 else 's'}: {text}"
-            attributed.add(fact.id)
+        stated.add(fact.id)
         out.append(SummarySentence(text=text, citations=cites, fact_id=fact.id))
         # Who else the same words are given to, by the outlets left out for that reason.
         elsewhere = [c for c in undisputed if c not in agreeing]
@@ -80,9 +81,10 @@ def summarize(
             )
     fact_by_id = {f.id: f for f in facts}
     summarised: set[tuple[str, str]] = set()
-    # Up to two disputes, and every dispute of a fact stated as one side's version.
-    for conflict in sorted(conflicts, key=lambda c: c.fact_id not in attributed):
-        if len(summarised) >= 2 and conflict.fact_id not in attributed:
+    # Every dispute of a fact the summary states (a sentence it writes must not stand as
+    # undisputed where a source says otherwise), then disputes of other facts up to two.
+    for conflict in sorted(conflicts, key=lambda c: c.fact_id not in stated):
+        if len(summarised) >= 2 and conflict.fact_id not in stated:
             break
         if (conflict.fact_id, conflict.kind) in summarised:
             continue  # one sentence a dispute, however many pairs of outlets it has
@@ -103,6 +105,7 @@ def summarize(
                 elif with_a and not with_b:
                     outlets_b.append(c)
         text = _dispute_text(conflict, [c.outlet for c in outlets_a], [c.outlet for c in outlets_b])
+        text = text[:-1] if text.endswith("..") else text  # "gives 5:40 a.m."
         cites = tuple(sorted({number_of[c.article_id] for c in outlets_a + outlets_b}))
         out.append(SummarySentence(text=text, citations=cites, fact_id=conflict.fact_id))
     if not out:
