@@ -323,3 +323,21 @@ def test_a_speaker_set_off_by_commas_with_a_role_is_the_speaker():
     for text, who in said.items():
         (claim,) = extract_claims(article(text))
         assert claim.speaker == who, text
+
+
+def test_a_count_in_hundreds_written_out_is_one_number() -> None:
+    assert values("Two hundred soldiers were sent to the valley.", "number") == ["200 soldier"]
+    assert values("Three hundred and fifty people came to the hall.", "number") == ["350 people"]
+    assert values("Two hundred forty-one votes were cast.", "number") == ["241 vote"]
+    assert values("A hundred people waited outside.", "number") == ["100 people"]
+
+
+def test_metric_units_written_out_are_their_symbols_so_converted_measures_compare() -> None:
+    assert values("The rocket flew 620 kilometres.", "number") == values("The rocket flew 620 km.", "number") == ["620 km"]
+    assert values("The rocket flew about 510 miles.", "number") == ["820 km"]
+    assert values("The river rose 3 metres.", "number") == values("The river rose ten feet.", "number") == ["3 m"]
+
+
+def test_a_tally_after_a_word_for_a_vote_is_a_score() -> None:
+    assert values("The parliament approved the bill 88-71 on Tuesday.", "score") == ["88-71"]
+    assert values("The council rejected the plan 5-4.", "score") == ["5-4"]

@@ -43,10 +43,13 @@ NEGATIONS = frozenset("not n't never no neither nor none nobody nothing without 
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SIMPLE_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-#: "twenty-four", "two dozen", "a dozen" (before the single words, which they start with).
+_TENS_UNITS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)\b"
+_UNDER_100 = rf"(?:{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD})\b)"
+#: "two hundred", "three hundred and fifty", "twenty-four", "two dozen", "a dozen" (before the
+#: single words, which they start with).
 _NUMWORD = (
-    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)\b"
-    rf"|(?:{_SIMPLE_NUMWORD}|a|\d+)\s+dozen\b|{_SIMPLE_NUMWORD}"
+    rf"(?:one|two|three|four|five|six|seven|eight|nine)\s+hundred\b(?:\s+(?:and\s+)?{_UNDER_100}(?!\s+hundred))?"
+    rf"|{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD}|a|\d+)\s+dozen\b|{_SIMPLE_NUMWORD}"
 )
 _QTY = rf"(?:{_NUM}|{_NUMWORD}|an?)"
 #: Capital and small letters of the Latin alphabets, accented ones included ("Élise", "Łukasz").
@@ -119,7 +122,7 @@ _ZONE_HOURS = {"gmt": 0, "utc": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "ees
 _SCORE = re.compile(r"(?<![\w.\-(])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?!\.\d|[\w\-%)])")
 _SCORE_WORDS = re.compile(
     r"(?i)\b(?:beat|beats|beaten|win|wins|won|victory|lose|loses|lost|defeat\w*|draw|drew"
-    r"|vote|votes|voted|ruling|ruled)\b"
+    r"|vote|votes|voted|ruling|ruled|approve|approves|approved|reject|rejects|rejected|adopted|passed)\b"
 )
 _IN_PLAY = re.compile(r"(?i)\b(?:led|leads?|leading|trail\w*|tied?|tying|half|halftime|quarter|period|run|spurt|record)\W+(?:\w+\W+){0,2}$")
 _SCORE_WORDED = re.compile(rf"\b(\d{{1,3}}|{_NUMWORD})\s+(?:goals?|points?|runs?|sets?|votes?)\s+to\s+(\d{{1,3}}|{_NUMWORD})\b", re.IGNORECASE)
@@ -606,7 +609,15 @@ def _split_clauses(text: str) -> list[str]:
 def _number_value(raw: str, scale: str | None = None) -> float | None:
     low = " ".join(raw.lower().replace(",", "").split())
     tens, _, unit = low.partition("-")
-    if low.endswith(" dozen"):
+    hundreds, hundred, rest = low.partition(" hundred")
+    if hundred and hundreds in NUMBER_WORDS:
+        # "two hundred", "three hundred and fifty", "two hundred forty-one"
+        rest = rest.strip().removeprefix("and ").strip()
+        more = _number_value(rest) if rest else 0.0
+        if more is None:
+            return None
+        value = NUMBER_WORDS[hundreds] * 100 + more
+    elif low.endswith(" dozen"):
         count = _number_value(low[: -len(" dozen")])
         if count is None:
             return None
@@ -830,6 +841,13 @@ _UNIT_AFTER = re.compile(
 _UNIT_AFTER_NAME = re.compile(r"\s+(?:[A-Z][\w'\-]*\s+){1,2}([a-z]+s)\b")
 #: Nouns that count the same thing: "12,000 people" and "15,000 residents" disagree.
 _UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual civilian citizen local".split()}
+#: Metric units written out are their symbols, the unit imperial measures are converted to
+#: (:data:`_METRIC`): "620 kilometres" and "620 km" are one figure, and "510 miles" (820 km)
+#: disagrees with them.
+_UNIT_SYNONYMS |= {
+    "metre": "m", "meter": "m", "kilometre": "km", "kilometer": "km", "centimetre": "cm", "centimeter": "cm",
+    "millimetre": "mm", "millimeter": "mm", "kilogram": "kg", "kilo": "kg", "kmh": "km", "kph": "km",
+}  # fmt: skip
 
 
 #: Imperial units as metric ones (the unit word as extracted: "km/h" reads as "km"), the
