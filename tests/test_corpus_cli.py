@@ -316,6 +316,21 @@ def test_reading_a_corpus_that_is_not_there_says_so_and_creates_nothing(env: dic
     assert not missing.exists()
 
 
+def test_search_on_a_damaged_search_index_is_a_coded_error_not_a_traceback(env: dict[str, object]) -> None:
+    import sqlite3
+
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TABLE articles_fts_data")  # what a file copied over an open database can leave
+    conn.close()
+    for args in (["search", "quake"], ["stories", "--query", "quake"], ["search", "quake", "-f", "json"]):
+        result = CliRunner().invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 5, (args, result.output)
+        assert result.stderr.startswith(f"Error: [E509] the corpus database {db} is damaged"), result.stderr
+        assert "Traceback" not in result.output
+
+
 def test_a_listing_cut_at_its_limit_says_how_many_there_are_and_ids_never_wrap(env: dict[str, object]) -> None:
     db = str(env["db"])
     folder = Path(str(env["folder"]))

@@ -157,6 +157,26 @@ def test_the_openapi_document_lists_the_error_shape(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_search_on_a_damaged_search_index_is_a_503_with_the_coded_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    from triangulate.corpus.store import Store
+
+    db = tmp_path / "c.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TABLE articles_fts_data")  # what a file copied over an open database can leave
+    conn.close()
+    with TestClient(create_app(db), raise_server_exceptions=False) as c:
+        for path in ("/api/search?q=ferry", "/api/stories?q=ferry"):
+            body = assert_error_shape(c.get(path), 503)
+            assert body["error"].startswith("[E509]") and "is damaged" in body["error"], body
+        page = c.get("/search?q=ferry", headers={"accept": "text/html"})
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+        assert "[E509]" in page.text and "Traceback" not in page.text
+        assert c.get("/api/stories").status_code == 200  # what does not touch the index still reads
+
+
 def test_error_pages_escape_what_the_client_sent(client: TestClient) -> None:
     page = client.get("/stories/<script>alert(1)<%2Fscript>", headers={"accept": "text/html"})
     assert page.status_code == 404

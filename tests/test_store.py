@@ -100,6 +100,38 @@ def test_a_damaged_database_is_a_coded_error_not_a_traceback(tmp_path: Path) -> 
     assert caught.value.code == "E509" and caught.value.exit_code == 5
 
 
+def damage_the_search_index(db: Path, how: str) -> None:
+    """Damage the full-text index of ``db`` as a file copied over an open database can:
+    a table of the index gone, or its format record wrong."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    if how == "table gone":
+        conn.execute("DROP TABLE articles_fts_data")
+    else:
+        conn.execute("UPDATE articles_fts_config SET v = 99 WHERE k = 'version'")
+    conn.close()
+
+
+@pytest.mark.parametrize("how", ["table gone", "wrong format"])
+def test_a_damaged_search_index_is_a_coded_error_on_every_path_that_reads_or_writes_it(tmp_path: Path, how: str) -> None:
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        store.insert_articles([row("a1", title="Ferry", text="The ferry sailed.")])
+        store.assign([("a1", "s1")])
+        store.refresh_stories(["s1"])
+    damage_the_search_index(db, how)
+    with Store.open(db) as store:
+        assert [s.id for s in store.stories()] == ["s1"]  # what does not touch the index still reads
+        for use in (
+            lambda: store.search("ferry"),
+            lambda: store.stories(query="ferry"),
+            lambda: store.count_stories(query="ferry"),
+            lambda: store.insert_articles([row("a2", text="Another ferry.")]),
+        ):
+            with pytest.raises(StoreError, match=r"is damaged .*integrity_check") as caught:
+                use()
+            assert caught.value.code == "E509"
+
+
 def test_a_report_is_not_cached_when_another_process_holds_the_write_lock(tmp_path: Path) -> None:
     # The report is ready: waiting the store's 30 s timeout only to cache it would hold up
     # the reader (and, in the server, every request behind it).

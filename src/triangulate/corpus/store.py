@@ -61,10 +61,21 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+#: What SQLite says of a full-text index (a virtual table) whose tables are damaged or gone:
+#: an FTS5 table that cannot be built from its shadow tables, or whose format record is wrong.
+_INDEX_DAMAGED = re.compile(r"vtable constructor failed|invalid fts5 file format|fts5: corrupt")
+
+
 def damaged(exc: BaseException) -> bool:
-    """Whether an SQLite error says the database file is damaged (or not a database)."""
+    """Whether an SQLite error says the database file is damaged (or not a database),
+    its full-text index included."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return True  # SQLITE_CORRUPT_VTAB ("vtable constructor failed") too
     text = str(exc).lower()
-    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text or "corrupt" in text)
+    return "malformed" in text or "not a database" in text or "corrupt" in text or bool(_INDEX_DAMAGED.search(text))
 
 
 def damaged_message(path: str, exc: BaseException) -> str:
@@ -648,6 +659,8 @@ class Store:
                     self.conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.OperationalError) and _WRITE_REFUSED.search(str(exc)):
                     raise StoreError(f"cannot write to the corpus database {self.path}: {exc}", code="E505") from exc
+                if damaged(exc):  # a write that reaches a damaged table (the full-text index, by its triggers)
+                    raise StoreError(damaged_message(self.path, exc), code="E509") from exc
                 raise
             else:
                 try:
