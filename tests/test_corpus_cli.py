@@ -345,6 +345,25 @@ def test_a_listing_cut_at_its_limit_says_how_many_there_are_and_ids_never_wrap(e
     assert "of 5" not in CliRunner().invoke(cli, ["articles", "--db", db], env=narrow).stderr  # nothing cut
 
 
+def test_a_very_long_title_or_name_takes_two_lines_of_a_table_and_json_keeps_it_whole(env: dict[str, object]) -> None:
+    db, tmp = str(env["db"]), Path(str(env["tmp"]))
+    title = "Ferry " + "line to Pembrook reopens after repairs " * 80  # about 3,000 characters
+    outlet = "The " + "Very Long Outlet Name " * 40
+    record = {"url": "https://herald.example/ferry", "source": outlet, "title": title, "text": "The ferry line to Pembrook reopened on Friday after repairs, the operator said."}
+    (tmp / "long.json").write_text(json.dumps(record), encoding="utf-8")
+    run("ingest", str(tmp / "long.json"), "--db", db, "-q")
+    narrow = {"COLUMNS": "80"}
+    for args in (["stories"], ["articles"], ["search", "ferry"], ["sources"]):
+        result = CliRunner().invoke(cli, [*args, "--db", db], env=narrow)
+        assert result.exit_code == 0, result.output
+        assert len(result.stdout.splitlines()) < 20, (args, result.stdout)
+        assert "…" in result.stdout and ("Ferry" in result.stdout or args == ["sources"]), (args, result.stdout)
+    assert json.loads(run("stories", "--db", db, "-f", "json"))[0]["title"] == title.strip()
+    assert json.loads(run("articles", "--db", db, "-f", "json"))[0]["title"] == title.strip()
+    assert json.loads(run("search", "ferry", "--db", db, "-f", "json"))[0]["title"] == title.strip()
+    assert any(o["name"] == outlet.strip() for o in json.loads(run("sources", "--db", db, "-f", "json")))
+
+
 def test_every_command_takes_text_table_and_terminal_for_its_human_readable_format(env: dict[str, object]) -> None:
     db = str(env["db"])
     for name in ("text", "table", "terminal"):

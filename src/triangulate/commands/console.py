@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -70,9 +71,44 @@ def snippet_text(hit: Any) -> Text:
 #: Columns of ids: never wrapped, so that an id can be copied from the table.
 ID_COLUMNS = frozenset({"Article", "Story"})
 
+#: The most lines a cell of these columns takes: a title of 3,000 characters is cut with an
+#: ellipsis, not wrapped over a screen. Ids, URLs, times and counts are never cut.
+COLUMN_LINES = {"Title": 2, "Outlet": 2, "Outlets": 2, "Domain": 2, "Country": 2, "Status": 3, "Snippet": 6}
+
+
+class ClippedCell:
+    """A table cell wrapped to the column's width and cut after ``lines`` lines, the last one
+    ending in an ellipsis; it asks for the width of the whole text, as a :class:`Text` does."""
+
+    def __init__(self, text: Text, lines: int) -> None:
+        self.text = text
+        self.lines = lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width, 1)
+        lines = list(self.text.wrap(console, width, overflow="fold"))
+        if len(lines) > self.lines:
+            lines = lines[: self.lines]
+            last = lines[-1]
+            last.rstrip()
+            if last.cell_len > width - 1:
+                last.truncate(width - 1)
+            last.append("…")
+        for line in lines:
+            line.end = "\n"
+            line.no_wrap = True
+            yield line
+
 
 def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None = None) -> None:
-    """A table on stdout; every cell plain text (``None`` as empty) unless it is a :class:`Text`."""
+    """A table on stdout; every cell plain text (``None`` as empty) unless it is a :class:`Text`.
+
+    An id is never wrapped; a cell of a column of :data:`COLUMN_LINES` takes at most that
+    many lines, what does not fit cut with an ellipsis.
+    """
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
         if col in ID_COLUMNS:
@@ -80,7 +116,12 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
         else:
             table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*[v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row])
+        cells: list[Any] = []
+        for col, v in zip(columns, row):
+            text = v if isinstance(v, Text) else Text("" if v is None else str(v))
+            lines = COLUMN_LINES.get(col)
+            cells.append(text if lines is None else ClippedCell(text, lines))
+        table.add_row(*cells)
     Console().print(table)
 
 
