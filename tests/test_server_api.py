@@ -632,6 +632,30 @@ def test_the_search_page_offers_a_next_page_only_when_there_is_one(tmp_path: Pat
         assert 'rel="prev"' in later and 'rel="next"' not in later
 
 
+def test_search_is_paginated_as_the_other_lists_with_total_next_and_prev(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    records = [
+        {"url": f"https://five.example/{i}", "source": f"Five {i}", "title": f"Otter count {i}",
+         "text": f"Otters were counted on river {i} on day {i * 7} of the survey. The team recorded {i * 3 + 5} animals."}
+        for i in range(5)
+    ]
+    with TestClient(app) as c:
+        assert c.post("/api/ingest", json={"articles": records}).json()["new"] == 5
+        first = c.get("/api/search", params={"q": "otters", "limit": 2}).json()
+        assert (first["total"], first["limit"], first["offset"], first["prev"]) == (5, 2, 0, None)
+        assert first["next"] == "/api/search?q=otters&limit=2&offset=2" and len(first["articles"]) == 2
+        last = c.get(first["next"].replace("offset=2", "offset=4")).json()
+        assert len(last["articles"]) == 1 and last["next"] is None and last["prev"] == "/api/search?q=otters&limit=2&offset=2"
+        beyond = c.get("/api/search", params={"q": "otters", "limit": 2, "offset": 40}).json()
+        assert beyond["articles"] == [] and beyond["prev"] == "/api/search?q=otters&limit=2&offset=4"  # the last page
+        none = c.get("/api/search", params={"q": "zzzunknownword"}).json()
+        assert (none["total"], none["next"], none["prev"]) == (0, None, None)
+        stories = c.get("/api/stories", params={"limit": 2}).json()
+        assert set(stories) - {"stories"} <= set(first) - {"articles"}  # the same page keys as the story list
+        described = c.get("/api/openapi.json").json()["paths"]["/api/search"]["get"]["description"]
+        assert "total" in described and "next" in described
+
+
 def test_the_add_form_keeps_the_apis_limits_and_names_an_unknown_action(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "c.db", embedder=embedder)
     with TestClient(app) as c:

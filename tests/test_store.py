@@ -203,6 +203,8 @@ def test_full_text_search_ranks_title_matches_and_survives_odd_queries(tmp_path:
             row("a3", title="Weather", text="Sunny."),
         ])
         assert [a.id for a, _ in store.search("ferry")] == ["a1", "a2"]
+        assert [a.id for a, _ in store.search("ferry", limit=1, offset=1)] == ["a2"]
+        assert store.count_search("ferry") == 2 and store.count_search("   ") == 0  # every page's hits
         assert [a.id for a, _ in store.search("harb")] == ["a1"]  # the last word is a prefix
         assert store.search('"unbalanced AND (OR') == []
         assert store.search("   ") == []

@@ -923,6 +923,21 @@ class Store:
             raise StoreError(f"search failed for {query!r}: {exc}", code="E507") from exc
         return [(_article(r), r[22]) for r in rows]
 
+    def count_search(self, query: str, *, include_superseded: bool = False) -> int:
+        """How many articles :meth:`search` finds for ``query``, over all its pages."""
+        match = _fts_query(query)
+        if not match:
+            return 0
+        extra = "" if include_superseded else " AND a.superseded_by IS NULL"
+        try:
+            row = self._one(
+                f"SELECT COUNT(*) FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ?{extra}",
+                (match,),
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search failed for {query!r}: {exc}", code="E507") from exc
+        return int(row[0])
+
     # --- stories ---------------------------------------------------------------
 
     def assign(self, pairs: Iterable[tuple[str, str]], *, added: str | None = None, rows: bool = True) -> None:

@@ -295,17 +295,18 @@ def search(
     offset: int = Query(0, ge=0, le=100_000),
 ) -> Response:
     """Articles matching ``q`` (best first, with a snippet: ``snippet`` has the matches in
-    ``[`` ``]``, ``snippet_text`` and ``matches`` say exactly where they are) and the
-    stories they belong to."""
+    ``[`` ``]``, ``snippet_text`` and ``matches`` say exactly where they are), paginated as
+    the other lists (``total``, ``next``, ``prev``), and the first 10 stories they belong to
+    (``stories_total`` of them in all)."""
     service = service_of(request)
     hits = service.search(q, limit=limit, offset=offset)
+    total = service.count_search(q)
     stories, total_stories = service.stories(query=q, limit=10)
     return json_response(
         {
             "ok": True,
             "query": q,
-            "limit": limit,
-            "offset": offset,
+            **_page_links(request, total, limit, offset),
             "articles": [{**hit.to_dict(), "page": f"/articles/{hit.article.id}"} for hit in hits],
             "stories": [story_summary(service, s) for s in stories],
             "stories_total": total_stories,

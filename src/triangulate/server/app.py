@@ -619,6 +619,10 @@ class CorpusService:
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         return [SearchHit.of(a, marked) for a, marked in self.store.search(query, limit=limit, offset=offset)]
 
+    def count_search(self, query: str) -> int:
+        """How many articles :meth:`search` finds, over all its pages."""
+        return self.store.count_search(query)
+
     def feeds(self) -> list[Any]:
         return self.store.feeds()
 
