@@ -307,6 +307,42 @@ def test_writing_a_report_or_the_registry_where_it_cannot_go_is_one_error_line(e
     assert not (tmp / "missing").exists() and not (tmp / "outdir").exists()
 
 
+def test_a_write_stopped_or_failing_half_way_leaves_the_old_file_whole_and_no_temporary_file(env: dict[str, object]) -> None:
+    import os
+
+    from triangulate.commands.console import write_output
+
+    folder = Path(str(env["tmp"])) / "out"
+    folder.mkdir()
+    target = folder / "report.md"
+    target.write_text("the old report\n", encoding="utf-8")
+    os.chmod(target, 0o640)
+
+    def half(stop: BaseException) -> object:
+        def write(p: Path) -> None:
+            with p.open("w", encoding="utf-8") as f:
+                f.write("the new rep")
+                f.flush()
+                raise stop
+        return write
+
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C while writing
+        write_output(str(target), half(KeyboardInterrupt()))
+    assert target.read_text(encoding="utf-8") == "the old report\n" and os.listdir(folder) == ["report.md"]
+    with pytest.raises(SystemExit) as stopped:  # a full disk: one error line, exit 2
+        write_output(str(target), half(OSError(28, "No space left on device")))
+    assert stopped.value.code == 2
+    assert target.read_text(encoding="utf-8") == "the old report\n" and os.listdir(folder) == ["report.md"]
+    write_output(str(target), lambda p: p.write_text("the new report\n", encoding="utf-8"))
+    assert target.read_text(encoding="utf-8") == "the new report\n" and os.listdir(folder) == ["report.md"]
+    assert target.stat().st_mode & 0o777 == 0o640  # the file keeps its permissions
+
+    db = str(env["db"])  # the registry's format still follows the file's suffix
+    run("sources", "--db", db, "--set", "Valley Times", "--export", str(folder / "outlets.json"))
+    assert json.loads((folder / "outlets.json").read_text(encoding="utf-8"))["outlets"][0]["name"] == "Valley Times"
+    assert sorted(os.listdir(folder)) == ["outlets.json", "report.md"]
+
+
 def test_reading_a_corpus_that_is_not_there_says_so_and_creates_nothing(env: dict[str, object]) -> None:
     missing = Path(str(env["tmp"])) / "typo.db"
     for args in (["stories"], ["articles"], ["search", "quake"], ["story", "abcd"], ["article", "abcd"], ["sources"], ["feeds", "list"]):

@@ -7,6 +7,10 @@ print as written.
 
 from __future__ import annotations
 
+import errno
+import os
+import secrets
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -126,8 +130,10 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
 
 
 def write_output(path: str, write: Callable[[Path], object], *, console: Console | None = None) -> None:
-    """Run ``write(Path(path))``; a folder, a missing folder or a refused write is one
-    ``Error:`` line and exit status 2, not a traceback."""
+    """Run ``write`` on a temporary file beside ``path`` (same suffix), then rename it over
+    ``path``: a stop (Ctrl-C) or a failure while writing leaves ``path`` as it was (the
+    temporary file is removed), never half written. A folder, a missing folder or a refused
+    write is one ``Error:`` line and exit status 2, not a traceback."""
     target = Path(path)
     problem = None
     if path.endswith(("/", "\\")) or target.is_dir():
@@ -136,12 +142,33 @@ def write_output(path: str, write: Callable[[Path], object], *, console: Console
         problem = f"the folder {target.parent} does not exist"
     else:
         try:
-            write(target)
+            _write_replacing(target.resolve() if target.is_symlink() else target, write)
             return
         except OSError as exc:
             problem = exc.strerror or str(exc)
     print_error(console or err_console(), f"cannot write {path}: {problem}")
     sys.exit(2)
+
+
+def _write_replacing(target: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a temporary file in ``target``'s folder, then put it in ``target``'s place
+    (``os.replace``, one step); the temporary file is removed when anything fails."""
+    mode: int | None = None
+    if target.exists():
+        if not os.access(target, os.W_OK):  # as writing into it would be refused
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+        mode = stat.S_IMODE(target.stat().st_mode)
+    temp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.tmp{target.suffix}")
+    try:
+        write(temp)
+        with open(temp, "rb") as written:
+            os.fsync(written.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def print_page_note(shown: int, offset: int, limit: int, total: Callable[[], int], *, what: str) -> None:
