@@ -344,3 +344,19 @@ def test_a_quote_turned_into_its_opposite_in_another_version_is_an_outcome_confl
     (conflict,) = compare_claims("f", kept, turned)
     assert conflict.kind == "outcome" and (conflict.a.value, conflict.b.value) == ("open", "closed")
     assert compare_claims("f", kept, same) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Jackson is due in court Feb. 17.", "Jackson's court date is set for February 17, 2009."),
+        ("The plant closed in March 2024.", "The plant closed on March 3, 2024."),
+        ("The plant closed in 2024.", "The plant closed on March 3, 2024."),
+    ],
+)
+def test_a_date_that_leaves_out_its_year_or_day_agrees_with_the_full_date(a: str, b: str) -> None:
+    assert kinds(a, b) == []
+
+
+def test_two_dates_that_differ_in_a_part_both_give_conflict() -> None:
+    assert kinds("Jackson is due in court Feb. 17.", "Jackson's court date is set for February 19, 2009.") == ["date"]

@@ -71,7 +71,7 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
         for unit in sorted({d.unit for d in da} & {d.unit for d in db}):
             if kind == "number" and not unit:
                 continue
-            va, vb = _unmatched([d for d in da if d.unit == unit], [d for d in db if d.unit == unit])
+            va, vb = _unmatched([d for d in da if d.unit == unit], [d for d in db if d.unit == unit], kind)
             if kind == "number":
                 # A count the other version gives under another noun, or none, is set aside
                 # too: "178 of 369 punches" / "landed 178 punches".
@@ -108,18 +108,43 @@ def _quote_opposites(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     return []
 
 
-def _unmatched(va: list[Detail], vb: list[Detail]) -> tuple[list[Detail], list[Detail]]:
+def _unmatched(va: list[Detail], vb: list[Detail], kind: str = "") -> tuple[list[Detail], list[Detail]]:
     """The values each version gives that the other does not, counted with repeats: "six
-    years ... for ten years" against "ten years ... for ten years" leaves six against ten."""
+    years ... for ten years" against "ten years ... for ten years" leaves six against ten.
+    Two dates are one when every part both give is the same: "Feb. 17" is "February 17,
+    2009", and "2009" is too."""
     left = list(vb)
     only_a: list[Detail] = []
     for d in va:
-        same = next((i for i, e in enumerate(left) if e.value == d.value), None)
+        same = next((i for i, e in enumerate(left) if e.value == d.value or (kind == "date" and _same_date(e.value, d.value))), None)
         if same is None:
             only_a.append(d)
         else:
             del left[same]
     return only_a, left
+
+
+_DATE_VALUE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?|(\d\d)-(\d\d)")
+
+
+def _date_parts(value: str) -> tuple[str | None, str | None, str | None] | None:
+    """(year, month, day) of a date detail's value, each None where the value does not give
+    it: "2009-02-17", "2009-02", "2009", "02-17", or a relative day's date in brackets
+    ("yesterday (2026-03-03)")."""
+    inner = value[value.index("(") + 1 : value.rindex(")")] if "(" in value and ")" in value else value
+    found = _DATE_VALUE.fullmatch(inner.strip())
+    if found is None:
+        return None
+    year, month, day, month_only, day_only = found.groups()
+    return (year, month or month_only, day or day_only)
+
+
+def _same_date(a: str, b: str) -> bool:
+    pa, pb = _date_parts(a), _date_parts(b)
+    if pa is None or pb is None:
+        return False
+    shared = [(x, y) for x, y in zip(pa, pb) if x is not None and y is not None]
+    return bool(shared) and all(x == y for x, y in shared)
 
 
 def _count(detail: Detail) -> str:
