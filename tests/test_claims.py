@@ -336,6 +336,7 @@ def test_metric_units_written_out_are_their_symbols_so_converted_measures_compar
     assert values("The rocket flew 620 kilometres.", "number") == values("The rocket flew 620 km.", "number") == ["620 km"]
     assert values("The rocket flew about 510 miles.", "number") == ["820 km"]
     assert values("The river rose 3 metres.", "number") == values("The river rose ten feet.", "number") == ["3 m"]
+    assert values("The blaze has scorched about 8,400 acres.", "number") == values("The fire burned 3,400 hectares.", "number")
 
 
 def test_a_tally_after_a_word_for_a_vote_is_a_score() -> None:

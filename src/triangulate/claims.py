@@ -855,6 +855,7 @@ _UNIT_SYNONYMS |= {
 _METRIC = {
     "mph": ("km", 1.609344), "mile": ("km", 1.609344), "inch": ("mm", 25.4),
     "foot": ("m", 0.3048), "feet": ("m", 0.3048), "ft": ("m", 0.3048), "lb": ("kg", 0.45359237),
+    "acre": ("hectare", 0.40468564),
 }  # fmt: skip
 
 
