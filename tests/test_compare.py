@@ -8,10 +8,10 @@ import io
 import pytest
 from rich.console import Console
 
-from triangulate.compare import compare_articles
+from triangulate.compare import CompareSettings, compare_articles
 from triangulate.errors import InputError
 from triangulate.models import Article, Report
-from triangulate.render import render_terminal
+from triangulate.render import render_markdown, render_terminal
 
 
 def art(outlet: str, *paragraphs: str, published: str | None = None) -> Article:
@@ -674,3 +674,20 @@ def test_two_outlets_whose_articles_fall_into_crossing_copy_groups_are_one_sourc
     worker.join(5)
     assert not worker.is_alive()
     assert len(set(result.values())) == 1 and set(result) == {"x1", "x2", "y1", "y2"}
+
+
+def test_a_single_source_claim_names_the_closest_wording_of_another_source_without_matching_it(embedder):
+    # Two outlets say one thing in words the aligner does not match (they share one word):
+    # each stays single-source, and each names the other as its closest wording elsewhere.
+    north = art("North Star", "Police are investigating.", "The mayor opened a new library in the old town.")
+    south = art("South Wind", "Police have opened an inquiry.", "Ferry services resumed after the storm.")
+    report = compare_articles([north, south], embedder=embedder)
+    nearest = {s.claim.text: (s.nearest.text if s.nearest else None, s.nearest_similarity) for s in report.single_source}
+    assert nearest["Police are investigating."][0] == "Police have opened an inquiry."
+    assert nearest["Police have opened an inquiry."][0] == "Police are investigating."
+    assert nearest["Police are investigating."][1] >= 0.6
+    assert nearest["The mayor opened a new library in the old town."] == (None, None)  # nothing close enough
+    markdown = render_markdown(report)
+    assert "closest wording elsewhere, not matched: [2] South Wind: \u201cPolice have opened an inquiry.\u201d" in markdown
+    plain = compare_articles([north, south], embedder=embedder, settings=CompareSettings(nearest_cosine=None))
+    assert all(s.nearest is None for s in plain.single_source)

@@ -62,6 +62,9 @@ class CompareSettings:
     max_articles: int = DEFAULT_MAX_ARTICLES
     use_pair_model: bool = True
     all_pairs: bool = False
+    #: A single-source claim names the closest wording of another source from this cosine
+    #: up (None: never); see docs/compare.md, "Single-source claims".
+    nearest_cosine: float | None = 0.6
 
 
 def compare(
@@ -384,6 +387,8 @@ def compare_articles(
         same_source_sets.extend(members for members in by_group.values() if len({claims[i].article_id for i in members}) > 1)
     conflicts.extend(_changes_within_a_source(claims, same_source_sets, reprint, copied_from))
     single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
+    if settings.nearest_cosine is not None:
+        single = _closest_elsewhere(single, claims, vecs, group_of, settings.nearest_cosine)
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences, group_of=group_of
     )
@@ -557,6 +562,32 @@ def _changes_within_a_source(
 def _near_verbatim(claims: Sequence[Claim]) -> bool:
     toks = [set(tokens(c.text)) for c in claims]
     return all(jaccard(toks[0], t) >= 0.8 for t in toks[1:])
+
+
+def _closest_elsewhere(
+    single: Sequence[SingleSource], claims: Sequence[Claim], vecs: np.ndarray, group_of: dict[str, int], bar: float
+) -> list[SingleSource]:
+    """``single`` with each whole claim's closest wording in another independent source, when
+    its cosine reaches ``bar`` (rows compared a block at a time: a story of thousands of claims
+    holds one block of cosines, not all of them)."""
+    out = list(single)
+    if not claims:
+        return out
+    index = {c.id: i for i, c in enumerate(claims)}
+    wanted = [k for k, s in enumerate(out) if s.detail is None and s.claim.id in index]
+    groups = np.array([group_of[c.article_id] for c in claims])
+    block = 256
+    for start in range(0, len(wanted), block):
+        part = wanted[start : start + block]
+        rows = np.array([index[out[k].claim.id] for k in part])
+        sims = vecs[rows] @ vecs.T
+        sims[groups[rows][:, None] == groups[None, :]] = -1.0
+        best = sims.argmax(axis=1)
+        for k, j, row in zip(part, best, range(len(part))):
+            score = float(sims[row, j])
+            if score >= bar:
+                out[k] = replace(out[k], nearest=claims[int(j)], nearest_similarity=round(score, 3))
+    return out
 
 
 def _single_source(

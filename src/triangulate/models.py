@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 #: Version of the JSON report schema (docs/report-schema.md). Bump on any
 #: incompatible change to :meth:`Report.to_dict`.
-REPORT_SCHEMA_VERSION = "1.2"
+REPORT_SCHEMA_VERSION = "1.3"
 
 
 def stable_id(*parts: str | None, length: int = 16) -> str:
@@ -166,11 +166,19 @@ class Conflict:
 
 @dataclass(frozen=True, slots=True)
 class SingleSource:
-    """What only one outlet (or one wire group) reports: a whole claim or a detail of an aligned claim."""
+    """What only one outlet (or one wire group) reports: a whole claim or a detail of an aligned claim.
+
+    ``nearest`` is, for a whole claim, the closest wording another source has (embedding
+    cosine ``nearest_similarity``, at least ``CompareSettings.nearest_cosine``): not matched
+    as the same fact, but worth reading beside it, since paraphrases can fall under the
+    aligner's bar.
+    """
 
     outlet: str
     claim: Claim
     detail: str | None = None
+    nearest: Claim | None = None
+    nearest_similarity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,12 +239,18 @@ def _single_source_groups(report: Report, numbers: _Numbers) -> list[dict[str, A
             "outlet": outlet,
             "sources": _group_sources(outlet, [s for _, s in items], numbers),
             "items": [
-                {"index": index, "detail": s.detail, "claim": _claim_to_dict(s.claim, numbers)}
+                {"index": index, "detail": s.detail, "claim": _claim_to_dict(s.claim, numbers), "nearest": _nearest_to_dict(s, numbers)}
                 for index, s in items
             ],
         }
         for outlet, items in sorted(groups.items(), key=lambda kv: order(kv[0]))
     ]
+
+
+def _nearest_to_dict(single: SingleSource, numbers: _Numbers) -> dict[str, Any] | None:
+    if single.nearest is None:
+        return None
+    return {"claim": _claim_to_dict(single.nearest, numbers), "similarity": _number(single.nearest_similarity or 0.0)}
 
 
 def _group_sources(outlet: str, items: list[SingleSource], numbers: _Numbers) -> list[int]:
@@ -452,7 +458,14 @@ def _report_from(data: Mapping[str, Any]) -> Report:
     singles: list[tuple[int, SingleSource]] = []
     for group in data.get("single_source", ()):
         for item in group["items"]:
-            single = SingleSource(outlet=group["outlet"], claim=_claim_from(item["claim"]), detail=item.get("detail"))
+            nearest = item.get("nearest")
+            single = SingleSource(
+                outlet=group["outlet"],
+                claim=_claim_from(item["claim"]),
+                detail=item.get("detail"),
+                nearest=_claim_from(nearest["claim"]) if nearest else None,
+                nearest_similarity=_float(nearest["similarity"]) if nearest else None,
+            )
             singles.append((int(item.get("index", len(singles))), single))
     singles.sort(key=lambda pair: pair[0])
     settings = data.get("settings") or {}

@@ -240,8 +240,9 @@ _TEMPLATE = """<!DOCTYPE html>
 {%- for g in view.single_source %}
 <h3>{% for n in g.sources %}{{ cite(n) }}{% endfor %} {{ g.outlet }} <span class="muted">— {{ g.note }}</span></h3>
 <ul>
-{%- for item in g.items %}
-<li id="claim-{{ item.claim.id }}">{{ item.claim.text }}{% if item.detail %} <span class="muted">(only here: {{ item.detail }})</span>{% endif %}</li>
+{%- for item, near in g.with_nearest() %}
+<li id="claim-{{ item.claim.id }}">{{ item.claim.text }}{% if item.detail %} <span class="muted">(only here: {{ item.detail }})</span>{% endif %}
+{%- if item.nearest %}<br><span class="muted nearest">closest wording elsewhere, not matched: {% if near is not none %}{{ cite(near) }} {% endif %}{{ item.nearest.outlet }}: \u201c{{ item.nearest.text }}\u201d ({{ "%.2f"|format(item.nearest_similarity) }})</span>{% endif %}</li>
 {%- endfor %}
 </ul>
 {%- else %}

@@ -171,10 +171,16 @@ def _single_source(view: ReportView) -> list[str]:
         return lines + ["_None: every claim is reported by more than one source._", ""]
     for group in view.single_source:
         lines += [f"### {_cites(group.sources)} {escape_markdown(group.outlet)} — {escape_markdown(group.note)}", ""]
-        for item in group.items:
+        for item, source in group.with_nearest():
             line = f"- {escape_markdown(item.claim.text)}"
             if item.detail:
                 line += f" _(only here: {escape_markdown(item.detail)})_"
+            if item.nearest is not None:
+                cite = f"{_cite(source)} " if source is not None else ""
+                line += (
+                    f" _(closest wording elsewhere, not matched: {cite}{escape_markdown(item.nearest.outlet)}: "
+                    f"\u201c{escape_markdown(item.nearest.text)}\u201d, {item.nearest_similarity:.2f})_"
+                )
             lines.append(line)
         lines.append("")
     return lines

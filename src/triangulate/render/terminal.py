@@ -202,10 +202,16 @@ def _conflict(row: ConflictRow) -> RenderableType:
     return Panel(Group(*parts), title=title, title_align="left", box=box.ROUNDED, border_style="red")
 
 
-def _single_item(item: SingleSource) -> Text:
+def _single_item(item: SingleSource, nearest_source: int | None = None) -> Text:
     text = Text(item.claim.text)
     if item.detail:
         text.append(f"  (only here: {item.detail})", style=MUTED)
+    if item.nearest is not None:
+        text.append("\n  closest wording elsewhere, not matched: ", style=MUTED)
+        if nearest_source is not None:
+            text.append_text(_cite(nearest_source))
+            text.append(" ")
+        text.append(f"{item.nearest.outlet}: \u201c{item.nearest.text}\u201d ({item.nearest_similarity:.2f})", style=MUTED)
     return text
 
 
@@ -220,7 +226,7 @@ def _single_source(console: Console, view: ReportView) -> None:
         label.append(f" {group.outlet}", style=OUTLET)
         label.append(f" — {group.note} ({len(group.items)})", style=MUTED)
         console.print(label)
-        console.print(_bullets([_single_item(item) for item in group.items]))
+        console.print(_bullets([_single_item(item, source) for item, source in group.with_nearest()]))
 
 
 def _syndication(console: Console, report: Report) -> None:

@@ -112,6 +112,13 @@ class SingleSourceGroup:
     items: tuple[SingleSource, ...]
     #: Outlets that reprint this one's story: they print its claims too, as one source.
     reprinted_by: tuple[str, ...] = ()
+    #: For each item, the source number of its closest wording elsewhere (``item.nearest``).
+    nearest_sources: tuple[int | None, ...] = ()
+
+    def with_nearest(self) -> tuple[tuple[SingleSource, int | None], ...]:
+        """Each item with the source number of its closest wording elsewhere, if any."""
+        numbers = self.nearest_sources or (None,) * len(self.items)
+        return tuple(zip(self.items, numbers))
 
     @property
     def note(self) -> str:
@@ -329,8 +336,10 @@ def build_view(report: Report) -> ReportView:
         if not found and (first := numbers.of_outlet(outlet)) is not None:
             found.add(first)
         copies = tuple(c for g in report.syndication if g.origin == outlet for c in g.copies)
+        shown = tuple(_rejoined(items, report.claims))
+        nearest = tuple(numbers.of_claim(s.nearest) if s.nearest is not None else None for s in shown)
         single_groups.append(
-            SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=tuple(_rejoined(items, report.claims)), reprinted_by=copies)
+            SingleSourceGroup(outlet=outlet, sources=tuple(sorted(found)), items=shown, reprinted_by=copies, nearest_sources=nearest)
         )
     single_groups.sort(key=lambda g: (_order(g.sources[0] if g.sources else None), g.outlet))
     return ReportView(
