@@ -14,7 +14,7 @@ import pytest
 from triangulate.corpus import Corpus, IngestResult
 from triangulate.corpus.feeds import canonical_feed_url, next_poll_time, parse_opml_feeds
 from triangulate.corpus.fetch import FetchSettings
-from triangulate.corpus.store import parse_time
+from triangulate.times import parse_time
 from triangulate.errors import InputError
 
 Handler = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]

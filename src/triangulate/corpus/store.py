@@ -28,11 +28,8 @@ from typing import Any
 
 from triangulate.corpus.migrations import check_database, migrate, pending
 from triangulate.errors import StoreError
-# Re-exported: the time parsers were defined here before triangulate.times.
-from triangulate.times import normalize_time as normalize_time
-from triangulate.times import parse_time as parse_time
-from triangulate.times import parse_time_as_written as parse_time_as_written
 from triangulate.models import Article, Removed, Skipped
+from triangulate.times import parse_time
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())

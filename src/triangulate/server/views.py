@@ -49,7 +49,7 @@ def _when(value: str | None) -> str:
     """An ISO time as ``2025-10-15 06:40 UTC`` (the value as given when it does not parse)."""
     if not value:
         return ""
-    from triangulate.corpus.store import parse_time
+    from triangulate.times import parse_time
 
     dt = parse_time(value)
     return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else value
@@ -57,7 +57,7 @@ def _when(value: str | None) -> str:
 
 def _delta(value: str | None, start: str | None) -> str:
     """``+1 h 20 min`` after ``start``."""
-    from triangulate.corpus.store import parse_time
+    from triangulate.times import parse_time
 
     a, b = parse_time(value), parse_time(start)
     if a is None or b is None:
