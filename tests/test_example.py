@@ -397,5 +397,5 @@ def test_the_wire_storys_own_claims_say_that_its_reprint_prints_them_too(report)
     from triangulate.render.view import build_view
 
     groups = {g.outlet: g for g in build_view(report).single_source}
-    assert groups["The Coastal Standard"].note == "only this source reports (reprinted by aldmouthcourier.example)"
-    assert groups["coastline-radio"].note == "only this outlet reports"
+    assert groups["The Coastal Standard"].note == "no other source found reporting these (reprinted by aldmouthcourier.example)"
+    assert groups["coastline-radio"].note == "no other outlet found reporting these"

@@ -407,7 +407,7 @@ def test_markdown_quotes_are_a_table_of_outlet_and_wording() -> None:
 
 def test_markdown_single_source_claims_are_grouped_per_outlet() -> None:
     md = section(render_markdown(sample_report()), "## Single-source claims", "## Syndication")
-    assert "### [1] Coastal Ledger — only this outlet reports\n\n- Shop owners on Quay Street expect fewer customers." in md
+    assert "### [1] Coastal Ledger — no other outlet found reporting these\n\n- Shop owners on Quay Street expect fewer customers." in md
     assert "### [4][5] Meridian Daily" in md
     assert "(only here: 4.2 million crowns)" in md
 

@@ -124,8 +124,10 @@ class SingleSourceGroup:
     def note(self) -> str:
         """What the heading says of the group: one outlet, or one source and its reprints."""
         if self.reprinted_by:
-            return f"only this source reports (reprinted by {', '.join(self.reprinted_by)})"
-        return "only this outlet reports"
+            return f"no other source found reporting these (reprinted by {', '.join(self.reprinted_by)})"
+        # Not "only this outlet reports": another may say the same in words the aligner does
+        # not match (see each item's closest wording elsewhere, docs/compare.md).
+        return "no other outlet found reporting these"
 
 
 @dataclass(frozen=True, slots=True)
