@@ -360,3 +360,19 @@ def test_a_date_that_leaves_out_its_year_or_day_agrees_with_the_full_date(a: str
 
 def test_two_dates_that_differ_in_a_part_both_give_conflict() -> None:
     assert kinds("Jackson is due in court Feb. 17.", "Jackson's court date is set for February 19, 2009.") == ["date"]
+
+
+def test_an_outcome_swapped_beside_a_word_for_when_or_in_addition_is_a_conflict() -> None:
+    assert kinds("He was acquitted of money laundering.", "He was also convicted of money laundering.") == ["outcome"]
+    assert kinds("The ferry was later cancelled.", "The ferry was delayed.") == []  # not opposites
+
+
+def test_two_names_for_one_role_set_off_by_commas_conflict() -> None:
+    assert kinds(
+        "Kestrel chief executive Mara Lindqvist will lead the combined group.",
+        "Kestrel's chief executive, Mara Lindholm, will head the enlarged group.",
+    ) == ["entity"]
+    assert kinds(
+        "Kestrel chief executive Mara Lindqvist will lead the combined group.",
+        "Kestrel's chief executive, Mara Lindqvist, will head the enlarged group.",
+    ) == []

@@ -342,9 +342,16 @@ def _outcome_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[lis
     """What happened: the same sentence with one word for its opposite (injured / killed)."""
     out: list[Conflict] = []
     for left_words, right_words in replaced:
+        # "acquitted" / "also convicted": a word that says when or in addition is no part of
+        # what happened.
+        left_words = [w for w in left_words if w.lower().strip(_PUNCT) not in _TIME_ADVERBS]
+        right_words = [w for w in right_words if w.lower().strip(_PUNCT) not in _TIME_ADVERBS]
         if len(left_words) == 1 and len(right_words) == 1 and _opposed(left_words[0], right_words[0]):
             out.append(_outcome(fact_id, a, b, left_words[0].strip(_PUNCT), right_words[0].strip(_PUNCT), verb="says"))
     return out
+
+
+_TIME_ADVERBS = frozenset("also later then eventually finally subsequently ultimately instead still".split())
 
 
 def _outcome(fact_id: str, a: Claim, b: Claim, left: str, right: str, *, verb: str) -> Conflict:
@@ -549,11 +556,13 @@ def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[s
 
 
 #: A role and the name after it: "Judge Hanna Lorentz", "referee Martin Kolb", "union leader
-#: Karin Voss". Two versions of one fact that give one role to two people disagree on who.
+#: Karin Voss", or set off by commas ("Kestrel's chief executive, Mara Lindholm, will ...").
+#: Two versions of one fact that give one role to two people disagree on who.
 _ROLE_NAME = re.compile(
     r"((?:\b(?i:assistant|deputy|vice|acting|interim|former|associate|general|head|co|executive|senior)[\s\-]+){0,3})"
     r"\b((?i:judge|referee|coach|manager|spokeswoman|spokesman|spokesperson|minister|mayor|captain|governor|"
     r"prosecutor|ceo|chairman|chairwoman|ambassador|commissioner|sheriff|leader|head coach|chief executive))"
+    r"(?:,(?=\s+[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2}\s*[,.]))?"
     r"\s+([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2})"
 )
 
