@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from triangulate.cli import COMMANDS, cli
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "harbour-fire"
 
 QUAKE_TITLE = "Quake shakes Marrow Valley, toppling the old clock tower"
 QUAKE = [
@@ -341,6 +345,29 @@ def test_a_write_stopped_or_failing_half_way_leaves_the_old_file_whole_and_no_te
     run("sources", "--db", db, "--set", "Valley Times", "--export", str(folder / "outlets.json"))
     assert json.loads((folder / "outlets.json").read_text(encoding="utf-8"))["outlets"][0]["name"] == "Valley Times"
     assert sorted(os.listdir(folder)) == ["outlets.json", "report.md"]
+
+
+def test_a_named_pipe_or_a_device_given_to_o_is_written_in_place_not_replaced(env: dict[str, object]) -> None:
+    import os
+    import stat
+    import threading
+
+    from triangulate.commands.console import write_output
+
+    pipe = Path(str(env["tmp"])) / "pipe"
+    os.mkfifo(pipe)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    write_output(str(pipe), lambda p: p.write_text("the report\n", encoding="utf-8"))
+    reader.join(10)
+    assert got == ["the report\n"] and stat.S_ISFIFO(pipe.stat().st_mode)  # still a pipe
+    result = subprocess.run(
+        [sys.executable, "-m", "triangulate", "compare", str(EXAMPLE), "-f", "json", "-o", "/dev/stdout"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["schema_version"]
 
 
 def test_reading_a_corpus_that_is_not_there_says_so_and_creates_nothing(env: dict[str, object]) -> None:

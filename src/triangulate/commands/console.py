@@ -132,7 +132,8 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
 def write_output(path: str, write: Callable[[Path], object], *, console: Console | None = None) -> None:
     """Run ``write`` on a temporary file beside ``path`` (same suffix), then rename it over
     ``path``: a stop (Ctrl-C) or a failure while writing leaves ``path`` as it was (the
-    temporary file is removed), never half written. A folder, a missing folder or a refused
+    temporary file is removed), never half written. A ``path`` that is there but is no
+    regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is written in place. A folder, a missing folder or a refused
     write is one ``Error:`` line and exit status 2, not a traceback."""
     target = Path(path)
     problem = None
@@ -142,7 +143,12 @@ def write_output(path: str, write: Callable[[Path], object], *, console: Console
         problem = f"the folder {target.parent} does not exist"
     else:
         try:
-            _write_replacing(target.resolve() if target.is_symlink() else target, write)
+            if target.exists() and not target.is_file():  # both follow links
+                # A device, a pipe or /dev/stdout (a link into /proc): written in place, as
+                # there is no file to put in its place (renaming over /dev/null would replace it).
+                write(target)
+            else:
+                _write_replacing(target.resolve() if target.is_symlink() else target, write)
             return
         except OSError as exc:
             problem = exc.strerror or str(exc)
