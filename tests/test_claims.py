@@ -342,3 +342,6 @@ def test_metric_units_written_out_are_their_symbols_so_converted_measures_compar
 def test_a_tally_after_a_word_for_a_vote_is_a_score() -> None:
     assert values("The parliament approved the bill 88-71 on Tuesday.", "score") == ["88-71"]
     assert values("The council rejected the plan 5-4.", "score") == ["5-4"]
+    assert values("The storm passed 10-15 km north of the town.", "score") == []  # a range of distances
+    assert values("Regulators approved 2-3 percent rate rises.", "score") == []
+    assert values("Regulators approved 2-3 percent rate rises.", "percent") == ["3"]

@@ -122,7 +122,14 @@ _ZONE_HOURS = {"gmt": 0, "utc": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "ees
 _SCORE = re.compile(r"(?<![\w.\-(])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?!\.\d|[\w\-%)])")
 _SCORE_WORDS = re.compile(
     r"(?i)\b(?:beat|beats|beaten|win|wins|won|victory|lose|loses|lost|defeat\w*|draw|drew"
-    r"|vote|votes|voted|ruling|ruled|approve|approves|approved|reject|rejects|rejected|adopted|passed)\b"
+    r"|vote|votes|voted|ruling|ruled)\b"
+)
+#: A tally right after a decision ("approved the bill 88-71", "rejected the plan 5-4"): a score,
+#: unless a unit follows ("passed 10-15 km north", "approved 2-3 percent rises" are a range).
+_TALLY = re.compile(
+    r"(?i)\b(?:approved|approves|rejected|rejects|adopted|passed)(?:\s+(?:the|a|an|its|their)?\s*[a-z\-]+)?"
+    r"\s+(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?![\w\-%)]|\.\d)"
+    r"(?!\s*(?:%|percent|per\s+cent|km|miles?|kilomet|met(?:re|er)|hours?|days?|weeks?|months?|years?|minutes?|people|times)\b)"
 )
 _IN_PLAY = re.compile(r"(?i)\b(?:led|leads?|leading|trail\w*|tied?|tying|half|halftime|quarter|period|run|spurt|record)\W+(?:\w+\W+){0,2}$")
 _SCORE_WORDED = re.compile(rf"\b(\d{{1,3}}|{_NUMWORD})\s+(?:goals?|points?|runs?|sets?|votes?)\s+to\s+(\d{{1,3}}|{_NUMWORD})\b", re.IGNORECASE)
@@ -733,8 +740,9 @@ def _details(text: str) -> tuple[Detail, ...]:
             hour = (hour - _ZONE_HOURS[zone]) % 24
         details.append(Detail("time", f"{hour:02d}:{minute:02d}", m.group(0).strip(), "time utc" if zone else "time"))
         taken.append(m.span())
-    if _SCORE_WORDS.search(text):
-        for m in (*_SCORE.finditer(text), *_SCORE_WORDED.finditer(text)):
+    tallies = [] if _SCORE_WORDS.search(text) else list(_TALLY.finditer(text))
+    if tallies or _SCORE_WORDS.search(text):
+        for m in tallies or (*_SCORE.finditer(text), *_SCORE_WORDED.finditer(text)):
             first, second = _number_value(m.group(1)), _number_value(m.group(2))
             if _IN_PLAY.search(text[max(m.start() - 30, 0) : m.start()]):
                 continue
