@@ -376,3 +376,19 @@ def test_two_names_for_one_role_set_off_by_commas_conflict() -> None:
         "Kestrel chief executive Mara Lindqvist will lead the combined group.",
         "Kestrel's chief executive, Mara Lindqvist, will head the enlarged group.",
     ) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The rocket flew 100 miles before the engine cut out.", "The rocket flew 161 kilometres before the engine cut out."),
+        ("The fire burned 1,000 acres of forest.", "The fire burned 405 hectares of forest."),
+        ("The fire burned 1,000 acres of forest.", "The fire burned 405 ha of forest."),
+    ],
+)
+def test_a_converted_measure_agrees_with_the_metric_figure_within_its_rounding(a: str, b: str) -> None:
+    assert kinds(a, b) == []
+
+
+def test_a_converted_measure_that_differs_by_more_than_its_rounding_conflicts() -> None:
+    assert kinds("The rocket flew 100 miles before the engine cut out.", "The rocket flew 200 kilometres before the engine cut out.") == ["number"]

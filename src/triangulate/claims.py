@@ -855,6 +855,7 @@ _UNIT_SYNONYMS = {w: "people" for w in "person resident inhabitant individual ci
 _UNIT_SYNONYMS |= {
     "metre": "m", "meter": "m", "kilometre": "km", "kilometer": "km", "centimetre": "cm", "centimeter": "cm",
     "millimetre": "mm", "millimeter": "mm", "kilogram": "kg", "kilo": "kg", "kmh": "km", "kph": "km",
+    "ha": "hectare",
 }  # fmt: skip
 
 
@@ -865,6 +866,14 @@ _METRIC = {
     "foot": ("m", 0.3048), "feet": ("m", 0.3048), "ft": ("m", 0.3048), "lb": ("kg", 0.45359237),
     "acre": ("hectare", 0.40468564),
 }  # fmt: skip
+
+
+def is_converted(detail: Detail) -> bool:
+    """Whether a figure was written in an imperial unit and converted ("100 miles" is "160
+    km"): its value is rounded to two significant figures, so it may differ a little from
+    the metric figure another outlet wrote ("161 km")."""
+    words = detail.text.lower().replace("/", " ").split()
+    return detail.kind == "number" and any(_singular(w.strip(".,")) in _METRIC for w in words[1:])
 
 
 def _two_figures(value: float) -> float:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triangulate.align import _TITLE_WORDS
-from triangulate.claims import NEGATIVE_WORDS, number_value
+from triangulate.claims import NEGATIVE_WORDS, is_converted, number_value
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
 
@@ -116,7 +116,7 @@ def _unmatched(va: list[Detail], vb: list[Detail], kind: str = "") -> tuple[list
     left = list(vb)
     only_a: list[Detail] = []
     for d in va:
-        same = next((i for i, e in enumerate(left) if e.value == d.value or (kind == "date" and _same_date(e.value, d.value))), None)
+        same = next((i for i, e in enumerate(left) if _same_value(kind, d, e)), None)
         if same is None:
             only_a.append(d)
         else:
@@ -145,6 +145,24 @@ def _same_date(a: str, b: str) -> bool:
         return False
     shared = [(x, y) for x, y in zip(pa, pb) if x is not None and y is not None]
     return bool(shared) and all(x == y for x, y in shared)
+
+
+def _same_value(kind: str, a: Detail, b: Detail) -> bool:
+    """One value written two ways: the same, a date with the same parts, or a converted
+    measure within its rounding ("100 miles" is 160 km, written "161 km" by another outlet)."""
+    if a.value == b.value or (kind == "date" and _same_date(a.value, b.value)):
+        return True
+    if kind == "number" and (is_converted(a) or is_converted(b)):
+        x, y = _number_of(a), _number_of(b)
+        return x is not None and y is not None and abs(x - y) <= 0.05 * max(abs(x), abs(y))
+    return False
+
+
+def _number_of(detail: Detail) -> float | None:
+    try:
+        return float(detail.value.split()[0])
+    except (ValueError, IndexError):
+        return None
 
 
 def _count(detail: Detail) -> str:
