@@ -691,3 +691,15 @@ def test_a_single_source_claim_names_the_closest_wording_of_another_source_witho
     assert "closest wording elsewhere, not matched: [2] South Wind: \u201cPolice have opened an inquiry.\u201d" in markdown
     plain = compare_articles([north, south], embedder=embedder, settings=CompareSettings(nearest_cosine=None))
     assert all(s.nearest is None for s in plain.single_source)
+
+
+def test_the_closest_wording_of_a_wire_story_is_named_in_its_earliest_copy(embedder):
+    wire = art("Wire", "Police have opened an inquiry.", "The ferry to Velm was cancelled after the storm.", published="2026-03-03T08:00:00Z")
+    copy = dataclasses.replace(
+        art("Reprint", "Police have opened an inquiry.", "The ferry to Velm was cancelled after the storm."),
+        published="2026-03-03T09:00:00Z",
+    )
+    other = art("Radio", "Police are investigating.", "The mayor opened a new library in the old town.")
+    report = compare_articles([copy, other, wire], embedder=embedder)
+    (radio,) = [s for s in report.single_source if s.claim.text == "Police are investigating."]
+    assert radio.nearest is not None and radio.nearest.outlet == "Wire"

@@ -462,7 +462,14 @@ def _rejoined(items: list[SingleSource], claims: Sequence[Claim]) -> list[Single
         if prev is not None and last is not None and prev.detail is None and item.detail is None:
             joint = _joint(last, prev.claim.text, item.claim)
         if prev is not None and joint is not None:
-            out[-1] = replace(prev, claim=replace(prev.claim, text=prev.claim.text.rstrip() + joint + item.claim.text))
+            # One item for the sentence: its closest wording elsewhere is the nearer of its parts'.
+            nearer = item if (item.nearest_similarity or 0.0) > (prev.nearest_similarity or 0.0) else prev
+            out[-1] = replace(
+                prev,
+                claim=replace(prev.claim, text=prev.claim.text.rstrip() + joint + item.claim.text),
+                nearest=nearer.nearest,
+                nearest_similarity=nearer.nearest_similarity,
+            )
         else:
             before = at.get((item.claim.article_id, item.claim.paragraph, item.claim.position - 1))
             if item.detail is None and item.claim.text[:1].islower() and before is not None and _cut_clause(before.text):
