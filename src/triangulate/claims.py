@@ -522,7 +522,8 @@ def _apposition(text: str, person: str) -> set[str]:
     words = rest[:end].split()
     if not words or words[0].lower() not in {"a", "an", "the", "his", "her", "their", "its"}:
         return set()
-    return {w.lower().strip("'\u2019s") for w in words} | {w.lower() for w in words}
+    lowered = [w.lower().rstrip(",.") for w in words]
+    return {w.removesuffix("'s").removesuffix("\u2019s") for w in lowered} | set(lowered)
 
 
 @dataclass(frozen=True, slots=True)
