@@ -535,7 +535,14 @@ class Store:
             # SQLite itself opens a file it may not write read-only, also when asked for
             # read-write (then the -shm it needs is there, or it could create it).
             self.access = "read-only" if access == "read-write" and not memory and not os.access(self.path, os.W_OK) else access
-            if access != tries[0]:
+            if access == "immutable":
+                # No lock and no log: a process that writes to the file meanwhile is not seen,
+                # and may be read half-written (docs/corpus.md, "A corpus where it cannot be written").
+                log.warning(
+                    "the corpus database %s is open immutable (its folder cannot be written): "
+                    "stop every process that writes to it while this one reads", self.path
+                )
+            elif access != tries[0]:
                 log.info("the corpus database %s cannot be written here: it is open %s", self.path, access)
             return
         raise StoreError(f"cannot open the corpus database {self.path}: {first}", code="E504") from first
