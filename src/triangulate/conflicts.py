@@ -114,8 +114,16 @@ def _unmatched(va: list[Detail], vb: list[Detail], kind: str = "") -> tuple[list
     Two dates are one when every part both give is the same: "Feb. 17" is "February 17,
     2009", and "2009" is too."""
     left = list(vb)
-    only_a: list[Detail] = []
+    rest: list[Detail] = []
+    # Equal values first, so that a date without its year does not take another's match.
     for d in va:
+        same = next((i for i, e in enumerate(left) if e.value == d.value), None)
+        if same is None:
+            rest.append(d)
+        else:
+            del left[same]
+    only_a: list[Detail] = []
+    for d in rest:
         same = next((i for i, e in enumerate(left) if _same_value(kind, d, e)), None)
         if same is None:
             only_a.append(d)
