@@ -11,7 +11,7 @@ from rich.console import Console
 from triangulate.compare import CompareSettings, compare_articles
 from triangulate.errors import InputError
 from triangulate.models import Article, Report
-from triangulate.render import render_markdown, render_terminal
+from triangulate.render import render_html, render_markdown, render_terminal
 
 
 def art(outlet: str, *paragraphs: str, published: str | None = None) -> Article:
@@ -689,6 +689,11 @@ def test_a_single_source_claim_names_the_closest_wording_of_another_source_witho
     assert nearest["The mayor opened a new library in the old town."] == (None, None)  # nothing close enough
     markdown = render_markdown(report)
     assert "closest wording elsewhere, not matched: [2] South Wind: \u201cPolice have opened an inquiry.\u201d" in markdown
+    html = render_html(report)
+    assert "closest wording elsewhere, not matched:" in html and "\u201cPolice have opened an inquiry.\u201d" in html
+    console = Console(record=True, width=200)
+    render_terminal(report, console=console)
+    assert "closest wording elsewhere, not matched: [2] South Wind: \u201cPolice have opened an inquiry.\u201d" in console.export_text()
     plain = compare_articles([north, south], embedder=embedder, settings=CompareSettings(nearest_cosine=None))
     assert all(s.nearest is None for s in plain.single_source)
 

@@ -81,7 +81,8 @@ def sample_report(**changes: Any) -> Report:
             Fact("fx-train", "paraphrase", (TRAIN_H, TRAIN_C, TRAIN_W, TRAIN_R), (HERALD, CITY, WIRE, REPRINT), 3, score=0.75),
             Fact("fx-said", "quote", (SAID_H, SAID_C), (HERALD, CITY), 2, speaker="Amira Solberg", score=0.5),
         ),
-        single_source=(SingleSource(CITY, ONLY_C), SingleSource(HERALD, ONLY_H), SingleSource(CITY, ONLY_C, detail="Marl")),
+        single_source=(SingleSource(CITY, ONLY_C, nearest=ONLY_H, nearest_similarity=0.62), SingleSource(HERALD, ONLY_H),
+                       SingleSource(CITY, ONLY_C, detail="Marl")),
         conflicts=(
             Conflict("fx-train", "duration", ConflictSide(HERALD, "h1", TRAIN_H.text, "3 day"),
                      ConflictSide(CITY, "c1", TRAIN_C.text, "5 day"), "3 days or five days"),
@@ -153,6 +154,16 @@ def test_round_trip_gives_back_an_equal_report() -> None:
     report = sample_report()
     assert report_from_dict(report_to_dict(report, include_raw=True)) == report
     assert report_from_json(report_to_json(report, include_raw=True)) == report
+
+
+def test_an_older_report_has_no_closest_wordings() -> None:
+    older = report_to_dict(sample_report(), include_raw=True)
+    for group in older["single_source"]:
+        for item in group["items"]:
+            del item["nearest"]
+    older["schema_version"] = "1.2"
+    assert all(s.nearest is None and s.nearest_similarity is None for s in report_from_dict(older).single_source)
+    assert report_from_dict(report_to_dict(sample_report())).single_source[0].nearest == sample_report().single_source[0].nearest
 
 
 def test_warnings_round_trip_and_an_older_report_has_none() -> None:
