@@ -347,6 +347,106 @@ def test_a_database_deleted_under_the_server_is_a_503_and_one_put_in_its_place_i
         assert moved.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
 
 
+CHESS = {"source": "Lonely Gazette", "title": "Chess club in Wexley celebrates centenary",
+         "text": "The chess club of Wexley celebrated its hundredth anniversary on Saturday with a tournament for 64 players."}
+
+
+def test_a_request_in_flight_when_the_database_is_replaced_is_answered_from_the_file_it_began_on(
+    tmp_path: Path, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another request that notices the new file must not close the connection this one reads through.
+    from triangulate.corpus.store import Store
+
+    path, other = tmp_path / "c.db", tmp_path / "other.db"
+    with Corpus.open(other, embedder=embedder) as corpus:
+        corpus.add(RawDocument(origin="chess.txt", source=CHESS["source"], title=CHESS["title"], content=CHESS["text"]))
+    app = create_app(path, embedder=embedder)
+    service = app.state.service
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.post("/api/ingest", json={"articles": FALLBACK}).json()["new"] == 2
+        reading, release = threading.Event(), threading.Event()
+        original = Store.count_stories
+
+        def held_count(self: Store, **kwargs: object) -> int:
+            if threading.current_thread().name == "in-flight":
+                reading.set()
+                release.wait(timeout=10)
+            return original(self, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Store, "count_stories", held_count)
+        answers: dict[str, object] = {}
+
+        def ask(name: str) -> None:
+            try:
+                answers[name] = service.stories()
+            except Exception as exc:  # what the request would answer 503 or 500 for
+                answers[name] = exc
+
+        in_flight = threading.Thread(target=ask, args=("in-flight",), name="in-flight")
+        in_flight.start()
+        assert reading.wait(timeout=10)
+        path.rename(tmp_path / "moved.db")
+        other.rename(path)
+        noticing = threading.Thread(target=ask, args=("noticing",), name="noticing")
+        noticing.start()
+        noticing.join(timeout=0.5)  # the old code reopened (and closed every reader) here
+        release.set()
+        in_flight.join(timeout=10)
+        noticing.join(timeout=10)
+        first, second = answers["in-flight"], answers["noticing"]
+        assert isinstance(first, tuple), first
+        assert first[1] == 1 and first[0][0].title != CHESS["title"]  # the file it began on
+        assert isinstance(second, tuple), second
+        assert [s.title for s in second[0]] == [CHESS["title"]]
+        assert [s["title"] for s in c.get("/api/stories").json()["stories"]] == [CHESS["title"]]
+
+
+def test_a_report_computed_while_the_database_is_replaced_is_answered_and_not_cached(
+    tmp_path: Path, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    compare_module = importlib.import_module("triangulate.compare")  # triangulate.compare is also a function
+    path, other = tmp_path / "c.db", tmp_path / "other.db"
+    with Corpus.open(other, embedder=embedder) as corpus:
+        corpus.add(RawDocument(origin="chess.txt", source=CHESS["source"], title=CHESS["title"], content=CHESS["text"]))
+    app = create_app(path, embedder=embedder)
+    service = app.state.service
+    with TestClient(app, raise_server_exceptions=False) as c:
+        story = c.post("/api/ingest", json={"articles": FALLBACK}).json()["results"][0]["story_id"]
+        computing, release = threading.Event(), threading.Event()
+        original = compare_module.compare_articles
+
+        def held_compare(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            computing.set()
+            release.wait(timeout=10)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(compare_module, "compare_articles", held_compare)
+        answers: list[object] = []
+
+        def ask() -> None:
+            try:
+                answers.append(service.story_report(story))
+            except Exception as exc:
+                answers.append(exc)
+
+        waiting = threading.Thread(target=ask)
+        waiting.start()
+        assert computing.wait(timeout=10)
+        path.rename(tmp_path / "moved.db")
+        other.rename(path)
+        assert [s["title"] for s in c.get("/api/stories").json()["stories"]] == [CHESS["title"]]
+        release.set()
+        waiting.join(timeout=30)
+        assert len(answers) == 1 and not isinstance(answers[0], Exception), answers
+        assert answers[0].report.facts  # type: ignore[union-attr]
+        assert c.get(f"/api/stories/{story}").status_code == 404  # not a story of the file now served
+    for db in (path, tmp_path / "moved.db"):  # cached in neither file
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+
+
 # --- articles, outlets, search ---------------------------------------------------------------------
 
 

@@ -217,7 +217,7 @@ async def get_story(request: Request, story_id: str = Path(..., min_length=1, ma
     service = service_of(request)
     story = service.story(story_id)
     if story is None:
-        raise ApiError(404, service.store.unknown_id("story", story_id))
+        raise ApiError(404, service.unknown_id("story", story_id))
     key = ("api-story", story.id, story.version)
     etag = etag_for(*key)
     if (hit := not_modified(request, etag)) is not None:
@@ -228,7 +228,7 @@ async def get_story(request: Request, story_id: str = Path(..., min_length=1, ma
     if body is None:
         got = await run_in_threadpool(service.story_report, story.id, wait=service.report_wait)
         if got is None:
-            raise ApiError(404, service.store.unknown_id("story", story_id))
+            raise ApiError(404, service.unknown_id("story", story_id))
         cache = "computed" if got.computed else "stored"
         body = await run_in_threadpool(
             lambda: json_bytes({"ok": True, "story": story_summary(service, got.story), "report": got.data, "timeline": got.timeline})
@@ -270,7 +270,7 @@ def get_article(request: Request, article_id: str = Path(..., min_length=1, max_
     service = service_of(request)
     article = service.article(article_id)
     if article is None:
-        raise ApiError(404, service.store.unknown_id("article", article_id))
+        raise ApiError(404, service.unknown_id("article", article_id))
     versions = service.versions(article)
     return json_response(
         {

@@ -6,7 +6,8 @@ through :class:`CorpusService`, which
 
 * keeps one read-only SQLite connection per worker thread (WAL: readers never
   block the writer) and one writer connection behind a lock (the store's
-  one-writer rule);
+  one-writer rule); a database file replaced under the server is reopened once
+  no request is using the old file's connections (:meth:`CorpusService._lease`);
 * computes a story's report once per story version and caches it in the store
   (``reports`` table), so a cached report is served without recomputation;
 * keeps the last rendered responses in memory, keyed by the story version or by
@@ -31,10 +32,12 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,6 +53,7 @@ from triangulate.models import RawDocument, Report, Skipped
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 log.addHandler(logging.NullHandler())
 
 HERE = Path(__file__).resolve().parent
@@ -266,6 +270,45 @@ def _file_identity(path: str) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
+class _ReportStore(Store):
+    """The connection of a report worker to the file of one generation of a :class:`CorpusService`.
+
+    Each statement holds a lease of the service, so a reopening closes this connection between
+    two statements, never under one. Once its file was replaced, a read is ``[E511]`` (the
+    worker begins again on the new file) and a report is not cached: it is the old file's.
+    """
+
+    def __init__(self, path: str, service: CorpusService, generation: int) -> None:
+        super().__init__(path)
+        self._service = service
+        self._opened_in = generation
+
+    def _replaced(self) -> bool:
+        return self._service._generation != self._opened_in
+
+    def _closed_error(self) -> StoreError:
+        return StoreError(f"the corpus {self.path} was replaced while the server ran; open it again", code="E511")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._service._lease():
+            if self._replaced():
+                raise self._closed_error()
+            return super()._query(sql, params)
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._service._lease():
+            if self._replaced():
+                raise self._closed_error()
+            return super()._one(sql, params)
+
+    def save_report(self, story_id: str, story_version: int, report: dict[str, Any], *, wait: float = 1.0) -> None:
+        with self._service._lease():
+            if self._replaced():
+                log.info("report of story %s not cached: the database file was replaced while it was computed", story_id)
+                return
+            super().save_report(story_id, story_version, report, wait=wait)
+
+
 @dataclass(slots=True)
 class StoryReport:
     """A story's report as served: the story row, the report dict and its parsed form."""
@@ -276,6 +319,17 @@ class StoryReport:
     computed: bool
     seconds: float = 0.0
     timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _leased(method: Callable[Concatenate[CorpusService, _P], _T]) -> Callable[Concatenate[CorpusService, _P], _T]:
+    """Run a :class:`CorpusService` method under a lease on the connections it reads through."""
+
+    @wraps(method)
+    def leased(self: CorpusService, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with self._lease():
+            return method(self, *args, **kwargs)
+
+    return leased
 
 
 class CorpusService:
@@ -302,13 +356,18 @@ class CorpusService:
         # is noticed at the next request (see _check_file). Bumped at each reopening.
         self._identity = _file_identity(self.db_path)
         self._generation = 0
+        # Leases on the current generation's connections (see _lease): a reopening waits
+        # until none is held, and no new one is given while it waits.
+        self._leases = 0
+        self._replacing = False
+        self._leases_changed = threading.Condition()
         self._local = threading.local()
         self._readers: list[Store] = []
         self._readers_lock = threading.Lock()
         # Story reports are computed by their own workers, each with its own connection.
         self._report_pool = _Workers(REPORT_WORKERS, "triangulate-report")
         self._report_corpora: list[Any] = []
-        self._computing: dict[tuple[str, int], tuple[concurrent.futures.Future[StoryReport], float]] = {}
+        self._computing: dict[tuple[int, str, int], tuple[concurrent.futures.Future[StoryReport], float]] = {}
         self._computing_lock = threading.Lock()
         #: How long a request waits for a report being computed (seconds) before a 503.
         self.report_wait = REPORT_WAIT
@@ -319,8 +378,58 @@ class CorpusService:
 
     # --- connections ---------------------------------------------------------------
 
-    def _reader(self) -> _Reader:
+    @contextmanager
+    def _lease(self) -> Iterator[None]:
+        """Keep the connections of the current generation open while this thread uses them.
+
+        The first lease of a thread looks at the database file (a replaced file is reopened
+        here, once every other lease has ended); a reopening waits for the leases held, and
+        no new lease is given while it waits, so a request never finds a connection closed
+        under it by another request that noticed the file change. A lease taken inside
+        another is the same lease. Hold one only around database work, never while waiting
+        for another thread (a report computation): a reopening would wait as long.
+        """
+        depth: int = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
         self._check_file()
+        with self._leases_changed:
+            while self._replacing:
+                self._leases_changed.wait()
+            self._leases += 1
+        self._local.depth = 1
+        try:
+            yield
+        finally:
+            self._local.depth = 0
+            with self._leases_changed:
+                self._leases -= 1
+                self._leases_changed.notify_all()
+
+    @contextmanager
+    def _no_leases(self) -> Iterator[None]:
+        """Wait until no lease is held and give none until the block ends (closing connections)."""
+        with self._leases_changed:
+            while self._replacing:
+                self._leases_changed.wait()
+            self._replacing = True
+            while self._leases:
+                self._leases_changed.wait()
+        try:
+            yield
+        finally:
+            with self._leases_changed:
+                self._replacing = False
+                self._leases_changed.notify_all()
+
+    def _reader(self) -> _Reader:
+        if not getattr(self._local, "depth", 0):
+            self._check_file()  # used without a lease (a test's look at the store)
         reader: _Reader | None = getattr(self._local, "reader", None)
         if reader is None or reader.generation != self._generation:
             store = self._writer.reader()
@@ -333,7 +442,7 @@ class CorpusService:
 
     @property
     def store(self) -> Store:
-        """This thread's read connection."""
+        """This thread's read connection (the service's methods use it under a lease)."""
         return self._reader().store
 
     def _check_file(self) -> None:
@@ -372,32 +481,38 @@ class CorpusService:
             log.warning("the corpus database %s was replaced while the server ran: reading the new file", self.db_path)
             # The old file's write-ahead log is emptied into it and every connection to it is
             # closed before one to the new file opens: SQLite does not remove the log of a file
-            # that was moved or deleted, and would read it as the new file's log.
-            self._close_connections()
-            try:
-                self._writer._one("PRAGMA wal_checkpoint(TRUNCATE)")
-            except (sqlite3.Error, StoreError) as exc:
-                log.warning("could not empty the write-ahead log of the replaced database: %s", exc)
-            self.corpus.close()
-            corpus = Corpus.open(self.db_path, allow_private=self.allow_private, embedder=self._embedder)
-            corpus.embedder, corpus.cluster_embedder = self.corpus.embedder, self.corpus.cluster_embedder  # models stay loaded
-            self.corpus = corpus
-            self._writer = corpus.store
-            self._generation += 1
-            self._identity = _file_identity(self.db_path)
-            self.pages.clear()
-            self.reports.clear()
-            self.meters.clear()
+            # that was moved or deleted, and would read it as the new file's log. The readers
+            # are closed once no request uses them (the lease); a report worker's connection is
+            # closed under it (its report is left to finish without a cache, then it opens the
+            # new file).
+            with self._no_leases():
+                self._close_connections()
+                try:
+                    self._writer._one("PRAGMA wal_checkpoint(TRUNCATE)")
+                except (sqlite3.Error, StoreError) as exc:
+                    log.warning("could not empty the write-ahead log of the replaced database: %s", exc)
+                self.corpus.close()
+                corpus = Corpus.open(self.db_path, allow_private=self.allow_private, embedder=self._embedder)
+                corpus.embedder, corpus.cluster_embedder = self.corpus.embedder, self.corpus.cluster_embedder  # models stay loaded
+                self.corpus = corpus
+                self._writer = corpus.store
+                self._generation += 1
+                self._identity = _file_identity(self.db_path)
+                self.pages.clear()
+                self.reports.clear()
+                self.meters.clear()
 
     def close(self) -> None:
-        """Close every connection (a report being computed is left to finish without a cache)."""
+        """Close every connection once no request uses it (a report being computed is left to
+        finish without a cache)."""
         self._report_pool.shutdown()
-        self._close_connections()
-        with self._write_lock:
+        with self._write_lock, self._no_leases():
+            self._close_connections()
             self.corpus.close()
 
     def _close_connections(self) -> None:
-        """Close the readers' and the report workers' connections."""
+        """Close the readers' and the report workers' connections (with no lease held: a
+        report worker's connection may be in use, and its report is then not cached)."""
         with self._readers_lock:
             for store in self._readers:
                 store.close()
@@ -406,6 +521,7 @@ class CorpusService:
                 corpus.close()
             self._report_corpora.clear()
 
+    @_leased
     def fingerprint(self) -> str:
         """A short value that changes whenever the corpus changes (for list ETags and caches).
 
@@ -433,6 +549,7 @@ class CorpusService:
 
     # --- stories -------------------------------------------------------------------------
 
+    @_leased
     def stories(
         self,
         *,
@@ -449,9 +566,21 @@ class CorpusService:
         total = store.count_stories(since=since, outlet=outlet, min_sources=min_sources, query=query)
         return items, total
 
+    @_leased
     def story(self, story_id: str) -> StoryInfo | None:
         return self.store.story(story_id)
 
+    @_leased
+    def unknown_id(self, kind: str, given: str) -> str:
+        """Why ``given`` names no article (``kind="article"``) or story (``"story"``)."""
+        return self.store.unknown_id(kind, given)
+
+    @_leased
+    def cached_report(self, story_id: str) -> dict[str, Any] | None:
+        """The report the store cached for the story's current version, if any."""
+        return self.store.cached_report(story_id)
+
+    @_leased
     def meter(self, story: StoryInfo) -> Meter | None:
         """The corroboration meter of a story whose report is cached for its current version, else ``None``."""
         key = (story.id, story.version)
@@ -473,6 +602,7 @@ class CorpusService:
         stored = self.store.article(article_id, full=False)
         return stored.outlet if stored else None
 
+    @_leased
     def timeline(self, story: StoryInfo, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Who published when: the story's articles, oldest first, with reprint links."""
         sources = (report or {}).get("sources", [])
@@ -512,6 +642,20 @@ class CorpusService:
         done); past it, :class:`ReportPending` is raised and the computation goes on, so a
         later call gets the report.
         """
+        found = self._stored_report(story_id)
+        if found is None or isinstance(found, StoryReport):
+            return found
+        story, generation = found
+        future, started = self._computation(story, generation)
+        try:
+            return future.result(timeout=wait)
+        except concurrent.futures.TimeoutError:
+            raise ReportPending(story.id, time.monotonic() - started) from None
+
+    @_leased
+    def _stored_report(self, story_id: str) -> StoryReport | tuple[StoryInfo, int] | None:
+        """A story's cached report; else the story and the generation it was read in (its
+        report is to compute); ``None`` for no such story."""
         from triangulate.report_json import ReportSchemaError, report_from_dict
 
         story = self.story(story_id)
@@ -532,30 +676,27 @@ class CorpusService:
                 self.reports.put(key, (data, report, timeline))
                 self.meters.put(key, meter_of(data))
                 return StoryReport(story, data, report, computed=False, timeline=timeline)
-        future, started = self._computation(story)
-        try:
-            return future.result(timeout=wait)
-        except concurrent.futures.TimeoutError:
-            raise ReportPending(story.id, time.monotonic() - started) from None
+        return story, self._generation
 
-    def _computation(self, story: StoryInfo) -> tuple[concurrent.futures.Future[StoryReport], float]:
+    def _computation(self, story: StoryInfo, generation: int) -> tuple[concurrent.futures.Future[StoryReport], float]:
         """The computation of ``story``'s report (started now unless one runs) and when it started."""
-        key = (story.id, story.version)
+        key = (generation, story.id, story.version)
         with self._computing_lock:
             running = self._computing.get(key)
             if running is not None:
                 return running
-            hit = self.reports.get(key)  # computed between the caller's look and this one
-            if hit is not None:
+            hit = self.reports.get(key[1:])  # computed between the caller's look and this one
+            if hit is not None and generation == self._generation:
                 done: concurrent.futures.Future[StoryReport] = concurrent.futures.Future()
                 done.set_result(StoryReport(story, hit[0], hit[1], computed=False, timeline=hit[2]))
                 return done, time.monotonic()
-            future = self._report_pool.submit(lambda: self._compute(story))
+            future = self._report_pool.submit(lambda: self._compute(story, generation))
             self._computing[key] = (future, time.monotonic())
             return future, self._computing[key][1]
 
-    def _compute(self, story: StoryInfo) -> StoryReport:
-        """Compute and cache ``story``'s report (in a report worker)."""
+    def _compute(self, story: StoryInfo, generation: int) -> StoryReport:
+        """Compute and cache ``story``'s report (in a report worker); a report of a file
+        replaced meanwhile is not cached."""
         from triangulate.report_json import report_to_dict
 
         key = (story.id, story.version)
@@ -566,12 +707,13 @@ class CorpusService:
             self.report_computations += 1
             data = report_to_dict(report)
             timeline = self.timeline(story, data)
-            self.reports.put(key, (data, report, timeline))
-            self.meters.put(key, meter_of(data))
+            if generation == self._generation:
+                self.reports.put(key, (data, report, timeline))
+                self.meters.put(key, meter_of(data))
             return StoryReport(story, data, report, computed=True, seconds=seconds, timeline=timeline)
         finally:
             with self._computing_lock:
-                self._computing.pop(key, None)
+                self._computing.pop((generation, *key), None)
 
     def _report_corpus_report(self, story_id: str) -> Report:
         """``Corpus.report`` (computed and cached in the store) on this worker's own connection.
@@ -584,17 +726,31 @@ class CorpusService:
         if self.db_path == ":memory:":
             with self._write_lock:
                 return self.corpus.report(story_id, refresh=True)
-        self._check_file()
-        mine: tuple[Corpus, int] | None = getattr(self._local, "report_corpus", None)
-        if mine is None or mine[1] != self._generation:
-            mine = (Corpus.open(self.db_path, embedder=self.corpus.embedder), self._generation)
-            self._local.report_corpus = mine
-            with self._readers_lock:
-                self._report_corpora.append(mine[0])
-        return mine[0].report(story_id, refresh=True)
+        retried = False
+        while True:
+            self._check_file()
+            mine: tuple[Corpus, int] | None = getattr(self._local, "report_corpus", None)
+            if mine is None or mine[1] != self._generation:
+                with self._lease():  # opened while no reopening can run
+                    generation = self._generation
+                    store = _ReportStore(self.db_path, self, generation)
+                mine = (Corpus(store, embedder=self.corpus.embedder), generation)
+                self._local.report_corpus = mine
+                with self._readers_lock:
+                    self._report_corpora.append(mine[0])
+            try:
+                # A file replaced during the computation: the report is still the answer,
+                # not cached (_ReportStore).
+                return mine[0].report(story_id, refresh=True)
+            except StoreError as exc:
+                # Replaced before the story was read: once more, on the file now at the path.
+                if exc.code != "E511" or retried or mine[1] == self._generation:
+                    raise
+                retried = True
 
     # --- articles, outlets, search ----------------------------------------------------------
 
+    @_leased
     def articles(
         self, *, story: str | None = None, outlet: str | None = None, since: str | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[StoredArticle], int]:
@@ -607,25 +763,32 @@ class CorpusService:
         items = store.articles(story=story, outlet=outlet, since=since, limit=limit, offset=offset)
         return items, store.count_articles(story=story, outlet=outlet, since=since)
 
+    @_leased
     def article(self, article_id: str) -> StoredArticle | None:
         return self.store.article(article_id, full=True)
 
+    @_leased
     def versions(self, article: StoredArticle) -> list[StoredArticle]:
         return self.store.versions(article.url_key)
 
+    @_leased
     def outlets(self) -> list[dict[str, Any]]:
         return self.store.outlet_counts()
 
+    @_leased
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         return [SearchHit.of(a, marked) for a, marked in self.store.search(query, limit=limit, offset=offset)]
 
+    @_leased
     def count_search(self, query: str) -> int:
         """How many articles :meth:`search` finds, over all its pages."""
         return self.store.count_search(query)
 
+    @_leased
     def feeds(self) -> list[Any]:
         return self.store.feeds()
 
+    @_leased
     def stats(self) -> dict[str, int]:
         return self.store.stats()
 

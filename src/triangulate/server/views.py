@@ -359,7 +359,7 @@ async def story_page(request: Request, story_id: str) -> Response:
     service = service_of(request)
     story = service.story(story_id)
     if story is None:
-        raise ApiError(404, service.store.unknown_id("story", story_id))
+        raise ApiError(404, service.unknown_id("story", story_id))
     if story.id != story_id:
         return RedirectResponse(f"/stories/{story.id}", status_code=307)
     key = ("html-story", story.id, story.version)
@@ -371,7 +371,7 @@ async def story_page(request: Request, story_id: str) -> Response:
     if body is None:
         got = await run_in_threadpool(service.story_report, story.id, wait=service.report_wait)
         if got is None:
-            raise ApiError(404, service.store.unknown_id("story", story_id))
+            raise ApiError(404, service.unknown_id("story", story_id))
         cache = "computed" if got.computed else "stored"
 
         def build() -> bytes:
@@ -435,14 +435,14 @@ def article_page(
     service = service_of(request)
     article = service.article(article_id)
     if article is None:
-        raise ApiError(404, service.store.unknown_id("article", article_id))
+        raise ApiError(404, service.unknown_id("article", article_id))
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     marked: str | None = None
     if claim and (story or article.story_id):
         sid = story or article.story_id
         info = service.story(sid) if sid else None
         cached = service.reports.get((info.id, info.version)) if info else None
-        data = cached[0] if cached else (service.store.cached_report(info.id) if info else None)
+        data = cached[0] if cached else (service.cached_report(info.id) if info else None)
         if data:
             for c in data.get("claims", []):
                 if c.get("id") == claim:
