@@ -374,6 +374,7 @@ class CorpusService:
         self.pages = LRU(2048)
         self.reports = LRU(128)
         self.meters = LRU(100_000)
+        #: Story reports computed since the start (counted under ``_computing_lock``).
         self.report_computations = 0
 
     # --- connections ---------------------------------------------------------------
@@ -704,7 +705,8 @@ class CorpusService:
             started = time.perf_counter()
             report = self._report_corpus_report(story.id)
             seconds = time.perf_counter() - started
-            self.report_computations += 1
+            with self._computing_lock:  # two report workers count
+                self.report_computations += 1
             data = report_to_dict(report)
             timeline = self.timeline(story, data)
             if generation == self._generation:
