@@ -139,6 +139,15 @@ def test_search_takes_a_word_to_leave_out_as_written(env: dict[str, object]) -> 
     assert json.loads(run("search", "clock", "-Aldersby", "--db", db, "-f", "json")) == []  # not an option
 
 
+def test_search_stopped_at_its_limit_says_which_matches_these_are_and_how_to_see_more(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")  # two articles mention the quake
+    result = CliRunner().invoke(cli, ["search", "quake", "--db", db, "--limit", "1"])
+    assert result.exit_code == 0 and "matches 1-1 of 2; the next ones: --offset 1" in result.stderr
+    result = CliRunner().invoke(cli, ["search", "quake", "--db", db, "--limit", "5"])
+    assert result.exit_code == 0 and "the next ones" not in result.stderr
+
+
 def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")

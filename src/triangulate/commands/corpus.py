@@ -33,7 +33,7 @@ from triangulate.commands.console import (
     snippet_text,
     write_output,
 )
-from triangulate.commands.stops import stop_on_sigterm, stopped_how, stopped_status
+from triangulate.commands.stops import handles_stops, stopped_by_sigterm, stopped_how, stopped_status
 from triangulate.errors import InputError, TriangulateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,6 +111,7 @@ def _short(value: str | None, n: int = 19) -> str:
 @click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Summary format.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any input was skipped (what was read is still stored).")
+@handles_stops  # SIGTERM stops it as Ctrl-C does, also for a caller that runs the command itself
 def ingest(
     targets: tuple[str, ...], db: str, source: str | None, allow_private: bool, batch_size: int, fmt: str, quiet: bool, strict: bool
 ) -> None:
@@ -131,7 +132,6 @@ def ingest(
     from triangulate.corpus import IngestSummary
 
     err = err_console()
-    stop_on_sigterm()  # as the command line does; again for a caller that runs the command itself
     with _corpus(db, allow_private=allow_private, batch_size=batch_size) as corpus:
         so_far = IngestSummary()  # what is stored, batch by batch (an interrupted batch is rolled back)
         started = time.perf_counter()
@@ -284,6 +284,7 @@ def feeds_import(opml: str, db: str, fmt: str) -> None:
 @click.option("--allow-private", is_flag=True, help="Let the fetcher reach loopback and private addresses (local testing only).")
 @click.option("--no-follow", is_flag=True, help="Use the entries' own text; do not fetch the article pages.")
 @click.option("-f", "--format", "fmt", type=FormatChoice(["text", "json"]), default="text", show_default=True, help="Output format (json: one line per poll).")
+@handles_stops  # a service stop ends the watch as Ctrl-C does
 def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: bool, fmt: str) -> None:
     """Poll the followed feeds and ingest new articles as they appear.
 
@@ -326,12 +327,11 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
         failed: list[str] = []
         done: list[str] = []
         stop = threading.Event()
-        stopped_by = stop_on_sigterm()  # a service stop ends the watch as Ctrl-C does
         try:
             corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, follow=not no_follow)
         except KeyboardInterrupt:
             stop.set()
-            err.print("stopped (SIGTERM)" if stopped_by else "stopped")
+            err.print("stopped (SIGTERM)" if stopped_by_sigterm() else "stopped")
         if once and failed and not done:
             err.print(f"every feed failed ({len(failed)})", highlight=False)
             sys.exit(4)
@@ -625,6 +625,8 @@ def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -
             ["Article", "Outlet", "Title", "Story", "Snippet"],
             [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h)] for h in hits],
         )
+        text = " ".join(query)
+        print_page_note(len(hits), offset, limit, what="matches", total=lambda: corpus.store.count_search(text))
 
 
 # --- sources ------------------------------------------------------------------------------------
