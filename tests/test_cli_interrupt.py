@@ -292,3 +292,49 @@ def test_serve_get_stopped_before_its_answer_is_a_command_like_any_other(db: Pat
     child.stop_when_ready(signame)
     assert_stopped(child, code, says)
     assert child.out == []
+
+
+# --- commands run in the caller's process -------------------------------------------------------------
+
+
+def test_a_command_run_in_process_puts_the_signal_handlers_back_and_leaves_no_stop_to_the_next(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from triangulate.cli import cli, main
+    from triangulate.corpus.store import Store
+
+    def callers_handler(signum: int, frame: object) -> None:
+        pass
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for sig in saved:
+            signal.signal(sig, callers_handler)
+
+        def service_stop(self: Corpus, **kwargs: object) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts the wait
+
+        monkeypatch.setattr(Corpus, "feeds", lambda self: ["https://feeds.example/rss"])
+        monkeypatch.setattr(Corpus, "watch", service_stop)
+        watched = CliRunner().invoke(cli, ["watch", "--db", str(db)])
+        assert watched.exit_code == 0 and "stopped (SIGTERM)" in watched.output, watched.output
+        assert all(signal.getsignal(sig) is callers_handler for sig in saved)
+
+        def ctrl_c(self: Store, **kwargs: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(Store, "stories", ctrl_c)
+        listed = CliRunner().invoke(cli, ["stories", "--db", str(db)])
+        assert listed.exit_code == 130 and listed.output.strip().endswith("interrupted"), listed.output  # not the watch's SIGTERM
+        assert all(signal.getsignal(sig) is callers_handler for sig in saved)
+
+        with pytest.raises(SystemExit) as ended:
+            main(["stories", "--db", str(db)])
+        assert ended.value.code == 130
+        assert all(signal.getsignal(sig) is callers_handler for sig in saved)  # no handler that ends the process
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

@@ -1,4 +1,4 @@
-from triangulate.cli import main
+from triangulate.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from triangulate.commands.stops import stop_on_sigterm, stops_end_the_command, stops_end_the_process
+from triangulate.commands.stops import stops_end_the_command, stops_end_the_process, stops_handled
 
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -48,6 +48,12 @@ class LazyGroup(click.Group):
     (:func:`triangulate.commands.stops.exit_stopped`), before click's own handling would
     print ``Aborted!`` and exit 1.
     """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # SIGTERM stops a command as Ctrl-C does (transactions roll back, files close); the
+        # caller's signal handlers are back once the command ends (stops_handled).
+        with stops_handled():
+            return super().main(*args, **kwargs)
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
@@ -112,9 +118,16 @@ def cli(verbose: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the console script and ``python -m triangulate``."""
-    stop_on_sigterm()  # SIGTERM stops a command as Ctrl-C does: transactions roll back, files close
+    """Run one command as the command line does (``argv``: its arguments, default
+    ``sys.argv[1:]``); it ends by raising :class:`SystemExit` with its exit status. The
+    signal handlers of the calling program are as they were once it returns."""
+    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="triangulate")
+
+
+def run() -> Any:
+    """Entry point of the console script and ``python -m triangulate``: :func:`main`, then a
+    stop while the interpreter exits ends the process at once, with no traceback."""
     try:
-        return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="triangulate")
+        return main()
     finally:
         stops_end_the_process()

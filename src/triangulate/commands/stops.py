@@ -15,12 +15,19 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from functools import wraps
+from typing import NoReturn, ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 #: The signal that stopped the command, once SIGTERM has (Ctrl-C leaves it empty).
 _STOPPED_BY: list[int] = []
+#: How deep the main thread is in :func:`stops_handled` blocks (0: no command runs).
+_DEPTH: list[int] = [0]
 
 
 def _sigterm_interrupts(signum: int, frame: object) -> None:
@@ -28,18 +35,53 @@ def _sigterm_interrupts(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def stop_on_sigterm() -> list[int]:
-    """Make SIGTERM stop the command the way Ctrl-C does. The returned list gets the signal
-    number once it arrives; every caller of one run gets the same list. Signal handlers
-    belong to the main thread: elsewhere (an application that runs a command in a thread)
-    this does nothing."""
+@contextmanager
+def stops_handled() -> Iterator[None]:
+    """For the length of one command, SIGTERM stops it the way Ctrl-C does.
+
+    The outermost block starts the command with no stop noted and, when the command ends,
+    puts back the SIGINT and SIGTERM handlers it found, so a program that runs commands in
+    its own process (:func:`triangulate.cli.main`, click's ``CliRunner``) keeps its own
+    handlers, and one command's SIGTERM is not the next one's. A block inside another is
+    the same command. Signal handlers belong to the main thread: elsewhere (an application
+    that runs a command in a thread) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    if _DEPTH[0]:
+        _DEPTH[0] += 1
+        try:
+            yield
+        finally:
+            _DEPTH[0] -= 1
+        return
+    previous_int = signal.getsignal(signal.SIGINT)
+    previous_term = signal.signal(signal.SIGTERM, _sigterm_interrupts)
+    _STOPPED_BY.clear()
+    _DEPTH[0] = 1
     try:
-        previous = signal.signal(signal.SIGTERM, _sigterm_interrupts)
-    except (AttributeError, ValueError):  # no SIGTERM on this system, or not the main thread
-        return []
-    if previous is not _sigterm_interrupts:
-        _STOPPED_BY.clear()
-    return _STOPPED_BY
+        yield
+    finally:
+        _DEPTH[0] = 0
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+def handles_stops(command: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run ``command`` in :func:`stops_handled` (for a command a caller may run by itself)."""
+
+    @wraps(command)
+    def handled(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with stops_handled():
+            return command(*args, **kwargs)
+
+    return handled
+
+
+def stopped_by_sigterm() -> bool:
+    """Whether SIGTERM, not Ctrl-C, stopped the command."""
+    return bool(_STOPPED_BY)
 
 
 def stopped_how() -> str:
