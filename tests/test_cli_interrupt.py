@@ -224,9 +224,12 @@ def test_a_stopped_compare_prints_one_line_and_exits_128_plus_the_signal(signame
 
 def test_a_story_interrupted_while_its_report_is_computed_caches_nothing(db: Path, two_stories: tuple[Path, str, str]) -> None:
     story = two_stories[1]
-    child = held_at("triangulate.corpus:Corpus.report", "story", story, "--db", str(db), "-f", "json")
+    # Held inside the computation (Corpus.report -> compare_articles), its facts aligned and
+    # its conflicts found, before the summary: the report is not done, so nothing is cached.
+    child = held_at("triangulate.compare:summarize", "story", story, "--db", str(db), "-f", "json")
     child.stop_when_ready("SIGINT")
     assert_stopped(child, 130, "interrupted")
+    assert child.out == []  # no half report
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("SELECT COUNT(*) FROM reports").fetchone() == (0,)
@@ -282,7 +285,6 @@ def test_a_stopped_server_says_stopped_and_exits_0(db: Path, signame: str, says:
     )
     child.stop_when_ready(signame)
     assert_stopped(child, 0, says)
-
 
 
 @pytest.mark.parametrize(("signame", "code", "says"), SIGNALS)
