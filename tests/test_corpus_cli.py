@@ -445,3 +445,11 @@ def test_every_command_takes_text_table_and_terminal_for_its_human_readable_form
     assert "Quake shakes" in run("story", story, "--db", db, "-f", "text")
     bad = CliRunner().invoke(cli, ["stories", "--db", db, "-f", "yaml"])
     assert bad.exit_code == 2 and "yaml" in bad.output
+
+
+def test_a_table_row_with_more_or_fewer_cells_than_columns_is_an_error_not_cut() -> None:
+    from triangulate.commands.console import print_table
+
+    for row in (["a", "b", "c"], ["a"]):
+        with pytest.raises(ValueError):
+            print_table(["One", "Two"], [row])

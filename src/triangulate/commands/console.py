@@ -112,6 +112,9 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
 
     An id is never wrapped; a cell of a column of :data:`COLUMN_LINES` takes at most that
     many lines, what does not fit cut with an ellipsis.
+
+    Raises:
+        ValueError: a row with more or fewer cells than there are columns.
     """
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
@@ -121,7 +124,7 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
             table.add_column(col, overflow="fold")
     for row in rows:
         cells: list[Any] = []
-        for col, v in zip(columns, row):
+        for col, v in zip(columns, row, strict=True):  # a cell without a column is an error, not lost
             text = v if isinstance(v, Text) else Text("" if v is None else str(v))
             lines = COLUMN_LINES.get(col)
             cells.append(text if lines is None else ClippedCell(text, lines))
