@@ -767,3 +767,20 @@ def test_the_add_form_keeps_the_apis_limits_and_names_an_unknown_action(tmp_path
         # A pasted article over 1 MB is within the body limit (5 MB): no multipart part limit of its own.
         big = c.post("/compare", data={"text": "x" * 1_100_000, "outlet": "A"}, headers=headers)
         assert big.status_code == 422 and "Part exceeded" not in big.text  # one word: too short, not a refused part
+
+
+def test_a_day_alone_is_shown_as_the_day_and_comes_last_in_its_day_on_the_timeline(tmp_path: Path, embedder: object) -> None:
+    # As copies are ordered (triangulate.times.publication_key): a day alone is not known to be
+    # earlier than a copy of that day that gives its hour.
+    from triangulate.server.views import _when
+
+    assert _when("2025-03-02") == "2025-03-02"
+    assert _when("2025-03-02T09:30:00+00:00") == "2025-03-02 09:30 UTC"
+    records = [{**FALLBACK[0], "published": "2025-03-02"}, {**FALLBACK[1], "published": "2025-03-02T09:30:00Z"}]
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    with TestClient(app) as c:
+        story = c.post("/api/ingest", json={"articles": records}).json()["results"][0]["story_id"]
+        timeline = c.get(f"/api/stories/{story}").json()["timeline"]
+        assert [(t["outlet"], t["time"]) for t in timeline] == [("South Gazette", "2025-03-02T09:30:00+00:00"), ("North Herald", "2025-03-02")]
+        page = c.get(f"/stories/{story}", headers={"accept": "text/html"}).text
+        assert '<time datetime="2025-03-02">2025-03-02</time>' in page and "00:00 UTC" not in page

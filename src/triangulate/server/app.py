@@ -605,7 +605,10 @@ class CorpusService:
 
     @_leased
     def timeline(self, story: StoryInfo, report: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Who published when: the story's articles, oldest first, with reprint links."""
+        """Who published when: the story's articles, oldest first (a day alone at the end of
+        its day), with reprint links."""
+        from triangulate.times import publication_key
+
         sources = (report or {}).get("sources", [])
         numbers = {s["article_id"]: s["number"] for s in sources}
         rows = self.store.articles(story=story.id, limit=None, newest_first=False)
@@ -632,7 +635,8 @@ class CorpusService:
                     "similarity": a.similarity,
                 }
             )
-        out.sort(key=lambda r: (r["time"] or "", r["outlet"]))
+        # As copies are ordered (publication_key): a day alone at the end of its day.
+        out.sort(key=lambda r: (publication_key(r["time"]), r["outlet"]))
         return out
 
     def story_report(self, story_id: str, *, wait: float | None = None) -> StoryReport | None:

@@ -46,20 +46,24 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _when(value: str | None) -> str:
-    """An ISO time as ``2025-10-15 06:40 UTC`` (the value as given when it does not parse)."""
+    """An ISO time as ``2025-10-15 06:40 UTC``; a day alone as the day, ``2025-10-15`` (the
+    value as given when it does not parse)."""
     if not value:
         return ""
-    from triangulate.times import parse_time
+    from triangulate.times import is_day_only, parse_time
 
     dt = parse_time(value)
-    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else value
+    if dt is None:
+        return value
+    return dt.strftime("%Y-%m-%d") if is_day_only(value) else dt.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _delta(value: str | None, start: str | None) -> str:
-    """``+1 h 20 min`` after ``start``."""
-    from triangulate.times import parse_time
+    """``+1 h 20 min`` after ``start`` (nothing when either is a day alone: hours cannot be
+    measured from it)."""
+    from triangulate.times import time_of_day
 
-    a, b = parse_time(value), parse_time(start)
+    a, b = time_of_day(value), time_of_day(start)
     if a is None or b is None:
         return ""
     minutes = int((a - b).total_seconds() // 60)
