@@ -708,3 +708,26 @@ def test_the_closest_wording_of_a_wire_story_is_named_in_its_earliest_copy(embed
     report = compare_articles([copy, other, wire], embedder=embedder)
     (radio,) = [s for s in report.single_source if s.claim.text == "Police are investigating."]
     assert radio.nearest is not None and radio.nearest.outlet == "Wire"
+
+
+def test_disputes_of_facts_the_summary_does_not_state_are_two_at_most_whatever_it_states(embedder):
+    # A one-sentence summary states one of four disputed facts: its dispute follows it, and
+    # two disputes of the facts it does not state (it counted the stated one among the two).
+    north = art("North Star", "The earthquake struck the Kesterland coast at 5:12 a.m. local time on Monday.",
+                "The epicentre of the earthquake lay near Orvik at a depth of 35 kilometres, the institute said.",
+                "The earthquake killed 14 people in the coastal villages, officials said.",
+                "About 300 houses were damaged in the villages, the governor said.")
+    coast = art("Coast Radio", "A strong earthquake shook the coast of Kesterland at 5:12 a.m. on Monday, local time.",
+                "Its epicentre was near Orvik, at a depth of 35 kilometres, according to the seismology institute.",
+                "Officials said the quake killed 14 people in the villages along the coast.",
+                "The governor said about 300 houses in the villages were damaged.")
+    south = art("South Wind", "A powerful quake hit the coast of Kesterland at 5:40 a.m. on Monday, local time.",
+                "The institute said the epicentre lay near Orvik at a depth of 12 kilometres.",
+                "The quake killed 17 people in the coastal villages, according to officials.",
+                "About 900 houses were damaged in the villages, the governor said.")
+    report = compare_articles([north, coast, south], embedder=embedder, settings=CompareSettings(max_summary_sentences=1))
+    assert len({c.fact_id for c in report.conflicts}) == 4
+    stated = {s.fact_id for s in report.summary if not s.text.startswith("Reports differ")}
+    disputes = [s.fact_id for s in report.summary if s.text.startswith("Reports differ")]
+    assert len(stated) == 1 and stated <= set(disputes)
+    assert len([f for f in disputes if f not in stated]) == 2

@@ -81,13 +81,16 @@ def summarize(
             )
     fact_by_id = {f.id: f for f in facts}
     summarised: set[tuple[str, str]] = set()
+    others = 0
     # Every dispute of a fact the summary states (a sentence it writes must not stand as
-    # undisputed where a source says otherwise), then disputes of other facts up to two.
+    # undisputed where a source says otherwise), then up to two disputes of other facts.
     for conflict in sorted(conflicts, key=lambda c: c.fact_id not in stated):
-        if len(summarised) >= 2 and conflict.fact_id not in stated:
-            break
         if (conflict.fact_id, conflict.kind) in summarised:
             continue  # one sentence a dispute, however many pairs of outlets it has
+        if conflict.fact_id not in stated:
+            if others >= 2:
+                break
+            others += 1
         summarised.add((conflict.fact_id, conflict.kind))
         side_a = next(c for c in claims if c.id == conflict.a.claim_id)
         side_b = next(c for c in claims if c.id == conflict.b.claim_id)
