@@ -592,6 +592,7 @@ def _closest_elsewhere(
         if j is None or first_copy[c.article_id] < first_copy[claims[j].article_id]:
             column_of[key] = i
     columns = np.array(sorted(column_of.values()))
+    column_vecs = vecs[columns]
     column_groups = np.array([group_of[claims[j].article_id] for j in columns])
     index = {c.id: i for i, c in enumerate(claims)}
     wanted = [k for k, s in enumerate(out) if s.detail is None and s.claim.id in index]
@@ -599,7 +600,7 @@ def _closest_elsewhere(
     for start in range(0, len(wanted), block):
         part = wanted[start : start + block]
         rows = np.array([index[out[k].claim.id] for k in part])
-        sims = vecs[rows] @ vecs[columns].T
+        sims = vecs[rows] @ column_vecs.T
         own = np.array([group_of[claims[r].article_id] for r in rows])
         sims[own[:, None] == column_groups[None, :]] = -1.0
         best = sims.argmax(axis=1)
