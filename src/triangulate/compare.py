@@ -386,11 +386,12 @@ def compare_articles(
             by_group.setdefault(group_of[c.article_id], []).append(index_of[c.id])
         same_source_sets.extend(members for members in by_group.values() if len({claims[i].article_id for i in members}) > 1)
     conflicts.extend(_changes_within_a_source(claims, same_source_sets, reprint, copied_from))
-    single = _single_source(claims, facts, aligned_single, group_of, articles, conflicts)
+    # Which copy of a wire story comes first: the earliest published, then the first given.
+    first_copy = {a.id: (publication_key(a.published), i) for i, a in enumerate(articles)}
+    single = _single_source(claims, facts, aligned_single, group_of, articles, first_copy, conflicts)
     if settings.nearest_cosine is not None:
         t0 = time.perf_counter()
-        first_copy = {a.id: (publication_key(a.published), i) for i, a in enumerate(articles)}
-        single = _closest_elsewhere(single, claims, vecs, group_of, settings.nearest_cosine, first_copy)
+        single = _closest_elsewhere(single, claims, index_of, vecs, group_of, settings.nearest_cosine, first_copy)
         timings["nearest"] = time.perf_counter() - t0
     summary = summarize(
         facts, conflicts, articles, claims, number_of, max_sentences=settings.max_summary_sentences, group_of=group_of
@@ -570,6 +571,7 @@ def _near_verbatim(claims: Sequence[Claim]) -> bool:
 def _closest_elsewhere(
     single: Sequence[SingleSource],
     claims: Sequence[Claim],
+    index_of: dict[str, int],
     vecs: np.ndarray,
     group_of: dict[str, int],
     bar: float,
@@ -594,12 +596,11 @@ def _closest_elsewhere(
     columns = np.array(sorted(column_of.values()))
     column_vecs = vecs[columns]
     column_groups = np.array([group_of[claims[j].article_id] for j in columns])
-    index = {c.id: i for i, c in enumerate(claims)}
-    wanted = [k for k, s in enumerate(out) if s.detail is None and s.claim.id in index]
+    wanted = [k for k, s in enumerate(out) if s.detail is None and s.claim.id in index_of]
     block = 256
     for start in range(0, len(wanted), block):
         part = wanted[start : start + block]
-        rows = np.array([index[out[k].claim.id] for k in part])
+        rows = np.array([index_of[out[k].claim.id] for k in part])
         sims = vecs[rows] @ column_vecs.T
         own = np.array([group_of[claims[r].article_id] for r in rows])
         sims[own[:, None] == column_groups[None, :]] = -1.0
@@ -617,18 +618,18 @@ def _single_source(
     within_group: Sequence[Sequence[int]],
     group_of: dict[str, int],
     articles: Sequence[Article],
+    first_copy: dict[str, tuple[tuple[int, float], int]],
     conflicts: Sequence[Conflict] = (),
 ) -> list[SingleSource]:
     """Claims only one independent source reports, and checkable details (numbers,
-    dates, durations) that only one version of a fact gives."""
+    dates, durations) that only one version of a fact gives (``first_copy`` orders the
+    copies of a wire story)."""
     in_fact = {c.id for f in facts for c in f.claims}
     # A claim repeated by the reprints of its own wire story is still single-source:
     # report it once, from the origin's copy where the origin carries it.
-    origin_rank = {a.id: publication_key(a.published) for a in articles}
-    position = {a.id: i for i, a in enumerate(articles)}
     reprinted: set[str] = set()
     for members in within_group:
-        keep = min(members, key=lambda i: (origin_rank[claims[i].article_id], position[claims[i].article_id], i))
+        keep = min(members, key=lambda i: (first_copy[claims[i].article_id], i))
         reprinted.update(claims[i].id for i in members if i != keep)
     out: list[SingleSource] = []
     for claim in claims:
