@@ -409,9 +409,8 @@ def _range(text: str, detail: Detail) -> tuple[float, float, str] | None:
     """The values a detail allows, from the qualifier written just before it, and the
     qualifier's kind: "more than 3 years" -> (3, inf, "min"), "about 80" -> (68, 92,
     "about"), "12" -> (12, 12, "")."""
-    try:
-        value = float(detail.value.split()[0])
-    except (ValueError, IndexError):
+    value = _number_of(detail)
+    if value is None:
         return None
     at = text.find(detail.text)
     if at >= 0:
