@@ -374,21 +374,27 @@ def test_a_fact_disputed_by_as_many_sources_as_give_it_is_stated_as_its_outlets_
     assert report.summary[0].text.startswith("Harlow Rovers beat Dunmore City 3-1"), report.summary[0].text
 
 
+#: Three outlets' time, depth and toll of one quake: two agree, the third gives each another way.
+KESTERLAND_QUAKE = {
+    "North Star": ("The earthquake struck the Kesterland coast at 5:12 a.m. local time on Monday.",
+                   "The epicentre of the earthquake lay near Orvik at a depth of 35 kilometres, the institute said.",
+                   "The earthquake killed 14 people in the coastal villages, officials said."),
+    "Coast Radio": ("A strong earthquake shook the coast of Kesterland at 5:12 a.m. on Monday, local time.",
+                    "Its epicentre was near Orvik, at a depth of 35 kilometres, according to the seismology institute.",
+                    "Officials said the quake killed 14 people in the villages along the coast."),
+    "South Wind": ("A powerful quake hit the coast of Kesterland at 5:40 a.m. on Monday, local time.",
+                   "The institute said the epicentre lay near Orvik at a depth of 12 kilometres.",
+                   "The quake killed 17 people in the coastal villages, according to officials."),
+}
+
+
 def test_every_disputed_fact_the_summary_states_is_followed_by_its_dispute(embedder):
     # Three facts that two outlets give one way and a third another: each is stated as fact
     # (the majority's version), so each needs its dispute sentence, not only the first two.
-    north = art("North Star", "The earthquake struck the Kesterland coast at 5:12 a.m. local time on Monday.",
-                "Fishing boats in the harbour of Velm were thrown against the piers and two sank.",
-                "The epicentre of the earthquake lay near Orvik at a depth of 35 kilometres, the institute said.",
-                "The earthquake killed 14 people in the coastal villages, officials said.")
-    coast = art("Coast Radio", "A strong earthquake shook the coast of Kesterland at 5:12 a.m. on Monday, local time.",
-                "The regional governor asked the army for tents and water for the families left homeless.",
-                "Its epicentre was near Orvik, at a depth of 35 kilometres, according to the seismology institute.",
-                "Officials said the quake killed 14 people in the villages along the coast.")
-    south = art("South Wind", "A powerful quake hit the coast of Kesterland at 5:40 a.m. on Monday, local time.",
-                "Power was cut to most of the province for several hours after the shock.",
-                "The institute said the epicentre lay near Orvik at a depth of 12 kilometres.",
-                "The quake killed 17 people in the coastal villages, according to officials.")
+    (north_time, *north_rest), (coast_time, *coast_rest), (south_time, *south_rest) = KESTERLAND_QUAKE.values()
+    north = art("North Star", north_time, "Fishing boats in the harbour of Velm were thrown against the piers and two sank.", *north_rest)
+    coast = art("Coast Radio", coast_time, "The regional governor asked the army for tents and water for the families left homeless.", *coast_rest)
+    south = art("South Wind", south_time, "Power was cut to most of the province for several hours after the shock.", *south_rest)
     report = compare_articles([north, coast, south], embedder=embedder)
     facts = {c.fact_id for c in report.conflicts}
     assert len(facts) == 3
@@ -713,18 +719,9 @@ def test_the_closest_wording_of_a_wire_story_is_named_in_its_earliest_copy(embed
 def test_disputes_of_facts_the_summary_does_not_state_are_two_at_most_whatever_it_states(embedder):
     # A one-sentence summary states one of four disputed facts: its dispute follows it, and
     # two disputes of the facts it does not state (it counted the stated one among the two).
-    north = art("North Star", "The earthquake struck the Kesterland coast at 5:12 a.m. local time on Monday.",
-                "The epicentre of the earthquake lay near Orvik at a depth of 35 kilometres, the institute said.",
-                "The earthquake killed 14 people in the coastal villages, officials said.",
-                "About 300 houses were damaged in the villages, the governor said.")
-    coast = art("Coast Radio", "A strong earthquake shook the coast of Kesterland at 5:12 a.m. on Monday, local time.",
-                "Its epicentre was near Orvik, at a depth of 35 kilometres, according to the seismology institute.",
-                "Officials said the quake killed 14 people in the villages along the coast.",
-                "The governor said about 300 houses in the villages were damaged.")
-    south = art("South Wind", "A powerful quake hit the coast of Kesterland at 5:40 a.m. on Monday, local time.",
-                "The institute said the epicentre lay near Orvik at a depth of 12 kilometres.",
-                "The quake killed 17 people in the coastal villages, according to officials.",
-                "About 900 houses were damaged in the villages, the governor said.")
+    north = art("North Star", *KESTERLAND_QUAKE["North Star"], "About 300 houses were damaged in the villages, the governor said.")
+    coast = art("Coast Radio", *KESTERLAND_QUAKE["Coast Radio"], "The governor said about 300 houses in the villages were damaged.")
+    south = art("South Wind", *KESTERLAND_QUAKE["South Wind"], "About 900 houses were damaged in the villages, the governor said.")
     report = compare_articles([north, coast, south], embedder=embedder, settings=CompareSettings(max_summary_sentences=1))
     assert len({c.fact_id for c in report.conflicts}) == 4
     stated = {s.fact_id for s in report.summary if not s.text.startswith("Reports differ")}
