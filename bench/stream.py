@@ -388,6 +388,11 @@ class _CountingEmbedder:
             self.tokens += sum(len(e.ids) for e in self._tokenizer.encode_batch(list(texts)))
         return self.inner.encode(texts)  # type: ignore[attr-defined]
 
+    def prefetcher(self):  # type: ignore[no-untyped-def]
+        """The inner embedder's (texts embedded ahead are counted when they are asked for)."""
+        make = getattr(self.inner, "prefetcher", None)
+        return make() if make is not None else None
+
     @property
     def tokens_per_text(self) -> float:
         return self.tokens / max(1, self.sampled)
@@ -536,12 +541,22 @@ def _raw(it: Item) -> RawDocument:
     )
 
 
+#: Batches generated ahead of each timed :meth:`Ingester.add_items` call in the write-path rows.
+INGEST_CHUNK_BATCHES = 20
+
+
 def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int = 200_000,
-               embed_cache: int = 2048, model: str | None = None) -> dict[str, object]:
+               embed_cache: int = 2048, model: str | None = None, prefetch: bool = True) -> dict[str, object]:
     """The whole write path of a corpus: text input -> clean -> dedup -> cluster -> SQLite.
 
-    Articles go through :meth:`Ingester.process_batch` (one write transaction per
-    micro-batch, as ``triangulate ingest`` does) into a fresh database file.
+    Articles go through :meth:`Ingester.add_items` (one write transaction per
+    micro-batch, the next batch's leads embedded ahead on a second thread, as
+    ``triangulate ingest`` does; ``prefetch=False``: one batch after another) into a
+    fresh database file. The input is generated ``INGEST_CHUNK_BATCHES`` batches at a
+    time before each timed call, so that no work of the system under test runs while
+    the generator does (each call ends with nothing left on the second thread; its
+    first batch is not embedded ahead). An article's latency runs from the moment the
+    ingester reads it to the commit of its batch.
     """
     import tempfile
 
@@ -554,7 +569,7 @@ def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int 
     embedder.texts = embedder.tokens = embedder.sampled = 0
     folder = tempfile.TemporaryDirectory(prefix="stream-bench-")
     store = Store.open(Path(folder.name) / "bench.db")
-    ingester = Ingester(store, embedder=embedder, dedup_settings={"max_items": dedup_window}, batch_size=batch)
+    ingester = Ingester(store, embedder=embedder, dedup_settings={"max_items": dedup_window}, batch_size=batch, prefetch=prefetch)
     ingester.load()
     rss_ready = _rss_mb()
     latencies = np.zeros(n, dtype=np.float32)
@@ -569,25 +584,35 @@ def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int 
     started = time.perf_counter()
     busy = 0.0  # time in the system under test (the generator's own time left out)
     lo = 0
+    pulled = np.zeros(batch * INGEST_CHUNK_BATCHES, dtype=np.float64)
+
+    def reading(raws: list[RawDocument]) -> Iterator[RawDocument]:
+        for j, raw in enumerate(raws):
+            pulled[j] = time.perf_counter()
+            yield raw
+
     while lo < n:
-        chunk = [it for _, it in zip(range(batch), source)]
+        chunk = [it for _, it in zip(range(min(n - lo, batch * INGEST_CHUNK_BATCHES)), source)]
         if not chunk:
             break
-        t0 = time.perf_counter()
         raws = [_raw(it) for it in chunk]  # input generation: not timed
+        tenths_before = len(checkpoints)
+        committed: list[float] = []
         t0 = time.perf_counter()
-        results = ingester.process_batch(raws)
+        results = list(ingester.add_items(reading(raws), on_batch=lambda rs: committed.extend([time.perf_counter()] * len(rs))))
         t1 = time.perf_counter()
         busy += t1 - t0
         for j, (it, res) in enumerate(zip(chunk, results)):
             i = lo + j
-            latencies[i] = (t1 - t0) * (j + 1) / len(chunk)
+            latencies[i] = committed[j] - pulled[j]
             statuses[res.status] = statuses.get(res.status, 0) + 1
             pred[i] = story_ids.setdefault(res.story_id or f"none{i}", len(story_ids))
             gold[i] = gold_ids.setdefault(it.story, len(gold_ids))
+            if (i + 1) % tenth == 0 or i + 1 == n:
+                # The tenth's end: its time is the commit of the batch it ends in.
+                checkpoints.append((i + 1, busy - (t1 - committed[j]), _rss_mb()))
         lo += len(chunk)
-        if lo % tenth < batch or lo >= n:
-            checkpoints.append((lo, busy, _rss_mb()))
+        if len(checkpoints) > tenths_before:
             _progress(checkpoints)
     seconds = busy
     wall = time.perf_counter() - started
@@ -606,7 +631,7 @@ def run_ingest(n: int, *, batch: int, seed: int, rate: float, dedup_window: int 
     folder.cleanup()
     rates, _ = _rates_by_tenth(checkpoints)
     return {
-        "system": "triangulate",
+        "system": "triangulate" if prefetch else "one batch at a time",
         "path": "clean + dedup + cluster + store",
         "model": embedder.name,
         "n": n,
@@ -671,7 +696,7 @@ def run_baseline(n: int, *, seed: int, rate: float, threshold: float = 0.75) -> 
 
 
 def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | None = None, *,
-           ingest: bool = False, model: str | None = None) -> dict[str, object]:
+           ingest: bool = False, model: str | None = None, prefetch: bool = True) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--rate", str(args.rate), "--batch", str(args.batch),
            "--short-names", str(args.short_names)]
     if baseline:
@@ -683,6 +708,8 @@ def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | 
             cmd += ["--model", model or args.model]
         if ingest:
             cmd.append("--ingest")
+            if not prefetch:
+                cmd.append("--no-prefetch")
     # The child's stderr (its progress lines, a traceback) goes straight to ours.
     out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     if out.returncode != 0:
@@ -739,6 +766,10 @@ def main() -> None:
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-prefetch", action="store_true",
+                        help="write-path rows: one batch after another, no leads embedded ahead")
+    parser.add_argument("--one-at-a-time-sizes", default="",
+                        help="also run these write-path sizes one batch after another (the reference row of the ahead-embedding)")
     args = parser.parse_args()
     global SHORT_NAME_SYLLABLES
     SHORT_NAME_SYLLABLES = args.short_names
@@ -760,7 +791,7 @@ def main() -> None:
             return
         kwargs.update(batch=args.batch, dedup_window=args.dedup_window, embed_cache=args.embed_cache, model=args.model)
         if args.ingest:
-            print(json.dumps(run_ingest(args.child, **kwargs)))  # type: ignore[arg-type]
+            print(json.dumps(run_ingest(args.child, prefetch=not args.no_prefetch, **kwargs)))  # type: ignore[arg-type]
         else:
             print(json.dumps(run_pipeline(args.child, settings=json.loads(args.cluster), **kwargs)))  # type: ignore[arg-type]
         return
@@ -782,6 +813,9 @@ def main() -> None:
         rows.append(_child(args, size, False))
         print(json.dumps(rows[-1]), file=sys.stderr)
     for size in [int(s) for s in args.ingest_sizes.split(",") if s]:
+        if size in [int(s) for s in args.one_at_a_time_sizes.split(",") if s]:
+            rows.append({**_child(args, size, False, ingest=True, prefetch=False), "system": "reference", "reference": "one batch at a time"})
+            print(json.dumps(rows[-1]), file=sys.stderr)
         if args.reference_model:
             rows.append({**_child(args, size, False, ingest=True, model=args.reference_model), "system": "reference"})
             print(json.dumps(rows[-1]), file=sys.stderr)
@@ -798,7 +832,7 @@ def main() -> None:
         ref = refs.get((r["n"], r.get("path")))
         if r["system"] == "triangulate" and ref is not None:
             print(f"  {r['path']} n={r['n']}: throughput {r['articles_per_s'] / ref['articles_per_s']:.2f}x the reference row "
-                  f"({ref.get('model')}; B3 F1 {r['bcubed_f1']} vs {ref['bcubed_f1']})")
+                  f"({ref.get('reference', ref.get('model'))}; B3 F1 {r['bcubed_f1']} vs {ref['bcubed_f1']})")
     for r in rows:
         if "throughput_by_tenth" not in r:
             continue

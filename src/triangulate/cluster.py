@@ -922,6 +922,16 @@ class StoryClusterer:
         self._remember_lead(article.id, lead_key)
         return placed
 
+    def would_embed(self, article: Article, duplicate_of: str | None) -> bool:
+        """Whether :meth:`add_many` would embed ``article`` if it came next (as a copy of
+        ``duplicate_of``, or not a copy), from what is placed so far: the rule of
+        :meth:`add_many` without the articles of its own batch. For embedding ahead of
+        need; the answer changes only speed (a vector is the same embedded ahead or not)."""
+        if duplicate_of is None or self.story_of(duplicate_of) is None:
+            return True
+        lead_key = zlib.crc32(self.lead(article).encode("utf-8"))
+        return self._lead_of.get(duplicate_of, lead_key) != lead_key and self._young(duplicate_of)
+
     def _young(self, original: str) -> bool:
         """Whether the story of ``original`` (unknown yet: same batch) has fewer than ``rewrite_leads`` articles."""
         story = self._stories.get(self.story_of(original) or "")

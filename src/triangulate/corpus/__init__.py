@@ -334,10 +334,7 @@ class Corpus:
             ingester = self.ingester
         # The inputs are read (files, archives, URLs) without the lock, and each batch's
         # results are yielded without it: a caller that pauses between them blocks no writer.
-        for batch in ingester.batches(items):
-            with self._write_lock:
-                results = ingester.process_batch(batch, source=source, on_batch=on_batch)
-            yield from results
+        yield from ingester.pipeline(ingester.batches(items), source=source, on_batch=on_batch, lock=self._write_lock)
 
     def ingest(
         self,

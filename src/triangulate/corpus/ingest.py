@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -364,6 +364,56 @@ def _restore_clusterer(data: bytes, embedder: Any) -> Any:
     return StoryClusterer.from_state(data, embedder=embedder)
 
 
+#: One item of a batch after cleaning: (article, raw hash, document URL, origin), or its final result.
+Prepared = tuple[Article, str, str | None, str] | IngestResult
+
+
+class _Ahead:
+    """The embedding-ahead state of one :meth:`Ingester.pipeline` run: its prefetcher
+    (made on first use from the clusterer's embedder) and the ticket of the batch
+    whose leads it is embedding."""
+
+    def __init__(self) -> None:
+        self.prefetcher: Any = None
+        self._blas: Any = None  # the matrix library held to one thread while the prefetcher runs
+        self.usable = True  # until the embedder turns out to have no prefetcher
+        self.current: int | None = None  # the ticket of the batch being written
+        self.following: int | None = None  # the ticket of the batch after it
+
+    def submit_next(self, ingester: Ingester, upcoming: list[Prepared]) -> None:
+        if not self.usable:
+            return
+        if self.prefetcher is None:
+            make = getattr(getattr(ingester._clusterer, "embedder", None), "prefetcher", None)
+            self.prefetcher = make() if make is not None else None
+            if self.prefetcher is None:
+                self.usable = False
+                return
+            # numpy's products (the batch against the hot stories) would run on two
+            # threads beside the prefetch thread, three on two cores: one thread each.
+            from threadpoolctl import threadpool_limits
+
+            self._blas = threadpool_limits(limits=1, user_api="blas")
+        self.following = self.prefetcher.submit(ingester._leads_ahead(upcoming))
+
+    def collect(self) -> None:
+        """Wait for the leads of the batch being written (they go into the embedder's cache)."""
+        if self.prefetcher is not None and self.current is not None:
+            self.prefetcher.collect(self.current)
+
+    def advance(self) -> None:
+        """The next batch is the one being written now."""
+        self.current, self.following = self.following, None
+
+    def close(self) -> None:
+        if self.prefetcher is not None:
+            self.prefetcher.close()
+            self.prefetcher = None
+        if self._blas is not None:
+            self._blas.restore_original_limits()
+            self._blas = None
+
+
 class Ingester:
     """The write path of a corpus: owns the dedup index and the story clusterer.
 
@@ -379,6 +429,10 @@ class Ingester:
             keeps saving it under ~2.5% of the ingest time on a large corpus, for a
             replay of at most that much work when the process is restarted).
         dedup_factory, clusterer_factory: replace the default components (tests).
+        prefetch: in :meth:`pipeline`, embed the next batch's leads on a background
+            thread while the current batch is placed and stored (when the embedder
+            supports it: :meth:`triangulate.embed.OnnxMiniLM.prefetcher`). Changes
+            speed only.
     """
 
     def __init__(
@@ -393,8 +447,10 @@ class Ingester:
         snapshot_ratio: float = 40.0,
         dedup_factory: Callable[[], Any] | None = None,
         clusterer_factory: Callable[[], Any] | None = None,
+        prefetch: bool = True,
     ) -> None:
         self.store = store
+        self.prefetch = prefetch
         self.embedder = embedder
         self.dedup_settings = {"max_items": 200_000, **(dedup_settings or {})}
         self.cluster_settings = dict(cluster_settings or {})
@@ -409,6 +465,7 @@ class Ingester:
         self._clusterer: Any = None
         self._seen_seq = 0
         self._since_snapshot = 0
+        self._ahead_signatures: dict[str, Any] = {}  # by text: the next batch's, computed ahead
         self._outlets = OutletResolver([])
         self.reload_registry()
 
@@ -552,8 +609,51 @@ class Ingester:
         ``on_batch`` gets each batch's results right after its commit, with Ctrl-C
         held back until it returns: what it counts is exactly what is stored.
         """
-        for batch in self.batches(items):
-            yield from self.process_batch(batch, source=source, on_batch=on_batch)
+        yield from self.pipeline(self.batches(items), source=source, on_batch=on_batch)
+
+    def pipeline(
+        self,
+        batches: Iterable[Sequence[Item]],
+        *,
+        source: str | None = None,
+        on_batch: Callable[[list[IngestResult]], None] | None = None,
+        lock: AbstractContextManager[Any] | None = None,
+    ) -> Iterator[IngestResult]:
+        """Process batches in order, one write transaction each, yielding each one's results.
+
+        One batch ahead: the next batch is read and cleaned before the current one is
+        written, and once the current batch's copies are known, the leads the next
+        batch will embed are handed to a background thread
+        (:class:`triangulate.embed.Prefetcher`), which embeds them while this thread
+        places and stores the current batch: the model and the Python work of the
+        write path run on two cores side by side. Stories, copies and results are
+        those of :meth:`process_batch` one batch after another (a lead's vector is the
+        same embedded ahead or not). ``lock`` is held while a batch is cleaned and
+        written, not while its results are yielded.
+        """
+        if not self.prefetch:
+            for batch in batches:
+                with lock if lock is not None else nullcontext():
+                    results = self._process(batch, source, on_batch)
+                yield from results
+            return
+        ahead = _Ahead()
+        batches = iter(batches)
+        current = next(batches, None)
+        prepared: list[Prepared] | None = None
+        try:
+            while current is not None:
+                following = next(batches, None)
+                with lock if lock is not None else nullcontext():
+                    upcoming = None
+                    if following is not None and ahead.usable:
+                        upcoming = [self._prepare(item, source) for item in following]
+                    results = self._process(current, source, on_batch, prepared, ahead, upcoming)
+                ahead.advance()
+                yield from results
+                current, prepared = following, upcoming
+        finally:
+            ahead.close()
 
     def batches(self, items: Iterable[Item]) -> Iterator[list[Item]]:
         """The items in batches of :attr:`batch_size` (the last one shorter), read as they are needed."""
@@ -566,7 +666,7 @@ class Ingester:
         if batch:
             yield batch
 
-    def _prepare(self, item: Item, source: str | None) -> tuple[Article, str, str | None, str] | IngestResult:
+    def _prepare(self, item: Item, source: str | None) -> Prepared:
         """Clean one item outside the write lock: (article, raw hash, document URL, origin) or a final result."""
         if isinstance(item, Skipped):
             return IngestResult("skipped", item.origin, skipped=item)
@@ -599,6 +699,45 @@ class Ingester:
             return IngestResult("skipped", item.origin, skipped=skip)
         return self._outlet(cleaned), rhash, item.url, item.origin
 
+    def _recheck(self, items: Sequence[Item], prepared: list[Prepared]) -> list[Prepared]:
+        """A batch cleaned ahead, with the inputs the batch before it stored now answered as
+        duplicates (as :meth:`_prepare` would have, had it run after that batch)."""
+        out: list[Prepared] = []
+        for item, p in zip(items, prepared):
+            if not isinstance(p, IngestResult) and isinstance(item, RawDocument):
+                known = self.store._one(
+                    "SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? AND superseded_by IS NULL LIMIT 1",
+                    (p[1], item.origin),
+                )
+                if known is not None:
+                    p = IngestResult("duplicate", item.origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
+            out.append(p)
+        return out
+
+    def _leads_ahead(self, upcoming: list[Prepared]) -> list[str]:
+        """The leads the clusterer will embed for ``upcoming`` if it comes next, as far as the
+        copy index and the stories placed so far tell (copies within the batch are not
+        known yet: those leads are fetched though not needed). Their signatures are kept
+        for the batch's write."""
+        clusterer = self._clusterer
+        lead = getattr(clusterer, "lead", None)
+        if lead is None:
+            return []
+        articles = [p[0] for p in upcoming if not isinstance(p, IngestResult)]
+        would_embed = getattr(clusterer, "would_embed", None)
+        signatures = getattr(self._dedup, "signatures", None)
+        query = getattr(self._dedup, "query_signature", None)
+        self._ahead_signatures.clear()
+        if signatures is None or query is None or would_embed is None:
+            return [lead(a) for a in articles]
+        leads = []
+        for article, sig in zip(articles, signatures([a.text for a in articles])):
+            self._ahead_signatures[article.text] = sig
+            matches = query(sig)
+            if would_embed(article, matches[0].of if matches else None):
+                leads.append(lead(article))
+        return leads
+
     def _outlet(self, article: Article) -> Article:
         """Apply the outlet registry: a known domain gets its registry name."""
         if not self._outlets:
@@ -617,13 +756,31 @@ class Ingester:
         on_batch: Callable[[list[IngestResult]], None] | None = None,
     ) -> list[IngestResult]:
         """Ingest one batch in one write transaction; results in input order (see :meth:`add_items`)."""
+        return self._process(items, source, on_batch)
+
+    def _process(
+        self,
+        items: Sequence[Item],
+        source: str | None,
+        on_batch: Callable[[list[IngestResult]], None] | None,
+        prepared: list[Prepared] | None = None,
+        ahead: _Ahead | None = None,
+        upcoming: list[Prepared] | None = None,
+    ) -> list[IngestResult]:
+        """:meth:`process_batch`, given the batch cleaned ahead (``prepared``), and the next
+        batch cleaned (``upcoming``), whose leads are embedded ahead through ``ahead``."""
         started = time.perf_counter()
         fetched_of = {id(it): it.fetched for it in items if isinstance(it, RawDocument)}
-        prepared = [self._prepare(item, source) for item in items]
+        if prepared is None:
+            prepared = [self._prepare(item, source) for item in items]
+        else:
+            prepared = self._recheck(items, prepared)
         results: list[IngestResult | None] = [p if isinstance(p, IngestResult) else None for p in prepared]
         skips = [r.skipped for r in results if r is not None and r.skipped is not None]
         todo = [(i, p) for i, p in enumerate(prepared) if not isinstance(p, IngestResult)]
         if not todo:
+            if ahead is not None and upcoming is not None and self.loaded:
+                ahead.submit_next(self, upcoming)
             with interrupts_held():
                 if skips:
                     self.store.add_skips(skips)
@@ -640,7 +797,7 @@ class Ingester:
             with interrupts_held():
                 with self.store.transaction():
                     self._sync()
-                    self._write(items, todo, results, fetched_of)
+                    self._write(items, todo, results, fetched_of, ahead, upcoming)
                     if skips:
                         self.store.add_skips(skips)
                     # Read under the lock: what another writer commits right after this
@@ -673,6 +830,8 @@ class Ingester:
         todo: list[tuple[int, Any]],
         results: list[IngestResult | None],
         fetched_of: dict[int, str | None],
+        ahead: _Ahead | None = None,
+        upcoming: list[Prepared] | None = None,
     ) -> None:
         store = self.store
         stamp = now_iso()
@@ -707,7 +866,9 @@ class Ingester:
             if same is not None or article.id in known_ids:
                 duplicates.append((i, origin, same or article.id))
                 continue
-            sig = signature_of(article.text) if signature_of is not None else None
+            sig = self._ahead_signatures.pop(article.text, None)
+            if sig is None and signature_of is not None:
+                sig = signature_of(article.text)
             if current is not None and _weak_key(key) and self._unrelated(current[0], sig):
                 # A record without URL whose outlet and title another, different text already
                 # uses ("Live updates"): an article of its own, not a version of that one.
@@ -753,6 +914,11 @@ class Ingester:
             known_ids.add(article.id)
             new.append((i, article, current[0] if current else None, version, match, origin))
             rows_new.append(row)
+        self._ahead_signatures.clear()
+        if ahead is not None and upcoming is not None:
+            # This batch's copies are in the copy index now: what the next batch will
+            # embed is known well enough to start on it while this one is placed.
+            ahead.submit_next(self, upcoming)
         # A version this batch itself adds (one URL twice in a file or an archive) is only
         # stored by _cluster_batch: it is superseded once it is there.
         batch_ids = {n[1].id for n in new}
@@ -764,6 +930,8 @@ class Ingester:
         if links:
             links, relinked = self._earliest_first(links, rows_new, touched)
             store.add_duplicates(links)
+        if ahead is not None:
+            ahead.collect()  # this batch's leads, embedded ahead while the last batch was written
         self._cluster_batch(new, rows_new, touched, results, stamp, relinked)
         for old_id, new_id in later:
             self._supersede(old_id, new_id, touched)

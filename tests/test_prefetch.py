@@ -1,0 +1,169 @@
+"""Embedding ahead: the next batch's leads are embedded on a second thread, and no result changes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triangulate.corpus import Corpus
+from triangulate.corpus.ingest import Ingester
+from triangulate.embed import OnnxMiniLM, Prefetcher
+from triangulate.models import RawDocument
+
+LEADS = [
+    "Fire at the Kessling harbour warehouse. A fire destroyed a grain warehouse at Kessling harbour on Tuesday night.",
+    "Council approves the new tram line. The city council voted 31 to 12 for a tram line to the airport.",
+    "Nurses strike at Lanholm General. Hundreds of nurses walked out on Monday over pay.",
+    "Short lead.",
+    "Storm closes the coast road. Gusts of 120 km/h brought down trees along the coast road near Marrowick, police said.",
+]
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time() -> OnnxMiniLM:
+    return OnnxMiniLM(batch_size=1)
+
+
+def test_a_text_embedded_alone_has_one_vector_whatever_is_embedded_beside_it_and_on_any_number_of_threads() -> None:
+    two_threads = OnnxMiniLM(batch_size=1, threads=2).encode(LEADS)
+    one_thread = OnnxMiniLM(batch_size=1, threads=1).encode(list(reversed(LEADS)))[::-1]
+    alone = OnnxMiniLM(batch_size=1).encode(LEADS[2:3])
+    assert np.array_equal(two_threads, one_thread)
+    assert np.array_equal(two_threads[2:3], alone)
+
+
+def test_the_int8_clustering_model_embeds_one_text_at_a_time() -> None:
+    assert OnnxMiniLM.int8().batch_size == 1
+
+
+def test_prefetched_texts_come_from_the_cache_with_the_vectors_they_would_have_had(
+    one_at_a_time: OnnxMiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = OnnxMiniLM(batch_size=1).encode(LEADS)
+    embedder = OnnxMiniLM(batch_size=1)
+    ahead = embedder.prefetcher()
+    assert isinstance(ahead, Prefetcher)
+    with ahead:
+        first = ahead.submit(LEADS[:3])
+        second = ahead.submit(LEADS[3:] + LEADS[:1])  # one text again: fetched once
+        ahead.collect(second)  # the earlier ticket is finished with it
+        assert ahead.submitted == len(LEADS)
+        assert first < second
+    monkeypatch.setattr(embedder, "_encode_uncached", lambda texts: pytest.fail(f"embedded again: {texts}"))
+    assert np.array_equal(embedder.encode(LEADS), expected)
+
+
+def test_an_embedder_that_runs_several_texts_at_once_has_no_prefetcher() -> None:
+    assert OnnxMiniLM(batch_size=8).prefetcher() is None
+
+
+def test_the_interpreter_switches_threads_more_often_only_while_a_prefetcher_runs(one_at_a_time: OnnxMiniLM) -> None:
+    before = sys.getswitchinterval()
+    ahead = one_at_a_time.prefetcher()
+    assert ahead is not None
+    with ahead:
+        ahead.collect(ahead.submit(["A text to embed ahead."]))
+        assert sys.getswitchinterval() < before
+    assert sys.getswitchinterval() == before
+
+
+def test_texts_the_thread_fails_on_are_embedded_by_the_caller(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    expected = OnnxMiniLM(batch_size=1).encode(LEADS)
+    embedder = OnnxMiniLM(batch_size=1)
+    ahead = embedder.prefetcher()
+    assert ahead is not None
+
+    def broken(texts: list[str]) -> np.ndarray:
+        raise RuntimeError("model session lost")
+
+    monkeypatch.setattr(ahead._worker, "_encode_uncached", broken)
+    with ahead:
+        ahead.collect(ahead.submit(LEADS))
+    assert ahead.by_thread == 0
+    assert "embedding ahead failed (RuntimeError: model session lost)" in caplog.text or ahead.submitted == len(LEADS)
+    monkeypatch.setattr(embedder, "_encode_uncached", lambda texts: pytest.fail(f"embedded again: {texts}"))
+    assert np.array_equal(embedder.encode(LEADS), expected)
+
+
+# --- the corpus write path ----------------------------------------------------------------
+
+PLACES = ["Kessling", "Marrowick", "Dunhold", "Portvale", "Lanholm", "Tiller"]
+EVENTS = [
+    ("fire", "A fire destroyed a warehouse in {p} on {d}, and {n} firefighters fought it through the night."),
+    ("strike", "Bus drivers in {p} walked out on {d} over pay; {n} routes were cancelled, the operator said."),
+    ("flood", "The river burst its banks in {p} on {d}, and {n} homes were evacuated, officials said."),
+]
+OUTLETS = ["north-ledger", "harbour-news", "valley-post", "coast-radio"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday"]
+
+
+def _documents() -> list[RawDocument]:
+    """Stories of three kinds in six places, told by four outlets, with wire copies and a repeat."""
+    docs: list[RawDocument] = []
+    for s, place in enumerate(PLACES):
+        kind, template = EVENTS[s % len(EVENTS)]
+        fact = template.format(p=place, d=DAYS[s % 4], n=12 + s)
+        for o, outlet in enumerate(OUTLETS):
+            body = (
+                f"{fact}\n\n{outlet.replace('-', ' ').title()} spoke to residents of {place} about the {kind}. "
+                f"One of them, who gave her name as Runa {chr(65 + o)}., said the town had not seen anything like it.\n\n"
+                f"Local officials in {place} are expected to give an update later this week."
+            )
+            docs.append(RawDocument(origin=f"{outlet}/{place}.txt", content=f"{kind.title()} in {place}\n\n{body}", source=outlet,
+                                    published=f"2026-03-0{1 + s % 4}T{8 + o:02d}:00:00+00:00"))
+        wire = f"{place.upper()} (Tidewire) - {fact} The cause was not yet known.\n\nMore details are expected on {DAYS[(s + 1) % 4]}."
+        docs.append(RawDocument(origin=f"tidewire/{place}.txt", content=f"{kind.title()} in {place}\n\n{wire}", source="tidewire",
+                                published=f"2026-03-0{1 + s % 4}T07:00:00+00:00"))
+        docs.append(RawDocument(origin=f"reprint/{place}.txt", content=f"{kind.title()} in {place}\n\n{wire}", source="daily-reprint",
+                                published=f"2026-03-0{1 + s % 4}T09:30:00+00:00"))
+    docs.append(docs[3])  # the same input again, in a later batch
+    return docs
+
+
+def _ingest(tmp_path: Path, name: str, prefetch: bool) -> tuple[list[tuple[str, str | None, str | None]], int]:
+    embedder = OnnxMiniLM(batch_size=1)
+    submitted = 0
+    original = Prefetcher.submit
+
+    def counting(self: Prefetcher, texts: list[str]) -> int:
+        nonlocal submitted
+        ticket = original(self, texts)
+        submitted = self.submitted
+        return ticket
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Prefetcher, "submit", counting)
+        with Corpus.open(tmp_path / name, embedder=embedder, batch_size=4, prefetch=prefetch) as corpus:
+            results = corpus.add_many(_documents())
+    return [(r.status, r.story_id, r.duplicate_of) for r in results], submitted
+
+
+def test_leads_embedded_ahead_give_the_stories_copies_and_duplicates_of_one_batch_after_another(tmp_path: Path) -> None:
+    ahead, submitted = _ingest(tmp_path, "ahead.db", prefetch=True)
+    plain, none = _ingest(tmp_path, "plain.db", prefetch=False)
+    assert submitted > 0 and none == 0
+    assert ahead == plain
+    statuses = [status for status, _, _ in ahead]
+    assert statuses[-1] == "duplicate", "the repeated input, cleaned ahead of the batch that stored it"
+    assert any(dup for status, _, dup in ahead if status == "new"), "wire reprints are linked to their origin"
+    assert len({story for _, story, _ in ahead}) > 1
+
+
+def test_an_ingester_without_prefetch_reads_no_batch_ahead(tmp_path: Path, embedder: object) -> None:
+    read: list[int] = []
+
+    def items() -> object:
+        for i, doc in enumerate(_documents()[:9]):
+            read.append(i)
+            yield doc
+
+    with Corpus.open(tmp_path / "c.db", embedder=embedder, batch_size=4, prefetch=False) as corpus:
+        ingester: Ingester = corpus.ingester
+        seen_when_first_done: list[int] = []
+        for result in ingester.add_items(items()):  # type: ignore[arg-type]
+            if not seen_when_first_done:
+                seen_when_first_done = list(read)
+    assert len(seen_when_first_done) == 4
