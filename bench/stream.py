@@ -708,7 +708,7 @@ def _child(args: argparse.Namespace, size: int, baseline: bool, settings: str | 
             cmd += ["--model", model or args.model]
         if ingest:
             cmd.append("--ingest")
-            if not prefetch:
+            if not prefetch or args.no_prefetch:
                 cmd.append("--no-prefetch")
     # The child's stderr (its progress lines, a traceback) goes straight to ours.
     out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
@@ -768,7 +768,7 @@ def main() -> None:
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-prefetch", action="store_true",
                         help="write-path rows: one batch after another, no leads embedded ahead")
-    parser.add_argument("--one-at-a-time-sizes", default="",
+    parser.add_argument("--one-at-a-time-sizes", default="10000,100000",
                         help="also run these write-path sizes one batch after another (the reference row of the ahead-embedding)")
     args = parser.parse_args()
     global SHORT_NAME_SYLLABLES

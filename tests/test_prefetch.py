@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,14 @@ def test_texts_the_thread_fails_on_are_embedded_by_the_caller(monkeypatch: pytes
 
     monkeypatch.setattr(ahead._worker, "_encode_uncached", broken)
     with ahead:
-        ahead.collect(ahead.submit(LEADS))
+        ticket = ahead.submit(LEADS)
+        deadline = time.monotonic() + 10
+        while not ahead._jobs[0].failed and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the thread has tried a text
+        assert ahead._jobs[0].failed
+        ahead.collect(ticket)
     assert ahead.by_thread == 0
-    assert "embedding ahead failed (RuntimeError: model session lost)" in caplog.text or ahead.submitted == len(LEADS)
+    assert "embedding ahead failed (RuntimeError: model session lost)" in caplog.text
     monkeypatch.setattr(embedder, "_encode_uncached", lambda texts: pytest.fail(f"embedded again: {texts}"))
     assert np.array_equal(embedder.encode(LEADS), expected)
 

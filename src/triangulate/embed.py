@@ -173,7 +173,7 @@ class Prefetcher:
                 vec: np.ndarray | None = self._worker._encode_uncached([text])[0]
             except Exception as exc:  # noqa: BLE001 - the caller embeds the job's texts instead
                 vec = None
-                log.warning("embedding ahead failed (%s: %s); the texts are embedded when needed", type(exc).__name__, exc)
+                log.warning("embedding ahead failed (%s: %s); the caller embeds the texts instead", type(exc).__name__, exc)
             with self._ready:
                 job.running -= 1
                 if vec is not None:
@@ -209,7 +209,9 @@ class Prefetcher:
                             self._ready.wait()
                         break
                     text = job.todo.pop()
-                job.done[text] = self._helper._encode_uncached([text])[0]
+                vec = self._helper._encode_uncached([text])[0]
+                with self._ready:
+                    job.done[text] = vec
             with self._ready:
                 self._jobs.popleft()
             for text, vec in job.done.items():
@@ -226,6 +228,7 @@ class Prefetcher:
             self._closing = True
             self._ready.notify_all()
         if thread is None:
+            self._closing = False
             return
         thread.join()
         self._closing = False
