@@ -190,6 +190,27 @@ def test_a_wire_copy_joins_the_story_of_its_original_without_scoring() -> None:
     assert clusterer.story_of("a1-copy") == first.story_id
 
 
+def test_would_embed_answers_as_add_many_embeds() -> None:
+    class CountingEmbedder(BagEmbedder):
+        texts: list[str] = []
+
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            CountingEmbedder.texts += list(texts)
+            return super().encode(texts)
+
+    clusterer = StoryClusterer(embedder=CountingEmbedder())
+    clusterer.add(QUAKE_A[0])
+    same_lead = article("a1-copy", QUAKE_A[0].title, *QUAKE_A[0].paragraphs, outlet="Reprinter")
+    new_lead = article("a1-rewrite", "Varnosk counts its dead after the quake", *QUAKE_A[0].paragraphs, outlet="Rewriter")
+    cases = [(QUAKE_B[0], None), (same_lead, "a1"), (new_lead, "a1"), (QUAKE_A[1], "never-stored")]
+    predicted = [clusterer.would_embed(a, d) for a, d in cases]
+    assert predicted == [True, False, True, True]
+    for (a, d), expected in zip(cases, predicted):
+        CountingEmbedder.texts = []
+        clusterer.add_many([a], duplicates=[d])
+        assert bool(CountingEmbedder.texts) == expected, a.id
+
+
 def test_hot_index_stays_bounded_over_a_long_stream() -> None:
     clusterer = StoryClusterer(embedder=BagEmbedder(), max_hot_stories=20)
     evicted: list[str] = []
