@@ -173,3 +173,28 @@ def test_an_ingester_without_prefetch_reads_no_batch_ahead(tmp_path: Path, embed
             if not seen_when_first_done:
                 seen_when_first_done = list(read)
     assert len(seen_when_first_done) == 4
+
+
+def test_ingesting_a_folder_with_leads_embedded_ahead_stores_what_one_batch_after_another_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitted: list[int] = []
+    original = Prefetcher.submit
+    monkeypatch.setattr(Prefetcher, "submit", lambda self, texts: submitted.append(len(texts)) or original(self, texts))
+    folder = tmp_path / "in"
+    for doc in _documents()[:-1]:
+        path = folder / doc.origin
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(doc.content, encoding="utf-8")
+    stored = []
+    for prefetch in (True, False):
+        with Corpus.open(tmp_path / f"{prefetch}.db", embedder=OnnxMiniLM(batch_size=1), batch_size=4, prefetch=prefetch) as corpus:
+            summary = corpus.ingest([folder])
+            assert summary.total == len(_documents()) - 1
+            rows = corpus.store.conn.execute("SELECT origin, story_id FROM articles ORDER BY origin").fetchall()
+            copies = corpus.store.conn.execute("SELECT article_id, of_id FROM duplicates ORDER BY article_id").fetchall()
+        counts = {k: v for k, v in summary.to_dict().items() if k != "seconds"}
+        stored.append((counts, rows, copies))
+    assert sum(submitted) > 0, "leads were embedded ahead in the first run"
+    assert stored[0] == stored[1]
+    assert stored[0][2], "the reprints are linked to the wire stories"
