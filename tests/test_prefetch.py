@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from triangulate.corpus import Corpus
-from triangulate.corpus.ingest import Ingester
 from triangulate.embed import OnnxMiniLM, Prefetcher
 from triangulate.models import RawDocument
 
@@ -158,21 +158,28 @@ def test_leads_embedded_ahead_give_the_stories_copies_and_duplicates_of_one_batc
     assert len({story for _, story, _ in ahead}) > 1
 
 
-def test_an_ingester_without_prefetch_reads_no_batch_ahead(tmp_path: Path, embedder: object) -> None:
+@pytest.mark.parametrize(
+    ("prefetch", "batch_size", "read_when_each_batch_is_done"),
+    [
+        (True, 1, [8, 12, 12]),  # one batch ahead all along
+        (True, 8, [8, 8, 12]),  # this embedder cannot embed ahead: after the first batch, none read ahead
+        (False, 1, [4, 8, 12]),
+    ],
+)
+def test_how_far_ahead_the_input_is_read(tmp_path: Path, prefetch: bool, batch_size: int, read_when_each_batch_is_done: list[int]) -> None:
     read: list[int] = []
 
-    def items() -> object:
-        for i, doc in enumerate(_documents()[:9]):
+    def items() -> Iterator[RawDocument]:
+        for i, doc in enumerate(_documents()[:12]):
             read.append(i)
             yield doc
 
-    with Corpus.open(tmp_path / "c.db", embedder=embedder, batch_size=4, prefetch=False) as corpus:
-        ingester: Ingester = corpus.ingester
-        seen_when_first_done: list[int] = []
-        for result in ingester.add_items(items()):  # type: ignore[arg-type]
-            if not seen_when_first_done:
-                seen_when_first_done = list(read)
-    assert len(seen_when_first_done) == 4
+    seen: list[int] = []
+    with Corpus.open(tmp_path / "c.db", embedder=OnnxMiniLM(batch_size=batch_size), batch_size=4, prefetch=prefetch) as corpus:
+        for n, _ in enumerate(corpus.ingester.add_items(items())):
+            if n % 4 == 0:
+                seen.append(len(read))
+    assert seen == read_when_each_batch_is_done
 
 
 def test_ingesting_a_folder_with_leads_embedded_ahead_stores_what_one_batch_after_another_stores(

@@ -628,14 +628,13 @@ class Ingester:
         places and stores the current batch: the model and the Python work of the
         write path run on two cores side by side. Stories, copies and results are
         those of :meth:`process_batch` one batch after another (a lead's vector is the
-        same embedded ahead or not). ``lock`` is held while a batch is cleaned and
+        same embedded ahead or not). With an embedder that cannot embed ahead (one that
+        runs several texts at a time), the batches after the first are read and
+        written one after another. ``lock`` is held while a batch is cleaned and
         written, not while its results are yielded.
         """
         if not self.prefetch:
-            for batch in batches:
-                with lock if lock is not None else nullcontext():
-                    results = self._process(batch, source, on_batch)
-                yield from results
+            yield from self._one_by_one(batches, source, on_batch, lock)
             return
         ahead = _Ahead()
         batches = iter(batches)
@@ -643,10 +642,16 @@ class Ingester:
         prepared: list[Prepared] | None = None
         try:
             while current is not None:
+                if not ahead.usable:  # an embedder that cannot embed ahead: no batch is read ahead
+                    with lock if lock is not None else nullcontext():
+                        results = self._process(current, source, on_batch, prepared)
+                    yield from results
+                    yield from self._one_by_one(batches, source, on_batch, lock)
+                    return
                 following = next(batches, None)
                 with lock if lock is not None else nullcontext():
                     upcoming = None
-                    if following is not None and ahead.usable:
+                    if following is not None:
                         upcoming = [self._prepare(item, source) for item in following]
                     results = self._process(current, source, on_batch, prepared, ahead, upcoming)
                 ahead.advance()
@@ -654,6 +659,18 @@ class Ingester:
                 current, prepared = following, upcoming
         finally:
             ahead.close()
+
+    def _one_by_one(
+        self,
+        batches: Iterable[Sequence[Item]],
+        source: str | None,
+        on_batch: Callable[[list[IngestResult]], None] | None,
+        lock: AbstractContextManager[Any] | None,
+    ) -> Iterator[IngestResult]:
+        for batch in batches:
+            with lock if lock is not None else nullcontext():
+                results = self._process(batch, source, on_batch)
+            yield from results
 
     def batches(self, items: Iterable[Item]) -> Iterator[list[Item]]:
         """The items in batches of :attr:`batch_size` (the last one shorter), read as they are needed."""
