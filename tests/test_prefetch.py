@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,21 +29,23 @@ def one_at_a_time() -> OnnxMiniLM:
     return OnnxMiniLM(batch_size=1)
 
 
-def test_a_text_embedded_alone_has_one_vector_whatever_is_embedded_beside_it_and_on_any_number_of_threads() -> None:
-    two_threads = OnnxMiniLM(batch_size=1, threads=2).encode(LEADS)
-    one_thread = OnnxMiniLM(batch_size=1, threads=1).encode(list(reversed(LEADS)))[::-1]
-    alone = OnnxMiniLM(batch_size=1).encode(LEADS[2:3])
+@pytest.mark.parametrize("make", [OnnxMiniLM, OnnxMiniLM.int8], ids=["float", "int8"])
+def test_a_text_embedded_alone_has_one_vector_whatever_is_embedded_beside_it_and_on_any_number_of_threads(make: Any) -> None:
+    two_threads = make(batch_size=1, threads=2).encode(LEADS)
+    one_thread = make(batch_size=1, threads=1).encode(list(reversed(LEADS)))[::-1]
+    alone = make(batch_size=1).encode(LEADS[2:3])
     assert np.array_equal(two_threads, one_thread)
     assert np.array_equal(two_threads[2:3], alone)
+    batched = make(batch_size=len(LEADS), threads=2).encode(LEADS)
+    if make is OnnxMiniLM.int8:  # several texts a run: each run's activations quantized on their own range
+        assert not np.array_equal(batched, two_threads)
 
 
 def test_the_int8_clustering_model_embeds_one_text_at_a_time() -> None:
     assert OnnxMiniLM.int8().batch_size == 1
 
 
-def test_prefetched_texts_come_from_the_cache_with_the_vectors_they_would_have_had(
-    one_at_a_time: OnnxMiniLM, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_prefetched_texts_come_from_the_cache_with_the_vectors_they_would_have_had(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = OnnxMiniLM(batch_size=1).encode(LEADS)
     embedder = OnnxMiniLM(batch_size=1)
     ahead = embedder.prefetcher()
