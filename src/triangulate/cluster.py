@@ -927,10 +927,15 @@ class StoryClusterer:
         ``duplicate_of``, or not a copy), from what is placed so far: the rule of
         :meth:`add_many` without the articles of its own batch. For embedding ahead of
         need; the answer changes only speed (a vector is the same embedded ahead or not)."""
-        if duplicate_of is None or self.story_of(duplicate_of) is None:
+        return self._embeds(zlib.crc32(self.lead(article).encode("utf-8")), duplicate_of, {})
+
+    def _embeds(self, lead_key: int, duplicate_of: str | None, batch_lead: Mapping[str, int]) -> bool:
+        """The rule of :meth:`add_many`: an article is embedded unless it is a copy whose
+        original is placed (or earlier in the batch, ``batch_lead``: id -> lead key) with
+        the same lead, or whose original's story is no longer young."""
+        if duplicate_of is None or self.story_of(duplicate_of) is None and duplicate_of not in batch_lead:
             return True
-        lead_key = zlib.crc32(self.lead(article).encode("utf-8"))
-        return self._lead_of.get(duplicate_of, lead_key) != lead_key and self._young(duplicate_of)
+        return batch_lead.get(duplicate_of, self._lead_of.get(duplicate_of, lead_key)) != lead_key and self._young(duplicate_of)
 
     def _young(self, original: str) -> bool:
         """Whether the story of ``original`` (unknown yet: same batch) has fewer than ``rewrite_leads`` articles."""
@@ -966,13 +971,7 @@ class StoryClusterer:
         # (an original earlier in the same batch counts).
         keys = [zlib.crc32(self.lead(a).encode("utf-8")) for a in articles]
         batch_lead = {a.id: k for a, k in zip(articles, keys)}
-        need = []
-        for i in range(len(articles)):
-            dup = dups[i]
-            if forced[i] is not None or dup is None or self.story_of(dup) is None and dup not in batch_lead:
-                need.append(i)
-            elif batch_lead.get(dup, self._lead_of.get(dup, keys[i])) != keys[i] and self._young(dup):
-                need.append(i)
+        need = [i for i in range(len(articles)) if forced[i] is not None or self._embeds(keys[i], dups[i], batch_lead)]
         vecs: dict[int, np.ndarray] = {}
         n_rows = len(self._row_story)
         if need:

@@ -694,14 +694,9 @@ class Ingester:
             rhash = stable_id(item.outlet, item.url, item.title, item.raw or item.text, length=32)
             return self._outlet(item), rhash, item.url, item.origin or item.id
         rhash = raw_hash(item, source)
-        # The same input as a current article: nothing to do (as an older version's, it is a
-        # correction taken back, and goes on to become a new version).
-        known = self.store._one(
-            "SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? AND superseded_by IS NULL LIMIT 1",
-            (rhash, item.origin),
-        )
-        if known is not None:
-            return IngestResult("duplicate", item.origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
+        stored = self._stored_input(rhash, item.origin)
+        if stored is not None:
+            return stored
         from triangulate.clean import clean
 
         try:
@@ -722,14 +717,20 @@ class Ingester:
         out: list[Prepared] = []
         for item, p in zip(items, prepared):
             if not isinstance(p, IngestResult) and isinstance(item, RawDocument):
-                known = self.store._one(
-                    "SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? AND superseded_by IS NULL LIMIT 1",
-                    (p[1], item.origin),
-                )
-                if known is not None:
-                    p = IngestResult("duplicate", item.origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
+                p = self._stored_input(p[1], item.origin) or p
             out.append(p)
         return out
+
+    def _stored_input(self, rhash: str, origin: str) -> IngestResult | None:
+        """The same input as a current article: nothing to do (as an older version's, it is a
+        correction taken back, and goes on to become a new version)."""
+        known = self.store._one(
+            "SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? AND superseded_by IS NULL LIMIT 1",
+            (rhash, origin),
+        )
+        if known is None:
+            return None
+        return IngestResult("duplicate", origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
 
     def _leads_ahead(self, upcoming: list[Prepared]) -> list[str]:
         """The leads the clusterer will embed for ``upcoming`` if it comes next, as far as the
