@@ -45,6 +45,22 @@ def test_every_corpus_command_is_registered_and_has_help() -> None:
         assert "Usage:" in run(name, "--help")
 
 
+@pytest.mark.parametrize("args", [
+    ("stories", "--limit"), ("stories", "--offset"), ("stories", "--min-sources"), ("articles", "--offset"), ("search", "fire", "--limit"),
+])
+def test_a_count_past_what_sqlite_holds_is_a_usage_error_not_a_traceback(env: dict[str, object], args: tuple[str, ...]) -> None:
+    run("ingest", str(env["folder"]), "--db", str(env["db"]))
+    result = CliRunner().invoke(cli, [*args, str(2**63), "--db", str(env["db"])])
+    assert result.exit_code == 2 and "is not in the range" in result.output and result.exception is not None
+    assert not isinstance(result.exception, OverflowError)
+
+
+def test_an_empty_db_path_is_refused_by_reading_and_writing_commands(env: dict[str, object]) -> None:
+    for args in (["ingest", str(env["folder"])], ["stories"]):
+        result = CliRunner().invoke(cli, [*args, "--db", ""])
+        assert result.exit_code != 0 and "[E504] no corpus database named" in result.output, args
+
+
 def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
     db = str(env["db"])
     summary = json.loads(run("ingest", str(env["folder"]), "--db", db, "--format", "json"))

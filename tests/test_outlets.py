@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from triangulate.corpus import Corpus
-from triangulate.corpus.outlets import Outlet, OutletResolver, outlet_domain, parse_registry
+from triangulate.corpus.outlets import Outlet, OutletResolver, load_registry, outlet_domain, parse_registry
 from triangulate.errors import ConfigError
 from triangulate.models import RawDocument
 
@@ -56,3 +58,21 @@ def test_an_outlet_set_with_a_url_names_the_articles_from_its_domain(corpus: Cor
     result = corpus.add(RawDocument(origin="https://z.example/2025/blast", content=BLAST, url="https://z.example/2025/blast"))
     assert result.outlet == "Z News"
     assert [o.domain for o in corpus.registry()] == ["z.example"]
+
+
+def test_a_host_and_its_ascii_encoded_form_are_one_domain() -> None:
+    # IDNA: xn--e1afmkfd.xn--p1ai is how a URL writes the host пример.рф.
+    registered_unicode = OutletResolver([Outlet("Bureau", "пример.рф")])
+    registered_ascii = OutletResolver([Outlet("Bureau", "xn--e1afmkfd.xn--p1ai")])
+    for resolver in (registered_unicode, registered_ascii):
+        for host in ("xn--e1afmkfd.xn--p1ai", "news.пример.рф", "www.XN--E1AFMKFD.xn--p1ai"):
+            found = resolver.for_host(host)
+            assert found is not None and found.name == "Bureau", (host, resolver)
+    assert registered_unicode.for_host("xn--bad-.com") is None
+
+
+def test_a_registry_file_that_is_not_utf8_is_a_coded_error(tmp_path: Path) -> None:
+    path = tmp_path / "outlets.toml"
+    path.write_bytes('[[outlet]]\nname = "Zeitung f\u00fcr \u00d6konomie"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"\[E222\] the outlet registry .* is not UTF-8 text"):
+        load_registry(path)

@@ -658,6 +658,13 @@ def test_every_page_of_the_ui_renders(client: TestClient, ids: dict) -> None:
     assert "Veldhaven" in client.get("/search?q=Veldhaven").text
 
 
+def test_the_story_form_with_its_min_sources_field_emptied_lists_as_by_default(client: TestClient) -> None:
+    emptied = client.get("/", params={"q": "", "outlet": "", "min_sources": "", "since": ""})
+    assert emptied.status_code == 200 and emptied.text == client.get("/").text
+    for bad in ("two", "0", "1001"):
+        assert client.get("/", params={"min_sources": bad}).status_code == 422, bad
+
+
 def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "form.db", embedder=embedder)
     with TestClient(app) as client:

@@ -231,6 +231,33 @@ def test_search_reads_phrases_or_exclusions_and_numbers_with_punctuation(tmp_pat
         assert found("port -Lorvania") == found("port NOT Lorvania") == ["deal", "walk"]
         assert found('strike -"port strike"') == ["rate", "vote"]  # the phrase is left out, not "port"
         assert found("-port") == []  # only what to leave out: nothing to look for
+        assert found("strike AND Halden") == found("strike Halden") == ["deal"]  # AND is not a word to find
+        assert found("Halden strik*") == ["deal"] and found("strik* Halden") == ["deal"]  # a typed * is a prefix anywhere
+
+
+def test_a_word_written_with_symbols_is_found_as_written_not_as_a_prefix(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([
+            row("lang", title="Jobs", text="The plant hires C++ programmers."),
+            row("cargo", title="Port", text="Cargo volumes fell; casualties were reported."),
+        ])
+        assert [a.id for a, _ in store.search("C++")] == ["lang"]
+        assert [a.id for a, _ in store.search("carg")] == ["cargo"]  # a plain last word is still a prefix
+
+
+def test_limits_past_sqlite_integers_mean_all_rows_not_an_overflow(tmp_path: Path) -> None:
+    huge = 2**70
+    with Store.open(tmp_path / "c.db") as store:
+        two_stories(store)
+        assert len(store.articles(limit=huge)) == 2 and store.articles(limit=1, offset=huge) == []
+        assert len(store.stories(limit=huge)) == 2 and store.stories(min_sources=huge) == []
+        assert store.search("a", limit=huge) == store.search("a")
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_database_path_is_refused_not_opened_as_a_temporary_database(path: str) -> None:
+    with pytest.raises(StoreError, match=r"\[E504\] no corpus database named"):
+        Store.open(path)
 
 
 def two_stories(store: Store) -> None:

@@ -39,6 +39,8 @@ from triangulate.errors import InputError, TriangulateError
 F = TypeVar("F", bound=Callable[..., Any])
 
 LIST_FORMATS = ("table", "json")
+#: The largest --limit, --offset and --min-sources taken (a number past SQLite's integers is refused, not a crash).
+MAX_COUNT = 10**12
 
 
 def db_option(func: F) -> F:
@@ -343,13 +345,13 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
 @click.command()
 @db_option
 @click.option("--since", help="Only stories active since this date or age (2024-05-01, 24h, 7d).")
-@click.option("--min-sources", type=click.IntRange(1), default=1, show_default=True, help="Only stories with at least N independent sources.")
+@click.option("--min-sources", type=click.IntRange(1, MAX_COUNT), default=1, show_default=True, help="Only stories with at least N independent sources.")
 @click.option("--query", help="Only stories with an article matching this full-text query (the syntax of `search`).")
 # The old short form of --query; -q means --quiet in ingest. Kept for one release, with a warning.
 @click.option("-q", "old_query", hidden=True)
 @click.option("--outlet", help="Only stories covered by this outlet.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to show.")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip first (the next page: --offset 50).")
+@click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=50, show_default=True, help="Rows to show.")
+@click.option("--offset", type=click.IntRange(0, MAX_COUNT), default=0, help="Rows to skip first (the next page: --offset 50).")
 @format_option
 def stories(
     db: str, since: str | None, min_sources: int, query: str | None, old_query: str | None, outlet: str | None, limit: int, offset: int, fmt: str
@@ -502,8 +504,8 @@ class _Null:
 @click.option("--outlet", help="Only this outlet's articles.")
 @click.option("--since", help="Only articles published since this date or age (2024-05-01, 24h, 7d).")
 @click.option("--all-versions", is_flag=True, help="Include superseded versions of corrected articles.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to show.")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Rows to skip first (the next page: --offset 50).")
+@click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=50, show_default=True, help="Rows to show.")
+@click.option("--offset", type=click.IntRange(0, MAX_COUNT), default=0, help="Rows to skip first (the next page: --offset 50).")
 @format_option
 def articles(db: str, story_id: str | None, outlet: str | None, since: str | None, all_versions: bool, limit: int, offset: int, fmt: str) -> None:
     """List articles, newest first."""
@@ -600,8 +602,8 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
 @click.command(context_settings={"ignore_unknown_options": True})  # "-Lorvania" is a word to leave out
 @click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @db_option
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Hits to show.")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Hits to skip first (the next page: --offset 20).")
+@click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=20, show_default=True, help="Hits to show.")
+@click.option("--offset", type=click.IntRange(0, MAX_COUNT), default=0, help="Hits to skip first (the next page: --offset 20).")
 @format_option
 def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -> None:
     """Full-text search over titles and article text.

@@ -61,6 +61,23 @@ def _host(value: str) -> str:
     return host.strip(".").removeprefix("www.")
 
 
+def unicode_host(host: str) -> str:
+    """``host`` lower-case with its ASCII-encoded labels (``xn--...``, IDNA) decoded, so that
+    ``xn--e1afmkfd.xn--p1ai`` and ``пример.рф`` are one host; a label that does not decode
+    is kept as it is."""
+    labels = []
+    for label in host.lower().split("."):
+        if label.startswith("xn--"):
+            try:
+                decoded = label[4:].encode("ascii").decode("punycode").lower()
+            except (UnicodeError, ValueError):
+                decoded = ""
+            if not decoded.isascii():
+                label = decoded
+        labels.append(label)
+    return ".".join(labels)
+
+
 @dataclass(frozen=True, slots=True)
 class Outlet:
     """One registry entry."""
@@ -129,6 +146,10 @@ def load_registry(path: str | os.PathLike[str]) -> list[Outlet]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the outlet registry {p}: {exc.strerror or exc}", code="E224") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"the outlet registry {p} is not UTF-8 text (byte {exc.start}): save it as UTF-8", code="E222"
+        ) from exc
     return parse_registry(text, fmt="json" if p.suffix.lower() == ".json" else "toml")
 
 
@@ -164,7 +185,7 @@ class OutletResolver:
     """Maps domains to registry names (longest matching parent domain wins)."""
 
     def __init__(self, outlets: Iterable[Outlet]) -> None:
-        self._by_domain = {o.domain: o for o in outlets if o.domain}
+        self._by_domain = {unicode_host(o.domain): o for o in outlets if o.domain}
 
     def __bool__(self) -> bool:
         return bool(self._by_domain)
@@ -173,7 +194,7 @@ class OutletResolver:
         """The outlet of a host name or domain, if the registry knows it or a parent of it."""
         if not host:
             return None
-        parts = host.lower().strip(".").removeprefix("www.").split(".")
+        parts = unicode_host(host).strip(".").removeprefix("www.").split(".")
         for i in range(len(parts) - 1):
             found = self._by_domain.get(".".join(parts[i:]))
             if found:

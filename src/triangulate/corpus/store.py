@@ -389,11 +389,13 @@ _STORY_COLS = "s.id, s.title, s.created, s.updated, s.first_published, s.last_pu
 def _fts_query(query: str) -> str:
     """Turn what a user types into a safe FTS5 query.
 
-    Every term must match, the last plain word as a prefix; ``"port strike"`` in quotes is a phrase;
+    Every term must match (``AND`` between two terms says so again), the last plain word as a
+    prefix (and any word typed with a ``*`` at its end); ``"port strike"`` in quotes is a phrase;
     ``OR`` between two terms takes either; ``-word`` (or ``NOT word``) leaves out what has it.
-    A term written with punctuation inside ("6.5%", "3,500", "Halden's") is the phrase of its
-    parts, so "6.5%" finds 6.5 and not every text with a 6 and a 5. Anything else the FTS5
-    syntax would read (parentheses, ``NEAR``, column filters) is taken as words.
+    A term written with punctuation ("6.5%", "3,500", "Halden's", "C++") is the phrase of its
+    parts, found as written, so "6.5%" finds 6.5 and not every text with a 6 and a 5, and "C++"
+    does not find every word that starts with a c. Anything else the FTS5 syntax would read
+    (parentheses, ``NEAR``, column filters) is taken as words.
     """
     groups: list[list[str]] = []  # terms ANDed; each group's members ORed
     excluded: list[str] = []
@@ -406,6 +408,8 @@ def _fts_query(query: str) -> str:
         if word == "NOT":
             negate = True
             continue
+        if word == "AND" and groups:
+            continue
         text = quoted if not word else word
         if minus or (word.startswith("-") and len(word) > 1):
             negate, text = True, text if minus else word[1:]
@@ -414,9 +418,12 @@ def _fts_query(query: str) -> str:
             joining = negate = False
             continue
         term = '"' + " ".join(parts) + '"'
-        # Only a plain word is a prefix: a phrase, or a number written with punctuation
-        # ("6.5" is not "6.55"), is found as written.
-        plain = not word or len(parts) > 1
+        # Only a plain word is a prefix: a phrase, or a word written with punctuation
+        # ("6.5" is not "6.55", "C++" is not "cargo"), is found as written.
+        plain = not word or len(parts) > 1 or not re.fullmatch(r"-?[^\W_]+\*?", word)
+        if word.endswith("*") and not plain:
+            term += "*"
+            plain = True  # a prefix already
         if negate:
             excluded.append(term)
         elif joining:
@@ -509,6 +516,9 @@ class Store:
         self._appended: dict[str, set[str]] = {}
         self._data_version: int | None = None
         memory = self.path == ":memory:"
+        if not self.path.strip():
+            # SQLite would open a temporary database for "": what is written there is lost.
+            raise StoreError("no corpus database named: give a file path (--db PATH or $TRIANGULATE_DB)", code="E504")
         if not memory and not readonly:
             parent = Path(self.path).parent
             if not parent.exists():
@@ -874,7 +884,7 @@ class Store:
         sql += f" ORDER BY COALESCE(a.published, a.added) {order}, a.seq {order}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
+            params += [_sql_int(limit), _sql_int(offset)]
         return [_article(r, full=full) for r in self._query(sql, params)]
 
     def count_articles(
@@ -921,7 +931,7 @@ class Store:
                 f"SELECT {_ARTICLE_COLS}, snippet(articles_fts, 1, char(2), char(3), ' … ', 12) FROM articles_fts "
                 f"JOIN articles a ON a.seq = articles_fts.rowid LEFT JOIN duplicates d ON d.article_id = a.id "
                 f"WHERE articles_fts MATCH ?{extra} ORDER BY bm25(articles_fts, 3.0, 1.0) LIMIT ? OFFSET ?",
-                (match, limit, offset),
+                (match, _sql_int(limit), _sql_int(offset)),
             )
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed for {query!r}: {exc}", code="E507") from exc
@@ -1214,7 +1224,7 @@ class Store:
         sql = f"SELECT {_STORY_COLS} FROM stories s WHERE {' AND '.join(where)} ORDER BY COALESCE(s.last_published, s.updated) DESC, s.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
+            params += [_sql_int(limit), _sql_int(offset)]
         return [self._story(r) for r in self._query(sql, params)]
 
     def count_stories(
@@ -1453,6 +1463,11 @@ def _since_bound(since: str) -> str:
     return since[:10] if since.endswith("T00:00:00+00:00") else since
 
 
+def _sql_int(value: int) -> int:
+    """``value`` held to SQLite's 64-bit integers (a larger limit or count means "all")."""
+    return max(-(2**63), min(int(value), 2**63 - 1))
+
+
 def _story_filter(
     since: str | None, min_sources: int, query: str | None, outlet: str | None
 ) -> tuple[list[str], list[Any]] | None:
@@ -1461,7 +1476,7 @@ def _story_filter(
     # "+merged_into": the merged-story index must not win over the activity index that
     # gives the listing its order (a page of stories would otherwise sort them all).
     where = ["+s.merged_into IS NULL", "s.articles > 0", "s.sources >= ?"]
-    params: list[Any] = [min_sources]
+    params: list[Any] = [_sql_int(min_sources)]
     if since:
         where.append("COALESCE(s.last_published, s.updated) >= ?")
         params.append(_since_bound(since))

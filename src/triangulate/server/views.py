@@ -310,12 +310,25 @@ _env.filters["meter_svg"] = _meter_svg
 # --- pages ----------------------------------------------------------------------------------------
 
 
+def _min_sources_field(value: str | None) -> int:
+    """The form's "min. independent sources": an emptied field means the default (1)."""
+    if value is None or not value.strip():
+        return 1
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ApiError(422, f"min_sources: not a whole number: {value!r}") from None
+    if not 1 <= number <= 1000:
+        raise ApiError(422, f"min_sources: must be from 1 to 1000, got {number}")
+    return number
+
+
 @router.get("/", response_class=HTMLResponse)
 async def stories_page(
     request: Request,
     q: str | None = Query(None, max_length=500),
     outlet: str | None = Query(None, max_length=200),
-    min_sources: int = Query(1, ge=1, le=1000),
+    min_sources_field: str | None = Query(None, alias="min_sources", max_length=20),
     since: str | None = Query(None, max_length=40),
     limit: int = Query(30, ge=1, le=200),
     offset: int = Query(0, ge=0, le=10_000_000),
@@ -323,6 +336,7 @@ async def stories_page(
     """The story list: newest first, outlets and a corroboration meter per story."""
     from triangulate.server.api import parse_since_param, prev_offset
 
+    min_sources = _min_sources_field(min_sources_field)
     service = service_of(request)
     since_iso = parse_since_param(since)
     key = ("html-stories", service.fingerprint(), q, outlet, min_sources, since_iso, limit, offset)
