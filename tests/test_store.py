@@ -446,6 +446,10 @@ def test_since_accepts_ages_and_dates() -> None:
     assert parse_since("24h") < parse_since("1h")
     with pytest.raises(ValueError):
         parse_since("yesterday-ish")
+    assert parse_since("20240501") == parse_since("2024-05-01")  # a bare number is a date only as YYYYMMDD
+    for number in ("1733011200", "1764547200", "2024"):  # not the year 1733, and not a Unix time
+        with pytest.raises(ValueError, match="not a date"):
+            parse_since(number)
     # An age older than the calendar means everything, not an overflow.
     assert parse_since("999999d") == parse_since("99999999999999999999w") == "0001-01-01T00:00:00+00:00"
 

@@ -141,7 +141,9 @@ def parse_since(value: str) -> str:
             return (datetime.now(timezone.utc) - delta).isoformat(timespec="seconds")
         except OverflowError:  # an age older than the calendar: everything
             return datetime.min.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
-    dt = parse_time(value)
+    digits = value.strip()
+    # A bare number is a date only as YYYYMMDD; 1733011200 is not the year 1733 (nor, here, a Unix time).
+    dt = None if digits.isdigit() and len(digits) != 8 else parse_time(value)
     if dt is None:
         raise ValueError(f"not a date or an age like 24h / 7d: {value!r}")
     return dt.isoformat(timespec="seconds")
