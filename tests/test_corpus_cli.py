@@ -404,6 +404,15 @@ def test_reading_a_corpus_that_is_not_there_says_so_and_creates_nothing(env: dic
     assert not missing.exists()
 
 
+def test_reading_an_empty_file_says_it_is_no_corpus_and_leaves_it_empty(env: dict[str, object]) -> None:
+    empty = Path(str(env["tmp"])) / "empty.db"
+    empty.touch()
+    for args in (["stories"], ["search", "quake"], ["sources"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(empty)])
+        assert result.exit_code == 5 and "it is an empty file" in result.stderr, (args, result.output)
+    assert empty.stat().st_size == 0
+
+
 def test_search_on_a_damaged_search_index_is_a_coded_error_not_a_traceback(env: dict[str, object]) -> None:
     import sqlite3
 

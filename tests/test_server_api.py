@@ -639,6 +639,9 @@ def test_serve_get_refuses_a_database_that_is_not_there_as_the_other_read_comman
     result = CliRunner().invoke(serve, ["--db", str(tmp_path / "typo.db"), "--get", "/api/stories"])
     assert result.exit_code == 5 and "E508" in result.output
     assert not (tmp_path / "typo.db").exists()
+    (tmp_path / "empty.db").touch()
+    result = CliRunner().invoke(serve, ["--db", str(tmp_path / "empty.db"), "--get", "/api/stories"])
+    assert result.exit_code == 5 and "E508" in result.output and (tmp_path / "empty.db").stat().st_size == 0
 
 
 def test_serve_refuses_to_listen_beyond_loopback_without_a_token(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -68,11 +67,13 @@ def _corpus(db: str, *, existing: bool = False, **options: Any) -> Iterator[Any]
     (a mistyped ``--db`` would otherwise leave an empty corpus behind and list nothing).
     """
     from triangulate.corpus import Corpus
+    from triangulate.corpus.store import missing_corpus
     from triangulate.errors import StoreError
 
     try:
-        if existing and db != ":memory:" and not Path(db).exists():
-            raise StoreError(f"no corpus database at {db}: create one with `triangulate ingest PATH... --db {db}`", code="E508")
+        missing = missing_corpus(db) if existing else None
+        if missing is not None:
+            raise missing
         with Corpus.open(db, **options) as corpus:
             yield corpus
     except TriangulateError as exc:

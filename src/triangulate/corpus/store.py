@@ -125,6 +125,22 @@ def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 
 
+def missing_corpus(path: str) -> StoreError | None:
+    """E508 when a command that only reads is pointed at no corpus: no file at ``path``, or
+    an empty one (which opening would turn into a new, empty corpus); None otherwise."""
+    if path == ":memory:" or not path.strip():
+        return None  # opening says what is wrong with an empty path (E504)
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        return StoreError(f"no corpus database at {path}: create one with `triangulate ingest PATH... --db {path}`", code="E508")
+    except OSError:
+        return None  # opening it says what is wrong
+    if size == 0 and Path(path).is_file():
+        return StoreError(f"no corpus database at {path}: it is an empty file (a corpus is made by `triangulate ingest PATH... --db {path}`)", code="E508")
+    return None
+
+
 def parse_since(value: str) -> str:
     """``--since`` values: an ISO date/time or a relative age such as ``30m``, ``24h``, ``7d``, ``2w``.
 

@@ -58,8 +58,8 @@ def serve(
     Stop it with Ctrl-C or SIGTERM (a service stop): the requests in flight are
     answered, it says "stopped" and exits 0.
     """
-    from triangulate.corpus.store import default_db_path
-    from triangulate.errors import StoreError, TriangulateError
+    from triangulate.corpus.store import default_db_path, missing_corpus
+    from triangulate.errors import TriangulateError
     from triangulate.server.app import create_app
 
     path = db or str(default_db_path())
@@ -69,8 +69,9 @@ def serve(
             raise click.BadParameter("give a path starting with /, e.g. /api/stories", param_hint="--get")
         from fastapi.testclient import TestClient
 
-        if path != ":memory:" and not os.path.exists(path):
-            _fail(StoreError(f"no corpus database at {path}: create one with `triangulate ingest PATH... --db {path}`", code="E508"))
+        missing = missing_corpus(path)
+        if missing is not None:
+            _fail(missing)
         try:
             app = create_app(path, token=token, allow_private=allow_private, max_body=max_body)
         except TriangulateError as exc:
