@@ -168,6 +168,27 @@ def test_reingesting_the_same_files_changes_nothing(tmp_path: Path, corpus: Corp
     assert [(s.id, s.version) for s in corpus.stories()] == stories_before
 
 
+def test_a_file_name_that_is_not_utf8_is_stored_escaped_and_the_run_goes_on(tmp_path: Path, corpus: Corpus) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Bridge budget\n\nThe council met on Tuesday to discuss the bridge budget, officials said.\n")
+    odd = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 file name, as Python reads it: "caf\udce9.txt"
+    (folder / odd).write_text("Harbour fire\n\nA fire broke out at the harbour warehouse on Monday, injuring six workers.\n")
+    (folder / os.fsdecode(b"empt\xe9.txt")).write_text("")
+    results = list(corpus.ingest_iter([folder]))
+    assert sorted(r.status for r in results) == ["new", "new", "skipped"]
+    assert {r.origin.rsplit("/", 1)[-1] for r in results} == {"good.txt", "caf\\xe9.txt", "empt\\xe9.txt"}
+    assert [r.status for r in corpus.ingest_iter([folder])].count("duplicate") == 2  # the escaped name is stable
+
+
+def test_lone_surrogates_in_a_document_from_python_are_replaced_not_a_crash(corpus: Corpus) -> None:
+    doc = RawDocument(origin="caf\udce9.txt", content="Harbour fire\n\nA fire broke out at the harbour warehouse \ud800 on Monday.", title="Fire \udfff")
+    result = corpus.add(doc)
+    assert result.status == "new" and result.origin == "caf\\xe9.txt"
+    stored = corpus.article(result.article_id or "")
+    assert stored is not None and stored.title == "Fire \ufffd"
+
+
 def test_the_same_article_under_another_file_name_of_one_outlet_is_a_duplicate(tmp_path: Path, corpus: Corpus) -> None:
     text_file(tmp_path / "a.txt", *QUAKE)
     text_file(tmp_path / "b.txt", *QUAKE)

@@ -203,6 +203,15 @@ def test_html_meta_charset_is_used_when_bytes_are_not_utf8() -> None:
     assert isinstance(docs, list) and "Αθήνα" in docs[0].content
 
 
+@pytest.mark.parametrize("label", ["idna", "punycode", "undefined", "unicode_escape", "utf-7", "base64", "rot13"])
+def test_a_declared_charset_that_is_a_python_codec_and_not_a_web_charset_is_ignored(label: str) -> None:
+    html = f'<html><head><meta charset="{label}"></head><body><p>The caf\u00e9 reopened.</p></body></html>'
+    decoded = decode_bytes(html.encode("cp1252"), kind="html")
+    assert not isinstance(decoded, Skipped) and "café reopened" in decoded[0] and decoded[1] == "cp1252"
+    decoded = decode_bytes("Caf\u00e9 news".encode("cp1252"), charset=label)
+    assert not isinstance(decoded, Skipped) and decoded[0] == "Café news"
+
+
 def test_mostly_utf8_with_one_broken_byte_stays_utf8() -> None:
     data = ACCENTED.encode("utf-8") + b"\xff" + "More café text, déjà vu.".encode("utf-8")
     decoded = decode_bytes(data)

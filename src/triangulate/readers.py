@@ -147,6 +147,12 @@ _SECOND_LEVEL = frozenset(
 # --------------------------------------------------------------------- decoding
 
 
+#: Codecs Python finds under a label a page may declare, that no page is written in (and
+#: some cannot decode with replacement): a declared one is ignored like an unknown label.
+#: UTF-7 is refused by browsers too.
+_NOT_A_WEB_CHARSET = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7"})
+
+
 def decode_bytes(data: bytes, *, kind: str | None = None, charset: str | None = None) -> tuple[str, str] | Skipped:
     """Decode ``data`` to text, or say why it is not text.
 
@@ -220,12 +226,14 @@ def decode_bytes(data: bytes, *, kind: str | None = None, charset: str | None = 
             declared_names.append(declared.group(1).decode("ascii", "ignore"))
     for declared_name in declared_names:
         try:
-            name = codecs.lookup(declared_name.strip().strip("\"'").lower()).name
-            name = _READ_AS.get(name, name)
+            codec = codecs.lookup(declared_name.strip().strip("\"'").lower())
+            name = _READ_AS.get(codec.name, codec.name)
             if name.startswith(("utf-16", "utf-32")):
                 continue  # single-byte data (no NUL) labelled UTF-16 is not UTF-16
+            if name in _NOT_A_WEB_CHARSET or not getattr(codec, "_is_text_encoding", True):
+                continue  # a codec of Python's, not a charset a page is written in: ignored
             text = data.decode(name, errors="replace")
-        except LookupError:
+        except (LookupError, UnicodeError, ValueError):
             continue
         text = _C1_CONTROL.sub("\ufffd", text)
         if not _too_many(text.count("\ufffd"), text):

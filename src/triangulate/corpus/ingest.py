@@ -218,6 +218,45 @@ def _reported(results: list[IngestResult | None], on_batch: Callable[[list[Inges
     return done
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    """A name with lone surrogates (an undecodable file name, as Python reads it) in a form
+    SQLite can store, still telling two such names apart: ``caf\\xe9.txt``."""
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def writable(item: Item) -> Item:
+    """``item`` with every lone surrogate replaced, since no encoder can write one: escaped in
+    its origin (a file name that is not UTF-8), U+FFFD elsewhere, as JSON input gets."""
+
+    def fix(value: str | None) -> str | None:
+        return _SURROGATE.sub("\ufffd", value) if value and _SURROGATE.search(value) else value
+
+    if isinstance(item, Skipped):
+        if not _SURROGATE.search(item.origin + item.detail):
+            return item
+        return replace(item, origin=_escaped(item.origin), detail=fix(item.detail) or "")
+    fields = [item.origin, item.title, item.url, *item.authors]
+    fields += [item.content, item.source, item.published, item.fetched] if isinstance(item, RawDocument) else [item.outlet, *item.paragraphs]
+    if not any(value and _SURROGATE.search(value) for value in fields):
+        return item
+    if isinstance(item, RawDocument):
+        return replace(
+            item, origin=_escaped(item.origin), content=fix(item.content) or "", source=fix(item.source), url=fix(item.url),
+            title=fix(item.title), published=fix(item.published), fetched=fix(item.fetched),
+            authors=tuple(fix(a) or "" for a in item.authors),
+        )
+    return replace(
+        item, origin=_escaped(item.origin), outlet=fix(item.outlet) or "", title=fix(item.title) or "", url=fix(item.url),
+        paragraphs=tuple(fix(p) or "" for p in item.paragraphs), authors=tuple(fix(a) or "" for a in item.authors),
+    )
+
+
 def _reprints(n: int) -> str:
     return f" ({n} reprint{'s' if n != 1 else ''})" if n else ""
 
@@ -676,7 +715,7 @@ class Ingester:
         """The items in batches of :attr:`batch_size` (the last one shorter), read as they are needed."""
         batch: list[Item] = []
         for item in items:
-            batch.append(item)
+            batch.append(writable(item))
             if len(batch) >= self.batch_size:
                 yield batch
                 batch = []
