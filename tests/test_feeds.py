@@ -504,6 +504,26 @@ def test_an_entry_without_a_link_is_the_feeds_outlet_not_a_name_made_of_its_id(s
     assert {a.outlet for a in corpus.articles(limit=None)} == {"127.0.0.1"}
 
 
+def test_a_guid_that_is_no_url_is_not_fetched_as_a_page_nor_stored_as_the_articles_url(site: Site, corpus: Corpus) -> None:
+    # No <link>, and a <guid> without isPermaLink="false": feed readers take it for the link.
+    items = (
+        "<item><title>Opaque</title><guid>abc-123</guid><description>The river in the Marrow Valley rose two metres "
+        "overnight, the agency said on Monday.</description></item>"
+        "<item><title>Mail</title><link>mailto:desk@news.example</link><description>The ferry to Kessmar was cancelled "
+        "on Tuesday after a storm warning, the operator said.</description></item>"
+    )
+    items += f"<item><title>Permalink</title><guid>{site.base}/a/9.html</guid></item>"  # a guid that is a URL is followed
+    page = article_html("Dam inspected", ["Engineers inspected the Marrow Valley dam on Wednesday and found no damage, the agency said."])
+    site.routes["/a/9.html"] = lambda h: (200, {"Content-Type": "text/html"}, page)
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>{items}</channel></rss>'.encode()
+    site.routes["/guid.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, body)
+    corpus.add_feed(site.base + "/guid.xml")
+    corpus.poll(due_only=False)
+    assert "/abc-123" not in site.hits and "/a/9.html" in site.hits
+    urls = sorted(str(a.url) for a in corpus.articles(limit=None))
+    assert urls == ["None", "None", site.base + "/a/9.html"]
+
+
 def test_a_page_fetched_by_url_is_read_in_the_charset_its_http_header_declares(site: Site, corpus: Corpus) -> None:
     page = (
         "<html><head><title>Пожар в порту Вельдхафена</title></head><body><article><h1>Пожар в порту Вельдхафена</h1>"

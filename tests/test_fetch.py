@@ -353,6 +353,34 @@ def test_a_url_that_cannot_be_parsed_is_a_bad_url_not_a_crash(url: str) -> None:
     assert info.value.reason == "bad_url"
 
 
+@pytest.mark.parametrize("allow_private", [True, False])
+@pytest.mark.parametrize("host", ["a..b", ".example", "a" * 64 + ".com", "www..example.com"])
+def test_a_host_name_with_an_empty_or_overlong_label_is_a_bad_url_not_a_crash(host: str, allow_private: bool) -> None:
+    with Fetcher(fast(allow_private=allow_private)) as fetcher, pytest.raises(FetchFailure) as info:
+        fetcher.fetch(f"http://{host}/story")
+    assert info.value.reason == "bad_url" and "not a valid host name" in info.value.detail
+
+
+def test_a_redirect_to_a_host_name_no_resolver_takes_is_a_bad_url(server: LoopbackServer) -> None:
+    server.routes["/go"] = page("", status=302, Location="http://a..b/x")
+    with Fetcher(fast()) as fetcher, pytest.raises(FetchFailure) as info:
+        fetcher.fetch(server.base + "/go")
+    assert info.value.reason == "bad_url"
+
+
+def test_a_redirect_httpx_cannot_read_is_a_bad_url_and_not_retried(server: LoopbackServer) -> None:
+    server.routes["/go"] = page("", status=302, Location="http://[::1/x")
+    with Fetcher(fast(robots=False)) as fetcher, pytest.raises(FetchFailure) as info:
+        fetcher.fetch(server.base + "/go")
+    assert info.value.reason == "bad_url" and server.hits("/go") == 1
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_error_also_with_private_addresses_allowed() -> None:
+    with Fetcher(fast(robots=False)) as fetcher, pytest.raises(FetchFailure) as info:
+        fetcher.fetch("http://no-such-host.invalid/x")
+    assert info.value.reason == "dns_error"
+
+
 def test_a_body_that_trickles_in_forever_is_a_timeout_at_the_total_deadline() -> None:
     import threading
     from http.server import ThreadingHTTPServer

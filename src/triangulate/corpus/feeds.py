@@ -163,6 +163,34 @@ def entry_key(entry: Any) -> str:
     return "hash:" + stable_id(entry.get("title"), entry.get("summary"))
 
 
+def entry_link(entry: Any) -> str | None:
+    """The entry's article URL: its link when that is an http(s) URL (not ``mailto:``)."""
+    link = str(entry.get("link") or "").strip()
+    return link if link.lower().startswith(("http://", "https://")) else None
+
+
+def _drop_guid_links(entries: list[Any], content: bytes) -> None:
+    """Take back the link feedparser makes of an RSS ``<guid>`` that is no URL.
+
+    An entry without ``<link>`` gets its guid as its link (unless ``isPermaLink="false"``),
+    resolved against the feed's URL: ``<guid>abc-123</guid>`` became
+    ``https://site.example/abc-123``, a page that is not the article. Only a guid written
+    as an absolute http(s) URL stays the entry's link. (Its id is left as it was: the
+    entries already taken are known by it.)
+    """
+    suspects = [i for i, entry in enumerate(entries) if entry.get("guidislink") and not entry.get("links")]
+    if not suspects:
+        return
+    import feedparser
+
+    as_written = feedparser.parse(content).entries  # no base URL: a guid stays as written
+    if len(as_written) != len(entries):
+        return
+    for i in suspects:
+        if not str(as_written[i].get("id") or "").strip().lower().startswith(("http://", "https://")):
+            entries[i]["link"] = ""
+
+
 def _entry_content(entry: Any) -> str:
     for item in entry.get("content") or []:
         value = item.get("value") if isinstance(item, dict) else None
@@ -198,7 +226,7 @@ def entry_documents(
     Follows the entry's link to the article page; falls back to the entry's
     content or summary when the page fails or is not an article.
     """
-    link = (entry.get("link") or "").strip() or None
+    link = entry_link(entry)
     title = (entry.get("title") or "").strip() or None
     published = _iso(entry.get("published_parsed") or entry.get("updated_parsed")) or entry.get("published")
     authors = _entry_authors(entry)
@@ -355,6 +383,7 @@ def poll_feed(
         kind = got.content_type or "unknown content"
         return _failed(store, feed, "not_a_feed", f"{feed.url} answered {kind}, not an RSS/Atom feed", stamp, interval)
     entries = list(parsed.entries)
+    _drop_guid_links(entries, got.content)
     keys = [entry_key(e) for e in entries]
     seen = store.seen_entries(feed.url, keys)
     fresh = [(k, e) for k, e in zip(keys, entries) if k not in seen]

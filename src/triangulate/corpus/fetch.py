@@ -154,12 +154,35 @@ def system_resolver(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchFailure(host, "dns_error", f"cannot resolve {host}: {exc.strerror or exc}") from exc
+    except UnicodeError as exc:
+        raise FetchFailure(host, "bad_url", f"not a valid host name: {host!r} ({exc})") from exc
     out: list[str] = []
     for info in infos:
         addr = str(info[4][0]).split("%", 1)[0]
         if addr not in out:
             out.append(addr)
     return out
+
+
+def host_name_problem(host: str) -> str | None:
+    """Why ``host`` cannot be a host name (an empty label, as in ``a..b``, or one over 63
+    bytes, or a name no IDNA encoding takes), or None when it can. An IP address passes."""
+    name = host.strip("[]")
+    try:
+        ipaddress.ip_address(name)
+        return None
+    except ValueError:
+        pass
+    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
+    if any(not label for label in labels):
+        return "an empty label"
+    try:
+        encoded = name.encode("idna")
+    except UnicodeError as exc:
+        return f"no IDNA form ({exc})"
+    if any(len(label) > 63 for label in encoded.split(b".")) or len(encoded) > 253:
+        return "a label over 63 bytes or a name over 253"
+    return None
 
 
 def is_public_address(address: str) -> bool:
@@ -326,6 +349,9 @@ class Fetcher:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchFailure(url, "bad_url", f"not an http(s) URL: {url!r}")
+        problem = host_name_problem(parts.hostname)
+        if problem:
+            raise FetchFailure(url, "bad_url", f"not a valid host name in {url!r}: {problem}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
@@ -492,8 +518,16 @@ class Fetcher:
             raise FetchFailure(url, "timeout", f"timed out fetching {url} ({type(exc).__name__})") from exc
         except httpx.DecodingError as exc:
             raise FetchFailure(url, "bad_encoding", f"cannot decode the body of {url}: {exc}") from exc
-        except (httpx.TransportError, httpx.InvalidURL) as exc:
+        except httpx.RemoteProtocolError as exc:
+            if "location header" in str(exc).lower():  # a redirect to a URL that cannot be read: not worth a retry
+                raise FetchFailure(url, "bad_url", f"redirect to a URL that is not valid ({exc})") from exc
             raise FetchFailure(url, "connection_error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            if _caused_by(exc, socket.gaierror):  # the name does not resolve (private addresses allowed)
+                raise FetchFailure(url, "dns_error", f"cannot resolve {urlsplit(url).hostname}: {exc}") from exc
+            raise FetchFailure(url, "connection_error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+        except UnicodeError as exc:  # a host name the IDNA codec refuses, found late
+            raise FetchFailure(url, "bad_url", f"not a valid host name in {url!r}: {exc}") from exc
 
 
     @staticmethod
@@ -521,6 +555,18 @@ class Fetcher:
         if not decoder.eof:
             raise FetchFailure(url, "truncated", f"the gzip body of {url} is truncated")
         return b"".join(out)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is in the chain of causes of ``exc``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _now_iso() -> str:
