@@ -257,6 +257,39 @@ def test_one_url_twice_in_one_batch_leaves_only_the_later_version_current(tmp_pa
     assert story.articles == 1
 
 
+def test_an_input_holding_several_versions_of_one_url_read_again_changes_nothing(tmp_path: Path, corpus: Corpus) -> None:
+    body = "\n\n".join(QUAKE[1])
+    records = tmp_path / "revisions.jsonl"
+    records.write_text("\n".join(json.dumps({"url": "https://baypost.example/quake", "source": "Bay Post", "title": QUAKE[0], "text": text})
+                                   for text in (body, body.replace("6.1", "6.2"), body.replace("6.1", "6.3"))), encoding="utf-8")
+    first = corpus.ingest([str(records)])
+    assert (first.new, first.updated) == (1, 2)
+    for _ in range(2):  # a re-run (after a kill, or by a cron job) of the same archive
+        again = corpus.ingest([str(records)])
+        assert (again.new, again.updated, again.duplicate) == (0, 0, 3)
+    assert [a.version for a in corpus.articles(include_superseded=True)] == [3, 2, 1]
+    (current,) = corpus.articles()
+    assert "6.3" in (corpus.article(current.id).text or "")  # the last record stays the current version
+
+
+def test_two_crawls_of_one_url_in_a_warc_read_again_change_nothing(tmp_path: Path, corpus: Corpus) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    archive = tmp_path / "crawls.warc"
+    with open(archive, "wb") as fh:
+        writer = WARCWriter(fh, gzip=False)
+        for figure in ("40", "45"):
+            page = f"<html><body><article><h1>{QUAKE[0]}</h1>" + "".join(
+                f"<p>{p.replace('6.1', figure)}</p>" for p in QUAKE[1]) + "</article></body></html>"
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record("https://baypost.example/quake", "response", payload=io.BytesIO(page.encode()), http_headers=headers))
+    assert corpus.ingest([str(archive)]).updated == 1
+    assert corpus.ingest([str(archive)]).duplicate == 2
+    (current,) = corpus.articles()
+    assert current.version == 2 and "45" in (corpus.article(current.id).text or "")
+
+
 def test_a_correction_taken_back_is_a_third_version_not_a_duplicate(tmp_path: Path, corpus: Corpus) -> None:
     page = tmp_path / "quake.txt"
     texts = [QUAKE[1], [p.replace("6.1", "6.4") for p in QUAKE[1]], QUAKE[1]]  # corrected, then the correction withdrawn

@@ -219,6 +219,8 @@ def _reported(results: list[IngestResult | None], on_batch: Callable[[list[Inges
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: The origin of one record of a file that holds several: ``PATH#OFFSET`` (WARC), ``PATH#I`` (JSON list), ``PATH:N`` (JSONL).
+_RECORD_ORIGIN = re.compile(r"(#|:)\d+$")
 
 
 def _escaped(text: str) -> str:
@@ -761,10 +763,18 @@ class Ingester:
         return out
 
     def _stored_input(self, rhash: str, origin: str) -> IngestResult | None:
-        """The same input as a current article: nothing to do (as an older version's, it is a
-        correction taken back, and goes on to become a new version)."""
+        """The same input as a stored article: nothing to do.
+
+        A record of a file that holds several (a WARC record ``PATH#OFFSET``, a JSON list
+        item ``PATH#I``, a JSONL line ``PATH:N``) is the same input as any stored version
+        it became: re-reading an archive that holds two crawls of one URL changes nothing.
+        A file or a URL read again is the same input only as its current version: the
+        text of an older one is a correction taken back, and becomes a new version.
+        """
+        current_only = "" if _RECORD_ORIGIN.search(origin) and not is_url(origin) else " AND superseded_by IS NULL"
         known = self.store._one(
-            "SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ? AND superseded_by IS NULL LIMIT 1",
+            f"SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ?{current_only} "
+            "ORDER BY superseded_by IS NOT NULL LIMIT 1",
             (rhash, origin),
         )
         if known is None:
