@@ -244,6 +244,36 @@ def test_identical_paragraphs_keep_the_later_copy() -> None:
     assert result.paragraphs == (BODY_3, BODY_1)
 
 
+def test_a_paragraph_repeated_thousands_of_times_is_checked_in_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import triangulate.clean as cleaning
+
+    looked_up = Counter[str]()
+    real = cleaning.bisect_right
+
+    def counting(offsets: list[int], start: int) -> int:
+        looked_up["occurrences"] += 1
+        return real(offsets, start)
+
+    monkeypatch.setattr(cleaning, "bisect_right", counting)
+    copies = 3000
+    result = clean_text("\n\n".join(["Harbour bridge reopens", *[BODY_1] * copies, BODY_3]))
+    assert result.paragraphs == (BODY_1, BODY_3)
+    assert len(reasons_of(result)["duplicate_paragraph"]) == copies - 1
+    assert looked_up["occurrences"] <= 10  # each copy once by its text, not every copy against every other (4.5 million)
+
+
+def test_a_paragraph_is_looked_for_inside_the_paragraphs_near_it() -> None:
+    import triangulate.clean as cleaning
+
+    standfirst = "The mayor said the repairs came in under budget and ahead of schedule."
+    body = standfirst + " She thanked the crews who worked through the winter."
+    filler = [f"Paragraph {i} of the long report names the {i}th street of the harbour district." for i in range(cleaning.DUPLICATE_WINDOW + 5)]
+    near = clean_text("\n\n".join(["Harbour bridge reopens", standfirst, body, *filler]))
+    assert reasons_of(near)["duplicate_paragraph"] == [standfirst]
+    far = clean_text("\n\n".join(["Harbour bridge reopens", standfirst, *filler, body]))
+    assert standfirst in far.paragraphs  # over DUPLICATE_WINDOW paragraphs apart: not compared
+
+
 def test_short_repeated_lines_are_not_treated_as_duplicates() -> None:
     result = clean_text("\n\n".join(["Harbour bridge reopens", "No one was hurt.", BODY_1, "No one was hurt."]))
     assert result.paragraphs.count("No one was hurt.") == 2

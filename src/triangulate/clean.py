@@ -807,13 +807,28 @@ def _apply_dateline(segs: list[_Seg]) -> str | None:
     return None
 
 
+#: A paragraph is looked for inside the paragraphs up to this many places before and after
+#: it (all of them in any news article; a text of many thousands stays linear).
+DUPLICATE_WINDOW = 500
+
+
 def _apply_duplicates(segs: list[_Seg]) -> None:
     """A paragraph identical to, or contained in, another counts once: the
     contained (or, for identical ones, the earlier) copy is removed.
 
     All word keys are joined into one string, so finding where else a paragraph
-    occurs is one C-level substring search per paragraph."""
+    occurs is one C-level substring search per paragraph, over the paragraphs
+    within :data:`DUPLICATE_WINDOW` of it."""
     kept = [s for s in segs if s.kept and s.key.count(" ") + 1 >= MIN_DUPLICATE_TOKENS]
+    if len(kept) < 2:
+        return
+    # Identical copies first, by their key: all but the last go (a text repeating one
+    # paragraph thousands of times stays linear).
+    last = {seg.key: seg for seg in kept}
+    for seg in kept:
+        if last[seg.key] is not seg:
+            seg.drop("duplicate_paragraph")
+    kept = [seg for seg in kept if seg.kept]
     if len(kept) < 2:
         return
     offsets: list[int] = []
@@ -825,17 +840,17 @@ def _apply_duplicates(segs: list[_Seg]) -> None:
         parts.append(part)
         pos += len(part)
     haystack = "".join(parts)
+    offsets.append(pos)
     for a, seg in enumerate(kept):
         needle = parts[a][:-1]
-        start = haystack.find(needle)
+        lo, hi = offsets[max(0, a - DUPLICATE_WINDOW)], offsets[min(len(kept), a + DUPLICATE_WINDOW + 1)]
+        start = haystack.find(needle, lo, hi)
         while start != -1:
             b = bisect_right(offsets, start) - 1
-            other = kept[b]
-            identical = len(parts[b]) == len(parts[a])
-            if b != a and other.kept and not (identical and b < a):
+            if b != a and kept[b].kept:  # contained in another paragraph still kept
                 seg.drop("duplicate_paragraph")
                 break
-            start = haystack.find(needle, start + 1)
+            start = haystack.find(needle, start + 1, hi)
 
 
 # ------------------------------------------------------------------------ public
