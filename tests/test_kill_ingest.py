@@ -153,3 +153,22 @@ def test_ctrl_c_right_after_a_commit_is_held_until_the_batch_is_counted(tmp_path
         stored = corpus.store.count_articles()
     assert stored == 16
     assert counted == ["new"] * 16  # the whole committed batch was counted, nothing more
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="needs POSIX signals")
+def test_a_stopped_ingest_with_format_json_still_prints_one_json_object(tmp_path: Path) -> None:
+    import json
+
+    folder = write_news(tmp_path / "news", seed=14)
+    db = tmp_path / "corpus.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "60"}  # a narrow terminal wraps nothing of the message
+    proc = subprocess.Popen(ingest_cmd(folder, db) + ["--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and count_articles(db) < 32:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err[-2000:]
+    summary = json.loads(out)
+    assert summary["stopped"] == "stopped (SIGTERM)" and summary["new"] == count_articles(db)
+    assert "stopped (SIGTERM): what is counted above is stored; run the same command again to finish\n" in err

@@ -162,20 +162,20 @@ def ingest(
                 summary = corpus.ingest(targets, source=source, on_result=so_far.count)
         except KeyboardInterrupt:
             so_far.seconds = time.perf_counter() - started
-            click.echo(so_far.line())
-            err.print(f"{stopped_how()}: what is counted above is stored; run the same command again to finish", highlight=False)
+            _partial_summary(so_far, fmt, stopped=stopped_how())
+            err.print(f"{stopped_how()}: what is counted above is stored; run the same command again to finish", highlight=False, soft_wrap=True)
             sys.exit(stopped_status())
         except TriangulateError as exc:
             if not so_far.total:
                 raise  # nothing stored yet: the error alone says it
             # A database that became busy or full half-way: say what is stored before the error.
             so_far.seconds = time.perf_counter() - started
-            click.echo(so_far.line())
+            _partial_summary(so_far, fmt, stopped=f"error {exc.code}")
             print_error(err, exc)
             # A rerun finishes the job once the disk has room or the lock is free; not with a
             # damaged file or a missing model.
             again = "; run the same command again to finish" if exc.code in ("E505", "E506", "E512") else ""
-            err.print(f"what is counted above is stored{again}", highlight=False)
+            err.print(f"what is counted above is stored{again}", highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         if fmt == "json":
             _json(summary.to_dict())
@@ -188,6 +188,16 @@ def ingest(
         if strict and summary.skipped:
             err.print(f"--strict: {summary.skipped} input(s) skipped", highlight=False)
             sys.exit(2)
+
+
+def _partial_summary(so_far: Any, fmt: str, *, stopped: str) -> None:
+    """The counts of a run that did not finish, on stdout: its summary line, or with
+    ``--format json`` the summary object with ``"stopped"`` saying why (``interrupted``,
+    ``stopped (SIGTERM)``, ``error E506``), so that a script still reads one JSON object."""
+    if fmt == "json":
+        _json({**so_far.to_dict(), "stopped": stopped})
+    else:
+        click.echo(so_far.line())
 
 
 # --- feeds / watch ---------------------------------------------------------------------
