@@ -391,6 +391,17 @@ def test_one_feed_written_several_ways_is_one_canonical_feed_url() -> None:
     written = ["https://example.org/rss", "https://Example.ORG/rss", "https://example.org/rss#top", "https://example.org/rss?utm_source=x"]
     assert {canonical_feed_url(u) for u in written} == {"https://example.org/rss"}
     assert canonical_feed_url("https://example.org/rss?page=2&utm_medium=feed") == "https://example.org/rss?page=2"
+    # The rest of the query is fetched as written: "?rss" is not "?rss=", nor "a=1;b=2" "a=1%3Bb%3D2".
+    assert canonical_feed_url("https://example.org/feed.php?rss") == "https://example.org/feed.php?rss"
+    assert canonical_feed_url("https://example.org/x?a=1;b=2&utm_source=y&q=caf%C3%A9") == "https://example.org/x?a=1;b=2&q=caf%C3%A9"
+
+
+def test_a_feed_is_fetched_at_the_url_it_was_added_with(site: Site, corpus: Corpus) -> None:
+    body = rss(site.base, [("Storm closes the port", "/storm", "The port of Kessmar closed on Monday as a storm came in.")])
+    site.routes["/feed.php?rss"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, body)
+    corpus.add_feed(site.base + "/feed.php?rss")
+    corpus.poll(due_only=False)
+    assert "/feed.php?rss" in site.hits
 
 
 @pytest.mark.parametrize(("url", "why"), [("http://", "without a host"), ("ftp://example.org/rss", "ftp: scheme"), ("/rss", "relative"), ("example.org/rss", "relative")])

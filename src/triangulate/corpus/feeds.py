@@ -91,10 +91,12 @@ def feed_url_problem(url: str) -> str | None:
 
 
 def canonical_feed_url(url: str) -> str:
-    """The canonical form of a feed URL, as article URLs are stored: lower-case host, no fragment, no tracking parameters.
+    """The canonical form of a feed URL: lower-case host, no fragment, no tracking parameters, the rest of its query as written.
 
     >>> canonical_feed_url("https://Example.ORG/rss?utm_source=x#top")
     'https://example.org/rss'
+    >>> canonical_feed_url("https://example.org/feed?rss&utm_medium=y&cat=a;b")
+    'https://example.org/feed?rss&cat=a;b'
 
     Raises:
         InputError: when ``url`` is not an http(s) URL with a host name (``E112``).
@@ -102,7 +104,7 @@ def canonical_feed_url(url: str) -> str:
     problem = feed_url_problem(url)
     if problem is not None:
         raise InputError(f"not an http(s) feed URL: {url!r} is {problem}", code="E112")
-    return canonical_url(url) or url.strip()
+    return canonical_url(url, query_as_written=True) or url.strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from triangulate.corpus.outlets import OutletResolver, Outlet
 from triangulate.corpus.store import ArticleRow, Store, now_iso
@@ -59,8 +59,12 @@ _RECORD_SUFFIX = re.compile(r"^(.*?)([:#]\d+)$")
 _FILE_KINDS = ("txt", "text", "html", "htm", "xhtml", "md", "markdown", "json", "jsonl", "ndjson")
 
 
-def canonical_url(url: str | None) -> str | None:
+def canonical_url(url: str | None, *, query_as_written: bool = False) -> str | None:
     """A URL without fragment, tracking parameters, default port or upper-case host.
+
+    ``query_as_written``: the other query parameters keep their spelling (``?rss``,
+    ``a=1;b=2``), for a URL that is fetched in this form (a feed's); otherwise they are
+    re-encoded, as the stored article URLs have always been.
 
     >>> canonical_url("HTTPS://www.Example.com:443/a/b?utm_source=x&id=3#top")
     'https://www.example.com/a/b?id=3'
@@ -79,7 +83,10 @@ def canonical_url(url: str | None) -> str | None:
     netloc = host if ":" not in host else f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         netloc += f":{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    if query_as_written:
+        query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(unquote_plus(p.split("=", 1)[0])))
+    else:
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
