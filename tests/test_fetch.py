@@ -353,6 +353,53 @@ def test_a_url_that_cannot_be_parsed_is_a_bad_url_not_a_crash(url: str) -> None:
     assert info.value.reason == "bad_url"
 
 
+@pytest.mark.parametrize("robots", [True, False])
+def test_headers_that_trickle_in_forever_are_a_timeout_at_the_total_deadline(robots: bool) -> None:
+    # Each header line comes well within the read timeout; the answer never ends. Also
+    # robots.txt, the first request to a host, is answered this way.
+    import socket
+    import threading
+
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def answer(conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            n = 0
+            while not stop.is_set():
+                conn.sendall(b"X-Slow-%d: a\r\n" % n)
+                n += 1
+                time.sleep(0.2)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    threading.Timer(10.0, stop.set).start()  # without a deadline the fetch would end here, and the test fail
+    try:
+        started = time.monotonic()
+        with Fetcher(fast(timeout=1.0, total_timeout=1.5, retries=0, robots=robots)) as fetcher, pytest.raises(FetchFailure) as info:
+            fetcher.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/never-ends")
+        assert info.value.reason == "timeout" and "took over 1.5 s" in info.value.detail
+        assert time.monotonic() - started < 9
+    finally:
+        stop.set()
+        listener.close()
+
+
 @pytest.mark.parametrize("allow_private", [True, False])
 @pytest.mark.parametrize("host", ["a..b", ".example", "a" * 64 + ".com", "www..example.com"])
 def test_a_host_name_with_an_empty_or_overlong_label_is_a_bad_url_not_a_crash(host: str, allow_private: bool) -> None:

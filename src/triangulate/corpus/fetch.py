@@ -257,10 +257,14 @@ class Fetcher:
         self._sleep = sleep
         self._clock = clock
         s = self.settings
+        # No connection is kept for the next request: each one opens its own, so that the
+        # deadline of a request can cut that connection (_Deadline; requests to one host are
+        # a second apart at least, a handshake costs little beside that).
         self._client = httpx.Client(
             transport=transport,
             follow_redirects=False,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
@@ -491,8 +495,29 @@ class Fetcher:
         target, extra_headers, extensions = self._pinned(url)
         limit = self.settings.max_bytes
         deadline = time.monotonic() + self.settings.total_timeout
+        cutoff = _Deadline(self.settings.total_timeout)
+        late = f"{url} took over {self.settings.total_timeout:g} s to send its answer"
         try:
-            request = self._client.build_request("GET", target, headers={**headers, **extra_headers}, extensions=extensions)
+            with cutoff:
+                got = self._get_once_within(url, target, {**headers, **extra_headers}, {**extensions, "trace": cutoff.trace}, limit, deadline)
+            if cutoff.fired:  # an answer without a length, ended by the cut: not the whole of it
+                raise FetchFailure(url, "timeout", late)
+            return got
+        except FetchFailure as exc:
+            # The deadline cut the connection while the answer trickled in: the read failed for that.
+            if cutoff.fired and exc.reason in ("connection_error", "truncated", "bad_encoding"):
+                raise FetchFailure(url, "timeout", late) from exc
+            raise
+        except (httpx.HTTPError, OSError) as exc:
+            if cutoff.fired:
+                raise FetchFailure(url, "timeout", late) from exc
+            raise
+
+    def _get_once_within(
+        self, url: str, target: str, headers: dict[str, str], extensions: dict[str, Any], limit: int, deadline: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        try:
+            request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
             response = self._client.send(request, stream=True)
             try:
                 length = response.headers.get("content-length")
@@ -555,6 +580,53 @@ class Fetcher:
         if not decoder.eof:
             raise FetchFailure(url, "truncated", f"the gzip body of {url} is truncated")
         return b"".join(out)
+
+
+class _Deadline:
+    """Cuts the connection of one request when its time is up, whatever it is waiting for.
+
+    httpx's timeouts bound each read; a server that sends its headers, or its body, a
+    line at a time never trips them. httpcore tells (its ``trace`` extension) when the
+    request's connection is open; from then on, once ``seconds`` have passed, its socket is
+    shut down, the read waiting on it fails, and :meth:`Fetcher._get_once` reports a
+    ``timeout``.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if not event.endswith(("connect_tcp.complete", "start_tls.complete")):
+            return
+        stream = info.get("return_value")
+        found = stream.get_extra_info("socket") if stream is not None else None
+        with self._lock:
+            self._socket = found if isinstance(found, socket.socket) else self._socket
+            if self.fired:
+                self._cut()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._cut()
+
+    def _cut(self) -> None:
+        if self._socket is not None:
+            try:
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
