@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -246,6 +247,34 @@ def test_watch_stopped_by_a_service_stop_says_so_and_exits_cleanly(site: Site, t
     assert "1 new" in lines[0]
     assert watcher.returncode == 0, err
     assert "stopped (SIGTERM)" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_watch_stopped_half_way_through_a_feed_says_what_of_it_is_stored(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from triangulate.cli import cli
+
+    items = [(f"Report {i}", f"/r{i}", f"Report {i}: the river in the Marrow Valley rose {i + 1} metres overnight, the agency said.") for i in range(3)]
+    site.routes["/feed.xml"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, rss(site.base, items))
+    db = str(tmp_path / "w.db")
+    assert CliRunner().invoke(cli, ["feeds", "add", site.base + "/feed.xml", "--db", db]).exit_code == 0
+    real = Corpus.add_many
+    calls: list[int] = []
+
+    def add_many(self: Corpus, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C after the feed's first entry is stored
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Corpus, "add_many", add_many)
+    result = CliRunner().invoke(cli, ["watch", "--once", "--no-follow", "--allow-private", "--db", db, "-f", fmt])
+    assert result.exit_code == 0 and "stopped" in result.stderr
+    if fmt == "json":
+        assert json.loads(result.stdout) | {"status": "stopped", "new": 1} == json.loads(result.stdout)
+    else:
+        assert result.stdout.startswith("(the feed being polled when stopped): 1 new,")
 
 
 def test_each_feeds_poll_is_reported_as_soon_as_it_is_done(site: Site, corpus: Corpus) -> None:

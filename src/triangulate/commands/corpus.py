@@ -321,7 +321,10 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
             err.print("No feeds to watch. Add one with `triangulate feeds add URL`.")
             sys.exit(2)
 
+        in_progress = [IngestSummary()]  # what the feed being polled has stored so far
+
         def on_poll(result: Any) -> None:
+            in_progress[0] = IngestSummary()
             if fmt == "json":
                 click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 return
@@ -341,9 +344,15 @@ def watch(db: str, once: bool, interval: float, allow_private: bool, no_follow: 
         done: list[str] = []
         stop = threading.Event()
         try:
-            corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, follow=not no_follow)
+            corpus.watch(interval=interval, once=once, stop=stop, on_poll=on_poll, on_result=lambda r: in_progress[0].count(r), follow=not no_follow)
         except KeyboardInterrupt:
             stop.set()
+            partial = in_progress[0]
+            if partial.total:  # stopped half-way through a feed: what of it is stored (its entries are marked as taken)
+                if fmt == "json":
+                    click.echo(json.dumps({"status": "stopped", **partial.to_dict()}, ensure_ascii=False))
+                else:
+                    click.echo(f"(the feed being polled when stopped): {partial.line()}")
             err.print("stopped (SIGTERM)" if stopped_by_sigterm() else "stopped")
         if once and failed and not done:
             err.print(f"every feed failed ({len(failed)})", highlight=False)
