@@ -11,10 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from triangulate.corpus.fetch import FetchFailure, Fetcher, FetchSettings, check_host, is_public_address, user_agent
+from triangulate.models import Skipped
 
 Route = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
 
@@ -406,6 +408,15 @@ def test_a_host_name_with_an_empty_or_overlong_label_is_a_bad_url_not_a_crash(ho
     with Fetcher(fast(allow_private=allow_private)) as fetcher, pytest.raises(FetchFailure) as info:
         fetcher.fetch(f"http://{host}/story")
     assert info.value.reason == "bad_url" and "not a valid host name" in info.value.detail
+
+
+def test_a_skip_of_a_url_that_failed_names_the_url_once(server: LoopbackServer, tmp_path: Path) -> None:
+    from triangulate.corpus import Corpus
+
+    with Corpus.open(tmp_path / "c.db", allow_private=True) as corpus:
+        skip = corpus.fetch_documents(server.base + "/missing")
+    assert isinstance(skip, Skipped) and skip.reason == "http_404"
+    assert not skip.detail.startswith(skip.origin)  # printed as "skipped URL: http_404 - HTTP 404 from URL"
 
 
 def test_a_redirect_to_a_host_name_no_resolver_takes_is_a_bad_url(server: LoopbackServer) -> None:

@@ -59,9 +59,9 @@ class FetchFailure(FetchError):
     def __init__(self, url: str, reason: str, detail: str, *, status: int | None = None) -> None:
         self.url = url
         self.reason = reason
-        self.detail = detail
         self.status = status
         super().__init__(f"{url}: {detail}", code="E401" if reason == "private_address" else "E400")
+        self.detail = detail  # without the URL, which a skip names as its origin already
 
 
 def header_charset(content_type: str) -> str | None:
