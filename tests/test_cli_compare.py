@@ -204,3 +204,19 @@ def test_a_page_without_an_article_is_said_once_without_the_extractors_own_log_l
     assert proc.returncode == 0, proc.stderr
     assert f"skipped {page}: no_article" in proc.stderr
     assert "trafilatura" not in proc.stderr and "parsed tree length" not in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown"])
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_status_0(fmt: str) -> None:
+    # `triangulate compare ... | head -1`: the pipe is closed before the report is written.
+    import os
+    import subprocess
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "120"}
+    proc = subprocess.Popen([sys.executable, "-m", "triangulate", "compare", str(EXAMPLE), "--format", fmt],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0, err[-2000:]
+    assert "Traceback" not in err and "Error" not in err

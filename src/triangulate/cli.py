@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import logging
+import os
 import sys
 from typing import Any
 
@@ -63,7 +65,14 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         with stops_end_the_command():
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError:
+                # The reader of the output stopped early (`triangulate story ID | head`): it had
+                # what it wanted. Quietly, exit 0 (click would say nothing and exit 1, the status
+                # of a bug), whatever the size of the output.
+                _drop_stdout()
+                sys.exit(0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name, (target, _) in COMMANDS.items() if _importable(target)]
@@ -115,6 +124,16 @@ def cli(verbose: int) -> None:
     # once. Their lines come back with -vv.
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
         logging.getLogger(name).setLevel(logging.CRITICAL if verbose < 2 else logging.DEBUG)
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no file behind it (a test's capture)
+        pass
 
 
 def main(argv: list[str] | None = None) -> Any:

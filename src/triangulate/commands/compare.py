@@ -55,7 +55,7 @@ def compare(
     from rich.console import Console
     from rich.text import Text
 
-    from triangulate.commands.console import print_error, print_report_warnings, print_skip, report_warnings_not_logged, write_output
+    from triangulate.commands.console import out_console, print_error, print_report_warnings, print_skip, report_warnings_not_logged, write_output
     from triangulate.compare import CompareSettings, compare as run_compare
     from triangulate.embed import load_embedder
     from triangulate.render import render
@@ -79,7 +79,7 @@ def compare(
         write_output(output, lambda p: p.write_text(text or "", encoding="utf-8"), console=err)
         err.print(Text(f"Report written to {output}"))
     elif fmt == "terminal":
-        render(report, "terminal", show_removed=show_removed, show_claims=show_claims, console=Console())
+        render(report, "terminal", show_removed=show_removed, show_claims=show_claims, console=out_console())
     else:
         click.echo(render(report, fmt, show_removed=show_removed, show_claims=show_claims))
     if strict and report.skipped:

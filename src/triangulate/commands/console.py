@@ -31,6 +31,21 @@ def err_console() -> Console:
     return Console(stderr=True)
 
 
+class _Output(Console):
+    """The console of a command's output: a reader that stops early (``| head``) ends the
+    command as any closed pipe does (see :class:`triangulate.cli.LazyGroup`), where rich
+    would exit with status 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def out_console() -> Console:
+    """A console on standard output."""
+    return _Output()
+
+
 def print_error(console: Console, message: object) -> None:
     """``Error: message`` in bold red, the message as plain text."""
     console.print(f"[bold red]Error:[/] {escape(printable(str(message)))}", highlight=False, soft_wrap=True)
@@ -129,7 +144,7 @@ def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None 
             lines = COLUMN_LINES.get(col)
             cells.append(text if lines is None else ClippedCell(text, lines))
         table.add_row(*cells)
-    Console().print(table)
+    out_console().print(table)
 
 
 def write_output(path: str, write: Callable[[Path], object], *, console: Console | None = None) -> None:

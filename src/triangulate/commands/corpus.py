@@ -23,6 +23,7 @@ from rich.text import Text
 from triangulate.commands.console import (
     FormatChoice,
     err_console,
+    out_console,
     print_error,
     print_page_note,
     print_report_warnings,
@@ -413,7 +414,6 @@ def stories(
 @click.option("--show-removed", is_flag=True, help="Also show the boilerplate removed from each article.")
 def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, show_removed: bool) -> None:
     """Show the triangulation report of one story (cached; refreshed when it gains articles)."""
-    from rich.console import Console
 
     from triangulate.render import render
 
@@ -433,11 +433,11 @@ def story(story_id: str, db: str, fmt: str, output: str | None, refresh: bool, s
             write_output(output, lambda p: p.write_text(rendered, encoding="utf-8"), console=err)
             err.print(Text(f"Report written to {output}"))
         elif fmt == "terminal":
-            render(report, "terminal", show_removed=show_removed, console=Console())
+            render(report, "terminal", show_removed=show_removed, console=out_console())
         else:
             click.echo(render(report, fmt, show_removed=show_removed))
         if fmt == "terminal" and detail.corrections:
-            console = Console()
+            console = out_console()
             console.print("\n[bold]Corrections[/] (articles changed since first published):")
             for art in detail.corrections:
                 console.print(Text(f"  {art.outlet}: version {art.version} of {art.url or art.origin}"), soft_wrap=True)
