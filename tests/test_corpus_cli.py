@@ -162,6 +162,9 @@ def test_search_stopped_at_its_limit_says_which_matches_these_are_and_how_to_see
     assert result.exit_code == 0 and "matches 1-1 of 2; the next ones: --offset 1" in result.stderr
     result = CliRunner().invoke(cli, ["search", "quake", "--db", db, "--limit", "5"])
     assert result.exit_code == 0 and "the next ones" not in result.stderr
+    for args in (["search", "quake"], ["articles"]):  # JSON on stdout, the page on stderr: a script can tell there is more
+        result = CliRunner().invoke(cli, [*args, "--db", db, "--limit", "1", "-f", "json"])
+        assert result.exit_code == 0 and len(json.loads(result.stdout)) == 1 and "1-1 of 2; the next ones: --offset 1" in result.stderr, args
 
 
 def test_unknown_ids_exit_with_status_2(env: dict[str, object]) -> None:

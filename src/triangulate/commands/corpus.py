@@ -388,14 +388,14 @@ def stories(
             raise click.BadParameter(str(exc), param_hint="--since") from exc
         if fmt == "json":
             _json([s.to_dict() for s in items])
-            return
-        if not items:
+        elif not items:
             click.echo("No stories match.")
             return
-        print_table(
-            ["Story", "Title", "Articles", "Sources", "Outlets", "Last active (UTC)"],
-            [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
-        )
+        else:
+            print_table(
+                ["Story", "Title", "Articles", "Sources", "Outlets", "Last active (UTC)"],
+                [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
+            )
         from triangulate.corpus.store import parse_since
 
         cutoff = parse_since(since) if since else None
@@ -539,14 +539,14 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
             raise click.BadParameter(str(exc), param_hint="--since") from exc
         if fmt == "json":
             _json([a.to_dict() for a in items])
-            return
-        if not items:
+        elif not items:
             click.echo("No articles match.")
             return
-        print_table(
-            ["Article", "Outlet", "Title", "Published (UTC)", "Story", "Note"],
-            [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
-        )
+        else:
+            print_table(
+                ["Article", "Outlet", "Title", "Published (UTC)", "Story", "Note"],
+                [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
+            )
         from triangulate.corpus.store import parse_since
 
         sid = corpus.store.resolve_story(story_id) if story_id else None
@@ -639,14 +639,14 @@ def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -
         hits = corpus.search(" ".join(query), limit=limit, offset=offset)
         if fmt == "json":
             _json([h.to_dict() for h in hits])
-            return
-        if not hits:
+        elif not hits:
             click.echo("No matches.")
             return
-        print_table(
-            ["Article", "Outlet", "Title", "Story", "Snippet"],
-            [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h)] for h in hits],
-        )
+        else:
+            print_table(
+                ["Article", "Outlet", "Title", "Story", "Snippet"],
+                [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h)] for h in hits],
+            )
         text = " ".join(query)
         print_page_note(len(hits), offset, limit, what="matches", total=lambda: corpus.store.count_search(text))
 
