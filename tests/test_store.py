@@ -235,6 +235,67 @@ def test_search_reads_phrases_or_exclusions_and_numbers_with_punctuation(tmp_pat
         assert found("Halden strik*") == ["deal"] and found("strik* Halden") == ["deal"]  # a typed * is a prefix anywhere
 
 
+CJK_ROWS = [
+    row("zh", title="上海港口工人罢工", text="上海港口的工人星期一开始罢工，抗议新的劳动改革。工会宣布罢工将持续三天。", published="2026-11-30T10:00:00+00:00"),
+    row("ja", title="東京で地震", text="東京で震度5の地震が発生しました。けが人の情報はありません。", published="2026-11-30T11:00:00+00:00"),
+    row("ko", title="서울 지하철 파업", text="서울에서 지하철 노조가 월요일에 파업을 시작했다. A strike in Seoul.", published="2026-11-30T12:00:00+00:00"),
+    row("en", title="Port strike", text="Dockers in Halden went on strike on Monday.", published="2026-11-30T09:00:00+00:00"),
+]
+
+
+def test_a_chinese_japanese_or_korean_word_is_found_inside_a_run_of_characters(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles(CJK_ROWS)
+
+        def found(query: str) -> list[str]:
+            return sorted(a.id for a, _ in store.search(query))
+
+        assert found("罢工") == ["zh"]  # "strike", inside 工人星期一开始罢工
+        assert found("地震") == found("震度") == ["ja"]
+        assert found("파업") == found("서울") == ["ko"]  # a Korean word with its particle attached: 서울에서, 파업을
+        assert found("罢") == ["zh"]  # one character
+        assert found('"工人星期一"') == ["zh"] and found('"工人星期二"') == []
+        assert found("罢工 OR 地震") == ["ja", "zh"]
+        assert found("strike 서울") == ["ko"] and found("strike") == ["en", "ko"]  # the two indexes together
+        assert found("地震 -東京") == [] and found("strike -서울") == ["en"]
+        assert store.count_search("罢工 OR 地震") == 2
+        (hit,) = store.search("罢工")
+        text, matches = split_snippet(hit[1])
+        assert [text[a:b] for a, b in matches] == ["罢工", "罢工"]  # both places marked
+
+
+def test_stories_filter_by_a_chinese_word_too(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles(CJK_ROWS)
+        store.assign([(r.id, f"s-{r.id}") for r in CJK_ROWS])
+        store.refresh_stories([f"s-{r.id}" for r in CJK_ROWS])
+        assert [s.id for s in store.stories(query="罢工")] == ["s-zh"]
+        assert store.count_stories(query="strike") == 2
+
+
+def test_a_corpus_from_before_the_side_index_gets_its_chinese_articles_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import triangulate.corpus.migrations as migrations
+    import triangulate.corpus.store as store_module
+
+    db = tmp_path / "c.db"
+    before = tuple(m for m in MIGRATIONS if m[0] != "0008_cjk_search")
+    with monkeypatch.context() as m:  # the version before: no side index, nothing written to it
+        m.setattr(migrations, "MIGRATIONS", before)
+        m.setattr(store_module, "_CJK_RUN", re.compile("(?!)"))
+        with Store.open(db) as store:
+            store.insert_articles(CJK_ROWS)
+            assert "0008_cjk_search" not in [name for name, _ in store.migrations()]
+    with Store.open(db) as store:
+        assert [a.id for a, _ in store.search("罢工")] == ["zh"]
+        assert store._one("SELECT COUNT(*) FROM articles_cjk")[0] == 3  # the three articles with such text
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DELETE FROM articles WHERE id = 'zh'")  # a row that goes takes its side-index row along
+    conn.close()
+    with Store.open(db) as store:
+        assert store.search("罢工") == [] and store._one("SELECT COUNT(*) FROM articles_cjk")[0] == 2
+
+
 def test_a_word_written_with_symbols_is_found_as_written_not_as_a_prefix(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles([

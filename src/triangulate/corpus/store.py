@@ -404,7 +404,7 @@ def _article(row: Sequence[Any], *, full: bool = False) -> StoredArticle:
 _STORY_COLS = "s.id, s.title, s.created, s.updated, s.first_published, s.last_published, s.articles, s.outlets, s.sources, s.version"
 
 
-def _fts_query(query: str) -> str:
+def _text_query(query: str) -> _TextQuery | None:
     """Turn what a user types into a safe FTS5 query.
 
     Every term must match (``AND`` between two terms says so again), the last plain word as a
@@ -414,9 +414,14 @@ def _fts_query(query: str) -> str:
     parts, found as written, so "6.5%" finds 6.5 and not every text with a 6 and a 5, and "C++"
     does not find every word that starts with a c. Anything else the FTS5 syntax would read
     (parentheses, ``NEAR``, column filters) is taken as words.
+
+    A term in Chinese or Japanese (or Hangul) is looked up in the side index of those
+    scripts (:func:`cjk_bigrams`): ``罢工`` is found inside ``工人星期一开始罢工``. None
+    when there is nothing to look for.
     """
-    groups: list[list[str]] = []  # terms ANDed; each group's members ORed
-    excluded: list[str] = []
+    groups: list[list[tuple[str, str]]] = []  # (index, term): terms ANDed; each group's members ORed
+    excluded: list[tuple[str, str]] = []
+    needles: list[str] = []  # what a snippet made in Python marks
     last_plain: tuple[int, int] | None = None  # where the last unquoted term sits, for its prefix
     joining = negate = False
     for minus, quoted, word in re.findall(r'(-?)"([^"]*)"?|(\S+)', query):
@@ -435,13 +440,22 @@ def _fts_query(query: str) -> str:
         if not parts:
             joining = negate = False
             continue
-        term = '"' + " ".join(parts) + '"'
-        # Only a plain word is a prefix: a phrase, or a word written with punctuation
-        # ("6.5" is not "6.55", "C++" is not "cargo"), is found as written.
-        plain = not word or len(parts) > 1 or not re.fullmatch(r"-?[^\W_]+\*?", word)
-        if word.endswith("*") and not plain:
-            term += "*"
-            plain = True  # a prefix already
+        runs = _CJK_RUN.findall(text)
+        if runs:
+            # Chinese or Japanese: the side index, whole words or not (see cjk_bigrams).
+            item = (_CJK, " AND ".join(_cjk_term(run) for run in runs))
+            plain = True
+        else:
+            # Only a plain word is a prefix: a phrase, or a word written with punctuation
+            # ("6.5" is not "6.55", "C++" is not "cargo"), is found as written.
+            plain = not word or len(parts) > 1 or not re.fullmatch(r"-?[^\W_]+\*?", word)
+            item = (_WORDS, '"' + " ".join(parts) + '"')
+            if word.endswith("*") and not plain:
+                item = (_WORDS, item[1] + "*")
+                plain = True  # a prefix already
+        term = item
+        if not negate:
+            needles.extend(runs or parts)
         if negate:
             excluded.append(term)
         elif joining:
@@ -452,12 +466,91 @@ def _fts_query(query: str) -> str:
             last_plain = None if plain else (len(groups) - 1, 0)
         joining = negate = False
     if not groups:
-        return ""  # nothing to look for: what to leave out alone finds nothing
+        return None  # nothing to look for: what to leave out alone finds nothing
     if last_plain is not None:
         g, i = last_plain
-        groups[g][i] += "*"
-    query_text = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
-    return query_text + "".join(f" NOT {term}" for term in excluded)
+        groups[g][i] = (groups[g][i][0], groups[g][i][1] + "*")
+    return _TextQuery(tuple(tuple(g) for g in groups), tuple(excluded), tuple(needles))
+
+
+_WORDS, _CJK = "articles_fts", "articles_cjk"
+#: Chinese characters, Japanese kana and Hangul: scripts written without spaces between
+#: words (and Korean words, which take their particles in the same word).
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
+
+
+def cjk_bigrams(text: str | None) -> str:
+    """The words of ``text``'s side index: every pair of neighbouring characters of each run of
+    Chinese, Japanese or Hangul characters, and the run's last character, space-separated.
+
+    The search index splits text at spaces and punctuation, which these scripts do not
+    write between words: a sentence would be one word. Indexed by pairs, a word of any
+    length is the phrase of its pairs, found wherever it stands.
+
+    >>> cjk_bigrams("上海港口的工人, and more")
+    '上海 海港 港口 口的 的工 工人 人'
+    """
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text or ""):
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        out.append(run[-1])
+    return " ".join(out)
+
+
+def _cjk_term(run: str) -> str:
+    """The side index's query of one run: the phrase of its pairs (one character: any pair it starts)."""
+    if len(run) == 1:
+        return f'"{run}"*'
+    return '"' + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class _TextQuery:
+    """A search: groups of (index, FTS5 term) ANDed, each group's terms ORed, then the terms to leave out."""
+
+    groups: tuple[tuple[tuple[str, str], ...], ...]
+    excluded: tuple[tuple[str, str], ...]
+    needles: tuple[str, ...] = ()  # the words and runs looked for, as typed
+
+    def snippet(self, text: str, *, before: int = 30, after: int = 90) -> str:
+        """A snippet of ``text`` around the first thing looked for, each one marked as
+        ``snippet()`` of the word index marks its matches (for a search that used the side index)."""
+        if not self.needles:
+            return text[: before + after]
+        pattern = re.compile("|".join(re.escape(n) for n in sorted(set(self.needles), key=len, reverse=True)), re.IGNORECASE)
+        first = pattern.search(text)
+        if first is None:
+            return text[: before + after] + (" … " if len(text) > before + after else "")
+        lo, hi = max(0, first.start() - before), min(len(text), first.start() + after)
+        marked = pattern.sub(lambda m: f"{MATCH_START}{m.group(0)}{MATCH_END}", text[lo:hi])
+        return ("… " if lo else "") + marked + (" … " if hi < len(text) else "")
+
+    @property
+    def words_only(self) -> str | None:
+        """The one MATCH expression of the word index when every term is in it, else None."""
+        if any(index != _WORDS for group in self.groups for index, _ in group) or any(i != _WORDS for i, _ in self.excluded):
+            return None
+        text = " AND ".join(g[0][1] if len(g) == 1 else "(" + " OR ".join(t for _, t in g) + ")" for g in self.groups)
+        return text + "".join(f" NOT {term}" for _, term in self.excluded)
+
+    def condition(self, column: str) -> tuple[str, list[str]]:
+        """A WHERE condition on ``column`` (an article's ``seq``) over both indexes, and its parameters."""
+        params: list[str] = []
+
+        def found_in(terms: Sequence[tuple[str, str]]) -> str:
+            ors = []
+            for index in (_WORDS, _CJK):
+                mine = [t for i, t in terms if i == index]
+                if mine:
+                    ors.append(f"{column} IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)")
+                    params.append(" OR ".join(mine))
+            return ors[0] if len(ors) == 1 else "(" + " OR ".join(ors) + ")"
+
+        parts = [found_in(group) for group in self.groups]
+        if self.excluded:
+            parts.append(f"NOT {found_in(self.excluded)}")
+        return " AND ".join(parts), params
 
 
 # A member of a story that is not a copy of another member of the same story (a copy of
@@ -640,6 +733,9 @@ class Store:
             # COMMIT 0.21-0.27 ms an article at 400k with 10,000 pages, 0.13-0.16 with
             # 40,000). The log file keeps its largest size until the last connection closes.
             self.conn.execute("PRAGMA wal_autocheckpoint = 40000")
+            # For the migration that builds the side index of Chinese and Japanese text.
+            self.conn.create_function("triangulate_cjk_bigrams", 1, cjk_bigrams, deterministic=True)
+            self.conn.create_function("triangulate_has_cjk", 1, lambda text: bool(_CJK_RUN.search(text or "")), deterministic=True)
             migrate(self.conn)
 
     @classmethod
@@ -843,6 +939,10 @@ class Store:
                     for r in rows
                 ],
             )
+            # Chinese, Japanese and Korean text also goes into the side index of those scripts.
+            cjk = [(cjk_bigrams(r.title), cjk_bigrams(r.text), r.id) for r in rows if _CJK_RUN.search(r.title or "") or _CJK_RUN.search(r.text or "")]
+            if cjk:
+                conn.executemany("INSERT OR REPLACE INTO articles_cjk (rowid, title, text) SELECT seq, ?, ? FROM articles WHERE id = ?", cjk)
 
     def supersede(self, old_id: str, new_id: str) -> str | None:
         """Mark ``old_id`` as replaced by ``new_id``; it leaves its story. Returns that story's id."""
@@ -940,11 +1040,21 @@ class Store:
         (control characters, so that brackets in the text stay text); :func:`split_snippet`
         turns it into plain text and match offsets.
         """
-        match = _fts_query(query)
-        if not match:
+        found = _text_query(query)
+        if found is None:
             return []
         extra = "" if include_superseded else " AND a.superseded_by IS NULL"
+        match = found.words_only
         try:
+            if match is None:
+                # Chinese or Japanese words (the side index): newest first, a snippet made here.
+                where, params = found.condition("a.seq")
+                rows = self._query(
+                    f"SELECT {_ARTICLE_COLS}, a.text FROM {_ARTICLE_FROM} WHERE {where}{extra} "
+                    "ORDER BY COALESCE(a.published, a.added) DESC, a.seq DESC LIMIT ? OFFSET ?",
+                    (*params, _sql_int(limit), _sql_int(offset)),
+                )
+                return [(_article(r), found.snippet(r[22] or "")) for r in rows]
             rows = self._query(
                 f"SELECT {_ARTICLE_COLS}, snippet(articles_fts, 1, char(2), char(3), ' … ', 12) FROM articles_fts "
                 f"JOIN articles a ON a.seq = articles_fts.rowid LEFT JOIN duplicates d ON d.article_id = a.id "
@@ -957,15 +1067,20 @@ class Store:
 
     def count_search(self, query: str, *, include_superseded: bool = False) -> int:
         """How many articles :meth:`search` finds for ``query``, over all its pages."""
-        match = _fts_query(query)
-        if not match:
+        found = _text_query(query)
+        if found is None:
             return 0
         extra = "" if include_superseded else " AND a.superseded_by IS NULL"
+        match = found.words_only
         try:
-            row = self._one(
-                f"SELECT COUNT(*) FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ?{extra}",
-                (match,),
-            )
+            if match is None:
+                where, params = found.condition("a.seq")
+                row = self._one(f"SELECT COUNT(*) FROM articles a WHERE {where}{extra}", params)
+            else:
+                row = self._one(
+                    f"SELECT COUNT(*) FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ?{extra}",
+                    (match,),
+                )
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed for {query!r}: {exc}", code="E507") from exc
         return int(row[0])
@@ -1499,14 +1614,20 @@ def _story_filter(
         where.append("COALESCE(s.last_published, s.updated) >= ?")
         params.append(_since_bound(since))
     if query:
-        match = _fts_query(query)
-        if not match:
+        found = _text_query(query)
+        if found is None:
             return None
-        where.append(
-            "s.id IN (SELECT sa.story_id FROM articles_fts JOIN story_articles sa ON sa.seq = articles_fts.rowid "
-            "WHERE articles_fts MATCH ?)"
-        )
-        params.append(match)
+        match = found.words_only
+        if match is None:
+            condition, more = found.condition("sa.seq")
+            where.append(f"s.id IN (SELECT sa.story_id FROM story_articles sa WHERE {condition})")
+            params.extend(more)
+        else:
+            where.append(
+                "s.id IN (SELECT sa.story_id FROM articles_fts JOIN story_articles sa ON sa.seq = articles_fts.rowid "
+                "WHERE articles_fts MATCH ?)"
+            )
+            params.append(match)
     if outlet:
         where.append("s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.outlet = ?)")
         params.append(outlet)
