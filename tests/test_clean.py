@@ -727,3 +727,15 @@ def test_a_character_reference_xml_cannot_hold_does_not_lose_the_page(ref: str) 
     )
     art = clean(RawDocument(origin="ref.html", content=page, kind="html"))
     assert isinstance(art, Article) and art.paragraphs[0].startswith("Officials in Bodo said on Monday that the bridge")
+
+
+@pytest.mark.parametrize(("tag", "published"), [
+    ('<meta property="article:published_time" content="2024-02-30T10:00:00Z">', None),  # no 30 February
+    ('<script type="application/ld+json">{"datePublished": "2024-13-45"}</script>', None),
+    ('<meta property="article:published_time" content="2024-02-03">', "2024-02-03"),
+])
+def test_a_page_whose_publication_tags_hold_no_date_is_stored_without_one(tag: str, published: str | None) -> None:
+    body = "<p>" + "The council met on Tuesday to discuss the harbour bridge budget, officials said in a statement. " * 3 + "</p>"
+    html = f"<html><head><title>Bridge</title>{tag}</head><body><article><h1>Bridge</h1>{body}</article></body></html>"
+    article = clean(RawDocument(origin="bridge.html", content=html, kind="html"))
+    assert isinstance(article, Article) and article.published == published  # not an invented 2024-01-01 or 2024-02-01

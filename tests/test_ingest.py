@@ -677,6 +677,8 @@ def test_the_library_refuses_what_it_cannot_store_by_name_and_takes_one_path_as_
     assert corpus.ingest(str(tmp_path / "valley-times.txt")).new == 1  # one path, not its letters
     with pytest.raises(TypeError, match="not None"):
         corpus.ingest(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not bytes \(decode a path given as bytes"):
+        corpus.ingest(b"/tmp/news")  # type: ignore[arg-type]
 
 
 def test_a_wait_for_another_writer_that_gives_up_keeps_the_indexes(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -149,11 +149,12 @@ def test_a_read_only_copy_without_its_shm_is_read_immutable_without_its_log_and_
         shutil.copy(folder / "c.db-wal", copy / "c.db-wal")  # a copy of the files, the -shm left out
     code = (
         "import json, logging\nfrom triangulate.corpus import Corpus\nlogging.basicConfig()\n"
-        f"with Corpus.open({str(copy / 'c.db')!r}) as corpus:\n"
+        f"with Corpus.open({str(copy / 'c.db')!r}) as corpus, Corpus.open({str(copy / 'c.db')!r}) as again:\n"
         "    print(json.dumps({'access': corpus.store.access, 'titles': [a.title for a in corpus.articles()]}))\n"
     )
     out = _python(copy, code)
     assert out["access"] == "immutable"
+    assert str(out["stderr"]).count("is open immutable") == 1  # once per file, however often it is opened
     assert out["titles"] == ["Quake shakes Marrow Valley"]  # what the log holds is not seen...
     assert "is read without its log c.db-wal" in str(out["stderr"])  # ...and the reader is told
 

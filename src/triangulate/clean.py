@@ -1089,6 +1089,9 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
     stamp = page_published_time(html)
     if stamp is not None:
         meta["date"] = stamp  # trafilatura gives the day alone; the page's own tag has the time
+    elif "date" in meta and _declares_only_invalid_dates(html):
+        # "2024-13-45" in the page's tags is no date; the extraction made 2024-01-01 of it.
+        logger.warning("%s: the page's publication date is not a date (%s); stored without one", url or "page", meta.pop("date"))
     return text, meta
 
 
@@ -1123,6 +1126,16 @@ def page_published_time(html: str) -> str | None:
                 continue
             return value
     return None
+
+
+def _declares_only_invalid_dates(html: str) -> bool:
+    """Whether the page's publication tags (those :func:`page_published_time` reads) give
+    values and none of them is a date."""
+    from triangulate.times import parse_time
+
+    head = html[:200_000]
+    values = [m.group(1).strip() for pattern in _PUBLISHED_TAGS for m in pattern.finditer(head)]
+    return bool(values) and all(parse_time(v) is None for v in values)
 
 
 def _visible_standfirst(html: str, description: object, text: str) -> str | None:

@@ -826,8 +826,9 @@ def _targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str])
     """What :meth:`Corpus.ingest` takes: one path or URL, or several (never a string's letters)."""
     if isinstance(targets, (str, os.PathLike)):
         return [targets]
-    if targets is None:
-        raise TypeError("Corpus.ingest takes paths, globs or URLs (a list, or one string), not None")
+    if targets is None or isinstance(targets, (bytes, bytearray)):
+        what = "None" if targets is None else f"{type(targets).__name__} (decode a path given as bytes: os.fsdecode(path))"
+        raise TypeError(f"Corpus.ingest takes paths, globs or URLs (a list, or one string), not {what}")
     out = list(targets)
     bad = [t for t in out if not isinstance(t, (str, os.PathLike))]
     if bad:

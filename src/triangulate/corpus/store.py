@@ -125,6 +125,11 @@ def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 
 
+#: The files already said to be open immutable in this process.
+_IMMUTABLE_TOLD: set[str] = set()
+_IMMUTABLE_LOCK = threading.Lock()
+
+
 def missing_corpus(path: str) -> StoreError | None:
     """E508 when a command that only reads is pointed at no corpus: no file at ``path``, or
     an empty one (which opening would turn into a new, empty corpus); None otherwise."""
@@ -659,7 +664,11 @@ class Store:
             if access == "immutable":
                 # No lock and no log: a process that writes to the file meanwhile is not seen,
                 # and may be read half-written (docs/corpus.md, "A corpus where it cannot be written").
-                log.warning(
+                # Said once per file and process (a server opens it once per thread).
+                with _IMMUTABLE_LOCK:
+                    told = self.path in _IMMUTABLE_TOLD
+                    _IMMUTABLE_TOLD.add(self.path)
+                (log.info if told else log.warning)(
                     "the corpus database %s is open immutable (its folder cannot be written): "
                     "stop every process that writes to it while this one reads", self.path
                 )
