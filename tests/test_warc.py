@@ -189,3 +189,25 @@ def test_an_archive_gzipped_as_one_stream_is_read_whole(tmp_path: Path) -> None:
     cut = tmp_path / "cut.warc.gz"
     cut.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) * 2 // 3])
     assert any(isinstance(s, Skipped) and s.reason == "truncated_archive" for s in read_warc(cut))
+
+
+def test_a_record_with_a_wrong_length_is_logged_once_not_dumped_raw_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE.encode()
+
+    def record(n: int, length: int) -> bytes:
+        head = (
+            f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://ostbrook.example/{n}\r\n"
+            f"WARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:{n}>\r\n"
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {length}\r\n\r\n"
+        )
+        return head.encode() + http + b"\r\n\r\n"
+
+    path = tmp_path / "lengths.warc"
+    path.write_bytes(record(1, len(http) - 10) + record(2, len(http)))  # the first one says it is 10 bytes shorter
+    with caplog.at_level("WARNING"):
+        items = list(read_warc(path))
+    assert any(isinstance(i, RawDocument) and i.url == "https://ostbrook.example/2" for i in items)
+    assert "Record not followed" not in capsys.readouterr().err
+    assert "1 record(s) not followed by a blank line" in caplog.text

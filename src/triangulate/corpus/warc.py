@@ -66,6 +66,11 @@ def read_warc(
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    class _QuietIterator(ArchiveIterator):  # type: ignore[misc]
+        # warcio writes a record not followed by a blank line to stderr itself, raw bytes and
+        # all, over several lines: counted (err_count) and logged once per archive instead.
+        INC_RECORD = ""
+
     name = str(path)
     try:
         handle: BinaryIO = stream if stream is not None else open(path, "rb")  # noqa: SIM115
@@ -82,7 +87,7 @@ def read_warc(
             # `gzip x.warc` makes one stream of all records (archives ship one gzip member a
             # record); read decompressed, it is a plain archive.
             handle = cast(BinaryIO, gzip.GzipFile(fileobj=handle, mode="rb"))
-        iterator = ArchiveIterator(handle, arc2warc=True)
+        iterator = _QuietIterator(handle, arc2warc=True)
         offset = 0
         try:
             last: tuple[int, str] | None = None  # uncompressed: where the last record's content ends, its format
@@ -123,6 +128,8 @@ def read_warc(
                         )
                 if not _member_complete(iterator):
                     raise _Cut(offset, f"the archive ends inside the gzip member of {where}")
+            if iterator.err_count:
+                log.warning("%s: %d record(s) not followed by a blank line (a wrong Content-Length?); read on after them", name, iterator.err_count)
             if isinstance(handle, gzip.GzipFile):
                 # One gzip stream: warcio stops quietly where a cut stream ends; the stream says so.
                 try:
