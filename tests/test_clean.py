@@ -739,3 +739,11 @@ def test_a_page_whose_publication_tags_hold_no_date_is_stored_without_one(tag: s
     html = f"<html><head><title>Bridge</title>{tag}</head><body><article><h1>Bridge</h1>{body}</article></body></html>"
     article = clean(RawDocument(origin="bridge.html", content=html, kind="html"))
     assert isinstance(article, Article) and article.published == published  # not an invented 2024-01-01 or 2024-02-01
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_a_page_nested_deeper_than_the_html_parser_goes_is_still_read(depth: int) -> None:
+    body = "<p>" + "The council met on Tuesday to discuss the harbour bridge budget, officials said in a statement. " * 3 + "</p>"
+    html = "<html><head><title>Bridge</title></head><body>" + '<div class="wrap">' * depth + f"<article><h1>Bridge</h1>{body}</article>" + "</div>" * depth + "</body></html>"
+    article = clean(RawDocument(origin="deep.html", content=html, kind="html"))
+    assert isinstance(article, Article) and "harbour bridge budget" in article.text

@@ -1070,6 +1070,12 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         if wider is not None and len((getattr(wider, "text", None) or "").strip()) > len(found):
             document = wider
     text = getattr(document, "text", None)
+    if (not isinstance(text, str) or not text.strip()) and _DEEP_NESTING.search(html):
+        # The HTML parser stops at 256 nested elements and the text below them is lost: a
+        # page nested that deep is read again with its div and span tags (layout only) taken out.
+        html = _LAYOUT_TAG.sub(" ", html)
+        document = extract(False) or extract(True)
+        text = getattr(document, "text", None)
     if not isinstance(text, str) or not text.strip():
         return None
     standfirst = _visible_standfirst(html, getattr(document, "description", None), text)
@@ -1126,6 +1132,11 @@ def page_published_time(html: str) -> str | None:
                 continue
             return value
     return None
+
+
+#: Over 200 layout elements opened one inside the other (the HTML parser keeps 256 levels).
+_DEEP_NESTING = re.compile(r"(?:<(?:div|span)\b[^>]*>\s*){200}", re.IGNORECASE)
+_LAYOUT_TAG = re.compile(r"</?(?:div|span)\b[^>]*>", re.IGNORECASE)
 
 
 def _declares_only_invalid_dates(html: str) -> bool:
