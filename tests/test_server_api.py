@@ -321,6 +321,24 @@ def test_a_server_stops_even_while_a_report_is_being_computed(tmp_path: Path, em
     assert done.returncode == 0 and done.stdout.split() == ["503"], done.stderr
 
 
+def test_a_story_read_again_from_a_file_put_in_place_is_not_answered_304_with_the_old_etag(tmp_path: Path, embedder: object) -> None:
+    import time
+
+    path, other = tmp_path / "c.db", tmp_path / "other.db"
+    for db in (path, other):  # the same story id and version in both, stored at other times
+        with Corpus.open(db, embedder=embedder) as corpus:
+            corpus.add_many([RawDocument(origin=f"{i}.json", content=r["text"], source=r["source"], title=r["title"]) for i, r in enumerate(FALLBACK)])
+        time.sleep(1.1)
+    app = create_app(path, embedder=embedder)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        story = c.get("/api/stories").json()["stories"][0]["id"]
+        first = {p: c.get(p) for p in (f"/api/stories/{story}", f"/stories/{story}")}
+        other.replace(path)
+        for page, response in first.items():
+            again = c.get(page, headers={"If-None-Match": response.headers["etag"]})
+            assert again.status_code == 200 and again.headers["etag"] != response.headers["etag"], page
+
+
 def test_a_database_deleted_under_the_server_is_a_503_and_one_put_in_its_place_is_read(tmp_path: Path, embedder: object) -> None:
     # The connections keep the file they opened: without a look at the path, a deleted
     # corpus would still be read and written to (and the writes lost), a restored one never seen.
@@ -661,6 +679,27 @@ def test_every_page_of_the_ui_renders(client: TestClient, ids: dict) -> None:
     assert "Veldhaven" in client.get("/search?q=Veldhaven").text
 
 
+def test_a_cached_list_answers_each_request_with_its_own_links(client: TestClient) -> None:
+    odd = client.get("/api/stories", params={"limit": 1, "utm": "evil"}).json()
+    plain = client.get("/api/stories", params={"limit": 1}).json()
+    assert "utm=evil" in (odd["next"] or "") and "utm" not in (plain["next"] or "")
+    client.get("/", params={"since": "24h"})
+    assert 'value="1d"' in client.get("/", params={"since": "1d"}).text  # the form shows what this request asked
+
+
+def test_json_with_lone_surrogate_escapes_is_no_server_error(client: TestClient) -> None:
+    text = "Bridge \\ud800 closed\\n\\nThe Elm Street bridge in Porthaven was closed on Monday after inspectors found a crack."
+    for path, body in (
+        ("/api/compare", '{"texts": ["' + text + '"]}'),
+        ("/api/compare", '{"texts": [{"text": "' + text + '", "outlet": "A\\ud800"}]}'),
+        ("/api/compare", '{"urls": ["http://\\ud800.example/"]}'),
+        ("/api/feeds", '{"url": "http://ex\\ud800ample.com/feed"}'),
+    ):
+        response = client.post(path, content=body.encode(), headers={"Content-Type": "application/json"})
+        assert response.status_code in (200, 401, 422), (path, body, response.text)
+        assert response.json()["ok"] == (response.status_code == 200)
+
+
 def test_the_story_form_with_its_min_sources_field_emptied_lists_as_by_default(client: TestClient) -> None:
     emptied = client.get("/", params={"q": "", "outlet": "", "min_sources": "", "since": ""})
     assert emptied.status_code == 200 and emptied.text == client.get("/").text
@@ -685,6 +724,16 @@ def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp
         refused = client.post("/ingest", data={"action": "feed", "feed": "http://127.0.0.1/rss"})
         assert refused.status_code == 422 and "non-public" in refused.text
         assert client.get("/api/feeds").json()["feeds"] == []
+
+
+def test_polling_from_the_add_page_lists_each_feed_in_words(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "poll.db", embedder=embedder, allow_private=True)
+    with TestClient(app) as client:
+        app.state.service.corpus.add_feed("http://127.0.0.1:9/feed.xml")  # nothing listens there
+        page = client.post("/ingest", data={"action": "poll"})
+        assert page.status_code == 200
+        assert "<li>http://127.0.0.1:9/feed.xml: error connection_error" in page.text
+        assert "{&#39;url&#39;" not in page.text  # not the result's Python dictionary
 
 
 def test_compare_page_reports_uploaded_files(client: TestClient) -> None:

@@ -31,6 +31,7 @@ from triangulate.server.app import (
     documents_from_records,
     documents_from_texts,
     etag_for,
+    story_key,
     not_modified,
     service_of,
     token_matches,
@@ -218,7 +219,7 @@ async def get_story(request: Request, story_id: str = Path(..., min_length=1, ma
     story = service.story(story_id)
     if story is None:
         raise ApiError(404, service.unknown_id("story", story_id))
-    key = ("api-story", story.id, story.version)
+    key = ("api-story", *story_key(story))
     etag = etag_for(*key)
     if (hit := not_modified(request, etag)) is not None:
         return hit
@@ -233,7 +234,7 @@ async def get_story(request: Request, story_id: str = Path(..., min_length=1, ma
         body = await run_in_threadpool(
             lambda: json_bytes({"ok": True, "story": story_summary(service, got.story), "report": got.data, "timeline": got.timeline})
         )
-        key = ("api-story", got.story.id, got.story.version)
+        key = ("api-story", *story_key(got.story))
         etag = etag_for(*key)
         service.pages.put(key, body)
     response = cached_response(body, "application/json", etag)

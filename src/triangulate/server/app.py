@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -110,8 +111,17 @@ class ReportPending(ApiError):
 
 def error_payload(status: int, message: str, errors: Iterable[str] = ()) -> dict[str, Any]:
     """The one error shape: ``{"ok": false, "error": str, "errors": [str], "status": int}``."""
-    errs = [str(e) for e in errors] or [message]
-    return {"ok": False, "error": message, "errors": errs, "status": status}
+    errs = [_writable(str(e)) for e in errors] or [_writable(message)]
+    return {"ok": False, "error": _writable(message), "errors": errs, "status": status}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _writable(text: str) -> str:
+    """``text`` with its lone surrogates (a JSON ``"\\ud800"`` escape that no encoder can
+    write) as U+FFFD: an error message that echoes such input can still be sent."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 _STATUS_TEXT = {
@@ -917,10 +927,11 @@ def documents_from_texts(texts: Sequence[tuple[str, str | None]], *, first: int 
 
     docs: list[RawDocument] = []
     skips: list[Skipped] = []
-    for n, (text, outlet) in enumerate(texts, start=first):
+    for n, (raw_text, outlet) in enumerate(texts, start=first):
+        text = _writable(raw_text)
         if not text.strip():
             continue
-        name = (outlet or "").strip() or f"Text {n}"
+        name = _writable(outlet or "").strip() or f"Text {n}"
         for item in read_items(text.encode("utf-8"), origin=f"pasted text {n}", source=name, max_bytes=None):
             if isinstance(item, Skipped):
                 skips.append(item)
@@ -1331,6 +1342,13 @@ def _warm(service: CorpusService, count: int) -> None:
         log.warning("warming story reports stopped: %s", exc)
 
 
+def story_key(story: Any) -> tuple[object, ...]:
+    """What a story's cached pages and their ETags stand for: the story at its version, in
+    the file it was read from (a file put in place under the server has stories of the same
+    ids and versions with other articles: their created and updated times tell them apart)."""
+    return (story.id, story.version, story.created, story.updated)
+
+
 def etag_for(*parts: object) -> str:
     """A weak ETag of ``parts`` plus the package version."""
     digest = hashlib.sha1("|".join(str(p) for p in (_VERSION, *parts)).encode()).hexdigest()[:20]
@@ -1365,6 +1383,9 @@ async def cached_page(request: Request, key: tuple[object, ...], media_type: str
     served without a thread hop."""
     from starlette.concurrency import run_in_threadpool
 
+    # The query as written is part of the key: a page echoes it (in its links, in its form),
+    # so two spellings of one filter (since=24h, since=1d) are two pages.
+    key = (*key, request.url.query)
     etag = etag_for(*key)
     if (hit := not_modified(request, etag)) is not None:
         return hit

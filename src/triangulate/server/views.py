@@ -34,6 +34,7 @@ from triangulate.server.app import (
     documents_from_texts,
     documents_from_upload,
     etag_for,
+    story_key,
     meter_of,
     not_modified,
     service_of,
@@ -380,7 +381,7 @@ async def story_page(request: Request, story_id: str) -> Response:
         raise ApiError(404, service.unknown_id("story", story_id))
     if story.id != story_id:
         return RedirectResponse(f"/stories/{story.id}", status_code=307)
-    key = ("html-story", story.id, story.version)
+    key = ("html-story", *story_key(story))
     etag = etag_for(*key)
     if (hit := not_modified(request, etag)) is not None:
         return hit
@@ -406,7 +407,7 @@ async def story_page(request: Request, story_id: str) -> Response:
             ).encode("utf-8")
 
         body = await run_in_threadpool(build)
-        key = ("html-story", got.story.id, got.story.version)
+        key = ("html-story", *story_key(got.story))
         etag = etag_for(*key)
         service.pages.put(key, body)
     response = cached_response(body, "text/html; charset=utf-8", etag)
