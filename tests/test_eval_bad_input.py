@@ -200,6 +200,35 @@ def pair_rows(n: int, lang: str = "en") -> list[list[Any]]:
     return rows
 
 
+def test_rows_that_are_not_utf8_are_skipped_and_counted_in_every_line_based_set(tmp_path: Path) -> None:
+    bad = b"\xff\xfe\x00\x01garbage\xc3\x28"
+    sts = tmp_path / "sts-test.csv"
+    sts.write_bytes(b"main-news\tf\t2015\t0001\t4.8\tFerry opens.\tThe ferry opens.\n" + bad + b"\n"
+                    b"main-captions\tf\t2015\t0003\t0.2\tA dog runs.\tA plane lands.\n")
+    skipped: list[str] = []
+    assert [p.index for p in read_sts(sts, skipped=skipped)] == [0, 2] and "line 2: not UTF-8 text" in skipped[0]
+    mrpc = tmp_path / "msr_paraphrase_test.txt"
+    mrpc.write_bytes(f"{MRPC_HEADER}\n1\t1\t2\tA ferry left.\tThe ferry left.\n".encode() + b"0\t5\t6\tRain \xff fell.\tPrices rose.\n")
+    skipped = []
+    assert [p.id1 for p in read_mrpc(mrpc, skipped=skipped)] == ["1"] and "line 3: not UTF-8 text" in skipped[0]
+    pairs = tmp_path / "training_set.csv"
+    write_pairs(pairs, pair_rows(4))
+    pairs.write_bytes(pairs.read_bytes().replace(b"Flooding", b"Fl\xffoding", 1))
+    skipped = []
+    assert len(ct.read_pairs(pairs, skipped=skipped)) == 3 and "not UTF-8 text" in skipped[0]
+
+
+def test_an_out_file_that_cannot_be_written_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    sts = tmp_path / "sts-test.csv"
+    sts.write_text("main-news\tf\t2015\t0001\t4.8\tFerry opens.\tThe ferry opens.\n"
+                   "main-captions\tf\t2015\t0003\t0.2\tA dog runs.\tA plane lands.\n", encoding="utf-8")
+    early = run("eval", "sts", "--data", str(tmp_path), "--out", str(tmp_path / "missing" / "o.jsonl"))
+    assert early.exit_code == 2 and "the folder" in early.output and "eval sts" not in early.stdout  # refused before scoring
+    assert not (tmp_path / "missing").exists()
+    full = run("eval", "sts", "--data", str(tmp_path), "--out", "/dev/full")
+    assert full.exit_code == 2 and "Error: cannot write /dev/full" in full.stderr and "Traceback" not in full.output
+
+
 def test_a_pairs_csv_without_a_pair_id_column_is_one_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "training_set.csv"
     write_pairs(path, [r[1:] for r in pair_rows(4)], header=PAIR_HEADER[1:])

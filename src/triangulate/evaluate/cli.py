@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from triangulate.evaluate.common import EvalResult, echo_skipped, guarded, print_table, write_jsonl
+from triangulate.evaluate.common import EvalResult, echo_skipped, guarded, out_path, print_table, write_jsonl
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -84,7 +84,7 @@ def eval_group() -> None:
 
 @eval_group.command("paraphrase")
 @click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path), help=DATA_HELP)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help=OUT_HELP)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), callback=out_path, help=OUT_HELP)
 @click.option("--model", default=None, help=MODEL_HELP)
 def eval_paraphrase(data: Path, out: Path | None, model: str | None) -> None:
     """MRPC: accuracy and F1 on DIR/msr_paraphrase_test.txt, beside cosine and TF-IDF baselines."""
@@ -96,7 +96,7 @@ def eval_paraphrase(data: Path, out: Path | None, model: str | None) -> None:
 
 @eval_group.command("sts")
 @click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path), help=DATA_HELP)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help=OUT_HELP)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), callback=out_path, help=OUT_HELP)
 @click.option("--model", default=None, help=MODEL_HELP)
 def eval_sts(data: Path, out: Path | None, model: str | None) -> None:
     """STS-B: Pearson and Spearman on DIR/sts-test.csv (all and main-news), beside baselines."""
@@ -108,7 +108,7 @@ def eval_sts(data: Path, out: Path | None, model: str | None) -> None:
 
 @eval_group.command("alignment")
 @click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path), help=DATA_HELP)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help=OUT_HELP)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), callback=out_path, help=OUT_HELP)
 @click.option("--model", default=None, help=MODEL_HELP)
 @click.option(
     "--all-pairs",

@@ -184,6 +184,14 @@ def find_file(data: Path, name: str, *, task: str, nested: bool = False) -> Path
 # --- readers -----------------------------------------------------------------------
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def not_utf8(text: str) -> bool:
+    """Whether ``text``, read with ``errors="surrogateescape"``, held bytes that are not UTF-8."""
+    return bool(_UNDECODED.search(text))
+
+
 def read_mrpc(path: Path, *, skipped: list[str] | None = None) -> list[ParaphrasePair]:
     """Read an MRPC TSV file (header row; UTF-8, optional BOM; quotes are literal text).
 
@@ -191,8 +199,11 @@ def read_mrpc(path: Path, *, skipped: list[str] | None = None) -> list[Paraphras
     (recorded in ``skipped``, else logged).
     """
     rows: list[ParaphrasePair] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for n, line in enumerate(handle):
+            if not_utf8(line):
+                skip(skipped, f"{path} line {n + 1}: not UTF-8 text, skipped")
+                continue
             parts = line.rstrip("\r\n").split("\t")
             if n == 0 and parts and not parts[0].strip().isdigit():
                 continue
@@ -217,8 +228,11 @@ def read_sts(path: Path, *, skipped: list[str] | None = None) -> list[StsPair]:
     is skipped (recorded in ``skipped``, else logged).
     """
     rows: list[StsPair] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for n, line in enumerate(handle):
+            if not_utf8(line):
+                skip(skipped, f"{path} line {n + 1}: not UTF-8 text, skipped")
+                continue
             parts = line.rstrip("\r\n").split("\t")
             if len(parts) < 7:
                 if line.strip():
@@ -365,16 +379,28 @@ def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -
 
 
 def write_jsonl(path: Path | None, records: Iterable[dict[str, Any]]) -> int:
-    """Write one JSON object per line to ``path`` (nothing when ``path`` is None)."""
+    """Write one JSON object per line to ``path`` (nothing when ``path`` is None), as
+    ``compare -o`` writes: whole or not at all, and a file that cannot be written is one
+    ``Error:`` line and exit status 2, not a traceback after the scoring."""
     if path is None:
         return 0
-    n = 0
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        for rec in records:
-            handle.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
-    return n
+    from triangulate.commands.console import write_output
+
+    lines = [json.dumps(rec, ensure_ascii=False) + "\n" for rec in records]
+    write_output(str(path), lambda p: p.write_text("".join(lines), encoding="utf-8"))
+    return len(lines)
+
+
+def out_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """``--out`` checked before any scoring: a file in a folder that exists (a long run is
+    not made to end with a file it cannot write)."""
+    if value is None:
+        return None
+    if str(value).endswith(("/", "\\")) or value.is_dir():
+        raise click.BadParameter(f"{value} is a folder; give a file name")
+    if not value.parent.is_dir():
+        raise click.BadParameter(f"the folder {value.parent} does not exist")
+    return value
 
 
 def format_cell(value: Any) -> str:

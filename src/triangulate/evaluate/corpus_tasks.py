@@ -35,7 +35,7 @@ import click
 import numpy as np
 
 from triangulate.errors import EvalError
-from triangulate.evaluate.common import echo_skipped, format_cell, guarded, pearson, skip, skipped_note, skipped_suffix
+from triangulate.evaluate.common import echo_skipped, format_cell, guarded, not_utf8, out_path, pearson, skip, skipped_note, skipped_suffix, write_jsonl
 from triangulate.models import Article
 
 log = logging.getLogger(__name__)
@@ -48,15 +48,6 @@ TRAIN_TOPICS_MAX = 25
 
 
 # --- small shared helpers --------------------------------------------------------------
-
-
-def _write_jsonl(path: Path | None, records: Iterable[dict[str, Any]]) -> None:
-    if path is None:
-        return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        for rec in records:
-            handle.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -469,7 +460,7 @@ TFIDF_IDF_NOTE = (
 
 @click.command("clustering")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="ECB+ folder.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-document JSONL.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=out_path, help="Per-document JSONL.")
 @click.option("--model", default=None, help="Embedding model (default: the packaged MiniLM).")
 def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
     """Story clustering on ECB+: all documents streamed in one run, B-cubed and ARI.
@@ -497,7 +488,7 @@ def clustering_command(data: Path, out: Path | None, model: str | None) -> None:
     click.echo(f"  {TFIDF_IDF_NOTE}")
     if r["skipped"]:
         click.echo(f"  {skipped_note(r['skipped'], 'ECB+ files', 'not valid XML, or no text')}")
-    _write_jsonl(out, ({"doc": d.doc, "cluster": r["pred"][d.doc]} for d in r["docs"]))
+    write_jsonl(out, ({"doc": d.doc, "cluster": r["pred"][d.doc]} for d in r["docs"]))
     t = res["triangulate"]
     summary = {
         "task": "clustering",
@@ -565,7 +556,7 @@ def read_pairs(path: Path, *, skipped: list[str] | None = None) -> list[NewsPair
     """
     csv.field_size_limit(sys.maxsize)
     rows: list[NewsPair] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in PAIR_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
@@ -577,6 +568,9 @@ def read_pairs(path: Path, *, skipped: list[str] | None = None) -> list[NewsPair
         for index, rec in enumerate(reader):
             pair_id = rec.get("pair_id") or ""
             where = f"{path} row {index} (pair_id {pair_id!r})"
+            if any(not_utf8(str(v)) for v in rec.values() if v):
+                skip(skipped, f"{where}: not UTF-8 text, skipped")
+                continue
             try:
                 overall = float(rec.get("Overall") or "")
             except (TypeError, ValueError):
@@ -813,7 +807,7 @@ def run_pairs(
 
 @click.command("pairs")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="SemEval-2022 Task 8 CSV or its folder.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-pair JSONL.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=out_path, help="Per-pair JSONL.")
 @click.option("--model", default=None, help="Embedding model (default: the model the weights were fitted for).")
 @click.option(
     "--weights",
@@ -845,7 +839,7 @@ def pairs_command(data: Path, out: Path | None, model: str | None, weights: Path
     if r["skipped"]:
         click.echo(f"  {skipped_note(r['skipped'], 'rows', 'Overall not a number, or a text missing')}")
     # ``row`` (0-based data row of the CSV) keys each record: pair ids repeat in the public files.
-    _write_jsonl(
+    write_jsonl(
         out,
         ({"pair_id": p.pair_id, "row": p.row, "similarity": round(float(s), 6)} for p, s in zip(r["pairs"], r["pred"])),
     )
@@ -1144,7 +1138,7 @@ _SPLIT_LABELS = {"heldout": "held-out half", "dev": "development half", "all": "
 
 @click.command("extraction")
 @click.option("--data", "data", type=click.Path(exists=True, path_type=Path), required=True, help="trafilatura-eval or ground-truth.json folder.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Per-document JSONL.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=out_path, help="Per-document JSONL.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Score only the first N documents (sorted by key).")
 @click.option(
     "--split",
@@ -1175,7 +1169,7 @@ def extraction_command(data: Path, out: Path | None, limit: int | None, split: s
     )
     if r["skipped"]:
         click.echo(f"  {skipped_note(r['skipped'], 'listed documents', 'html missing or unreadable, or a malformed entry')}")
-    _write_jsonl(out, ({"id": key, "text": text} for (key, _, _, _), text in zip(r["items"], r["texts"])))
+    write_jsonl(out, ({"id": key, "text": text} for (key, _, _, _), text in zip(r["items"], r["texts"])))
     main_part = r["parts"][-1]
     t = res[main_part]["triangulate"]
     summary: dict[str, Any] = {
