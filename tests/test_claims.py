@@ -46,6 +46,22 @@ def test_quote_over_two_sentences_keeps_its_speaker():
     assert claims[1].quote and "fishermen" in claims[1].quote
 
 
+@pytest.mark.parametrize(
+    ("after", "speaker"),
+    [
+        ("said spokeswoman Ana Ruiz.", "Ana Ruiz"),
+        ("said treasurer Tom Berg after the vote.", "Tom Berg"),
+        ("said police chief Tom Berg.", "Tom Berg"),
+        ("said union leader Karin Voss.", "Karin Voss"),
+        ("said mayor Ilse Brandt.", "Ilse Brandt"),
+        ("said on Monday.", None),  # a day is nobody
+    ],
+)
+def test_a_speaker_named_after_said_with_a_lower_case_role_is_found(after: str, speaker: str | None) -> None:
+    (claim,) = extract_claims(article(f'"We will not raise taxes this year, whatever the pressure," {after}'))
+    assert claim.speaker == speaker
+
+
 def test_pronoun_speaker_resolves_to_the_last_speaker():
     claims = extract_claims(
         article(

@@ -279,6 +279,13 @@ def test_one_name_written_two_ways_is_no_name_conflict(a: str, b: str) -> None:
     assert [k for k in kinds(a, b) if k == "entity"] == []
 
 
+@pytest.mark.parametrize("titled", ["Minister Brandt", "Mayor Brandt", "Vice President Brandt", "Dr Brandt"])
+def test_a_title_in_place_of_a_first_name_is_no_name_conflict(titled: str) -> None:
+    a = "Sofia Brandt announced a review of the city spending plans on Monday."
+    assert kinds(a, a.replace("Sofia Brandt", titled)) == []
+    assert kinds(a, a.replace("Sofia", "Ilse")) == ["entity"]  # another first name still is one
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [

@@ -164,7 +164,8 @@ _PERSON_WORDS = frozenset(
 #: Lower-case words that may stand between a sentence's start and the name of its subject.
 _ROLE_WORDS = frozenset(
     "fire police chief mayor minister spokesman spokeswoman spokesperson president director head deputy "
-    "governor senator officer commander coach judge prosecutor secretary manager leader".split()
+    "governor senator officer commander coach judge prosecutor secretary manager leader treasurer chairman "
+    "chairwoman captain ambassador commissioner sheriff inspector superintendent attorney".split()
 )
 
 #: A role between an organisation and a person: "said Rovers coach Tom Hale".
@@ -176,7 +177,10 @@ _SPEAKER_BEFORE = re.compile(
     rf"\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
 )
 _SPEAKER_AFTER = re.compile(
-    rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}(?:\s+(?:{_ROLE})(?:\s+(?:{_ROLE}))?\s+{_NAME})?|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
+    rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}(?:\s+(?:{_ROLE})(?:\s+(?:{_ROLE}))?\s+{_NAME})?"
+    # "said spokeswoman Ana Ruiz", "said police chief Tom Berg", "said union leader Karin Voss"
+    rf"|(?:[a-z]+\s+){{0,2}}?(?:{_ROLE})\s+{_NAME}"
+    rf"|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
 )
 #: A name set off by commas before the verb: "Karin Voss, the union leader, said", "his
 #: lawyer, Felix Brandauer, said".

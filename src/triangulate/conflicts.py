@@ -567,6 +567,8 @@ def _name_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[list[s
     out: list[Conflict] = []
     for left_words, right_words in replaced:
         left, right = " ".join(left_words), " ".join(right_words)
+        if _title_only(left) or _title_only(right):
+            continue  # "Sofia Brandt" / "Minister Brandt": a title in place of the first name says what, not who
         if _is_name(left) and _is_name(right) and not _compatible_names(left, right):
             out.append(
                 Conflict(
@@ -625,6 +627,12 @@ def _roles(text: str) -> dict[str, list[str]]:
             role = " ".join((m.group(1) + " " + m.group(2)).lower().replace("-", " ").split())
             out.setdefault(role, []).append(name)
     return out
+
+
+def _title_only(span: str) -> bool:
+    """Whether every word of ``span`` is a title or role ("Minister", "Vice President")."""
+    words = _name_words(span)
+    return bool(words) and all(w in _TITLE_WORDS for w in words)
 
 
 def _spelling_variant(a: str, b: str) -> bool:
