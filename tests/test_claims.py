@@ -62,6 +62,27 @@ def test_a_speaker_named_after_said_with_a_lower_case_role_is_found(after: str, 
     assert claim.speaker == speaker
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("About twelve hundred residents were evacuated.", "number", "1200 people"),
+        ("Twenty-five hundred people came.", "number", "2500 people"),
+        ("Twenty one people were hurt.", "number", "21 people"),  # the hyphen left out
+        ("Levels rose by twelve percent overnight.", "percent", "12"),
+        ("Levels rose by twelve per cent overnight.", "percent", "12"),
+        ("Pumping took an hour and a half before traffic could resume.", "duration", "1.5 hour"),
+        ("The mayor spoke for half an hour before taking questions.", "duration", "0.5 hour"),
+    ],
+)
+def test_numbers_written_in_words_are_read_as_their_value(text: str, kind: str, value: str) -> None:
+    assert values(text, kind) == [value]
+
+
+def test_a_length_of_time_before_an_event_is_a_time_not_a_duration() -> None:
+    assert values("He arrived an hour and a half before the start.", "duration") == []
+    assert "92 years old" not in values("The ninety two-year-old children sang.", "number")  # ninety children aged two
+
+
 def test_pronoun_speaker_resolves_to_the_last_speaker():
     claims = extract_claims(
         article(

@@ -43,12 +43,18 @@ NEGATIONS = frozenset("not n't never no neither nor none nobody nothing without 
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SIMPLE_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_TENS_UNITS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)\b"
+#: "twenty-one", and "twenty one" written without its hyphen.
+_TENS_UNITS = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:-(?:one|two|three|four|five|six|seven|eight|nine)\b|\s+(?:one|two|three|four|five|six|seven|eight|nine)\b(?!-))"
+)
 _UNDER_100 = rf"(?:{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD})\b)"
-#: "two hundred", "three hundred and fifty", "twenty-four", "two dozen", "a dozen" (before the
-#: single words, which they start with).
+_TEENS = r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+#: "two hundred", "three hundred and fifty", "twelve hundred", "twenty-five hundred",
+#: "twenty-four", "two dozen", "a dozen" (before the single words, which they start with).
 _NUMWORD = (
-    rf"(?:one|two|three|four|five|six|seven|eight|nine)\s+hundred\b(?:\s+(?:and\s+)?{_UNDER_100}(?!\s+hundred))?"
+    rf"(?:{_TENS_UNITS}|{_TEENS}|one|two|three|four|five|six|seven|eight|nine)\s+hundred\b"
+    rf"(?:\s+(?:and\s+)?{_UNDER_100}(?!\s+hundred))?"
     rf"|{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD}|a|\d+)\s+dozen\b|{_SIMPLE_NUMWORD}"
 )
 _QTY = rf"(?:{_NUM}|{_NUMWORD}|an?)"
@@ -94,7 +100,7 @@ _CURRENCY_SYMBOLS = {
 }  # fmt: skip
 #: Amounts under one unit of a currency: "40 cents" is "$0.40", "30p" and "30 pence" are "£0.30".
 _CENTS = re.compile(rf"\b(?:({_NUM}|{_NUMWORD})\s*(euro\s+cents?|cents?|pence)\b|(\d{{1,2}})p(?!\.\s?m\b)(?![\w']))", re.IGNORECASE)
-_PERCENT = re.compile(rf"\b({_NUM})\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_PERCENT = re.compile(rf"\b({_NUM}|{_NUMWORD})\s*(?:%|percent\b|per\s+cent\b)", re.IGNORECASE)
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE = re.compile(
     rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"
@@ -620,15 +626,16 @@ def _split_clauses(text: str) -> list[str]:
 
 def _number_value(raw: str, scale: str | None = None) -> float | None:
     low = " ".join(raw.lower().replace(",", "").split())
-    tens, _, unit = low.partition("-")
+    tens, _, unit = low.replace(" ", "-", 1).partition("-") if " hundred" not in low else low.partition("-")
     hundreds, hundred, rest = low.partition(" hundred")
-    if hundred and hundreds in NUMBER_WORDS:
-        # "two hundred", "three hundred and fifty", "two hundred forty-one"
+    count = _number_value(hundreds) if hundred and hundreds and hundreds != "a" else None
+    if hundred and count is not None and 1 <= count < 100:
+        # "two hundred", "three hundred and fifty", "two hundred forty-one", "twelve hundred"
         rest = rest.strip().removeprefix("and ").strip()
         more = _number_value(rest) if rest else 0.0
         if more is None:
             return None
-        value = NUMBER_WORDS[hundreds] * 100 + more
+        value = count * 100 + more
     elif low.endswith(" dozen"):
         count = _number_value(low[: -len(" dozen")])
         if count is None:
@@ -693,8 +700,10 @@ def _details(text: str) -> tuple[Detail, ...]:
         whole = _number_value(m.group(1)) if m.group(1) else None
         fraction = [(whole + 0.5 if whole is not None else None, m.group(2)), (0.5, m.group(3)), (1.5, m.group(4)), (0.25, m.group(5))]
         value, written = next((v, u) for v, u in fraction if u)
-        if value is None or not free(m.span()) or _A_TIME_AFTER.match(text, m.end()):
+        if value is None or not free(m.span()):
             continue
+        if _A_TIME_AFTER.match(text, m.end()) and not _A_DURATION_BEFORE.search(text[: m.start()] + "a"):
+            continue  # "an hour and a half before the start" is a time; "took an hour and a half before" a length
         _add_duration(details, value, written, m.group(0))
         taken.append(m.span())
     for m in _DURATION.finditer(text):
@@ -756,8 +765,10 @@ def _details(text: str) -> tuple[Detail, ...]:
                 details.append(Detail("score", f"{high}-{low}", m.group(0), "score"))
                 taken.append(m.span())
     for m in _PERCENT.finditer(text):
-        if free(m.span()):
-            details.append(Detail("percent", m.group(1), m.group(0), "%"))
+        written = m.group(1)
+        worded = None if written[:1].isdigit() else _number_value(written)  # "twelve percent" is 12%
+        if free(m.span()) and (written[:1].isdigit() or worded is not None):
+            details.append(Detail("percent", written if worded is None else _fmt(worded), m.group(0), "%"))
             taken.append(m.span())
     for m in _ISO_DATE.finditer(text):
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
