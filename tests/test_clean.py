@@ -747,3 +747,14 @@ def test_a_page_nested_deeper_than_the_html_parser_goes_is_still_read(depth: int
     html = "<html><head><title>Bridge</title></head><body>" + '<div class="wrap">' * depth + f"<article><h1>Bridge</h1>{body}</article>" + "</div>" * depth + "</body></html>"
     article = clean(RawDocument(origin="deep.html", content=html, kind="html"))
     assert isinstance(article, Article) and "harbour bridge budget" in article.text
+
+
+def test_the_year_of_a_copyright_notice_is_not_taken_for_the_publication_date() -> None:
+    body = "<p>A fire destroyed the historic sawmill in Halberg yesterday, the fire brigade said.</p>" \
+           "<p>Forty firefighters fought the blaze for six hours before it was under control.</p>"
+    page = f"<html><body><article><h1>Sawmill burns</h1>{body}</article><footer>© 2026 Halberg Courier.</footer></body></html>"
+    undated = clean(RawDocument(origin="courier.html", content=page, kind="html"))
+    assert isinstance(undated, Article) and undated.published is None  # not 2026-01-01
+    tagged = page.replace("<html>", '<html><head><meta property="article:published_time" content="2026-01-01"></head>')
+    dated = clean(RawDocument(origin="courier.html", content=tagged, kind="html"))
+    assert isinstance(dated, Article) and dated.published == "2026-01-01"  # a date the page states is kept

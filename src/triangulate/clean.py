@@ -1095,9 +1095,16 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
     stamp = page_published_time(html)
     if stamp is not None:
         meta["date"] = stamp  # trafilatura gives the day alone; the page's own tag has the time
-    elif "date" in meta and _declares_only_invalid_dates(html):
-        # "2024-13-45" in the page's tags is no date; the extraction made 2024-01-01 of it.
-        logger.warning("%s: the page's publication date is not a date (%s); stored without one", url or "page", meta.pop("date"))
+    elif "date" in meta:
+        from triangulate.times import parse_time
+
+        declared = _declared_dates(html)
+        if declared and all(parse_time(v) is None for v in declared):
+            # "2024-13-45" in the page's tags is no date; the extraction made 2024-01-01 of it.
+            logger.warning("%s: the page's publication date is not a date (%s); stored without one", url or "page", meta.pop("date"))
+        elif not declared and meta["date"].endswith("-01-01") and _copyright_year(meta["date"][:4]).search(html):
+            # A page that states no date: the extraction took its copyright year ("© 2026") for one.
+            logger.info("%s: no publication date (%s is the year of its copyright notice)", url or "page", meta.pop("date"))
     return text, meta
 
 
@@ -1139,14 +1146,15 @@ _DEEP_NESTING = re.compile(r"(?:<(?:div|span)\b[^>]*>\s*){200}", re.IGNORECASE)
 _LAYOUT_TAG = re.compile(r"</?(?:div|span)\b[^>]*>", re.IGNORECASE)
 
 
-def _declares_only_invalid_dates(html: str) -> bool:
-    """Whether the page's publication tags (those :func:`page_published_time` reads) give
-    values and none of them is a date."""
-    from triangulate.times import parse_time
-
+def _declared_dates(html: str) -> list[str]:
+    """The values of the page's publication tags (those :func:`page_published_time` reads), dates or not."""
     head = html[:200_000]
-    values = [m.group(1).strip() for pattern in _PUBLISHED_TAGS for m in pattern.finditer(head)]
-    return bool(values) and all(parse_time(v) is None for v in values)
+    return [m.group(1).strip() for pattern in _PUBLISHED_TAGS for m in pattern.finditer(head)]
+
+
+def _copyright_year(year: str) -> re.Pattern[str]:
+    """A copyright notice of ``year`` ("© 2026", "Copyright 2019-2026", "&copy; 2026")."""
+    return re.compile(rf"(?:©|&copy;|\bcopyright)\s*(?:\d{{4}}\s*[-–]\s*)?{year}\b", re.IGNORECASE)
 
 
 def _visible_standfirst(html: str, description: object, text: str) -> str | None:
