@@ -758,3 +758,12 @@ def test_the_year_of_a_copyright_notice_is_not_taken_for_the_publication_date() 
     tagged = page.replace("<html>", '<html><head><meta property="article:published_time" content="2026-01-01"></head>')
     dated = clean(RawDocument(origin="courier.html", content=tagged, kind="html"))
     assert isinstance(dated, Article) and dated.published == "2026-01-01"  # a date the page states is kept
+
+
+def test_the_language_a_page_declares_is_the_articles() -> None:
+    body = "<p>" + "Die Feuerwehr hat den Brand in der alten Sägemühle am Montag gelöscht, sagte ein Sprecher. " * 3 + "</p>"
+    page = f'<html lang="de-CH"><head><title>Brand</title></head><body><article><h1>Brand</h1>{body}</article></body></html>'
+    article = clean(RawDocument(origin="brand.html", content=page, kind="html"))
+    assert isinstance(article, Article) and article.language == "de-ch"
+    undeclared = clean(RawDocument(origin="brand.html", content=page.replace(' lang="de-CH"', ""), kind="html"))
+    assert isinstance(undeclared, Article) and undeclared.language is None  # not guessed

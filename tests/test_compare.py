@@ -728,3 +728,19 @@ def test_disputes_of_facts_the_summary_does_not_state_are_two_at_most_whatever_i
     disputes = [s.fact_id for s in report.summary if s.text.startswith("Reports differ")]
     assert len(stated) == 1 and stated <= set(disputes)
     assert len([f for f in disputes if f not in stated]) == 2
+
+
+def test_a_sentence_on_a_change_within_one_source_points_to_its_conflict_not_a_fact(embedder):
+    # Two articles of one outlet that differ: one source, so the aligned claims are no
+    # corroborated fact, and the conflict and its summary sentence name them by the conflict's id.
+    from triangulate.report_json import report_to_dict
+
+    first = Article(id="id-a", outlet="Harbour News", title="Ferry runs aground", published="2026-06-01T08:00:00Z", paragraphs=(
+        "The ferry Astrid ran aground off Skarholm on Sunday morning with 212 passengers on board, the coast guard said.",))
+    later = Article(id="id-b", outlet="Harbour News", title="Ferry aground: update", published="2026-06-01T20:00:00Z", paragraphs=(
+        "The ferry Astrid ran aground off Skarholm on Sunday morning with 221 passengers on board, the coast guard said.",))
+    data = report_to_dict(compare_articles([first, later], embedder=embedder))
+    facts = {f["id"] for f in data["facts"]}
+    conflicts = {c["fact_id"] for c in data["conflicts"]}
+    assert conflicts and not conflicts & facts
+    assert all(s["fact_id"] is None or s["fact_id"] in facts | conflicts for s in data["summary"])

@@ -1092,6 +1092,10 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         value = getattr(document, key, None)
         if isinstance(value, str) and value.strip():
             meta[key] = value.strip()
+    if "language" not in meta:
+        declared_lang = _HTML_LANG.search(html[:20_000])
+        if declared_lang:
+            meta["language"] = declared_lang.group(1).lower()  # <html lang="de-CH">: "de-ch"
     stamp = page_published_time(html)
     if stamp is not None:
         meta["date"] = stamp  # trafilatura gives the day alone; the page's own tag has the time
@@ -1144,6 +1148,10 @@ def page_published_time(html: str) -> str | None:
 #: Over 200 layout elements opened one inside the other (the HTML parser keeps 256 levels).
 _DEEP_NESTING = re.compile(r"(?:<(?:div|span)\b[^>]*>\s*){200}", re.IGNORECASE)
 _LAYOUT_TAG = re.compile(r"</?(?:div|span)\b[^>]*>", re.IGNORECASE)
+
+
+#: The language a page declares on its root element.
+_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)""", re.IGNORECASE)
 
 
 def _declared_dates(html: str) -> list[str]:
