@@ -272,6 +272,16 @@ def test_an_input_holding_several_versions_of_one_url_read_again_changes_nothing
     assert "6.3" in (corpus.article(current.id).text or "")  # the last record stays the current version
 
 
+def test_a_correction_taken_back_through_repeated_record_origins_is_a_new_version(corpus: Corpus) -> None:
+    # The API numbers its records api#0, api#1, ... on every call: the same origin is not the same input.
+    body = "\n\n".join(QUAKE[1])
+    texts = [body, body.replace("6.1", "6.4"), body]
+    statuses = [corpus.add(RawDocument(origin="api#0", content=t, url="https://baypost.example/quake", title=QUAKE[0])).status for t in texts]
+    assert statuses == ["new", "updated", "updated"]
+    (current,) = corpus.articles()
+    assert current.version == 3 and "6.1" in (corpus.article(current.id).text or "")
+
+
 def test_two_crawls_of_one_url_in_a_warc_read_again_change_nothing(tmp_path: Path, corpus: Corpus) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

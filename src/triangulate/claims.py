@@ -50,10 +50,12 @@ _TENS_UNITS = (
 )
 _UNDER_100 = rf"(?:{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD})\b)"
 _TEENS = r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_TENS_HYPHEN_UNITS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)"
 #: "two hundred", "three hundred and fifty", "twelve hundred", "twenty-five hundred",
 #: "twenty-four", "two dozen", "a dozen" (before the single words, which they start with).
+#: "thirty one hundred-year-old trees" are thirty-one trees: only a hyphenated count multiplies.
 _NUMWORD = (
-    rf"(?:{_TENS_UNITS}|{_TEENS}|one|two|three|four|five|six|seven|eight|nine)\s+hundred\b"
+    rf"(?:{_TENS_HYPHEN_UNITS}|{_TEENS}|one|two|three|four|five|six|seven|eight|nine)\s+hundred\b(?!-)"
     rf"(?:\s+(?:and\s+)?{_UNDER_100}(?!\s+hundred))?"
     rf"|{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD}|a|\d+)\s+dozen\b|{_SIMPLE_NUMWORD}"
 )
@@ -174,6 +176,12 @@ _ROLE_WORDS = frozenset(
     "chairwoman captain ambassador commissioner sheriff inspector superintendent attorney".split()
 )
 
+#: Words that do not name an organisation or a role: "said as director Ana Ruiz looked on"
+#: does not name the speaker.
+_NOT_ROLE_WORDS = (
+    "(?:as|of|at|in|on|to|for|from|with|by|outside|inside|about|after|before|while|when|and|or|but|"
+    "the|a|an|his|her|their|its|that|this|then|also|later|once|if|than|like|near|beside|behind)"
+)
 #: A role between an organisation and a person: "said Rovers coach Tom Hale".
 _ROLE = "|".join(sorted(_ROLE_WORDS | _PERSON_WORDS, key=len, reverse=True))
 
@@ -185,7 +193,7 @@ _SPEAKER_BEFORE = re.compile(
 _SPEAKER_AFTER = re.compile(
     rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}(?:\s+(?:{_ROLE})(?:\s+(?:{_ROLE}))?\s+{_NAME})?"
     # "said spokeswoman Ana Ruiz", "said police chief Tom Berg", "said union leader Karin Voss"
-    rf"|(?:[a-z]+\s+){{0,2}}?(?:{_ROLE})\s+{_NAME}"
+    rf"|(?:(?!{_NOT_ROLE_WORDS}\b)[a-z]+\s+){{0,2}}?(?:{_ROLE})\s+{_NAME}(?!')"
     rf"|the\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
 )
 #: A name set off by commas before the verb: "Karin Voss, the union leader, said", "his
@@ -624,6 +632,10 @@ def _split_clauses(text: str) -> list[str]:
 # --- details ----------------------------------------------------------------
 
 
+_TENS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety".split())
+_UNITS = frozenset("one two three four five six seven eight nine".split())
+
+
 def _number_value(raw: str, scale: str | None = None) -> float | None:
     low = " ".join(raw.lower().replace(",", "").split())
     tens, _, unit = low.replace(" ", "-", 1).partition("-") if " hundred" not in low else low.partition("-")
@@ -641,7 +653,7 @@ def _number_value(raw: str, scale: str | None = None) -> float | None:
         if count is None:
             return None
         value = count * 12
-    elif unit and tens in NUMBER_WORDS and unit in NUMBER_WORDS:
+    elif unit and tens in _TENS and unit in _UNITS:  # "twenty-four", "twenty four"; not "one two"
         value = float(NUMBER_WORDS[tens] + NUMBER_WORDS[unit])
     elif low in ("a", "an"):
         value = 1.0
@@ -702,7 +714,7 @@ def _details(text: str) -> tuple[Detail, ...]:
         value, written = next((v, u) for v, u in fraction if u)
         if value is None or not free(m.span()):
             continue
-        if _A_TIME_AFTER.match(text, m.end()) and not _A_DURATION_BEFORE.search(text[: m.start()] + "a"):
+        if _A_TIME_AFTER.match(text, m.end()) and not _A_DURATION_BEFORE.search(text[max(0, m.start() - 40) : m.start()] + "a"):
             continue  # "an hour and a half before the start" is a time; "took an hour and a half before" a length
         _add_duration(details, value, written, m.group(0))
         taken.append(m.span())

@@ -1106,7 +1106,7 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         if declared and all(parse_time(v) is None for v in declared):
             # "2024-13-45" in the page's tags is no date; the extraction made 2024-01-01 of it.
             logger.warning("%s: the page's publication date is not a date (%s); stored without one", url or "page", meta.pop("date"))
-        elif not declared and meta["date"].endswith("-01-01") and _copyright_year(meta["date"][:4]).search(html):
+        elif not declared and meta["date"].endswith("-01-01") and _only_copyright_year(html, meta["date"][:4]):
             # A page that states no date: the extraction took its copyright year ("© 2026") for one.
             logger.info("%s: no publication date (%s is the year of its copyright notice)", url or "page", meta.pop("date"))
     return text, meta
@@ -1146,8 +1146,8 @@ def page_published_time(html: str) -> str | None:
 
 
 #: Over 200 layout elements opened one inside the other (the HTML parser keeps 256 levels).
-_DEEP_NESTING = re.compile(r"(?:<(?:div|span)\b[^>]*>\s*){200}", re.IGNORECASE)
-_LAYOUT_TAG = re.compile(r"</?(?:div|span)\b[^>]*>", re.IGNORECASE)
+_DEEP_NESTING = re.compile(r"(?:<(?:div|span)\b[^<>]*>\s*){200}", re.IGNORECASE)
+_LAYOUT_TAG = re.compile(r"</?(?:div|span)\b[^<>]*>", re.IGNORECASE)
 
 
 #: The language a page declares on its root element.
@@ -1160,9 +1160,12 @@ def _declared_dates(html: str) -> list[str]:
     return [m.group(1).strip() for pattern in _PUBLISHED_TAGS for m in pattern.finditer(head)]
 
 
-def _copyright_year(year: str) -> re.Pattern[str]:
-    """A copyright notice of ``year`` ("© 2026", "Copyright 2019-2026", "&copy; 2026")."""
-    return re.compile(rf"(?:©|&copy;|\bcopyright)\s*(?:\d{{4}}\s*[-–]\s*)?{year}\b", re.IGNORECASE)
+def _only_copyright_year(html: str, year: str) -> bool:
+    """Whether the page writes ``year`` only in copyright notices ("© 2026", "Copyright
+    2019-2026", "&copy; 2026"): then a date of that year's first day is no date it states
+    (a page dated "1 January 2026" or ``<time datetime="2026-01-01">`` writes the year elsewhere)."""
+    notices = len(re.findall(rf"(?:©|&copy;|\bcopyright)\s*(?:\d{{4}}\s*[-–]\s*)?{year}\b", html, re.IGNORECASE))
+    return notices > 0 and notices == len(re.findall(rf"(?<!\d){year}(?!\d)", html))
 
 
 def _visible_standfirst(html: str, description: object, text: str) -> str | None:

@@ -227,7 +227,7 @@ def _reported(results: list[IngestResult | None], on_batch: Callable[[list[Inges
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: The origin of one record of a file that holds several: ``PATH#OFFSET`` (WARC), ``PATH#I`` (JSON list), ``PATH:N`` (JSONL).
-_RECORD_ORIGIN = re.compile(r"(#|:)\d+$")
+_RECORD_ORIGIN = re.compile(r"(#|:)(\d+)$")
 
 
 def _escaped(text: str) -> str:
@@ -772,21 +772,40 @@ class Ingester:
     def _stored_input(self, rhash: str, origin: str) -> IngestResult | None:
         """The same input as a stored article: nothing to do.
 
-        A record of a file that holds several (a WARC record ``PATH#OFFSET``, a JSON list
-        item ``PATH#I``, a JSONL line ``PATH:N``) is the same input as any stored version
-        it became: re-reading an archive that holds two crawls of one URL changes nothing.
-        A file or a URL read again is the same input only as its current version: the
-        text of an older one is a correction taken back, and becomes a new version.
+        The same input as the current version of its article is a duplicate. As an older
+        version's, it is a correction taken back, and becomes a new version; unless it is
+        a record of a file that holds several (a WARC record ``PATH#OFFSET``, a JSON list
+        item ``PATH#I``, a JSONL line ``PATH:N``) whose current version came from a later
+        record of the same file: that file is being read again (an archive with two crawls
+        of one URL, an export of revisions), and reading it again changes nothing.
         """
-        current_only = "" if _RECORD_ORIGIN.search(origin) and not is_url(origin) else " AND superseded_by IS NULL"
         known = self.store._one(
-            f"SELECT id, story_id, outlet, version FROM articles WHERE raw_hash = ? AND origin = ?{current_only} "
+            "SELECT id, story_id, outlet, version, superseded_by FROM articles WHERE raw_hash = ? AND origin = ? "
             "ORDER BY superseded_by IS NOT NULL LIMIT 1",
             (rhash, origin),
         )
         if known is None:
             return None
+        if known[4] is not None and not self._later_record_is_current(known[0], origin):
+            return None
         return IngestResult("duplicate", origin, article_id=known[0], story_id=known[1], outlet=known[2], version=known[3], duplicate_of=known[0])
+
+    def _later_record_is_current(self, article_id: str, origin: str) -> bool:
+        """Whether the current version of ``article_id``'s URL came from a later record of the
+        file ``origin`` is a record of."""
+        mine = _RECORD_ORIGIN.search(origin)
+        if mine is None or is_url(origin):
+            return False
+        row = self.store._one(
+            "SELECT origin FROM articles WHERE url_key = (SELECT url_key FROM articles WHERE id = ?) AND superseded_by IS NULL LIMIT 1",
+            (article_id,),
+        )
+        current = _RECORD_ORIGIN.search(str(row[0])) if row is not None else None
+        return (
+            current is not None
+            and str(row[0])[: current.start()] == origin[: mine.start()]
+            and int(current.group(2)) > int(mine.group(2))
+        )
 
     def _leads_ahead(self, upcoming: list[Prepared]) -> list[str]:
         """The leads the clusterer will embed for ``upcoming`` if it comes next, as far as the
