@@ -264,6 +264,19 @@ def test_a_chinese_japanese_or_korean_word_is_found_inside_a_run_of_characters(t
         assert [text[a:b] for a, b in matches] == ["罢工", "罢工"]  # both places marked
 
 
+def test_a_chinese_term_with_digits_or_latin_letters_is_found_whole(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "c.db") as store:
+        store.insert_articles([
+            row("may", title="五月", text="工会在5月举行罢工。"),
+            row("june", title="六月", text="工会在6月举行罢工。"),
+            row("cr", title="球赛", text="C罗在比赛中进球。"),
+            row("rome", title="罗马", text="罗马的球队输了比赛。"),
+        ])
+        assert [a.id for a, _ in store.search("5月")] == ["may"]  # not 6月
+        assert [a.id for a, _ in store.search("C罗")] == ["cr"]  # not 罗马
+        assert sorted(a.id for a, _ in store.search("罢工")) == ["june", "may"]
+
+
 def test_stories_filter_by_a_chinese_word_too(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles(CJK_ROWS)

@@ -482,12 +482,15 @@ _WORDS, _CJK = "articles_fts", "articles_cjk"
 #: Chinese characters, Japanese kana and Hangul: scripts written without spaces between
 #: words (and Korean words, which take their particles in the same word).
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
+#: A run of those characters, with the Latin letters and digits written against it ("5月",
+#: "2024年", "C罗", "GDP增长"): the word index holds such a run as one word too.
+_CJK_RUN = re.compile(f"[0-9A-Za-z]*(?:[{_CJK_CHARS}]+[0-9A-Za-z]*)+")
 
 
 def cjk_bigrams(text: str | None) -> str:
     """The words of ``text``'s side index: every pair of neighbouring characters of each run of
-    Chinese, Japanese or Hangul characters, and the run's last character, space-separated.
+    Chinese, Japanese or Hangul characters (with the Latin letters and digits written against
+    it), and the run's last character, space-separated.
 
     The search index splits text at spaces and punctuation, which these scripts do not
     write between words: a sentence would be one word. Indexed by pairs, a word of any
