@@ -425,6 +425,18 @@ def test_one_feed_written_several_ways_is_one_canonical_feed_url() -> None:
     assert canonical_feed_url("https://example.org/x?a=1;b=2&utm_source=y&q=caf%C3%A9") == "https://example.org/x?a=1;b=2&q=caf%C3%A9"
 
 
+def test_a_feed_stored_with_its_query_re_encoded_is_found_again_by_the_url_given(corpus: Corpus) -> None:
+    # Stored before the query was kept as written: "?rss" as "?rss=".
+    corpus.store.add_feed("https://example.org/feed?rss=")
+    corpus.store.mark_entries("https://example.org/feed?rss=", [("e1", None)])
+    assert corpus.add_feed("https://example.org/feed?rss") is False  # followed already: now under the URL as given
+    assert [f.url for f in corpus.feeds()] == ["https://example.org/feed?rss"]
+    assert corpus.store.seen_entries("https://example.org/feed?rss", ["e1"]) == {"e1"}  # what was taken stays taken
+    corpus.store.add_feed("https://example.org/other?a=1%3Bb%3D2")
+    assert corpus.remove_feed("https://example.org/other?a=1;b=2") is True
+    assert [f.url for f in corpus.feeds()] == ["https://example.org/feed?rss"]
+
+
 def test_a_feed_is_fetched_at_the_url_it_was_added_with(site: Site, corpus: Corpus) -> None:
     body = rss(site.base, [("Storm closes the port", "/storm", "The port of Kessmar closed on Monday as a storm came in.")])
     site.routes["/feed.php?rss"] = lambda h: (200, {"Content-Type": "application/rss+xml"}, body)

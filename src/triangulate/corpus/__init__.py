@@ -720,12 +720,20 @@ class Corpus:
         Raises:
             InputError: when ``url`` is not an http(s) URL with a host name (E112).
         """
-        return self.store.add_feed(canonical_feed_url(url), title=title)
+        canonical = canonical_feed_url(url)
+        legacy = _legacy_feed_url(url)
+        if legacy != canonical and self.store.rename_feed(legacy, canonical):
+            return False  # followed already, under the query spelling of an older version: fetched as given from now on
+        return self.store.add_feed(canonical, title=title)
 
     def remove_feed(self, url: str) -> bool:
         """Stop following a feed, given as followed or in any spelling of its canonical URL."""
         given = url.strip()
-        return self.store.remove_feed(given) or (feed_url_problem(given) is None and self.store.remove_feed(canonical_feed_url(given)))
+        if self.store.remove_feed(given):
+            return True
+        if feed_url_problem(given) is not None:
+            return False
+        return self.store.remove_feed(canonical_feed_url(given)) or self.store.remove_feed(_legacy_feed_url(given))
 
     def feeds(self) -> list[FeedInfo]:
         return self.store.feeds()
@@ -820,6 +828,13 @@ class Corpus:
 def _busy(exc: StoreError) -> bool:
     """Whether a store error is another process holding the write lock (worth waiting for)."""
     return exc.code == "E512"
+
+
+def _legacy_feed_url(url: str) -> str:
+    """How a feed URL was stored before its query was kept as written: re-encoded (``?rss`` as ``?rss=``)."""
+    from triangulate.corpus.ingest import canonical_url
+
+    return canonical_url(url) or url.strip()
 
 
 def _targets(targets: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str | os.PathLike[str]]:

@@ -1467,6 +1467,17 @@ class Store:
             )
             return cur.rowcount > 0
 
+    def rename_feed(self, old: str, new: str) -> bool:
+        """Follow the feed stored as ``old`` under ``new`` (its entries taken stay taken);
+        ``False`` when there is no ``old`` or a feed ``new`` already."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM feeds WHERE url = ?", (new,)).fetchone():
+                return False
+            if not conn.execute("UPDATE feeds SET url = ? WHERE url = ?", (new, old)).rowcount:
+                return False
+            conn.execute("UPDATE feed_entries SET feed_url = ? WHERE feed_url = ?", (new, old))
+            return True
+
     def remove_feed(self, url: str) -> bool:
         with self.transaction() as conn:
             cur = conn.execute("DELETE FROM feeds WHERE url = ?", (url,))
