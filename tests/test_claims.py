@@ -78,9 +78,27 @@ def test_numbers_written_in_words_are_read_as_their_value(text: str, kind: str, 
     assert values(text, kind) == [value]
 
 
-def test_a_length_of_time_before_an_event_is_a_time_not_a_duration() -> None:
+def test_a_length_of_time_before_an_event_is_a_time_and_after_took_or_for_a_length() -> None:
     assert values("He arrived an hour and a half before the start.", "duration") == []
-    assert "92 years old" not in values("The ninety two-year-old children sang.", "number")  # ninety children aged two
+    assert values("Pumping took an hour and a half before traffic could resume.", "duration") == ["1.5 hour"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The ninety two-year-old children sang.", "92 years old"),  # ninety children aged two
+        ("Thirty one hundred-year-old trees fell.", "3100 years old"),  # thirty-one trees a hundred years old
+    ],
+)
+def test_a_count_before_a_hyphenated_age_is_not_part_of_the_age(text: str, value: str) -> None:
+    assert value not in values(text, "number")
+
+
+def test_two_number_words_make_one_number_only_as_tens_and_units() -> None:
+    from triangulate.claims import number_value
+
+    assert number_value("twenty four") == number_value("twenty-four") == 24
+    assert number_value("one two") is None and number_value("ten five") is None
 
 
 def test_pronoun_speaker_resolves_to_the_last_speaker():

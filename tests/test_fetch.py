@@ -413,10 +413,13 @@ def test_a_host_name_with_an_empty_or_overlong_label_is_a_bad_url_not_a_crash(ho
 def test_a_skip_of_a_url_that_failed_names_the_url_once(server: LoopbackServer, tmp_path: Path) -> None:
     from triangulate.corpus import Corpus
 
+    server.routes["/moved"] = page("", status=301, Location="/gone")
     with Corpus.open(tmp_path / "c.db", allow_private=True) as corpus:
         skip = corpus.fetch_documents(server.base + "/missing")
+        moved = corpus.fetch_documents(server.base + "/moved")
     assert isinstance(skip, Skipped) and skip.reason == "http_404"
-    assert not skip.detail.startswith(skip.origin)  # printed as "skipped URL: http_404 - HTTP 404 from URL"
+    assert skip.origin not in skip.detail  # printed as "skipped URL: http_404 - HTTP 404"
+    assert isinstance(moved, Skipped) and moved.detail == f"HTTP 404 (at {server.base}/gone, where it redirects)"
 
 
 def test_a_redirect_to_a_host_name_no_resolver_takes_is_a_bad_url(server: LoopbackServer) -> None:

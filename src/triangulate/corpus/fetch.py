@@ -75,7 +75,7 @@ def header_charset(content_type: str) -> str | None:
 
 def _check_deadline(url: str, deadline: float, total: float) -> None:
     if time.monotonic() > deadline:
-        raise FetchFailure(url, "timeout", f"{url} took over {total:g} s to send its answer")
+        raise FetchFailure(url, "timeout", f"took over {total:g} s to send its answer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,31 +316,43 @@ class Fetcher:
         except ValueError as exc:  # "http://[::1": urlsplit refuses it
             raise FetchFailure(url, "bad_url", f"not a valid URL: {url!r} ({exc})") from exc
         for _hop in range(self.settings.max_redirects + 1):
-            self._validate(current)
-            if self.settings.robots and not self._robots_allow(current):
-                raise FetchFailure(current, "robots_disallowed", f"robots.txt of {urlsplit(current).netloc} disallows {current}")
-            status, resp_headers, body = self._get_with_retries(current, headers)
-            if status in (301, 302, 303, 307, 308):
-                location = resp_headers.get("location")
-                if not location:
-                    raise FetchFailure(current, f"http_{status}", f"redirect {status} without a Location header", status=status)
-                try:
-                    nxt = urljoin(current, location)
-                    key = self._normal(nxt)
-                except ValueError as exc:
-                    raise FetchFailure(current, "bad_url", f"redirect to a URL that is not valid: {location!r}", status=status) from exc
-                if key in seen:
-                    raise FetchFailure(url, "redirect_loop", f"redirect loop: {current} -> {nxt}", status=status)
-                seen.add(key)
-                current = nxt
-                continue
-            stamp = _now_iso()
-            if status == 304:
-                return Fetched(url, current, status, resp_headers, b"", stamp, not_modified=True)
-            if status >= 400:
-                raise FetchFailure(current, f"http_{status}", f"HTTP {status} from {current}", status=status)
-            return Fetched(url, current, status, resp_headers, body, stamp)
-        raise FetchFailure(url, "too_many_redirects", f"more than {self.settings.max_redirects} redirects from {url}")
+            try:
+                got = self._hop(url, current, headers, seen)
+            except FetchFailure as exc:
+                if current == url:
+                    raise
+                # The skip names the URL asked for: say where, after its redirects, it failed.
+                raise FetchFailure(url, exc.reason, f"{exc.detail} (at {current}, where it redirects)", status=exc.status) from exc
+            if isinstance(got, Fetched):
+                return got
+            current = got
+        raise FetchFailure(url, "too_many_redirects", f"more than {self.settings.max_redirects} redirects")
+
+    def _hop(self, url: str, current: str, headers: dict[str, str], seen: set[str]) -> Fetched | str:
+        """One request of :meth:`fetch`: the answer, or the URL it redirects to."""
+        self._validate(current)
+        if self.settings.robots and not self._robots_allow(current):
+            raise FetchFailure(current, "robots_disallowed", f"robots.txt of {urlsplit(current).netloc} disallows {urlsplit(current).path or '/'}")
+        status, resp_headers, body = self._get_with_retries(current, headers)
+        if status in (301, 302, 303, 307, 308):
+            location = resp_headers.get("location")
+            if not location:
+                raise FetchFailure(current, f"http_{status}", f"redirect {status} without a Location header", status=status)
+            try:
+                nxt = urljoin(current, location)
+                key = self._normal(nxt)
+            except ValueError as exc:
+                raise FetchFailure(current, "bad_url", f"redirect to a URL that is not valid: {location!r}", status=status) from exc
+            if key in seen:
+                raise FetchFailure(url, "redirect_loop", f"redirect loop: {current} -> {nxt}", status=status)
+            seen.add(key)
+            return nxt
+        stamp = _now_iso()
+        if status == 304:
+            return Fetched(url, current, status, resp_headers, b"", stamp, not_modified=True)
+        if status >= 400:
+            raise FetchFailure(current, f"http_{status}", f"HTTP {status}", status=status)
+        return Fetched(url, current, status, resp_headers, body, stamp)
 
     # --- guard -------------------------------------------------------------------------
 
@@ -469,7 +481,7 @@ class Fetcher:
                 log.info("fetch %s failed (%s), attempt %d/%d", url, exc.reason, attempt + 1, attempts)
                 continue
             if status == 429 or status >= 500:
-                last = FetchFailure(url, f"http_{status}", f"HTTP {status} from {url}", status=status)
+                last = FetchFailure(url, f"http_{status}", f"HTTP {status}", status=status)
                 last.retry_after = resp_headers.get("retry-after")  # type: ignore[attr-defined]
                 log.info("fetch %s answered %d, attempt %d/%d", url, status, attempt + 1, attempts)
                 continue
@@ -496,7 +508,7 @@ class Fetcher:
         limit = self.settings.max_bytes
         deadline = time.monotonic() + self.settings.total_timeout
         cutoff = _Deadline(self.settings.total_timeout)
-        late = f"{url} took over {self.settings.total_timeout:g} s to send its answer"
+        late = f"took over {self.settings.total_timeout:g} s to send its answer"
         try:
             with cutoff:
                 got = self._get_once_within(url, target, {**headers, **extra_headers}, {**extensions, "trace": cutoff.trace}, limit, deadline)
@@ -522,7 +534,7 @@ class Fetcher:
             try:
                 length = response.headers.get("content-length")
                 if length and length.isdigit() and int(length) > limit:
-                    raise FetchFailure(url, "too_large", f"{url} is {int(length):,} bytes, over the {limit:,} byte limit")
+                    raise FetchFailure(url, "too_large", f"{int(length):,} bytes, over the {limit:,} byte limit")
                 encoding = response.headers.get("content-encoding", "").strip().lower()
                 if encoding in ("gzip", "x-gzip"):
                     body = self._gunzip(url, response, limit, deadline, self.settings.total_timeout)
@@ -533,24 +545,24 @@ class Fetcher:
                         _check_deadline(url, deadline, self.settings.total_timeout)
                         size += len(chunk)
                         if size > limit:
-                            raise FetchFailure(url, "too_large", f"{url} is over the {limit:,} byte limit")
+                            raise FetchFailure(url, "too_large", f"over the {limit:,} byte limit")
                         chunks.append(chunk)
                     body = b"".join(chunks)
                 return response.status_code, {k.lower(): v for k, v in response.headers.items()}, body
             finally:
                 response.close()
         except httpx.TimeoutException as exc:
-            raise FetchFailure(url, "timeout", f"timed out fetching {url} ({type(exc).__name__})") from exc
+            raise FetchFailure(url, "timeout", f"timed out ({type(exc).__name__})") from exc
         except httpx.DecodingError as exc:
-            raise FetchFailure(url, "bad_encoding", f"cannot decode the body of {url}: {exc}") from exc
+            raise FetchFailure(url, "bad_encoding", f"cannot decode the body: {exc}") from exc
         except httpx.RemoteProtocolError as exc:
             if "location header" in str(exc).lower():  # a redirect to a URL that cannot be read: not worth a retry
                 raise FetchFailure(url, "bad_url", f"redirect to a URL that is not valid ({exc})") from exc
-            raise FetchFailure(url, "connection_error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+            raise FetchFailure(url, "connection_error", f"cannot connect: {exc or type(exc).__name__}") from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             if _caused_by(exc, socket.gaierror):  # the name does not resolve (private addresses allowed)
                 raise FetchFailure(url, "dns_error", f"cannot resolve {urlsplit(url).hostname}: {exc}") from exc
-            raise FetchFailure(url, "connection_error", f"cannot fetch {url}: {exc or type(exc).__name__}") from exc
+            raise FetchFailure(url, "connection_error", f"cannot connect: {exc or type(exc).__name__}") from exc
         except UnicodeError as exc:  # a host name the IDNA codec refuses, found late
             raise FetchFailure(url, "bad_url", f"not a valid host name in {url!r}: {exc}") from exc
 
@@ -569,16 +581,16 @@ class Fetcher:
                     piece = decoder.decompress(chunk, max(1, limit + 1 - size))
                     size += len(piece)
                     if size > limit:
-                        raise FetchFailure(url, "too_large", f"{url} is over the {limit:,} byte limit (decompressed)")
+                        raise FetchFailure(url, "too_large", f"over the {limit:,} byte limit (decompressed)")
                     out.append(piece)
                     chunk = decoder.unconsumed_tail
                 if decoder.eof:
                     break
             out.append(decoder.flush())
         except zlib.error as exc:
-            raise FetchFailure(url, "bad_encoding", f"the gzip body of {url} is corrupt: {exc}") from exc
+            raise FetchFailure(url, "bad_encoding", f"the gzip body is corrupt: {exc}") from exc
         if not decoder.eof:
-            raise FetchFailure(url, "truncated", f"the gzip body of {url} is truncated")
+            raise FetchFailure(url, "truncated", f"the gzip body is truncated")
         return b"".join(out)
 
 
