@@ -228,7 +228,7 @@ UPDATE feeds SET title_given = 1 WHERE title != '';
 # whole run of their characters as one word, and a word inside it was never found. A side
 # index holds each run's neighbouring character pairs (store.cjk_bigrams; it and
 # triangulate_has_cjk are functions the store registers on its connection before it
-# migrates: about 1 s per 100,000 stored articles), for the articles that have such text
+# migrates: 1 to 4 s per 100,000 stored articles, by their length), for the articles that have such text
 # only. Its rows are written with the articles'; a trigger drops them with theirs.
 _0008_cjk_search = """
 CREATE VIRTUAL TABLE articles_cjk USING fts5(title, text, tokenize='unicode61 remove_diacritics 2');
