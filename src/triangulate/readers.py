@@ -39,6 +39,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from triangulate.models import RawDocument, Skipped
+from triangulate.text import without_surrogates
 
 __all__ = [
     "KIND_BY_EXTENSION",
@@ -323,7 +324,6 @@ def _kind_for_path(path: Path) -> str | None:
 # ----------------------------------------------------------------------- records
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _json_loads(text: str) -> Any:
@@ -337,7 +337,7 @@ def _json_loads(text: str) -> Any:
 
 def _text(value: str) -> str:
     """A JSON string as text: a lone surrogate ("\\ud800", which no encoder can write) becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    return without_surrogates(value)
 
 
 def _str_or_none(value: Any) -> str | None:

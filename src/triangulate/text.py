@@ -42,6 +42,20 @@ STOPWORDS = frozenset(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (an undecodable file name as Python reads it,
+    a JSON ``"\\ud800"`` escape): no encoder can write one."""
+    return bool(_SURROGATE.search(text))
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
 def normalize(text: str) -> str:
     """Unicode NFKC, straight quotes, single spaces; keeps case and punctuation."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MAP)

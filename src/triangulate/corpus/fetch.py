@@ -590,7 +590,7 @@ class Fetcher:
         except zlib.error as exc:
             raise FetchFailure(url, "bad_encoding", f"the gzip body is corrupt: {exc}") from exc
         if not decoder.eof:
-            raise FetchFailure(url, "truncated", f"the gzip body is truncated")
+            raise FetchFailure(url, "truncated", "the gzip body is truncated")
         return b"".join(out)
 
 

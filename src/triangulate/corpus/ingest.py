@@ -45,7 +45,7 @@ from triangulate.corpus.outlets import OutletResolver, Outlet
 from triangulate.corpus.store import ArticleRow, Store, now_iso
 from triangulate.corpus.warc import is_warc, read_warc
 from triangulate.models import Article, RawDocument, Skipped, stable_id
-from triangulate.text import normalize
+from triangulate.text import has_surrogates, normalize, without_surrogates
 from triangulate.times import normalize_time, parse_time, publication_key
 
 log = logging.getLogger(__name__)
@@ -225,9 +225,6 @@ def _reported(results: list[IngestResult | None], on_batch: Callable[[list[Inges
     return done
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-#: The origin of one record of a file that holds several: ``PATH#OFFSET`` (WARC), ``PATH#I`` (JSON list), ``PATH:N`` (JSONL).
-_RECORD_ORIGIN = re.compile(r"(#|:)(\d+)$")
 
 
 def _escaped(text: str) -> str:
@@ -244,15 +241,15 @@ def writable(item: Item) -> Item:
     its origin (a file name that is not UTF-8), U+FFFD elsewhere, as JSON input gets."""
 
     def fix(value: str | None) -> str | None:
-        return _SURROGATE.sub("\ufffd", value) if value and _SURROGATE.search(value) else value
+        return without_surrogates(value) if value else value
 
     if isinstance(item, Skipped):
-        if not _SURROGATE.search(item.origin + item.detail):
+        if not has_surrogates(item.origin + item.detail):
             return item
         return replace(item, origin=_escaped(item.origin), detail=fix(item.detail) or "")
     fields = [item.origin, item.title, item.url, *item.authors]
     fields += [item.content, item.source, item.published, item.fetched] if isinstance(item, RawDocument) else [item.outlet, *item.paragraphs]
-    if not any(value and _SURROGATE.search(value) for value in fields):
+    if not any(value and has_surrogates(value) for value in fields):
         return item
     if isinstance(item, RawDocument):
         return replace(
@@ -793,19 +790,15 @@ class Ingester:
     def _later_record_is_current(self, article_id: str, origin: str) -> bool:
         """Whether the current version of ``article_id``'s URL came from a later record of the
         file ``origin`` is a record of."""
-        mine = _RECORD_ORIGIN.search(origin)
+        mine = _RECORD_SUFFIX.match(origin)
         if mine is None or is_url(origin):
             return False
         row = self.store._one(
             "SELECT origin FROM articles WHERE url_key = (SELECT url_key FROM articles WHERE id = ?) AND superseded_by IS NULL LIMIT 1",
             (article_id,),
         )
-        current = _RECORD_ORIGIN.search(str(row[0])) if row is not None else None
-        return (
-            current is not None
-            and str(row[0])[: current.start()] == origin[: mine.start()]
-            and int(current.group(2)) > int(mine.group(2))
-        )
+        current = _RECORD_SUFFIX.match(str(row[0])) if row is not None else None
+        return current is not None and current.group(1) == mine.group(1) and int(current.group(2)[1:]) > int(mine.group(2)[1:])
 
     def _leads_ahead(self, upcoming: list[Prepared]) -> list[str]:
         """The leads the clusterer will embed for ``upcoming`` if it comes next, as far as the

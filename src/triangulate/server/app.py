@@ -28,7 +28,6 @@ import json
 import logging
 import os
 import queue
-import re
 import sqlite3
 import threading
 import time
@@ -51,6 +50,7 @@ from triangulate.corpus import SearchHit
 from triangulate.corpus.store import StoredArticle, Store, StoryInfo
 from triangulate.errors import FetchError, InputError, StoreError, TriangulateError
 from triangulate.models import RawDocument, Report, Skipped
+from triangulate.text import without_surrogates
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -115,13 +115,10 @@ def error_payload(status: int, message: str, errors: Iterable[str] = ()) -> dict
     return {"ok": False, "error": _writable(message), "errors": errs, "status": status}
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _writable(text: str) -> str:
-    """``text`` with its lone surrogates (a JSON ``"\\ud800"`` escape that no encoder can
-    write) as U+FFFD: an error message that echoes such input can still be sent."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    """``text`` with its lone surrogates as U+FFFD: an error message that echoes such input
+    (a JSON ``"\\ud800"`` escape) can still be sent."""
+    return without_surrogates(text)
 
 
 _STATUS_TEXT = {
