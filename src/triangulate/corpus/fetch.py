@@ -367,7 +367,7 @@ class Fetcher:
             raise FetchFailure(url, "bad_url", f"not an http(s) URL: {url!r}")
         problem = host_name_problem(parts.hostname)
         if problem:
-            raise FetchFailure(url, "bad_url", f"not a valid host name in {url!r}: {problem}")
+            raise FetchFailure(url, "bad_url", f"not a valid host name ({parts.hostname!r}: {problem})")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
@@ -564,7 +564,7 @@ class Fetcher:
                 raise FetchFailure(url, "dns_error", f"cannot resolve {urlsplit(url).hostname}: {exc}") from exc
             raise FetchFailure(url, "connection_error", f"cannot connect: {exc or type(exc).__name__}") from exc
         except UnicodeError as exc:  # a host name the IDNA codec refuses, found late
-            raise FetchFailure(url, "bad_url", f"not a valid host name in {url!r}: {exc}") from exc
+            raise FetchFailure(url, "bad_url", f"not a valid host name ({exc})") from exc
 
 
     @staticmethod
