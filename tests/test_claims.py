@@ -71,6 +71,8 @@ def test_a_speaker_named_after_said_with_a_lower_case_role_is_found(after: str, 
         ("Levels rose by twelve percent overnight.", "percent", "12"),
         ("Levels rose by twelve per cent overnight.", "percent", "12"),
         ("Pumping took an hour and a half before traffic could resume.", "duration", "1.5 hour"),
+        ("A thousand jobs were lost.", "number", "1000 job"),
+        ("A million people watched.", "number", "1000000 people"),
         ("The mayor spoke for half an hour before taking questions.", "duration", "0.5 hour"),
     ],
 )

@@ -152,7 +152,11 @@ _BUSINESS_WORDS = re.compile(
 #: "the 55th minute", "the 3rd round": an ordinal with the noun it counts.
 _ORDINAL = re.compile(r"\b(\d{1,4})(?:st|nd|rd|th)\s+([a-z]+)\b", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
-_NUMBER = re.compile(rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD})(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)", re.IGNORECASE)
+_NUMBER = re.compile(
+    rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD}|an?(?=\s+(?:thousand|million|billion|trillion)\b))"  # "a thousand jobs"
+    rf"(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)",
+    re.IGNORECASE,
+)
 _ENTITY = re.compile(rf"\b{_NAME}\b")
 #: Words that negate by themselves: "still unknown" says what "not yet known" says.
 NEGATIVE_WORDS = ("unknown", "unclear", "unconfirmed", "unable", "unaware", "undisclosed", "unidentified", "unharmed")
