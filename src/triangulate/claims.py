@@ -91,14 +91,16 @@ _MONEY = re.compile(
     rf"(?:([$€£¥])\s?({_NUM})(?:\s*-?\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)"
     rf"|(?:\b({_NUM})\s*(thousand|million|billion|trillion)?\s*"
     rf"((?:(?:US|U\.S\.|American|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore)\s+)?"
-    rf"(?:dollars|euros|pounds|shekels|yen|yuan|rupees))\b)",
+    rf"(?:dollars|euros|pounds|shekels|yen|yuan|rupees)|(?-i:EUR|USD|GBP|JPY|CHF))\b)"
+    # A currency code before the amount: "EUR 2 million", "USD 40m".
+    rf"|(?:\b((?-i:EUR|USD|GBP|JPY|CHF))\s?({_NUM})(?:\s*-?\s*(thousand|million|billion|trillion|[mbk]n?)\b)?)",
     re.IGNORECASE,
 )
 #: Currency words as their symbols, so that one currency is one unit however it is written.
 _CURRENCY_SYMBOLS = {
     "dollars": "$", "us dollars": "$", "u.s. dollars": "$", "american dollars": "$", "euros": "€", "pounds": "£", "yen": "¥",
     "canadian dollars": "C$", "australian dollars": "A$", "new zealand dollars": "NZ$", "hong kong dollars": "HK$",
-    "singapore dollars": "S$",
+    "singapore dollars": "S$", "eur": "€", "usd": "$", "gbp": "£", "jpy": "¥", "chf": "CHF",
 }  # fmt: skip
 #: Amounts under one unit of a currency: "40 cents" is "$0.40", "30p" and "30 pence" are "£0.30".
 _CENTS = re.compile(rf"\b(?:({_NUM}|{_NUMWORD})\s*(euro\s+cents?|cents?|pence)\b|(\d{{1,2}})p(?!\.\s?m\b)(?![\w']))", re.IGNORECASE)
@@ -735,6 +737,8 @@ def _details(text: str) -> tuple[Detail, ...]:
             continue
         if m.group(1):
             value, unit = _number_value(m.group(2), m.group(3)), m.group(1)
+        elif m.group(7):
+            value, unit = _number_value(m.group(8), m.group(9)), m.group(7).lower()
         else:
             value, unit = _number_value(m.group(4), m.group(5)), " ".join(m.group(6).lower().split())
         if value is None:
