@@ -211,3 +211,16 @@ def test_a_record_with_a_wrong_length_is_logged_once_not_dumped_raw_on_stderr(
     assert any(isinstance(i, RawDocument) and i.url == "https://ostbrook.example/2" for i in items)
     assert "Record not followed" not in capsys.readouterr().err
     assert "1 record(s) not followed by a blank line" in caplog.text
+
+
+def test_a_header_line_an_archive_inflates_to_a_huge_size_is_not_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A decompression bomb in a record header: 1 MB of gzip was a 1 GiB line, read whole (3 GB of memory).
+    import triangulate.corpus.warc as warc
+
+    monkeypatch.setattr(warc, "MAX_LINE_BYTES", 4096)
+    path = tmp_path / "bomb.warc.gz"
+    path.write_bytes(gzip.compress(b"WARC/1.0\r\nX-Padding: " + b"A" * 200_000 + b"\r\n\r\n"))
+    skip = only_skip(path)
+    assert skip.reason == "truncated_archive" and "a line over 4,096 bytes" in skip.detail
+    write_warc(tmp_path / "fine.warc.gz", gz=True)
+    assert [type(i).__name__ for i in read_warc(tmp_path / "fine.warc.gz")] == ["RawDocument"]  # real archives read as before

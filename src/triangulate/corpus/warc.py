@@ -39,6 +39,10 @@ GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 65536
 
 
+#: The longest line read at once from an archive (its record and HTTP header lines).
+MAX_LINE_BYTES = 1 << 20
+
+
 def is_warc(path: str | Path) -> bool:
     """Whether a path names a WARC (or ARC) archive, by its suffix."""
     return str(path).lower().endswith(WARC_SUFFIXES)
@@ -71,6 +75,19 @@ def read_warc(
         # all, over several lines: counted (err_count) and logged once per archive instead.
         INC_RECORD = ""
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # warcio reads header lines whole: one line a compressed archive inflates to a GiB
+            # took gigabytes of memory. Lines are read MAX_LINE_BYTES at most at a time (no
+            # header line is that long; the pieces of a longer one fail to parse: the archive
+            # is reported as damaged there). Bodies are read by size, not by line.
+            readline = self.reader.readline
+
+            def bounded(length: int | None = None) -> bytes:
+                return bytes(readline(MAX_LINE_BYTES if length is None or length < 0 or length > MAX_LINE_BYTES else length))
+
+            self.reader.readline = bounded
+
     name = str(path)
     try:
         handle: BinaryIO = stream if stream is not None else open(path, "rb")  # noqa: SIM115
@@ -92,6 +109,10 @@ def read_warc(
         try:
             last: tuple[int, str] | None = None  # uncompressed: where the last record's content ends, its format
             for record in iterator:
+                if record.rec_type is None:  # no WARC-Type: a header line over MAX_LINE_BYTES, or none at all
+                    at = int(getattr(iterator, "offset", 0) or 0)
+                    where = "the first record header" if at == 0 else f"the record header at offset {at:,}"
+                    raise _Cut(at, f"{where} is malformed (no WARC-Type, or a line over {MAX_LINE_BYTES:,} bytes)")
                 # Every record is read to its end, used or not: a cut can fall in any of them.
                 usable = False
                 if record.rec_type == "response" and record.http_headers is not None:
