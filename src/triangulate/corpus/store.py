@@ -487,6 +487,11 @@ _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[0-9A-Za-z]*(?:[{_CJK_CHARS}]+[0-9A-Za-z]*)+")
 
 
+def has_cjk(text: str | None) -> bool:
+    """Whether ``text`` has Chinese, Japanese or Hangul characters (and so rows in the side index)."""
+    return bool(_CJK_RUN.search(text or ""))
+
+
 def cjk_bigrams(text: str | None) -> str:
     """The words of ``text``'s side index: every pair of neighbouring characters of each run of
     Chinese, Japanese or Hangul characters (with the Latin letters and digits written against
@@ -747,7 +752,7 @@ class Store:
             self.conn.execute("PRAGMA wal_autocheckpoint = 40000")
             # For the migration that builds the side index of Chinese and Japanese text.
             self.conn.create_function("triangulate_cjk_bigrams", 1, cjk_bigrams, deterministic=True)
-            self.conn.create_function("triangulate_has_cjk", 1, lambda text: bool(_CJK_RUN.search(text or "")), deterministic=True)
+            self.conn.create_function("triangulate_has_cjk", 1, has_cjk, deterministic=True)
             migrate(self.conn)
 
     @classmethod
@@ -952,7 +957,7 @@ class Store:
                 ],
             )
             # Chinese, Japanese and Korean text also goes into the side index of those scripts.
-            cjk = [(cjk_bigrams(r.title), cjk_bigrams(r.text), r.id) for r in rows if _CJK_RUN.search(r.title or "") or _CJK_RUN.search(r.text or "")]
+            cjk = [(cjk_bigrams(r.title), cjk_bigrams(r.text), r.id) for r in rows if has_cjk(r.title) or has_cjk(r.text)]
             if cjk:
                 conn.executemany("INSERT OR REPLACE INTO articles_cjk (rowid, title, text) SELECT seq, ?, ? FROM articles WHERE id = ?", cjk)
 

@@ -21,6 +21,7 @@ import click
 import numpy as np
 
 from triangulate.errors import EvalError, TriangulateError
+from triangulate.text import has_surrogates
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -184,14 +185,6 @@ def find_file(data: Path, name: str, *, task: str, nested: bool = False) -> Path
 # --- readers -----------------------------------------------------------------------
 
 
-_UNDECODED = re.compile("[\udc80-\udcff]")
-
-
-def not_utf8(text: str) -> bool:
-    """Whether ``text``, read with ``errors="surrogateescape"``, held bytes that are not UTF-8."""
-    return bool(_UNDECODED.search(text))
-
-
 def read_mrpc(path: Path, *, skipped: list[str] | None = None) -> list[ParaphrasePair]:
     """Read an MRPC TSV file (header row; UTF-8, optional BOM; quotes are literal text).
 
@@ -201,7 +194,7 @@ def read_mrpc(path: Path, *, skipped: list[str] | None = None) -> list[Paraphras
     rows: list[ParaphrasePair] = []
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for n, line in enumerate(handle):
-            if not_utf8(line):
+            if has_surrogates(line):  # read with surrogateescape: bytes that are not UTF-8
                 skip(skipped, f"{path} line {n + 1}: not UTF-8 text, skipped")
                 continue
             parts = line.rstrip("\r\n").split("\t")
@@ -230,7 +223,7 @@ def read_sts(path: Path, *, skipped: list[str] | None = None) -> list[StsPair]:
     rows: list[StsPair] = []
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for n, line in enumerate(handle):
-            if not_utf8(line):
+            if has_surrogates(line):  # read with surrogateescape: bytes that are not UTF-8
                 skip(skipped, f"{path} line {n + 1}: not UTF-8 text, skipped")
                 continue
             parts = line.rstrip("\r\n").split("\t")

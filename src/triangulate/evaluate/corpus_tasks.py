@@ -35,8 +35,9 @@ import click
 import numpy as np
 
 from triangulate.errors import EvalError
-from triangulate.evaluate.common import echo_skipped, format_cell, guarded, not_utf8, out_path, pearson, skip, skipped_note, skipped_suffix, write_jsonl
+from triangulate.evaluate.common import echo_skipped, format_cell, guarded, out_path, pearson, skip, skipped_note, skipped_suffix, write_jsonl
 from triangulate.models import Article
+from triangulate.text import has_surrogates
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -568,7 +569,7 @@ def read_pairs(path: Path, *, skipped: list[str] | None = None) -> list[NewsPair
         for index, rec in enumerate(reader):
             pair_id = rec.get("pair_id") or ""
             where = f"{path} row {index} (pair_id {pair_id!r})"
-            if any(not_utf8(str(v)) for v in rec.values() if v):
+            if any(has_surrogates(str(v)) for v in rec.values() if v):  # surrogateescape: not UTF-8
                 skip(skipped, f"{where}: not UTF-8 text, skipped")
                 continue
             try:

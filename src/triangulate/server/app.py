@@ -111,14 +111,11 @@ class ReportPending(ApiError):
 
 def error_payload(status: int, message: str, errors: Iterable[str] = ()) -> dict[str, Any]:
     """The one error shape: ``{"ok": false, "error": str, "errors": [str], "status": int}``."""
-    errs = [_writable(str(e)) for e in errors] or [_writable(message)]
-    return {"ok": False, "error": _writable(message), "errors": errs, "status": status}
+    # A message may echo a JSON "\ud800" escape: no encoder writes a lone surrogate.
+    errs = [without_surrogates(str(e)) for e in errors] or [without_surrogates(message)]
+    return {"ok": False, "error": without_surrogates(message), "errors": errs, "status": status}
 
 
-def _writable(text: str) -> str:
-    """``text`` with its lone surrogates as U+FFFD: an error message that echoes such input
-    (a JSON ``"\\ud800"`` escape) can still be sent."""
-    return without_surrogates(text)
 
 
 _STATUS_TEXT = {
@@ -925,10 +922,10 @@ def documents_from_texts(texts: Sequence[tuple[str, str | None]], *, first: int 
     docs: list[RawDocument] = []
     skips: list[Skipped] = []
     for n, (raw_text, outlet) in enumerate(texts, start=first):
-        text = _writable(raw_text)
+        text = without_surrogates(raw_text)
         if not text.strip():
             continue
-        name = _writable(outlet or "").strip() or f"Text {n}"
+        name = without_surrogates(outlet or "").strip() or f"Text {n}"
         for item in read_items(text.encode("utf-8"), origin=f"pasted text {n}", source=name, max_bytes=None):
             if isinstance(item, Skipped):
                 skips.append(item)
