@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -1096,13 +1096,13 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         declared_lang = _HTML_LANG.search(html[:20_000])
         if declared_lang:
             meta["language"] = declared_lang.group(1).lower()  # <html lang="de-CH">: "de-ch"
-    stamp = page_published_time(html)
+    declared = _declared_dates(html)
+    stamp = _timed(declared)
     if stamp is not None:
         meta["date"] = stamp  # trafilatura gives the day alone; the page's own tag has the time
     elif "date" in meta:
         from triangulate.times import parse_time
 
-        declared = _declared_dates(html)
         if declared and all(parse_time(v) is None for v in declared):
             # "2024-13-45" in the page's tags is no date; the extraction made 2024-01-01 of it.
             logger.warning("%s: the page's publication date is not a date (%s); stored without one", url or "page", meta.pop("date"))
@@ -1131,17 +1131,19 @@ def page_published_time(html: str) -> str | None:
     """The publication time a page states in its tags, when it gives a time of day
     (``2026-12-03T11:00:00+01:00``), else ``None``: a date alone adds nothing to
     what the extraction found, and a time decides which of two copies came first."""
-    head = html[:200_000]  # the tags sit in the head or near the top of the body
-    for pattern in _PUBLISHED_TAGS:
-        for m in pattern.finditer(head):
-            value = m.group(1).strip()
-            if not _HAS_CLOCK.match(value):
-                continue
-            try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return value
+    return _timed(_declared_dates(html))
+
+
+def _timed(declared: Sequence[str]) -> str | None:
+    """The first of the values a page's publication tags give that is a time of day."""
+    for value in declared:
+        if not _HAS_CLOCK.match(value):
+            continue
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        return value
     return None
 
 
@@ -1155,8 +1157,8 @@ _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-
 
 
 def _declared_dates(html: str) -> list[str]:
-    """The values of the page's publication tags (those :func:`page_published_time` reads), dates or not."""
-    head = html[:200_000]
+    """The values of the page's publication tags, dates or not, in the order they are tried."""
+    head = html[:200_000]  # the tags sit in the head or near the top of the body
     return [m.group(1).strip() for pattern in _PUBLISHED_TAGS for m in pattern.finditer(head)]
 
 
