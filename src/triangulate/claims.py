@@ -44,18 +44,18 @@ NEGATIONS = frozenset("not n't never no neither nor none nobody nothing without 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SIMPLE_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 #: "twenty-one", and "twenty one" written without its hyphen.
-_TENS_UNITS = (
-    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:-(?:one|two|three|four|five|six|seven|eight|nine)\b|\s+(?:one|two|three|four|five|six|seven|eight|nine)\b(?!-))"
-)
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TENS_RE, _UNITS_RE = "(?:" + "|".join(_TENS) + ")", "(?:" + "|".join(_UNITS) + ")"
+_TENS_UNITS = rf"{_TENS_RE}(?:-{_UNITS_RE}\b|\s+{_UNITS_RE}\b(?!-))"
 _UNDER_100 = rf"(?:{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD})\b)"
 _TEENS = r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
-_TENS_HYPHEN_UNITS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)"
+_TENS_HYPHEN_UNITS = rf"{_TENS_RE}-{_UNITS_RE}"
 #: "two hundred", "three hundred and fifty", "twelve hundred", "twenty-five hundred",
 #: "twenty-four", "two dozen", "a dozen" (before the single words, which they start with).
 #: "thirty one hundred-year-old trees" are thirty-one trees: only a hyphenated count multiplies.
 _NUMWORD = (
-    rf"(?:{_TENS_HYPHEN_UNITS}|{_TEENS}|one|two|three|four|five|six|seven|eight|nine)\s+hundred\b(?!-)"
+    rf"(?:{_TENS_HYPHEN_UNITS}|{_TEENS}|{_UNITS_RE})\s+hundred\b(?!-)"
     rf"(?:\s+(?:and\s+)?{_UNDER_100}(?!\s+hundred))?"
     rf"|{_TENS_UNITS}|(?:{_SIMPLE_NUMWORD}|a|\d+)\s+dozen\b|{_SIMPLE_NUMWORD}"
 )
@@ -636,10 +636,6 @@ def _split_clauses(text: str) -> list[str]:
 
 
 # --- details ----------------------------------------------------------------
-
-
-_TENS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety".split())
-_UNITS = frozenset("one two three four five six seven eight nine".split())
 
 
 def _number_value(raw: str, scale: str | None = None) -> float | None:
