@@ -355,6 +355,16 @@ def test_a_url_that_cannot_be_parsed_is_a_bad_url_not_a_crash(url: str) -> None:
     assert info.value.reason == "bad_url"
 
 
+def assert_cut_at_the_deadline(url: str, *, within: float, **settings: object) -> None:
+    """A fetch of ``url`` (1 s per read, 1.5 s in all, no retry) ends as a ``timeout`` at its
+    total deadline, in under ``within`` seconds."""
+    started = time.monotonic()
+    with Fetcher(fast(timeout=1.0, total_timeout=1.5, retries=0, **settings)) as fetcher, pytest.raises(FetchFailure) as info:
+        fetcher.fetch(url)
+    assert info.value.reason == "timeout" and "took over 1.5 s" in info.value.detail
+    assert time.monotonic() - started < within
+
+
 @pytest.mark.parametrize("robots", [True, False])
 def test_headers_that_trickle_in_forever_are_a_timeout_at_the_total_deadline(robots: bool) -> None:
     # Each header line comes well within the read timeout; the answer never ends. Also
@@ -392,11 +402,7 @@ def test_headers_that_trickle_in_forever_are_a_timeout_at_the_total_deadline(rob
     threading.Thread(target=serve, daemon=True).start()
     threading.Timer(10.0, stop.set).start()  # without a deadline the fetch would end here, and the test fail
     try:
-        started = time.monotonic()
-        with Fetcher(fast(timeout=1.0, total_timeout=1.5, retries=0, robots=robots)) as fetcher, pytest.raises(FetchFailure) as info:
-            fetcher.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/never-ends")
-        assert info.value.reason == "timeout" and "took over 1.5 s" in info.value.detail
-        assert time.monotonic() - started < 9
+        assert_cut_at_the_deadline(f"http://127.0.0.1:{listener.getsockname()[1]}/never-ends", within=9, robots=robots)
     finally:
         stop.set()
         listener.close()
@@ -472,11 +478,7 @@ def test_a_body_that_trickles_in_forever_is_a_timeout_at_the_total_deadline() ->
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     threading.Timer(8.0, stop.set).start()  # without a deadline the fetch would end here, and the test fail
     try:
-        started = time.monotonic()
-        with Fetcher(fast(timeout=1.0, total_timeout=1.5, retries=0)) as fetcher, pytest.raises(FetchFailure) as info:
-            fetcher.fetch(f"http://127.0.0.1:{httpd.server_address[1]}/never-ends")
-        assert info.value.reason == "timeout" and "took over 1.5 s" in info.value.detail
-        assert time.monotonic() - started < 10
+        assert_cut_at_the_deadline(f"http://127.0.0.1:{httpd.server_address[1]}/never-ends", within=10)
     finally:
         stop.set()
         httpd.shutdown()

@@ -212,6 +212,11 @@ def test_full_text_search_ranks_title_matches_and_survives_odd_queries(tmp_path:
         assert split_snippet(snippet) == ("Smoke closed the harbour.", ((0, 5),))  # the match, by offsets
 
 
+def found(store: Store, query: str) -> list[str]:
+    """The ids of the articles a search finds, sorted."""
+    return sorted(a.id for a, _ in store.search(query))
+
+
 def test_search_reads_phrases_or_exclusions_and_numbers_with_punctuation(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles([
@@ -222,17 +227,14 @@ def test_search_reads_phrases_or_exclusions_and_numbers_with_punctuation(tmp_pat
             row("rate", title="Rates", text="The rate rose to 6.55 percent after the strike."),
         ])
 
-        def found(query: str) -> list[str]:
-            return sorted(a.id for a, _ in store.search(query))
-
-        assert found("6.5%") == ["deal"]  # not every text with a 6 and a 5 in it, nor 6.55
-        assert found('"port strike"') == ["deal"] and found("port strike") == ["deal"]
-        assert found("strike OR walkout port") == ["deal", "walk"]
-        assert found("port -Lorvania") == found("port NOT Lorvania") == ["deal", "walk"]
-        assert found('strike -"port strike"') == ["rate", "vote"]  # the phrase is left out, not "port"
-        assert found("-port") == []  # only what to leave out: nothing to look for
-        assert found("strike AND Halden") == found("strike Halden") == ["deal"]  # AND is not a word to find
-        assert found("Halden strik*") == ["deal"] and found("strik* Halden") == ["deal"]  # a typed * is a prefix anywhere
+        assert found(store, "6.5%") == ["deal"]  # not every text with a 6 and a 5 in it, nor 6.55
+        assert found(store, '"port strike"') == ["deal"] and found(store, "port strike") == ["deal"]
+        assert found(store, "strike OR walkout port") == ["deal", "walk"]
+        assert found(store, "port -Lorvania") == found(store, "port NOT Lorvania") == ["deal", "walk"]
+        assert found(store, 'strike -"port strike"') == ["rate", "vote"]  # the phrase is left out, not "port"
+        assert found(store, "-port") == []  # only what to leave out: nothing to look for
+        assert found(store, "strike AND Halden") == found(store, "strike Halden") == ["deal"]  # AND is not a word to find
+        assert found(store, "Halden strik*") == ["deal"] and found(store, "strik* Halden") == ["deal"]  # a typed * is a prefix anywhere
 
 
 CJK_ROWS = [
@@ -247,17 +249,14 @@ def test_a_chinese_japanese_or_korean_word_is_found_inside_a_run_of_characters(t
     with Store.open(tmp_path / "c.db") as store:
         store.insert_articles(CJK_ROWS)
 
-        def found(query: str) -> list[str]:
-            return sorted(a.id for a, _ in store.search(query))
-
-        assert found("罢工") == ["zh"]  # "strike", inside 工人星期一开始罢工
-        assert found("地震") == found("震度") == ["ja"]
-        assert found("파업") == found("서울") == ["ko"]  # a Korean word with its particle attached: 서울에서, 파업을
-        assert found("罢") == ["zh"]  # one character
-        assert found('"工人星期一"') == ["zh"] and found('"工人星期二"') == []
-        assert found("罢工 OR 地震") == ["ja", "zh"]
-        assert found("strike 서울") == ["ko"] and found("strike") == ["en", "ko"]  # the two indexes together
-        assert found("地震 -東京") == [] and found("strike -서울") == ["en"]
+        assert found(store, "罢工") == ["zh"]  # "strike", inside 工人星期一开始罢工
+        assert found(store, "地震") == found(store, "震度") == ["ja"]
+        assert found(store, "파업") == found(store, "서울") == ["ko"]  # a Korean word with its particle attached: 서울에서, 파업을
+        assert found(store, "罢") == ["zh"]  # one character
+        assert found(store, '"工人星期一"') == ["zh"] and found(store, '"工人星期二"') == []
+        assert found(store, "罢工 OR 地震") == ["ja", "zh"]
+        assert found(store, "strike 서울") == ["ko"] and found(store, "strike") == ["en", "ko"]  # the two indexes together
+        assert found(store, "地震 -東京") == [] and found(store, "strike -서울") == ["en"]
         assert store.count_search("罢工 OR 地震") == 2
         (hit,) = store.search("罢工")
         text, matches = split_snippet(hit[1])
