@@ -83,6 +83,46 @@ def test_numbers_written_in_words_are_read_as_their_value(text: str, kind: str, 
     assert values(text, kind) == [value]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("About 1.5m people were evacuated.", [("number", "1500000 people")]),
+        ("Some 1.2k homes lost power.", [("number", "1200 home")]),
+        ("She won 2.5m votes.", [("number", "2500000 vote")]),
+        ("The budget was raised to 2bn.", [("number", "2000000000")]),
+        # A short "m" or "k" before no counted noun may be metres or a race: no figure, and
+        # never the "1" of "1.5" read short.
+        ("A 1.5m wall fell.", []),
+        ("The river rose 2m overnight.", []),
+        ("She won the 400m hurdles.", []),
+        ("He ran 5k.", []),
+        ("It was 1.2 metres high.", [("number", "1.2 m")]),
+    ],
+)
+def test_short_scales_count_what_follows_and_are_never_read_short(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(d.kind, d.value) for d in extract_details(text) if d.kind != "entity"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The meeting began at eleven o'clock.", []),  # either half of the day: no time, and no count
+        ("The meeting began at 9 o'clock in the evening.", [("time", "21:00")]),
+        ("It ended at eleven o'clock at night.", [("time", "23:00")]),
+        ("Crews arrived at six o'clock this morning.", [("time", "06:00")]),
+        ("The mill closed in nineteen eighty-four.", [("date", "1984")]),
+        ("Work stopped in twenty twenty-one.", [("date", "2021")]),
+        ("The novel Nineteen Eighty-Four sold 30 copies.", [("number", "30 copy"), ("entity", "nineteen eighty-four")]),
+    ],
+)
+def test_hours_and_years_in_words_are_times_and_years_not_counts(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(d.kind, d.value) for d in extract_details(text)] == expected
+
+
+def test_a_year_in_words_and_in_digits_is_one_year() -> None:
+    assert values("The mill closed in nineteen eighty-four.", "date") == values("The mill closed in 1984.", "date")
+
+
 def test_a_length_of_time_before_an_event_is_a_time_and_after_took_or_for_a_length() -> None:
     assert values("He arrived an hour and a half before the start.", "duration") == []
     assert values("Pumping took an hour and a half before traffic could resume.", "duration") == ["1.5 hour"]

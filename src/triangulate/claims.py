@@ -154,9 +154,30 @@ _BUSINESS_WORDS = re.compile(
 #: "the 55th minute", "the 3rd round": an ordinal with the noun it counts.
 _ORDINAL = re.compile(r"\b(\d{1,4})(?:st|nd|rd|th)\s+([a-z]+)\b", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+#: A count's noun after a short scale: "1.5m people", "1.2k homes", "12m vehicles" (a plural
+#: noun; "a 2m wall", "rose 2m overnight", "the 400m hurdles" are metres or a race).
+_COUNTED_AFTER_SCALE = (
+    r"(?=\s+(?!(?:this|was|is|has|as|us|its|thus|plus|across|less|hurdles|relays?|freestyle)\b)"
+    r"(?:[a-z]*[a-rt-z]s|people|children|men|women)\b)"
+)
 _NUMBER = re.compile(
     rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD}|an?(?=\s+(?:thousand|million|billion|trillion)\b))"  # "a thousand jobs"
-    rf"(?:\s+(thousand|million|billion|trillion))?\b(?!-\w)",
+    # "2bn", "1.5mn" are billions and millions; "1.5m"/"1.2k" only before what they count.
+    rf"(?:\s+(thousand|million|billion|trillion)|(?<=\d)(bn|mn)|(?<=\d)([mk]){_COUNTED_AFTER_SCALE})?"
+    # Not the "1" of "1.5m" or "1.2 metres" read short, nor a part of "1,2345".
+    r"\b(?!-\w)(?![.,]\d)",
+    re.IGNORECASE,
+)
+#: A year in words ("in nineteen eighty-four", "since twenty twenty-one"): not two counts.
+_YEAR_WORDS = re.compile(
+    rf"\b(nineteen|twenty)[\s\-]+((?:{_TENS_RE})(?:[\s\-]{_UNITS_RE})?|ten|{_TEENS})\b(?![\-]\w|\s+years?\b)",
+    re.IGNORECASE,
+)
+#: "eleven o'clock", "at 9 o'clock in the morning": a time when the part of the day is said,
+#: else nothing (an hour of either half of the day, not a count of "o").
+_OCLOCK = re.compile(
+    rf"\b(\d{{1,2}}|{_SIMPLE_NUMWORD})\s+o['\u2019]?\s?clock\b"
+    r"(?:\s+(?:in\s+the\s+|this\s+|at\s+)?(morning|afternoon|evening|night)\b|\s+(tonight)\b)?",
     re.IGNORECASE,
 )
 _ENTITY = re.compile(rf"\b{_NAME}\b")
@@ -770,6 +791,28 @@ def _details(text: str) -> tuple[Detail, ...]:
             hour = (hour - _ZONE_HOURS[zone]) % 24
         details.append(Detail("time", f"{hour:02d}:{minute:02d}", m.group(0).strip(), "time utc" if zone else "time"))
         taken.append(m.span())
+    for m in _OCLOCK.finditer(text):
+        hour_value = _number_value(m.group(1))
+        if not free(m.span()) or hour_value is None or not 1 <= hour_value <= 12:
+            continue
+        taken.append(m.span())  # an hour, never a count ("11 o")
+        part = (m.group(2) or m.group(3) or "").lower()
+        if part:
+            hour = int(hour_value) % 12
+            if part in ("afternoon", "evening", "tonight") or (part == "night" and 6 <= hour_value < 12):
+                hour += 12
+            details.append(Detail("time", f"{hour:02d}:00", m.group(0), "time"))
+    not_counts: list[tuple[int, int]] = []  # spans that are no count, and may hold a name
+    for m in _YEAR_WORDS.finditer(text):
+        if not free(m.span()):
+            continue
+        if m.group(0).istitle() and m.start() > 0:
+            not_counts.append(m.span())  # "the novel Nineteen Eighty-Four": a title, not 19 and 84
+            continue
+        second = m.group(2).lower().replace("-", " ").split()
+        year = (1900 if m.group(1).lower() == "nineteen" else 2000) + sum(NUMBER_WORDS[w] for w in second)
+        details.append(Detail("date", str(year), m.group(0), "year"))
+        taken.append(m.span())
     tallies = [] if _SCORE_WORDS.search(text) else list(_TALLY.finditer(text))
     if tallies or _SCORE_WORDS.search(text):
         for m in tallies or (*_SCORE.finditer(text), *_SCORE_WORDED.finditer(text)):
@@ -820,7 +863,7 @@ def _details(text: str) -> tuple[Detail, ...]:
             details.append(Detail("number", f"{int(m.group(1))} {unit}", m.group(0), unit))
             taken.append(m.span())
     for m in _NUMBER.finditer(text):
-        if not free(m.span()):
+        if not free(m.span()) or any(a <= m.start() < b for a, b in not_counts):
             continue
         raw = m.group(1)
         if raw.lower() == "one":
@@ -835,7 +878,7 @@ def _details(text: str) -> tuple[Detail, ...]:
             and raw[:1].isdigit()
         ):
             continue  # an identifier: "Channel 12", "Flight 370" (not "About 80", "Nearly 300")
-        value = _number_value(raw, m.group(2))
+        value = _number_value(raw, m.group(2) or m.group(3) or m.group(4))
         if value is None:
             continue
         after = text[m.end() :]
