@@ -810,8 +810,8 @@ def _details(text: str) -> tuple[Detail, ...]:
             not_counts.append(m.span())  # "the novel Nineteen Eighty-Four": a title, not 19 and 84
             continue
         second = m.group(2).lower().replace("-", " ").split()
-        year = (1900 if m.group(1).lower() == "nineteen" else 2000) + sum(NUMBER_WORDS[w] for w in second)
-        details.append(Detail("date", str(year), m.group(0), "year"))
+        worded_year = (1900 if m.group(1).lower() == "nineteen" else 2000) + sum(NUMBER_WORDS[w] for w in second)
+        details.append(Detail("date", str(worded_year), m.group(0), "year"))
         taken.append(m.span())
     tallies = [] if _SCORE_WORDS.search(text) else list(_TALLY.finditer(text))
     if tallies or _SCORE_WORDS.search(text):
