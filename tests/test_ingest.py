@@ -351,6 +351,31 @@ def test_a_published_value_that_is_no_date_is_not_stored_as_a_time(
     assert by_title[RULING[0]].published == "2025-10-02T07:30:00+00:00"
 
 
+def test_a_publication_time_far_ahead_of_the_reading_is_not_stored_and_does_not_end_stories(
+    tmp_path: Path, corpus: Corpus, caplog: pytest.LogCaptureFixture
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+
+    def record(name: str, outlet: str, title: str, paragraphs: list[str], published: str) -> str:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"source": outlet, "title": title, "published": published, "text": "\n\n".join(paragraphs)}), encoding="utf-8")
+        return str(path)
+
+    assert corpus.ingest([record("quake", "Valley Times", *QUAKE, (now - timedelta(hours=1)).isoformat())]).new == 1
+    assert corpus.ingest([record("ruling", "Bay Post", *RULING, "9999-12-31")]).new == 1
+    follow_up = [QUAKE[1][0], QUAKE[1][2]]  # another outlet's shorter report of the quake
+    tomorrow = (now + timedelta(days=1)).replace(microsecond=0)
+    assert corpus.ingest([record("courier", "Marrow Courier", QUAKE[0], follow_up, tomorrow.isoformat())]).new == 1
+    by_outlet = {a.outlet: a for a in corpus.articles()}
+    assert by_outlet["Bay Post"].published is None  # not a date in the year 9999 that sorts first for ever
+    assert "published '9999-12-31' is more than 2 days after the article was read" in caplog.text
+    assert by_outlet["Marrow Courier"].published == tomorrow.isoformat()  # a day ahead (time zones, embargoes) is kept
+    # The year 9999 did not move the clusterer's clock past the quake story: the follow-up joins it.
+    assert by_outlet["Marrow Courier"].story_id == by_outlet["Valley Times"].story_id
+
+
 def test_skips_are_recorded_and_the_run_goes_on(tmp_path: Path, corpus: Corpus) -> None:
     good = text_file(tmp_path / "valley-times.txt", *QUAKE)
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)

@@ -36,6 +36,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -105,6 +106,20 @@ def raw_hash(doc: RawDocument, fallback_source: str | None) -> str:
 #: contains the other: a correction changes a few words, another story under a generic title
 #: ("Live updates") shares next to none.
 VERSION_MIN_JACCARD = 0.2
+
+
+#: A publication time further than this after the article was fetched or stored (whichever is
+#: later) is a mistake or a placeholder ("9999-12-31", "2062" for "2026"): kept, it would sort
+#: first in every list and move the story clusterer's clock ahead, which ends every story it
+#: holds. Two days leave room for time zones and an embargoed release.
+FUTURE_TOLERANCE = timedelta(days=2)
+
+
+def _too_late(published: str, fetched: object, stamp: str) -> bool:
+    """Whether ``published`` is more than :data:`FUTURE_TOLERANCE` after the article was read."""
+    at = parse_time(published)
+    read = [t for t in (parse_time(fetched), parse_time(stamp)) if t is not None]
+    return at is not None and bool(read) and at > max(read) + FUTURE_TOLERANCE
 
 
 def _weak_key(key: str) -> bool:
@@ -966,6 +981,12 @@ class Ingester:
             published = normalize_time(article.published)
             if published is None and article.published:
                 log.warning("%s: published %r is not a date; stored without a publication time", origin, article.published)
+            elif published is not None and _too_late(published, fetched, stamp):
+                log.warning(
+                    "%s: published %r is more than %d days after the article was read; stored without a publication time",
+                    origin, article.published, FUTURE_TOLERANCE.days,
+                )  # fmt: skip
+                published, article = None, replace(article, published=None)  # the clusterer reads it too
             row = ArticleRow(
                 id=article.id,
                 url_key=key,
