@@ -22,6 +22,30 @@ def test_iso_8601_and_rfc_2822_are_read_and_a_time_without_a_zone_is_utc() -> No
     assert parse_time_as_written("Tue, 03 Nov 2026 04:00:00 -0500") == datetime(2026, 11, 3, 4, 0, tzinfo=timezone(timedelta(hours=-5)))
 
 
+@pytest.mark.parametrize(
+    ("written", "hour", "minute"),
+    [
+        ("March 9, 2026 1:00 PM", 13, 0),  # as a "Published:" line writes it; not 01:00
+        ("March 9, 2026 11:00 AM", 11, 0),
+        ("Mar 9 2026 9 p.m.", 21, 0),
+        ("Monday, March 9, 2026 12:30 PM", 12, 30),
+        ("March 9, 2026 12:15 AM", 0, 15),
+    ],
+)
+def test_a_time_on_the_twelve_hour_clock_is_read_with_its_half_of_the_day(written: str, hour: int, minute: int) -> None:
+    assert parse_time(written) == datetime(2026, 3, 9, hour, minute, tzinfo=UTC)
+
+
+def test_the_copy_published_at_one_in_the_afternoon_is_later_than_the_one_at_eleven() -> None:
+    assert publication_key("March 9, 2026 11:00 AM") < publication_key("March 9, 2026 1:00 PM")
+
+
+@pytest.mark.parametrize("value", ["March 9, 2026 13:00 PM", "1733011200", "173301120"])
+def test_a_bare_number_other_than_yyyymmdd_and_a_thirteenth_hour_pm_are_no_time(value: str) -> None:
+    assert parse_time(value) is None  # not the year 1733 from a Unix time
+    assert parse_time("20260309") == datetime(2026, 3, 9, tzinfo=UTC)
+
+
 @pytest.mark.parametrize("value", [None, "", "  ", "yesterday", "2026-13-45", "Tue, 45 Nov 2026", "0001-01-01T00:00:00+05:00"])
 def test_what_is_not_a_time_is_none_and_sorts_after_every_time(value: object) -> None:
     assert parse_time(value) is None and normalize_time(value) is None and time_of_day(value) is None

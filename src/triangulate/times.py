@@ -1,7 +1,8 @@
 """Publication times, read one way everywhere: the corpus, the copy order, the reports.
 
 * ISO 8601 (what :meth:`datetime.fromisoformat` reads, ``Z`` included) and RFC 2822
-  (``Tue, 03 Nov 2026 10:00:00 GMT``, as feeds write it) are read.
+  (``Tue, 03 Nov 2026 10:00:00 GMT``, as feeds write it) are read, also with a time on the
+  twelve-hour clock (``March 9, 2026 1:00 PM``). A bare number is a day only as ``YYYYMMDD``.
 * A time without a zone is UTC (as the corpus stores it), never the machine's local time:
   what triangulate says must not depend on where it runs.
 * A day alone (``2026-03-04``) is a day, not midnight: the corpus stores it as the day, the
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -49,6 +51,8 @@ def read_time(value: object) -> ReadTime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
+    if text.isdigit() and len(text) != 8:
+        return None  # a bare number is a day only as YYYYMMDD, never a Unix time or a year
     try:
         day = date.fromisoformat(text)
     except ValueError:
@@ -59,10 +63,28 @@ def read_time(value: object) -> ReadTime | None:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
-            at = parsedate_to_datetime(text)
+            at = parsedate_to_datetime(_twenty_four_hour(text))
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
     return ReadTime(_with_zone(at))
+
+
+#: A time of day on the twelve-hour clock: "1:00 PM", "11.30 a.m.", "9 pm".
+_TWELVE_HOUR = re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?(:\d\d)?\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+
+
+def _twenty_four_hour(text: str) -> str:
+    """``text`` with a twelve-hour time written on the 24-hour clock ("March 9, 2026 1:00 PM"
+    -> "March 9, 2026 13:00"), which the RFC 2822 reader understands (it drops "PM")."""
+
+    def written(m: re.Match[str]) -> str:
+        hour = int(m.group(1))
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{m.group(0)!r} is no time of day")
+        hour = hour % 12 + (12 if m.group(4).lower() == "p" else 0)
+        return f"{hour:02d}:{m.group(2) or '00'}{m.group(3) or ''}"
+
+    return _TWELVE_HOUR.sub(written, text)
 
 
 def _with_zone(moment: datetime) -> datetime:
