@@ -760,6 +760,22 @@ def test_the_year_of_a_copyright_notice_is_not_taken_for_the_publication_date() 
     assert isinstance(dated, Article) and dated.published == "2026-01-01"  # a date the page states is kept
 
 
+@pytest.mark.parametrize(
+    ("extra", "published"),
+    [
+        ("<p>The mill had stood there since 1998, when a grain silo burned down.</p>", None),  # not 1998-01-01
+        ("<figure><figcaption>Firefighters at the mill, Oct. 15, 2025.</figcaption></figure>", None),  # not 2025-01-01
+        ("<p>The mill had reopened on 1 January 1998 after a fire.</p>", "1998-01-01"),  # a first of January it writes
+    ],
+)
+def test_a_page_without_a_date_tag_is_not_dated_by_a_year_it_mentions(extra: str, published: str | None) -> None:
+    body = "<p>A fire destroyed the historic sawmill in Halberg yesterday, the fire brigade said.</p>" \
+           "<p>Forty firefighters fought the blaze for six hours before it was under control.</p>"
+    page = f"<html><body><article><h1>Sawmill burns</h1>{body}{extra}</article></body></html>"
+    article = clean(RawDocument(origin="courier.html", content=page, kind="html"))
+    assert isinstance(article, Article) and article.published == published
+
+
 def test_the_language_a_page_declares_is_the_articles() -> None:
     body = "<p>" + "Die Feuerwehr hat den Brand in der alten Sägemühle am Montag gelöscht, sagte ein Sprecher. " * 3 + "</p>"
     page = f'<html lang="de-CH"><head><title>Brand</title></head><body><article><h1>Brand</h1>{body}</article></body></html>'

@@ -1106,9 +1106,10 @@ def extract_html(html: str, *, url: str | None = None) -> tuple[str, dict[str, s
         if declared and all(parse_time(v) is None for v in declared):
             # "2024-13-45" in the page's tags is no date; the extraction made 2024-01-01 of it.
             logger.warning("%s: the page's publication date is not a date (%s); stored without one", url or "page", meta.pop("date"))
-        elif not declared and meta["date"].endswith("-01-01") and _only_copyright_year(html, meta["date"][:4]):
-            # A page that states no date: the extraction took its copyright year ("© 2026") for one.
-            logger.info("%s: no publication date (%s is the year of its copyright notice)", url or "page", meta.pop("date"))
+        elif not declared and meta["date"].endswith("-01-01") and not _writes_new_years_day(html, meta["date"][:4]):
+            # A page that states no date: the extraction took a year it writes ("© 2026",
+            # "since 1998") for the first day of that year.
+            logger.info("%s: no publication date (%s is only a year the page writes)", url or "page", meta.pop("date"))
     return text, meta
 
 
@@ -1162,12 +1163,17 @@ def _declared_dates(html: str) -> list[str]:
     return [m.group(1).strip() for pattern in _PUBLISHED_TAGS for m in pattern.finditer(head)]
 
 
-def _only_copyright_year(html: str, year: str) -> bool:
-    """Whether the page writes ``year`` only in copyright notices ("© 2026", "Copyright
-    2019-2026", "&copy; 2026"): then a date of that year's first day is no date it states
-    (a page dated "1 January 2026" or ``<time datetime="2026-01-01">`` writes the year elsewhere)."""
-    notices = len(re.findall(rf"(?:©|&copy;|\bcopyright)\s*(?:\d{{4}}\s*[-–]\s*)?{year}\b", html, re.IGNORECASE))
-    return notices > 0 and notices == len(re.findall(rf"(?<!\d){year}(?!\d)", html))
+def _writes_new_years_day(html: str, year: str) -> bool:
+    """Whether the page writes the first day of ``year`` as a date ("1 January 2026", "Jan. 1,
+    2026", "2026-01-01", "01/01/2026", "1.1.2026"): only then is a date of that day, found
+    with no publication tag, one the page states, and not a year it mentions ("© 2026",
+    "since 1998") that the extraction turned into the year's first day."""
+    day = r"0?1(?:st)?"
+    written = (
+        rf"\b(?:Jan(?:uary|\.)?\s+{day},?\s+{year}|{day}\s+(?:of\s+)?Jan(?:uary|\.)?,?\s+{year}"
+        rf"|{year}-01-01|0?1[/.]\s?0?1[/.]\s?{year})\b"
+    )
+    return re.search(written, html, re.IGNORECASE) is not None
 
 
 def _visible_standfirst(html: str, description: object, text: str) -> str | None:
