@@ -123,6 +123,22 @@ def test_a_year_in_words_and_in_digits_is_one_year() -> None:
     assert values("The mill closed in nineteen eighty-four.", "date") == values("The mill closed in 1984.", "date")
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Some two thousand island residents were evacuated.", "2000 people"),  # as "3,000 residents of the island"
+        ("About 300 striking workers joined the march.", "300 worker"),
+        ("Five police officers were hurt.", "5 officer"),
+        ("Twelve new fire engines arrived.", "12 engine"),
+        ("Winds of 90 mph gusts hit the coast.", "140 km"),  # a unit stays the unit
+        ("In the end 200 police were deployed.", "200 police"),
+        ("Dahl won against 38,002 for Dale.", "38002"),  # no noun: not "38002 for"
+    ],
+)
+def test_a_count_counts_the_plural_noun_after_the_words_that_describe_it(text: str, value: str) -> None:
+    assert values(text, "number") == [value]
+
+
 def test_a_length_of_time_before_an_event_is_a_time_and_after_took_or_for_a_length() -> None:
     assert values("He arrived an hour and a half before the start.", "duration") == []
     assert values("Pumping took an hour and a half before traffic could resume.", "duration") == ["1.5 hour"]

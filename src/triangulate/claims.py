@@ -885,12 +885,15 @@ def _details(text: str) -> tuple[Detail, ...]:
         unit_match = _UNIT_AFTER.match(after) or _UNIT_AFTER_NAME.match(after)
         if unit_match and unit_match.re is _UNIT_AFTER_NAME and after[: unit_match.start(1)].rstrip().endswith("s"):
             unit_match = None  # "41 Republicans voted": the name is the noun
-        unit = _singular(unit_match.group(1)) if unit_match else ""
+        noun, noun_end = (unit_match.group(1), unit_match.end()) if unit_match else (None, 0)
+        if unit_match and unit_match.re is _UNIT_AFTER:
+            noun, noun_end = _counted_noun(after, noun or "", noun_end, value)
+        unit = _singular(noun) if noun else ""
         unit = _UNIT_SYNONYMS.get(unit, unit)
         if unit in _METRIC:  # "93 mph" is "150 km/h": one unit, rounded as outlets round
             target, factor = _METRIC[unit]
             value, unit = _two_figures(value * factor), target
-        shown = text[m.start() : m.end() + unit_match.end()] if unit_match else m.group(0)
+        shown = text[m.start() : m.end() + noun_end] if noun else m.group(0)
         details.append(Detail("number", f"{_fmt(value)}{' ' + unit if unit else ''}", shown, unit))
         taken.append(m.span())
     for m in _NEG.finditer(text):
@@ -920,6 +923,41 @@ def _details(text: str) -> tuple[Detail, ...]:
 _UNIT_AFTER = re.compile(
     r"\s*(?:more\s+|other\s+|additional\s+)?(?:of\s+(?:the\s+|its\s+|their\s+|these\s+|those\s+)(?:\d[\d,.]*\s+)?)?([a-z]+)"
 )
+#: Plurals without an -s, and the symbols of units (a count of a unit counts the unit).
+_IRREGULAR_PLURALS = frozenset("people children men women".split())
+_UNIT_SYMBOLS = frozenset("km kg m cm mm mph kph kmh ha ft lb lbs mw gw kw kwh".split())
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+#: Words after a count that say it counts nothing named: "38,002 for Dale", "12 in all".
+_NO_NOUN_AFTER = frozenset("for to in on at by with from against than per and or but into onto".split())
+
+
+def _is_plural(word: str) -> bool:
+    return word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith("ss") and len(word) > 3)
+
+
+def _counted_noun(after: str, word: str, end: int, value: float) -> tuple[str | None, int]:
+    """The noun a count counts, and where it ends in ``after``: the word after the count, or,
+    past up to two words that describe it, the plural noun they lead to ("300 striking
+    workers", "two thousand island residents", "12 new fire engines"); none for a function
+    word ("38,002 for Dale")."""
+    low = word.lower()
+    if low in _NO_NOUN_AFTER:
+        return None, end
+    if low in STOPWORDS:
+        return word, end  # "14 were injured": compared with another "N were" only
+    if value == 1 or _is_plural(low) or low in _UNIT_SYMBOLS or low in _UNIT_SYNONYMS or low in _METRIC:
+        return word, end
+    at = end
+    for _ in range(2):
+        m = _NEXT_WORD.match(after, at)
+        if m is None or m.group(1) in STOPWORDS:
+            break
+        if _is_plural(m.group(1)):
+            return m.group(1), m.end()
+        at = m.end()
+    return word, end
+
+
 #: The noun after a brand or a name: "180,000 Brisa kettles", "3 Premier League titles".
 _UNIT_AFTER_NAME = re.compile(r"\s+(?:[A-Z][\w'\-]*\s+){1,2}([a-z]+s)\b")
 #: Nouns that count the same thing: "12,000 people" and "15,000 residents" disagree.
