@@ -202,7 +202,11 @@ def test_negation_conflict(embedder):
     )
     assert [c.kind for c in report.conflicts] == ["negation"]
     said = [s.text for s in report.summary if s.text.startswith("Reports differ")]
-    assert said == ["Reports differ on whether it happened: South Wind says it did not, North Star that it did."]
+    # What is disputed is named, not "it": the denying version is quoted.
+    assert said == [
+        'Reports differ: South Wind says "The mayor of Port Ellis has not resigned over the handling of the pier fire, '
+        'her office said", North Star says otherwise.'
+    ]
 
 
 def test_no_input_is_a_clear_error():

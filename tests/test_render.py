@@ -214,6 +214,16 @@ def section(text: str, start: str, end: str | None = None) -> str:
 # View -------------------------------------------------------------------------
 
 
+def test_a_corroborated_fact_whose_outlets_disagree_on_a_detail_says_it_is_disputed() -> None:
+    view = build_view(sample_report())
+    weeks = next(row for row in view.corroborated if row.id == "f-weeks")
+    assert weeks.support == "2 independent sources (2 outlets; disputed (duration): see Conflicts)"
+    ferry = next(row for row in view.corroborated if row.id == "f-ferry")
+    assert ferry.support.endswith("; disputed (day): see Conflicts)")
+    for page in (render_markdown(sample_report()), terminal_text(sample_report(), width=200)):
+        assert "disputed (duration): see Conflicts" in " ".join(page.split())
+
+
 def test_fact_support_counts_independent_sources_and_names_the_wire_copy() -> None:
     view = build_view(sample_report())
     closed = next(row for row in view.corroborated if row.id == "f-closed")
@@ -283,7 +293,7 @@ def test_terminal_report_has_every_section_in_order() -> None:
     text = terminal_text(sample_report())
     headings = ["Sources", "Summary", "Corroborated facts", "Quotes", "Conflicts",
                 "Single-source claims", "Syndication", "Skipped inputs"]
-    positions = [text.index(h) for h in headings]
+    positions = [re.search(rf"^{h}", text, re.MULTILINE).start() for h in headings]  # type: ignore[union-attr]
     assert positions == sorted(positions)
     assert "Harbor Bridge closure in Port Verity" in text
 
@@ -530,7 +540,7 @@ def test_html_fact_row_lists_support_and_every_outlets_wording() -> None:
     page = render_html(sample_report())
     row = section(page, '<tr id="fact-f-ferry">', "</tr>")
     text = visible(row)
-    assert "2 independent sources (3 outlets; wire copy: Valley Post reprinted Northwire)" in text
+    assert "2 independent sources (3 outlets; wire copy: Valley Post reprinted Northwire; disputed (day): see Conflicts)" in text
     assert "[4] Meridian Daily: A replacement ferry will begin running on Tuesday." in text
     assert re.findall(r'href="#source-(\d+)"', row.split("<td>")[1]) == ["2", "3", "4"]
 

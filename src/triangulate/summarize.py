@@ -178,14 +178,30 @@ def _dispute_text(conflict: Conflict, side_a: Sequence[str], side_b: Sequence[st
             f"{_in_sentence(a.value, kind)} in {a.outlet}, {_in_sentence(b.value, kind)} in {b.outlet}."
         )
     if kind == "negation":
-        (no, no_verb), (yes, _) = ((names_a, verb_a), (names_b, verb_b)) if a.value == "negated" else ((names_b, verb_b), (names_a, verb_a))
-        return f"Reports differ on whether it happened: {no} say{no_verb} it did not, {yes} that it did."
+        (no, no_verb, said), (yes, yes_verb) = (
+            ((names_a, verb_a, a.text), (names_b, verb_b)) if a.value == "negated" else ((names_b, verb_b, b.text), (names_a, verb_a))
+        )
+        return f'Reports differ: {no} say{no_verb} "{_as_quoted(said)}", {yes} say{yes_verb} otherwise.'
+
     if kind == "outcome":
         return f"Reports differ on what happened: {names_a} say{verb_a} {a.value}, {names_b} say{verb_b} {b.value}."
     return (
         f"Reports differ on the {_label(kind)}: {names_a} give{verb_a} {_in_summary(a.value, kind)}, "
         f"{names_b} give{verb_b} {_in_summary(b.value, kind)}."
     )
+
+
+#: The longest version a negation dispute quotes in full.
+_QUOTED_CHARS = 160
+
+
+def _as_quoted(text: str) -> str:
+    """A version as a negation dispute quotes it: without its final stop, and cut at a word
+    past :data:`_QUOTED_CHARS` characters; what is disputed must be named, "it" says nothing."""
+    text = " ".join(text.split()).rstrip(".").replace('"', "'")
+    if len(text) <= _QUOTED_CHARS:
+        return text
+    return text[:_QUOTED_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 _RELATIVE_DATE = re.compile(r"^[\w ]+ \((\d{4}-\d\d-\d\d)\)$")

@@ -202,6 +202,14 @@ def support_text(report: Report, fact: Fact) -> str:
             parts.append(f"wire copy: {_join(list(group.copies))} reprinted {group.origin}")
         else:
             parts.append(f"wire copy: {_join(list(group.copies))} reprinted the same {group.origin} story")
+    disputed = dict.fromkeys(
+        "whether it happened" if c.kind == "negation" else _KIND_WORDS.get(c.kind, c.kind)
+        for c in report.conflicts
+        if c.fact_id == fact.id and not c.reprint
+    )
+    if disputed:
+        # The outlets counted do not all say what the fact's wording says: it is in dispute.
+        parts.append(f"disputed ({', '.join(disputed)}): see Conflicts")
     return f"{_plural(fact.independent_sources, 'independent source')} ({'; '.join(parts)})"
 
 
