@@ -209,6 +209,19 @@ def test_negation_conflict(embedder):
     ]
 
 
+def test_the_report_is_titled_by_the_headline_most_outlets_share_words_with_not_the_shortest_or_a_shouted_one(embedder):
+    articles = [
+        Article(id="t1", outlet="Business Daily", title="Nordvik beats forecasts but shares slide",
+                paragraphs=("Nordvik Telecom said quarterly profit rose 8% and it would cut 1,500 jobs.",)),
+        Article(id="t2", outlet="Evening Star", title="NORDVIK AXES JOBS DESPITE PROFITS",
+                paragraphs=("Nordvik Telecom will cut 1,500 jobs even though its profit rose 8%, the company said.",)),
+        Article(id="t3", outlet="Wire", title="Nordvik Telecom profit rises 8%, company to cut 1,500 jobs",
+                paragraphs=("Nordvik Telecom's quarterly profit rose 8%, and the company plans to cut 1,500 jobs.",)),
+    ]
+    report = compare_articles(articles, embedder=embedder)
+    assert report.title == "Nordvik Telecom profit rises 8%, company to cut 1,500 jobs"
+
+
 def test_no_input_is_a_clear_error():
     from triangulate.compare import compare
 

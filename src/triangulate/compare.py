@@ -420,8 +420,22 @@ def _settings_dict(settings: CompareSettings) -> dict[str, object]:
 
 
 def _story_title(articles: Sequence[Article]) -> str:
-    titled = [a.title for a in articles if a.title]
-    return min(titled, key=len) if titled else "Untitled story"
+    """The headline that shares most words with the other headlines (the story as most
+    outlets put it, not one outlet's angle); a headline in capitals only ("NORDVIK AXES 2,000
+    JOBS") when every one is; the shorter of two equally shared."""
+    from triangulate.text import STOPWORDS, tokens
+
+    titled = list(dict.fromkeys(a.title for a in articles if a.title))
+    if not titled:
+        return "Untitled story"
+    words = [{w for w in tokens(t) if w not in STOPWORDS} for t in titled]
+
+    def rank(i: int) -> tuple[bool, int, int]:
+        shared = sum(len(words[i] & other) for j, other in enumerate(words) if j != i)
+        shouting = titled[i].isupper() and any(not t.isupper() for t in titled)
+        return shouting, -shared, len(titled[i])
+
+    return titled[min(range(len(titled)), key=rank)]
 
 
 def _default_pair_score() -> PairScoreFn | None:
