@@ -399,3 +399,28 @@ def test_a_converted_measure_agrees_with_the_metric_figure_within_its_rounding(a
 
 def test_a_converted_measure_that_differs_by_more_than_its_rounding_conflicts() -> None:
     assert kinds("The rocket flew 100 miles before the engine cut out.", "The rocket flew 200 kilometres before the engine cut out.") == ["number"]
+
+
+@pytest.mark.parametrize(
+    "b",
+    [
+        "Marlow Athletic beat Kestrel Town 2-1 at Ferris Park on Saturday.",
+        "Kestrel Town lost 2-1 to Marlow Athletic at Ferris Park on Saturday.",
+        "Kestrel Town were beaten 2-1 by Marlow Athletic at Ferris Park on Saturday.",
+    ],
+)
+def test_a_result_with_the_winner_and_loser_swapped_is_an_outcome_conflict(b: str) -> None:
+    a = claim("North", "Kestrel Town beat Marlow Athletic 2-1 at Ferris Park on Saturday.")
+    conflict = next(c for c in compare_claims("f", a, claim("South", b)) if c.kind == "outcome")
+    assert (conflict.a.value, conflict.b.value) == ("Kestrel Town won", "Marlow Athletic won")
+
+
+@pytest.mark.parametrize(
+    "b",
+    [
+        "Marlow Athletic were beaten 2-1 by Kestrel Town at Ferris Park on Saturday.",  # the same result, turned
+        "Kestrel beat Marlow 2-1 at Ferris Park on Saturday.",  # the sides by a shorter name
+    ],
+)
+def test_the_same_result_written_another_way_is_no_conflict(b: str) -> None:
+    assert kinds("Kestrel Town beat Marlow Athletic 2-1 at Ferris Park on Saturday.", b) == []

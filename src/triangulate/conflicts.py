@@ -90,7 +90,7 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     replaced = _replaced_words(matcher)
     named = _name_conflict(fact_id, a, b, replaced)
     out.extend(named or _role_name_conflict(fact_id, a, b))
-    out.extend(_outcome_conflict(fact_id, a, b, replaced))
+    out.extend(_outcome_conflict(fact_id, a, b, replaced) or _winner_conflict(fact_id, a, b))
     if not out and a.quote and b.quote:
         out.extend(_quote_opposites(fact_id, a, b))
     return out
@@ -375,6 +375,50 @@ def _outcome_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[lis
         if len(left_words) == 1 and len(right_words) == 1 and _opposed(left_words[0], right_words[0]):
             out.append(_outcome(fact_id, a, b, left_words[0].strip(_PUNCT), right_words[0].strip(_PUNCT), verb="says"))
     return out
+
+
+#: A side's name in a result: capitalised words ("Kestrel Town", "FC Marlow", "St. Ives").
+_SIDE = r"((?:[A-Z][\w.'\-]*)(?:\s+(?:[A-Z][\w.'\-]*|de|of|and))*)"
+_SCORE_AT = r"(?:\s+\d{1,3}\s*[-\u2013]\s*\d{1,3})?"
+#: Who beat whom: the winner first ("A beat B", "A won against B"), or second ("A lost to B",
+#: "A were beaten by B").
+_WINNER_FIRST = re.compile(
+    rf"{_SIDE}\s+(?:beat|beats|defeated|defeats|overcame|overcome|edged|edges|thrashed|routed|won\s+against|"
+    rf"won\s+over|triumphed\s+over){_SCORE_AT}\s+(?:the\s+)?{_SIDE}"
+)
+_WINNER_SECOND = re.compile(
+    rf"{_SIDE}\s+(?:lost|loses|fell|falls|went\s+down){_SCORE_AT}\s+to\s+(?:the\s+)?{_SIDE}"
+    rf"|{_SIDE}\s+(?:were|was|are|is|got)\s+(?:beaten|defeated|thrashed|routed|edged){_SCORE_AT}\s+by\s+(?:the\s+)?{_SIDE}"
+)
+
+
+def _winner_and_loser(text: str) -> tuple[str, str] | None:
+    """Who won and who lost, as the sentence names them, or None when it names no result."""
+    m = _WINNER_FIRST.search(text)
+    if m:
+        return m.group(1), m.group(2)
+    m = _WINNER_SECOND.search(text)
+    if m:
+        loser, winner = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return winner, loser
+    return None
+
+
+def _same_side(x: str, y: str) -> bool:
+    """Whether two names of a side may be one side: "Kestrel Town" and "Kestrel" share a word."""
+    return bool({w.lower() for w in x.split()} & {w.lower() for w in y.split()} - {"fc", "the", "of", "and", "de"})
+
+
+def _winner_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
+    """Two versions of one result with the sides swapped: "Kestrel Town beat Marlow Athletic
+    2-1" / "Marlow Athletic beat Kestrel Town 2-1" (or "Kestrel Town lost 2-1 to ...")."""
+    result_a, result_b = _winner_and_loser(a.text), _winner_and_loser(b.text)
+    if result_a is None or result_b is None:
+        return []
+    (won_a, lost_a), (won_b, lost_b) = result_a, result_b
+    if _same_side(won_a, lost_b) and _same_side(lost_a, won_b) and not _same_side(won_a, won_b):
+        return [_outcome(fact_id, a, b, f"{won_a} won", f"{won_b} won", verb="says")]
+    return []
 
 
 _TIME_ADVERBS = frozenset("also later then eventually finally subsequently ultimately instead still".split())
