@@ -761,3 +761,22 @@ def test_a_sentence_on_a_change_within_one_source_points_to_its_conflict_not_a_f
     conflicts = {c["fact_id"] for c in data["conflicts"]}
     assert conflicts and not conflicts & facts
     assert all(s["fact_id"] is None or s["fact_id"] in facts | conflicts for s in data["summary"])
+
+
+def test_a_weekday_and_a_date_are_compared_through_the_publication_day(embedder):
+    monday = "Rail workers at Drava walked out on Monday in a two-day strike over pay, the union said."
+    a = art("North Star", monday, published="2026-03-10T08:00:00Z")  # a Tuesday: last Monday was 9 March
+    same = art("South Wind", monday.replace("on Monday", "on 9 March"), published="2026-03-10T09:00:00Z")
+    other = art("South Wind", monday.replace("on Monday", "on 10 March"), published="2026-03-10T09:00:00Z")
+    agreed = compare_articles([a, same], embedder=embedder)
+    assert agreed.conflicts == ()
+    assert "Monday" not in [s.detail for s in agreed.single_source]  # 9 March was a Monday: not only North Star's
+    differ = compare_articles([a, other], embedder=embedder)
+    assert [(c.kind, c.a.value, c.b.value) for c in differ.conflicts] == [("weekday", "Monday", "10 March")]
+
+
+def test_two_dates_are_one_date_conflict_not_also_a_weekday_conflict(embedder):
+    text = "Rail workers at Drava walked out on 9 March in a two-day strike over pay, the union said."
+    a = art("North Star", text, published="2026-03-10T08:00:00Z")
+    b = art("South Wind", text.replace("9 March", "10 March"), published="2026-03-10T09:00:00Z")
+    assert [c.kind for c in compare_articles([a, b], embedder=embedder).conflicts] == ["date"]

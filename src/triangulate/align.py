@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from triangulate.claims import is_weekday_of_date
 from triangulate.models import Claim
 from triangulate.text import STOPWORDS, tokens
 
@@ -116,10 +117,11 @@ def _slot_values(claim: Claim) -> dict[str, set[str]]:
     values: dict[str, set[str]] = {}
     for d in claim.details:
         slot = _SLOT_OF.get(d.kind)
-        if slot is None or d.unit == "quarter":
+        if slot is None or d.unit == "quarter" or is_weekday_of_date(d):
             # A quarter names the period a figure covers, not when something happened: two
             # reports of one earnings release that differ on it and on the figures are one
-            # fact with two conflicts, not two events.
+            # fact with two conflicts, not two events. The weekday of a date the claim gives
+            # is that date again, not a second kind of detail to disagree on.
             continue
         value = d.value.lower()
         if slot == "names":

@@ -322,7 +322,7 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                         speaker=speaker,
                         # "Today" in quoted words is the day the words were spoken, which
                         # the article does not date: only the article's own words count.
-                        details=extract_details(part) + _relative_dates(_unquoted(part, sent.quote), published),
+                        details=_with_weekdays(extract_details(part) + _relative_dates(_unquoted(part, sent.quote), published), published),
                     )
                 )
                 position += 1
@@ -374,6 +374,48 @@ def _relative_dates(text: str, published: date | None) -> tuple[Detail, ...]:
         day = published + timedelta(days=_DAY_OFFSET[" ".join(m.group(1).lower().split())])
         out.append(Detail("date", day.isoformat(), m.group(0), "date"))
     return tuple(out)
+
+
+def _with_weekdays(details: tuple[Detail, ...], published: date | None) -> tuple[Detail, ...]:
+    """``details`` and, for a claim that dates a day and names no weekday, the weekday of that
+    day (written as the date: "9 March"), so that "on 9 March" and "on Monday" compare. A day
+    without its year ("9 March") is taken in the year that puts it nearest the publication
+    day; without a publication day, only a day with its year is."""
+    if any(d.kind == "weekday" for d in details):
+        return details
+    added: list[Detail] = []
+    for d in details:
+        if d.kind != "date" or d.unit != "date":
+            continue
+        day = _day_near(d.value, published)
+        if day is not None and all(x.value != WEEKDAYS[day.weekday()] for x in added):
+            added.append(Detail("weekday", WEEKDAYS[day.weekday()], d.text, "weekday"))
+    return details + tuple(added) if len(added) == 1 else details  # two days: which one is meant is unclear
+
+
+def is_weekday_of_date(detail: Detail) -> bool:
+    """Whether ``detail`` is the weekday of a date the claim gives (added by
+    :func:`extract_claims`), not a weekday the claim names."""
+    return detail.kind == "weekday" and detail.text.lower() not in WEEKDAYS
+
+
+def _day_near(value: str, published: date | None) -> date | None:
+    """The day a date detail names ("2026-03-09", or "03-09" near ``published``), if any."""
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        if len(value) == 5 and published is not None:
+            month, day = int(value[:2]), int(value[3:])
+            options = []
+            for year in (published.year - 1, published.year, published.year + 1):
+                try:
+                    options.append(date(year, month, day))
+                except ValueError:
+                    continue  # 29 February of a common year
+            return min(options, key=lambda x: abs((x - published).days)) if options else None
+    except ValueError:
+        return None
+    return None
 
 
 def _quote_sentences(sentences: Sequence[str]) -> list[_Sentence]:

@@ -17,7 +17,7 @@ from typing import IO
 import numpy as np
 
 from triangulate.align import AlignSettings, PairScoreFn, align, same_speaker
-from triangulate.claims import extract_claims
+from triangulate.claims import extract_claims, is_weekday_of_date
 from triangulate.conflicts import find_conflicts
 from triangulate.dedup import publication_key
 from triangulate.embed import DEFAULT_MODEL, Embedder, load_embedder
@@ -694,6 +694,8 @@ def _single_source(
                 return bool(groups_with(needle) - {g})
 
             for detail in claim.details:
+                if is_weekday_of_date(detail):
+                    continue  # the date it is the weekday of is the detail
                 if (fact.id, g, detail.kind) in disputed or (g, detail.kind, detail.value) in listed:
                     continue  # disputed, or already listed from another copy of one wire story
                 if values.get((detail.kind, detail.value), set()) - {g} or not _is_unique_detail(detail, elsewhere):

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triangulate.align import _TITLE_WORDS
-from triangulate.claims import NEGATIVE_WORDS, is_converted, number_value
+from triangulate.claims import NEGATIVE_WORDS, is_converted, is_weekday_of_date, number_value
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
 
@@ -68,6 +68,8 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
         da, db = a.details_of(kind), b.details_of(kind)
         if not da or not db:
             continue
+        if kind == "weekday" and a.details_of("date") and b.details_of("date") and any(map(is_weekday_of_date, (*da, *db))):
+            continue  # both give dates: the date is compared, not the weekday one of them implies
         for unit in sorted({d.unit for d in da} & {d.unit for d in db}):
             if kind == "number" and not unit:
                 continue
