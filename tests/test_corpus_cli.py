@@ -155,6 +155,25 @@ def test_search_takes_a_word_to_leave_out_as_written(env: dict[str, object]) -> 
     assert json.loads(run("search", "clock", "-Aldersby", "--db", db, "-f", "json")) == []  # not an option
 
 
+def test_search_reads_a_dashed_word_after_the_first_as_a_word_to_leave_out_even_when_it_starts_like_an_option(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    assert len(json.loads(run("search", "quake", "--db", db, "-f", "json"))) == 2
+    # -h is help and -f is --format, yet -hospital and -fourth are words to leave out
+    for word in ("-hospital", "-Hospital", "-fourth"):  # the quake articles have the first, not the second
+        found = json.loads(run("search", "quake", word, "--db", db, "-f", "json"))
+        assert len(found) == (0 if "ospital" in word else 2), word
+    # the options work before and after the query words, in any of their forms
+    for args in (["-f", "json", "quake", "-hospital"], ["quake", "-hospital", "-f", "json"], ["quake", "-hospital", "--format=json"],
+                 ["--limit", "5", "quake", "-hospital", "--format", "json"], ["-fjson", "quake", "-hospital"]):
+        assert json.loads(run("search", *args, "--db", db)) == [], args
+    assert len(json.loads(run("search", "quake", "--limit", "1", "-f", "json", "--db", db))) == 1
+    assert json.loads(run("search", "quake", "--db", db, "-f", "json", "--", "-hospital")) == []  # after --, every word is the query's
+    assert "Usage:" in run("search", "quake", "-h")  # exactly an option: help
+    typo = CliRunner().invoke(cli, ["search", "quake", "--limt", "1", "--db", db])
+    assert typo.exit_code == 2 and "No such option '--limt'" in typo.output
+
+
 def test_search_stopped_at_its_limit_says_which_matches_these_are_and_how_to_see_more(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")  # two articles mention the quake

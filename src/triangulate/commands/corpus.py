@@ -619,7 +619,47 @@ def article(article_id: str, db: str, raw: bool, removed: bool, diff: bool, fmt:
             click.echo(art.text)
 
 
-@click.command(context_settings={"ignore_unknown_options": True})  # "-Lorvania" is a word to leave out
+class _QueryCommand(click.Command):
+    """A command whose arguments are the words of a query: once the query has begun, a word
+    that starts with ``-`` is a word of the query (``-harbour`` leaves out harbour) unless it
+    is exactly one of the command's options (``-f``, ``--limit``, ``-h``) or a long option
+    with its value (``--format=json``). Before the first word click reads the options as
+    always (``-fjson`` included); there, a ``-word`` that is no option begins the query."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._query_apart(ctx, args))
+
+    def _query_apart(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``args`` as click should read them: the options, then ``--`` and the query's words."""
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                words.extend(rest)
+            elif name in takes_value:
+                options.append(arg)
+                if takes_value[name] and name == arg:
+                    value = next(rest, None)
+                    if value is None:
+                        return args  # click says that the option needs a value
+                    options.append(value)  # whatever it looks like (--db -x.db)
+            elif arg.startswith("--"):
+                options.append(arg)  # a mistyped long option (--limt): click says so
+            elif not words and len(arg) > 2 and takes_value.get(arg[:2]):
+                options.append(arg)  # -fjson before the query: the option with its value
+            else:
+                words.append(arg)
+        return [*options, "--", *words] if words else options
+
+
+@click.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @db_option
 @click.option("--limit", type=click.IntRange(1, MAX_COUNT), default=20, show_default=True, help="Hits to show.")
@@ -634,6 +674,12 @@ def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -
     either of two words:                               search strike OR walkout
     leave out what has a word or phrase:               search quake -Lorvania
     a number with punctuation is found as written:     search 6.5%
+
+    \b
+    After the first word, a word starting with - is a word to leave out
+    (search harbour -fire) unless it is exactly an option (-f, --limit,
+    -h) or a long option with its value (--format=json); after -- every
+    word is part of the query (search harbour -- -f).
     """
     with _corpus(db, existing=True) as corpus:
         hits = corpus.search(" ".join(query), limit=limit, offset=offset)
