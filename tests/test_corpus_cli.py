@@ -61,6 +61,18 @@ def test_an_empty_db_path_is_refused_by_reading_and_writing_commands(env: dict[s
         assert result.exit_code != 0 and "[E504] no corpus database named" in result.output, args
 
 
+def test_an_empty_triangulate_db_is_refused_as_an_empty_db_path_is_and_creates_nothing(env: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(str(env["tmp"])))
+    empty = {"TRIANGULATE_DB": ""}
+    for args in (["ingest", str(env["folder"])], ["stories"], ["search", "quake"], ["feeds", "list"], ["sources"], ["serve", "--get", "/api/stories"]):
+        result = CliRunner().invoke(cli, args, env=empty)
+        assert result.exit_code == 5 and "[E504] no corpus database named" in result.stderr, (args, result.output)
+        assert not Path("triangulate.db").exists(), args
+    # --db given says which database, whatever the variable holds
+    result = CliRunner().invoke(cli, ["ingest", str(env["folder"]), "--db", str(env["db"]), "-q"], env=empty)
+    assert result.exit_code == 0 and Path(str(env["db"])).exists()
+
+
 def test_ingest_then_list_search_and_show(env: dict[str, object]) -> None:
     db = str(env["db"])
     summary = json.loads(run("ingest", str(env["folder"]), "--db", db, "--format", "json"))

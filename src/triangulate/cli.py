@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from triangulate.commands.stops import stops_end_the_command, stops_end_the_process, stops_handled
+from triangulate.errors import TriangulateError
 
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -73,6 +74,13 @@ class LazyGroup(click.Group):
                 # of a bug), whatever the size of the output.
                 _drop_stdout()
                 sys.exit(0)
+            except TriangulateError as exc:
+                # A library error that the command left to its caller (an empty
+                # $TRIANGULATE_DB for `serve`): one line and its exit status, not a traceback.
+                from triangulate.commands.console import err_console, print_error
+
+                print_error(err_console(), exc)
+                sys.exit(exc.exit_code)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name, (target, _) in COMMANDS.items() if _importable(target)]

@@ -10,6 +10,7 @@ exit status.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -50,8 +51,17 @@ def db_option(func: F) -> F:
         envvar="TRIANGULATE_DB",
         default="triangulate.db",
         show_default=True,
+        callback=_empty_env_db,
         help="Corpus database (also $TRIANGULATE_DB).",
     )(func)
+
+
+def _empty_env_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An empty ``$TRIANGULATE_DB`` is an empty path, refused with E504 as ``--db ""`` is
+    (click reads an empty variable as none and would open ./triangulate.db)."""
+    if param.name and ctx.get_parameter_source(param.name) is click.ParameterSource.DEFAULT and os.environ.get("TRIANGULATE_DB") == "":
+        return ""
+    return value
 
 
 def format_option(func: F) -> F:

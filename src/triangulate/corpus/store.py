@@ -37,11 +37,21 @@ log.addHandler(logging.NullHandler())
 #: Environment variable naming the default database.
 DB_ENV = "TRIANGULATE_DB"
 DEFAULT_DB = "triangulate.db"
+#: The message of an empty database path (``--db ""``, ``TRIANGULATE_DB=``).
+EMPTY_DB_PATH = "no corpus database named: give a file path (--db PATH or $TRIANGULATE_DB)"
 
 
 def default_db_path() -> Path:
-    """``$TRIANGULATE_DB`` when set, else ``./triangulate.db``."""
-    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+    """``$TRIANGULATE_DB`` when set, else ``./triangulate.db``.
+
+    Raises:
+        StoreError: ``E504`` when ``$TRIANGULATE_DB`` is set but empty, as ``--db ""`` is
+            refused (it names no database; ``./triangulate.db`` is not what was asked for).
+    """
+    value = os.environ.get(DB_ENV)
+    if value is not None and not value.strip():
+        raise StoreError(EMPTY_DB_PATH, code="E504")
+    return Path(value or DEFAULT_DB)
 
 
 def now_iso() -> str:
@@ -642,7 +652,7 @@ class Store:
         memory = self.path == ":memory:"
         if not self.path.strip():
             # SQLite would open a temporary database for "": what is written there is lost.
-            raise StoreError("no corpus database named: give a file path (--db PATH or $TRIANGULATE_DB)", code="E504")
+            raise StoreError(EMPTY_DB_PATH, code="E504")
         if not memory and not readonly:
             parent = Path(self.path).parent
             if not parent.exists():
