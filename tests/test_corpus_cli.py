@@ -227,6 +227,20 @@ def test_sources_lists_counts_and_loads_edits_and_exports_the_registry(env: dict
     assert 'name = "Valley Times"' in text and 'domain = "valley.example"' in text and 'kind = "wire"' in text
 
 
+def test_a_registry_file_without_a_list_of_outlets_is_refused_and_replaces_nothing(env: dict[str, object]) -> None:
+    db, tmp = str(env["db"]), Path(str(env["tmp"]))
+    run("sources", "--db", db, "--set", "Valley Times", "--domain", "valley.example")
+    for name, text in (("other.toml", "x = 1\n"), ("empty.toml", ""), ("object.json", "{}"), ("list.json", "[]")):
+        (tmp / name).write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["sources", "--db", db, "--registry", str(tmp / name), "--replace"])
+        assert result.exit_code == 2 and "[E222] the outlet registry holds no list of outlets" in result.stderr, (name, result.output)
+        assert [o["name"] for o in json.loads(run("sources", "--db", db, "-f", "json"))] == ["Valley Times"], name
+    # A registry of no outlets says so by name; with --replace it empties the registry.
+    (tmp / "none.toml").write_text("outlet = []\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sources", "--db", db, "--registry", str(tmp / "none.toml"), "--replace", "-f", "json"])
+    assert result.exit_code == 0 and "0 outlet(s) loaded" in result.stderr and json.loads(result.stdout) == []
+
+
 def test_feeds_add_list_import_and_remove(env: dict[str, object]) -> None:
     db = str(env["db"])
     tmp = Path(str(env["tmp"]))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from triangulate.corpus import Corpus
-from triangulate.corpus.outlets import Outlet, OutletResolver, load_registry, outlet_domain, parse_registry
+from triangulate.corpus.outlets import Outlet, OutletResolver, dump_registry, load_registry, outlet_domain, parse_registry
 from triangulate.errors import ConfigError
 from triangulate.models import RawDocument
 
@@ -76,3 +76,15 @@ def test_a_registry_file_that_is_not_utf8_is_a_coded_error(tmp_path: Path) -> No
     path.write_bytes('[[outlet]]\nname = "Zeitung f\u00fcr \u00d6konomie"\n'.encode("latin-1"))
     with pytest.raises(ConfigError, match=r"\[E222\] the outlet registry .* is not UTF-8 text"):
         load_registry(path)
+
+
+@pytest.mark.parametrize("text, fmt", [("", "toml"), ("x = 1", "toml"), ("{}", "json"), ("[]", "json"), ('{"name": "Z News"}', "json")])
+def test_a_registry_file_without_a_list_of_outlets_is_a_coded_error(text: str, fmt: str) -> None:
+    with pytest.raises(ConfigError, match=r"^\[E222\] the outlet registry holds no list of outlets"):
+        parse_registry(text, fmt=fmt)
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_a_registry_of_no_outlets_says_so_by_name_and_an_empty_export_loads_again(fmt: str) -> None:
+    assert parse_registry("outlet = []" if fmt == "toml" else '{"outlets": []}', fmt=fmt) == []
+    assert parse_registry(dump_registry([], fmt=fmt), fmt=fmt) == []

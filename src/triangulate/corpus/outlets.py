@@ -13,6 +13,10 @@ or ``{"outlets": [{"name": ..., "domain": ..., "country": ..., "kind": ...}]}``
 (a bare JSON list works too). Loading a registry into a corpus makes articles
 from ``apnews.com`` carry the outlet name "Associated Press".
 
+A file without the list (empty, ``{}``, ``[]``, other keys only) is refused: loaded
+with ``--replace`` it would remove every outlet. A registry of no outlets says so by
+name: ``outlet = []`` (TOML) or ``{"outlets": []}``, as an empty registry is exported.
+
 A domain is stored as a bare host name: lower-case, without ``www.`` (hosts are
 matched without it), so ``https://www.APNews.com/hub/world`` becomes
 ``apnews.com``. A value with no host name in it is refused.
@@ -126,9 +130,18 @@ def parse_registry(text: str, *, fmt: str) -> list[Outlet]:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"the outlet registry is not valid {fmt.upper()}: {exc}", code="E222") from exc
     if isinstance(data, dict):
-        entries = data.get("outlet", data.get("outlets", []))
+        key = next((k for k in ("outlet", "outlets") if k in data), None)
+        entries = data[key] if key is not None else None
     else:
         entries = data
+        if entries == []:  # an empty registry says so by name (`outlets = []`), as --export writes it
+            entries = None
+    if entries is None:
+        raise ConfigError(
+            "the outlet registry holds no list of outlets ([[outlet]] tables or an \"outlets\" list); "
+            "a registry of no outlets is written `outlets = []`",
+            code="E222",
+        )
     if not isinstance(entries, list):
         raise ConfigError("the outlet registry must hold a list of outlets ([[outlet]] tables or an \"outlets\" list)", code="E222")
     outlets = [_outlet(e, f"outlet #{i + 1}") for i, e in enumerate(entries)]
@@ -163,6 +176,8 @@ def dump_registry(outlets: Iterable[Outlet], *, fmt: str = "toml") -> str:
     if fmt == "json":
         return json.dumps({"outlets": [o.to_dict() for o in items]}, indent=2, ensure_ascii=False) + "\n"
     lines: list[str] = ["# triangulate outlet registry: name, domain, country, kind (wire | original)", ""]
+    if not items:
+        lines += ["outlet = []  # no outlets (a file without the list is refused)", ""]
     for o in items:
         lines.append("[[outlet]]")
         lines.append(f"name = {_toml_str(o.name)}")
