@@ -490,6 +490,31 @@ def test_a_listing_cut_at_its_limit_says_how_many_there_are_and_ids_never_wrap(e
     assert "of 5" not in CliRunner().invoke(cli, ["articles", "--db", db], env=narrow).stderr  # nothing cut
 
 
+def test_at_80_columns_ids_urls_kinds_and_times_are_never_broken_inside_and_titles_take_the_squeeze(env: dict[str, object]) -> None:
+    db, tmp = str(env["db"]), Path(str(env["tmp"]))
+    record = {"url": "https://harbour-gazette.example/2025/ferry", "source": "Harbour Gazette", "published": "2025-10-15T04:40:00Z",
+              "title": "Ferry line to Pembrook reopens after a month of repairs to the pier", "text": "The ferry line to Pembrook reopened on Friday after a month of repairs to the pier, the operator said."}
+    (tmp / "ferry.json").write_text(json.dumps(record), encoding="utf-8")
+    run("ingest", str(env["folder"]), str(tmp / "ferry.json"), "--db", db, "-q")  # valley-times reprints county-echo: a note with an id
+    run("sources", "--db", db, "--set", "Harbour Gazette", "--domain", "harbour-gazette.example", "--country", "NL")
+    feed = "https://harbour-gazette.example/feeds/ports.xml"
+    run("feeds", "add", feed, "--db", db)
+    narrow = {"COLUMNS": "80"}  # the width of a pipe
+    tables = {args[0]: CliRunner().invoke(cli, [*args, "--db", db], env=narrow) for args in (["sources"], ["articles"], ["feeds", "list"], ["stories"])}
+    for name, result in tables.items():
+        assert result.exit_code == 0, result.output
+        assert max(len(line) for line in result.stdout.splitlines()) <= 80, (name, result.stdout)
+    articles = json.loads(run("articles", "--db", db, "-f", "json"))
+    copies = [a["duplicate_of"] for a in articles if a["duplicate_of"]]
+    assert copies and all(i in tables["articles"].stdout for i in [a["id"] for a in articles] + [a["story_id"] for a in articles] + copies)
+    assert "2025-10-15" in tables["articles"].stdout and "04:40:00" in tables["articles"].stdout  # a time: the date and the time of day whole
+    assert "2025-10-15" in tables["sources"].stdout and "04:40:00" in tables["sources"].stdout and "original" in tables["sources"].stdout
+    assert feed in tables["feeds"].stdout
+    assert all(s["id"] in tables["stories"].stdout for s in json.loads(run("stories", "--db", db, "-f", "json")))
+    wide = CliRunner().invoke(cli, ["sources", "--db", db], env={"COLUMNS": "120"})
+    assert "2025-10-15 04:40:00" in wide.stdout  # with room, a time is on one line
+
+
 def test_a_very_long_title_or_name_takes_two_lines_of_a_table_and_json_keeps_it_whole(env: dict[str, object]) -> None:
     db, tmp = str(env["db"]), Path(str(env["tmp"]))
     title = "Ferry " + "line to Pembrook reopens after repairs " * 80  # about 3,000 characters

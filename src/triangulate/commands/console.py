@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.measure import Measurement
@@ -90,9 +91,18 @@ def snippet_text(hit: Any) -> Text:
 #: Columns of ids: never wrapped, so that an id can be copied from the table.
 ID_COLUMNS = frozenset({"Article", "Story"})
 
+#: Columns whose values are never broken inside a word (ids, URLs, counts, the kind, the
+#: ids a note names), nor are times (every column whose name ends in "(UTC)"): their
+#: column is at least as wide as their longest word. The other columns take the squeeze.
+WHOLE_COLUMNS = ID_COLUMNS | {"URL", "Kind", "Articles", "Stories", "Reprints", "Sources", "Errors", "Note"}
+
 #: The most lines a cell of these columns takes: a title of 3,000 characters is cut with an
 #: ellipsis, not wrapped over a screen. Ids, URLs, times and counts are never cut.
 COLUMN_LINES = {"Title": 2, "Outlet": 2, "Outlets": 2, "Domain": 2, "Country": 2, "Status": 3, "Snippet": 6}
+
+#: The width below which a squeezed column (a title, an outlet) makes the whole columns
+#: give way first: their headers and times wrap at spaces (see :func:`column_widths`).
+SQUEEZE_FLOOR = 10
 
 
 class ClippedCell:
@@ -122,29 +132,89 @@ class ClippedCell:
             yield line
 
 
+def _is_whole(column: str) -> bool:
+    return column in WHOLE_COLUMNS or column.endswith("(UTC)")
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=0)
+
+
+def column_widths(columns: list[str], rows: list[list[Text]], available: int) -> list[int] | None:
+    """The width of each column's text, ``available`` cells in all, or None when the words of
+    the whole columns (:data:`WHOLE_COLUMNS`) alone do not fit.
+
+    A whole column is never narrower than its longest word; the other columns share what is
+    left, each up to its widest cell. While that leaves one of them under
+    :data:`SQUEEZE_FLOOR`, the whole columns give way, a step at a time: a header on one line,
+    then a header's words whole (a header wraps at its spaces), then a value on one line (a
+    time wraps at its space, the date above the time of day), then a header's words (down to
+    four cells: ``Arti``/``cles``).
+    """
+    whole = [_is_whole(c) for c in columns]
+    value = [max((cell_len(row[i].plain) for row in rows), default=0) for i in range(len(columns))]
+    word = [max((_longest_word(row[i].plain) for row in rows), default=0) for i in range(len(columns))]
+    head = [cell_len(c) for c in columns]
+    head_word = [_longest_word(c) for c in columns]
+    wanted = [max(value[i], head_word[i], 1) for i in range(len(columns))]  # a squeezed column's widest
+    steps = [
+        [max(value[i], head[i]) for i in range(len(columns))],
+        [max(value[i], head_word[i]) for i in range(len(columns))],
+        [max(word[i], head_word[i]) for i in range(len(columns))],
+        [max(word[i], min(head_word[i], 4), 1) for i in range(len(columns))],
+    ]
+    squeezed = [i for i in range(len(columns)) if not whole[i]]
+    floor = sum(min(wanted[i], SQUEEZE_FLOOR) for i in squeezed)
+    for step in steps:
+        left = available - sum(step[i] for i in range(len(columns)) if whole[i])
+        if left >= floor or step is steps[-1]:
+            break
+    if left < len(squeezed):
+        return None
+    widths = [step[i] if whole[i] else 0 for i in range(len(columns))]
+    # What is left, shared: the narrowest wants first, each at most what it wants.
+    pending = sorted(squeezed, key=lambda i: wanted[i])
+    while pending:
+        share = left // len(pending)
+        if wanted[pending[0]] <= share:
+            first = pending.pop(0)
+            widths[first] = wanted[first]
+            left -= wanted[first]
+            continue
+        for n, i in enumerate(pending):
+            widths[i] = share + (1 if n < left % len(pending) else 0)
+        break
+    return widths
+
+
 def print_table(columns: list[str], rows: list[list[Any]], *, title: str | None = None) -> None:
     """A table on stdout; every cell plain text (``None`` as empty) unless it is a :class:`Text`.
 
-    An id is never wrapped; a cell of a column of :data:`COLUMN_LINES` takes at most that
-    many lines, what does not fit cut with an ellipsis.
+    The words of ids, URLs, times and counts are never broken (:func:`column_widths`); a cell
+    of a column of :data:`COLUMN_LINES` takes at most that many lines, what does not fit cut
+    with an ellipsis.
 
     Raises:
         ValueError: a row with more or fewer cells than there are columns.
     """
+    texts = [
+        [v if isinstance(v, Text) else Text("" if v is None else str(v)) for _, v in zip(columns, row, strict=True)]  # a cell without a column is an error, not lost
+        for row in rows
+    ]
+    console = out_console()
+    # The table's own cells: a border left of each column and one at the end, a space either side of each text.
+    widths = column_widths(columns, texts, console.width - 3 * len(columns) - 1)
     table = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        if col in ID_COLUMNS:
+    for i, col in enumerate(columns):
+        if widths is not None:
+            table.add_column(col, width=widths[i], overflow="fold")
+        elif col in ID_COLUMNS:  # a terminal too narrow even for the whole columns
             table.add_column(col, no_wrap=True, min_width=16)
         else:
             table.add_column(col, overflow="fold")
-    for row in rows:
-        cells: list[Any] = []
-        for col, v in zip(columns, row, strict=True):  # a cell without a column is an error, not lost
-            text = v if isinstance(v, Text) else Text("" if v is None else str(v))
-            lines = COLUMN_LINES.get(col)
-            cells.append(text if lines is None else ClippedCell(text, lines))
-        table.add_row(*cells)
-    out_console().print(table)
+    for cells in texts:
+        table.add_row(*(text if col not in COLUMN_LINES else ClippedCell(text, COLUMN_LINES[col]) for col, text in zip(columns, cells)))
+    console.print(table)
 
 
 def write_output(path: str, write: Callable[[Path], object], *, console: Console | None = None) -> None:
