@@ -304,6 +304,12 @@ def test_a_speaker_named_after_an_organisation_and_a_role_is_the_person() -> Non
     assert [c.speaker for c in extract_claims(article) if c.quote] == ["Tom Hale", "Ana Ruiz", "Ines Barro"]
 
 
+@pytest.mark.parametrize("role", ["boss", "chief executive"])
+def test_a_company_boss_named_after_said_is_the_person_not_the_company(role: str) -> None:
+    (claim,) = extract_claims(article(f'"We will build the plant in Tarsby," said Orvell Steel {role} Mats Ekholm.'))
+    assert claim.speaker == "Mats Ekholm"
+
+
 def test_the_headline_is_no_part_of_the_first_speakers_name() -> None:
     article = Article(id="a", outlet="x", title="Sea wall collapses in Dunmoor", paragraphs=(
         "Police said the sea wall at Dunmoor collapsed on Sunday evening.",

@@ -200,7 +200,7 @@ _PERSON_WORDS = frozenset(
 _ROLE_WORDS = frozenset(
     "fire police chief mayor minister spokesman spokeswoman spokesperson president director head deputy "
     "governor senator officer commander coach judge prosecutor secretary manager leader treasurer chairman "
-    "chairwoman captain ambassador commissioner sheriff inspector superintendent attorney".split()
+    "chairwoman captain ambassador commissioner sheriff inspector superintendent attorney boss executive".split()
 )
 
 #: Words that do not name an organisation or a role: "said as director Ana Ruiz looked on"
