@@ -447,6 +447,21 @@ def test_a_speaker_set_off_by_commas_with_a_role_is_the_speaker():
         assert claim.speaker == who, text
 
 
+def test_a_speaker_set_off_by_commas_after_an_organisations_role_is_the_speaker_and_he_is_that_speaker():
+    article = Article(id="a", outlet="x", title="Ruling", paragraphs=(
+        'Judge Runa Falk ruled that the contract was void. "The terms were never agreed," she said.',
+        "Orvell Steel's lawyer, Jonas Brink, said the company would appeal. "
+        '"We disagree with every part of this ruling," he told reporters.',
+    ))
+    speakers = {c.text: c.speaker for c in extract_claims(article)}
+    assert speakers["Orvell Steel's lawyer, Jonas Brink, said the company would appeal."] == "Jonas Brink"
+    assert speakers['"We disagree with every part of this ruling," he told reporters.'] == "Jonas Brink"
+    (claim,) = extract_claims(Article(id="b", outlet="x", title="Ruling", paragraphs=(
+        "The company's lawyer, Jonas Brink, said the firm would appeal.",
+    )))
+    assert claim.speaker == "Jonas Brink"
+
+
 def test_a_count_in_hundreds_written_out_is_one_number() -> None:
     assert values("Two hundred soldiers were sent to the valley.", "number") == ["200 soldier"]
     assert values("Three hundred and fifty people came to the hall.", "number") == ["350 people"]

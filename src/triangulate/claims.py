@@ -228,8 +228,10 @@ _SPEAKER_AFTER = re.compile(
 _SPEAKER_NAME_ROLE = re.compile(
     rf"(?P<who>{_NAME}),\s+(?:the|a|an|his|her|its|their)\s+[^,\"]{{1,60}},\s+(?:also\s+|later\s+)?(?:{SPEECH_VERBS})\b"
 )
+#: The role may belong to an organisation: "Brenmark's lawyer, Stefan Haller, said", "the
+#: company's lawyer, Stefan Haller, said".
 _SPEAKER_ROLE_NAME = re.compile(
-    rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Tt]he|[Ii]ts)\s+[a-z][a-z\s\-]{{0,40}},\s+(?P<who>{_NAME}),\s+(?:also\s+|later\s+)?(?:{SPEECH_VERBS})\b"
+    rf"(?:\b(?:[Hh]is|[Hh]er|[Tt]heir|[Tt]he|[Ii]ts)|{_NAME}['\u2019]s)\s+[a-z][a-z'\u2019\s\-]{{0,40}},\s+(?P<who>{_NAME}),\s+(?:also\s+|later\s+)?(?:{SPEECH_VERBS})\b"
 )
 _ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
