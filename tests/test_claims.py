@@ -462,6 +462,15 @@ def test_a_speaker_set_off_by_commas_after_an_organisations_role_is_the_speaker_
     assert claim.speaker == "Jonas Brink"
 
 
+@pytest.mark.parametrize("verb", ["said", "declared"])
+def test_a_speaker_named_after_said_and_a_role_set_off_by_a_comma_is_the_speaker(verb: str) -> None:
+    article = Article(id="a", outlet="x", title="Floods", paragraphs=(
+        "Mayor Ilse Brandt opened the shelter.",
+        f'"Each hour is decisive," {verb} the minister of the interior, Dario Pel.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Dario Pel"]
+
+
 def test_a_count_in_hundreds_written_out_is_one_number() -> None:
     assert values("Two hundred soldiers were sent to the valley.", "number") == ["200 soldier"]
     assert values("Three hundred and fifty people came to the hall.", "number") == ["350 people"]

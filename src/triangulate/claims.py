@@ -233,6 +233,11 @@ _SPEAKER_NAME_ROLE = re.compile(
 _SPEAKER_ROLE_NAME = re.compile(
     rf"(?:\b(?:[Hh]is|[Hh]er|[Tt]heir|[Tt]he|[Ii]ts)|{_NAME}['\u2019]s)\s+[a-z][a-z'\u2019\s\-]{{0,40}},\s+(?P<who>{_NAME}),\s+(?:also\s+|later\s+)?(?:{SPEECH_VERBS})\b"
 )
+#: A role, then the name set off by a comma, after the verb: "said the minister of the
+#: interior, Dario Pel." (the name ends the sentence or is set off by another comma).
+_SPEAKER_AFTER_ROLE_NAME = re.compile(
+    rf"\b(?:{SPEECH_VERBS})\s+(?:the|a|an|his|her|its|their)\s+[^,\"|]{{1,60}},\s+(?P<who>{_NAME})(?=\s*(?:[,.;|]|$))"
+)
 _ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 #: Words that qualify a count; capitalised at a sentence start they still precede a number,
@@ -486,7 +491,7 @@ def _find_speaker(sentence: _Sentence, people: dict[str, str], last: _Recent) ->
     if not sentence.quote:
         return None
     outside = _strip_outside(sentence.text, sentence)
-    for pattern in (_SPEAKER_NAME_ROLE, _SPEAKER_ROLE_NAME, _SPEAKER_BEFORE, _SPEAKER_AFTER, _ACCORDING):
+    for pattern in (_SPEAKER_NAME_ROLE, _SPEAKER_ROLE_NAME, _SPEAKER_BEFORE, _SPEAKER_AFTER_ROLE_NAME, _SPEAKER_AFTER, _ACCORDING):
         for match in pattern.finditer(outside):
             who = _resolve(match.group("who"), people, last)
             if who:
