@@ -471,6 +471,15 @@ def test_a_speaker_named_after_said_and_a_role_set_off_by_a_comma_is_the_speaker
     assert [c.speaker for c in extract_claims(article) if c.quote] == ["Dario Pel"]
 
 
+def test_an_age_set_off_by_commas_after_the_name_does_not_hide_the_speaker() -> None:
+    article = Article(id="a", outlet="x", title="Strike", paragraphs=(
+        "Union leader Vera Stanek called the strike on Monday.",
+        '"We did not want this strike," Stanek, 61, told reporters.',
+        "Holm, 47, said the talks had failed.",
+    ))
+    assert [c.speaker for c in extract_claims(article)][1:] == ["Vera Stanek", "Holm"]
+
+
 def test_a_count_in_hundreds_written_out_is_one_number() -> None:
     assert values("Two hundred soldiers were sent to the valley.", "number") == ["200 soldier"]
     assert values("Three hundred and fifty people came to the hall.", "number") == ["350 people"]

@@ -213,9 +213,10 @@ _NOT_ROLE_WORDS = (
 _ROLE = "|".join(sorted(_ROLE_WORDS | _PERSON_WORDS, key=len, reverse=True))
 
 # Speaker patterns, tried outside the quoted text of a sentence.
+#: An age set off by commas may follow the name: "Stanek, 61, told reporters".
 _SPEAKER_BEFORE = re.compile(
     rf"(?P<who>(?:[Tt]he\s+)?(?:[a-z]+\s+){{0,3}}?{_NAME}|\b(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b|\b[Tt]he\s+[a-z]+(?:\s+[a-z]+){{0,3}})"
-    rf"\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
+    rf"(?:,\s+\d{{1,3}},)?\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+|have\s+)?(?:{SPEECH_VERBS})\b"
 )
 _SPEAKER_AFTER = re.compile(
     rf"\b(?:{SPEECH_VERBS})\s+(?P<who>{_NAME}(?:\s+(?:{_ROLE})(?:\s+(?:{_ROLE}))?\s+{_NAME})?"
