@@ -480,6 +480,17 @@ def test_an_age_set_off_by_commas_after_the_name_does_not_hide_the_speaker() -> 
     assert [c.speaker for c in extract_claims(article)][1:] == ["Vera Stanek", "Holm"]
 
 
+def test_a_sentence_that_is_only_a_quote_continues_the_speaker_quoted_right_before() -> None:
+    article = Article(id="a", outlet="x", title="Gas", paragraphs=(
+        '"We will not sell our gas cheaply," Lindqvist said. "But we will sell it to our friends."',
+        '"Winter is coming and they know it."',
+        "The talks lasted four hours.",
+        '"Nobody here wants a price war."',
+    ))
+    # The last quote follows a sentence that quotes nobody: it stays without a speaker.
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Lindqvist", "Lindqvist", "Lindqvist", None]
+
+
 def test_a_count_in_hundreds_written_out_is_one_number() -> None:
     assert values("Two hundred soldiers were sent to the valley.", "number") == ["200 soldier"]
     assert values("Three hundred and fifty people came to the hall.", "number") == ["350 people"]

@@ -282,6 +282,7 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
     genders = _genders([sent.text for sentences in paragraphs for sent in sentences], people)
     published = _day_of(article.published)
     last_speaker: str | None = None
+    quoted_before: str | None = None  # the speaker of the sentence before, when it quoted someone
     recent = _Recent((), genders)
     position = 0
     for p_index, sentences in enumerate(paragraphs):
@@ -306,6 +307,11 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                     if sentences[i].quote and not speakers[i]:
                         speakers[i] = named
         for sent, speaker, indirect in zip(sentences, speakers, attributed):
+            if sent.quote and not (speaker or indirect or sent.opens_quote) and _only_quoted(sent):
+                # A sentence that is nothing but a quote, right after a quote of a named
+                # speaker, continues that speaker ('"...," Lindqvist said. "But ..."'): like
+                # "he said", it is the person just quoted (nobody is named in between).
+                speaker = quoted_before
             if speaker or indirect:
                 last_speaker = speaker or indirect
             elif (subject := _subject(sent, people)) is not None:
@@ -316,6 +322,7 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
             elif sent.quote and last_speaker and sent.opens_quote:
                 # The continuation of a quote opened earlier in the article.
                 speaker = last_speaker
+            quoted_before = speaker if sent.quote else None
             parts = _split_clauses(sent.text) if split_clauses and not sent.quote else [sent.text]
             for part in parts:
                 claims.append(
@@ -486,6 +493,11 @@ def _strip_outside(text: str, sentence: _Sentence) -> str:
     if not inside:
         out.append("".join(buf))
     return "".join(out)
+
+
+def _only_quoted(sentence: _Sentence) -> bool:
+    """Whether a sentence is all quote: no word of it stands outside the quotation marks."""
+    return sentence.text.lstrip().startswith('"') and not re.search(r"\w", _strip_outside(sentence.text, sentence))
 
 
 def _find_speaker(sentence: _Sentence, people: dict[str, str], last: _Recent) -> str | None:
