@@ -318,6 +318,14 @@ def test_the_headline_is_no_part_of_the_first_speakers_name() -> None:
     assert claim.speaker == "Police"
 
 
+def test_a_word_before_a_surname_in_the_headline_gives_way_to_the_full_name_in_the_body() -> None:
+    article = Article(id="a", outlet="x", title="Independent Morlan wins Port Evren mayoral race", paragraphs=(
+        "Independent candidate Hana Morlan won the election with 52.4% of the vote.",
+        '"This city has chosen change," Morlan told supporters.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Hana Morlan"]
+
+
 def test_accented_names_are_whole_names() -> None:
     article = Article(id="a", outlet="x", title="Strike", paragraphs=(
         "Transport Minister Élise Durand met the unions.",

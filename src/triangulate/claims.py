@@ -684,7 +684,9 @@ def _people(article: Article) -> dict[str, str]:
     ``{"Gantz": "Benny Gantz", "@defense minister": "Benny Gantz", "@minister": ...}``
     """
     people: dict[str, str] = {}
-    text = normalize(article.title + "\n" + article.text)
+    # The body before the headline: a headline's capitalised words are not all names
+    # ("Independent Vidal wins" is Hana Vidal of the body); a name only the headline gives counts.
+    text = normalize(article.text + "\n" + article.title)
     # Names sit on one line: a headline's last word is not the first name of the lead's subject.
     pattern = re.compile(rf"((?:[{_UP}][{_LOW}]+ +){{0,4}})([{_UP}][{_LOW}]+(?: +[{_UP}][{_LOW}]+)+)")
     for match in pattern.finditer(text):
