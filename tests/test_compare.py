@@ -780,3 +780,14 @@ def test_two_dates_are_one_date_conflict_not_also_a_weekday_conflict(embedder):
     a = art("North Star", text, published="2026-03-10T08:00:00Z")
     b = art("South Wind", text.replace("9 March", "10 March"), published="2026-03-10T09:00:00Z")
     assert [c.kind for c in compare_articles([a, b], embedder=embedder).conflicts] == ["date"]
+
+
+def test_a_speakers_name_with_and_without_its_accent_is_one_speaker_shown_with_the_accent(embedder):
+    a = art("Velaria Daily", "Prime Minister Ana Kovac arrived in Ostmark on Wednesday.",
+            '"Our two countries have never been closer," Kovac said at a joint news conference.')
+    b = art("Ostmark Post", "Prime Minister Ana Kovač arrived in Ostburg on Wednesday.",
+            '"Our countries have never been as close as today," declared Kovač at the joint press conference.')
+    report = compare_articles([a, b], embedder=embedder)
+    (quote,) = report.quotes
+    assert quote.speaker == "Ana Kovač"
+    assert {c.outlet for c in quote.claims} == {"Velaria Daily", "Ostmark Post"}

@@ -15,6 +15,7 @@ so a chain of "same topic" links cannot glue a story's claims into one blob.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -164,11 +165,20 @@ def disagreeing_kinds(claims: Sequence[Claim], left: np.ndarray, right: np.ndarr
     return count
 
 
+def speaker_key(speaker: str | None) -> str:
+    """The surname two outlets' speakers are compared by, without accents or case: "Ana
+    Kovač" and "Kovac" are one speaker ("" for none)."""
+    if not speaker:
+        return ""
+    folded = unicodedata.normalize("NFKD", speaker.split()[-1]).encode("ascii", "ignore").decode("ascii")
+    return folded.casefold() or speaker.split()[-1].casefold()
+
+
 def same_speaker(a: Claim, b: Claim) -> bool:
     """True when both claims name the same speaker (by surname) or one names none."""
     if not a.speaker or not b.speaker:
         return True
-    return a.speaker.split()[-1].lower() == b.speaker.split()[-1].lower()
+    return speaker_key(a.speaker) == speaker_key(b.speaker)
 
 
 def candidate_pairs(
@@ -463,7 +473,7 @@ def _score_edges(
     both_quoted = np.nonzero(has_quote[left] & has_quote[right])[0]
     qcos = np.zeros(len(left), dtype=np.float32)
     qcos[both_quoted] = _row_dots(quote_vecs, left[both_quoted], right[both_quoted])
-    surname = np.array([c.speaker.split()[-1].lower() if c.speaker else "" for c in claims])
+    surname = np.array([speaker_key(c.speaker) for c in claims])
     sa, sb = surname[left], surname[right]
     same = (sa == sb) | (sa == "") | (sb == "")
     via_quote = has_quote[left] & has_quote[right] & (qcos >= settings.quote_cosine) & same

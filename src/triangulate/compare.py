@@ -538,7 +538,9 @@ def _build_facts(
                 claims=fact_claims,
                 outlets=outlets,
                 independent_sources=len(groups),
-                speaker=max(speakers, key=len) if speakers else None,
+                # The fullest name; of one name written two ways, the one with accents ("Ana
+                # Kovač" over "Ana Kovac": outlets drop accents more often than they add them).
+                speaker=max(speakers, key=lambda s: (len(s), sum(not ch.isascii() for ch in s))) if speakers else None,
                 score=round(score, 3),
             )
         )
