@@ -791,3 +791,33 @@ def test_a_speakers_name_with_and_without_its_accent_is_one_speaker_shown_with_t
     (quote,) = report.quotes
     assert quote.speaker == "Ana Kovač"
     assert {c.outlet for c in quote.claims} == {"Velaria Daily", "Ostmark Post"}
+
+
+def test_a_full_name_and_the_surname_alone_are_one_person_when_two_versions_are_aligned(embedder):
+    # Each version gives one of the two people by full name and the other by surname only,
+    # and the visit's length differs: one fact with one conflict, not two unrelated claims.
+    a = art("Velaria Daily", "Prime Minister Kovac arrived in Ostmark on Wednesday for a two-day visit and "
+            "signed an energy agreement with Chancellor Peter Lindqvist.")
+    b = art("Ostmark Post", "Prime Minister Ana Kovac began a three-day visit to Ostmark on Wednesday, "
+            "signing an energy agreement with Chancellor Lindqvist.")
+    report = compare_articles([a, b], embedder=embedder)
+    (fact,) = report.facts
+    assert [c.kind for c in report.conflicts] == ["duration"]
+
+
+def test_two_people_of_one_surname_are_two_names_for_the_alignment_guard():
+    import numpy as np
+
+    from triangulate.align import disagreeing_kinds
+    from triangulate.claims import extract_claims
+
+    def claim(outlet: str, text: str):
+        (c,) = extract_claims(Article(id=f"id-{outlet}", outlet=outlet, title="Visit", paragraphs=(text,)))
+        return c
+
+    shortened = [claim("A", "Prime Minister Kovac met Chancellor Peter Lindqvist in Ostmark."),
+                 claim("B", "Prime Minister Ana Kovac met Chancellor Lindqvist in Ostmark.")]
+    different = [claim("A", "Prime Minister Kovac met Chancellor Peter Lindqvist in Ostmark."),
+                 claim("B", "Prime Minister Ana Kovac met Chancellor Eva Lindqvist in Ostmark.")]
+    assert disagreeing_kinds(shortened, np.array([0]), np.array([1])).tolist() == [0]
+    assert disagreeing_kinds(different, np.array([0]), np.array([1])).tolist() == [1]

@@ -161,8 +161,40 @@ def disagreeing_kinds(claims: Sequence[Claim], left: np.ndarray, right: np.ndarr
         n = np.asarray(m.sum(axis=1)).ravel()
         shared = np.asarray(m[left].multiply(m[right]).sum(axis=1)).ravel()
         nl, nr = n[left], n[right]
-        count += ((nl > shared) & (nr > shared)).astype(np.int64)
+        disagree = (nl > shared) & (nr > shared)
+        if slot == "names":
+            lists: dict[int, list[tuple[str, ...]]] = {}
+            for k in np.nonzero(disagree)[0].tolist():
+                a, b = int(left[k]), int(right[k])
+                for i in (a, b):
+                    if i not in lists:
+                        lists[i] = _name_list(claims[i])
+                disagree[k] = _names_disagree(lists[a], lists[b])
+        count += disagree.astype(np.int64)
     return count
+
+
+def _name_list(claim: Claim) -> list[tuple[str, ...]]:
+    """A claim's names, each as its words without title words (the words of its names slot)."""
+    names = (tuple(w for w in d.value.lower().split() if w not in _TITLE_WORDS) for d in claim.details if d.kind == "entity")
+    return [name for name in names if name]
+
+
+def _names_disagree(a: Sequence[tuple[str, ...]], b: Sequence[tuple[str, ...]]) -> bool:
+    """Whether each side names something the other does not. A full name is the person the
+    other side names by fewer of its words ending in the same surname ("Chancellor Peter
+    Lindqvist" / "Chancellor Lindqvist", "Ana Kovac" / "Prime Minister Kovac"): its other
+    words are no name the other side lacks, so "Kovac ... Peter Lindqvist" against "Ana Kovac
+    ... Lindqvist" agree on names ("Ana Kovac" against "Peter Kovac" does not)."""
+
+    def extra(mine: Sequence[tuple[str, ...]], theirs: Sequence[tuple[str, ...]]) -> bool:
+        their_words = {w for name in theirs for w in name}
+        return any(
+            bool(set(name) - their_words) and not any(o[-1] == name[-1] and set(o) < set(name) for o in theirs)
+            for name in mine
+        )
+
+    return extra(a, b) and extra(b, a)
 
 
 def speaker_key(speaker: str | None) -> str:
@@ -558,6 +590,7 @@ def _grow_facts(
     members: dict[int, list[int]] = {}
     per_article: dict[int, dict[int, int]] = {}
     slots: dict[int, dict[str, set[str]]] = {}
+    name_lists: dict[int, list[tuple[str, ...]]] = {}
     refused: set[tuple[int, int]] = set()
     limit = settings.max_claims_per_article
 
@@ -575,6 +608,12 @@ def _grow_facts(
             got = slots[k] = _slot_values(claims[k])
         return got
 
+    def name_list(k: int) -> list[tuple[str, ...]]:
+        got = name_lists.get(k)
+        if got is None:
+            got = name_lists[k] = _name_list(claims[k])
+        return got
+
     def compatible(xs: list[int], ys: list[int]) -> bool:
         for x in xs:
             vx = values(x)
@@ -585,7 +624,7 @@ def _grow_facts(
                 disagree = 0
                 for slot, a in vx.items():
                     b = vy.get(slot)
-                    if b and not a <= b and not b <= a:
+                    if b and not a <= b and not b <= a and (slot != "names" or _names_disagree(name_list(x), name_list(y))):
                         disagree += 1
                 if disagree > settings.max_disagreeing_kinds:
                     return False
