@@ -326,6 +326,14 @@ def test_a_word_before_a_surname_in_the_headline_gives_way_to_the_full_name_in_t
     assert [c.speaker for c in extract_claims(article) if c.quote] == ["Hana Morlan"]
 
 
+def test_the_headlines_full_name_stays_when_the_body_names_a_relative_of_the_same_surname() -> None:
+    article = Article(id="a", outlet="x", title="Tomas Wren dies at 95", paragraphs=(
+        "Ironically Wren had refused every award. His daughter Ada Wren said he died in his sleep.",
+        '"I was never a hero," Wren wrote in his memoir.',
+    ))
+    assert [c.speaker for c in extract_claims(article) if c.quote] == ["Tomas Wren"]
+
+
 def test_accented_names_are_whole_names() -> None:
     article = Article(id="a", outlet="x", title="Strike", paragraphs=(
         "Transport Minister Élise Durand met the unions.",

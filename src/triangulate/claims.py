@@ -684,9 +684,15 @@ def _people(article: Article) -> dict[str, str]:
     ``{"Gantz": "Benny Gantz", "@defense minister": "Benny Gantz", "@minister": ...}``
     """
     people: dict[str, str] = {}
-    # The body before the headline: a headline's capitalised words are not all names
-    # ("Independent Vidal wins" is Hana Vidal of the body); a name only the headline gives counts.
-    text = normalize(article.text + "\n" + article.title)
+    # Surnames whose full name only the headline has given so far, with the word it puts
+    # before the surname, when the body uses that word otherwise ("Independent Vidal wins" over
+    # "Independent candidate Hana Vidal won"): an adjective or an affiliation, not a first name.
+    # The body's own full name of that surname then wins, unless it merely opens a sentence
+    # ("Ironically Nichols ..."); "Mark Felt dies" keeps Mark over "his daughter Joan Felt".
+    doubtful: set[str] = set()
+    headline_end = len(normalize(article.title))
+    text = normalize(article.title + "\n" + article.text)
+    body = text[headline_end:]
     # Names sit on one line: a headline's last word is not the first name of the lead's subject.
     pattern = re.compile(rf"((?:[{_UP}][{_LOW}]+ +){{0,4}})([{_UP}][{_LOW}]+(?: +[{_UP}][{_LOW}]+)+)")
     for match in pattern.finditer(text):
@@ -698,7 +704,15 @@ def _people(article: Article) -> dict[str, str]:
         if any(w in _ENTITY_STOP for w in full[idx:]):
             continue
         surname = full[-1]
-        people.setdefault(surname, person)
+        if surname not in people:
+            people[surname] = person
+            if match.start() < headline_end and re.search(rf"(?i)\b{re.escape(full[idx])}\b(?! +{re.escape(surname)}\b)", body):
+                doubtful.add(surname)
+        elif surname in doubtful and match.start() > headline_end:
+            before = text[max(0, match.start() - 8) : match.start()].rstrip(" ")
+            if person == people[surname] or idx > 0 or (before and before[-1] not in '\n.!?:"'):
+                people[surname] = person
+                doubtful.discard(surname)
         titles = [w.lower() for w in full[:idx]]
         for k in (1, 2):
             if len(titles) >= k:
