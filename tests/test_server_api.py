@@ -726,6 +726,20 @@ def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp
         assert client.get("/api/feeds").json()["feeds"] == []
 
 
+def test_the_add_page_reads_pasted_text_whose_headline_opens_with_a_bracket_as_an_article(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "form.db", embedder=embedder)
+    with TestClient(app) as client:
+        for n, headline in enumerate(("[Update] Elm Street bridge in Porthaven stays shut", "{Live} Elm Street bridge in Porthaven stays shut")):
+            text = headline + "\n\n" + FALLBACK[n]["text"]
+            page = client.post("/ingest", data={"action": "articles", "records": text, "outlet": FALLBACK[n]["source"]})
+            assert page.status_code == 200 and "1 new" in page.text and "bad_json" not in page.text, headline
+        titles = sorted(a["title"] for a in client.get("/api/articles").json()["articles"])
+        assert titles == ["[Update] Elm Street bridge in Porthaven stays shut", "{Live} Elm Street bridge in Porthaven stays shut"]
+        # A paste that opens as JSON is still read as JSON: broken, it is one bad_json skip.
+        broken = client.post("/ingest", data={"action": "articles", "records": '[{"title": "Bridge", "text": "The bridge\nis shut', "outlet": "A"})
+        assert "1 skipped" in broken.text and broken.text.count("bad_json") == 1
+
+
 def test_polling_from_the_add_page_lists_each_feed_in_words(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "poll.db", embedder=embedder, allow_private=True)
     with TestClient(app) as client:

@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -932,6 +933,33 @@ def documents_from_texts(texts: Sequence[tuple[str, str | None]], *, first: int 
             else:
                 docs.append(item)
     return docs, skips
+
+
+#: How a paste meant as JSON opens (``{"``, ``[{``, ``["``, ``[]``); a headline never does
+#: ("[Update] Ferry strike ends", "{Breaking} ..."): such text is an article.
+_JSON_OPENING = re.compile(r'\s*(?:\{\s*"|\[\s*[{"\]])')
+
+
+def documents_from_paste(text: str, outlet: str | None) -> tuple[list[RawDocument], list[Skipped]]:
+    """What was pasted into the Add form: JSON records or JSON Lines when it reads as such,
+    else one article (headline on the first line), as a file of unknown kind is sniffed.
+
+    A paste that opens as JSON does but does not parse is skipped as ``bad_json`` (one skip per
+    bad line of JSON Lines), not stored as an article.
+    """
+    from triangulate.readers import read_items, sniff_kind
+
+    text = without_surrogates(text)
+    kind = sniff_kind(text)
+    if kind not in ("json", "jsonl") and _JSON_OPENING.match(text):
+        kind = "json"
+    if kind in ("json", "jsonl"):
+        origin = "form" if kind == "json" else "pasted.jsonl"
+        items = read_items(text.encode("utf-8"), origin=origin, kind=kind, max_bytes=None)
+    else:
+        name = without_surrogates(outlet or "").strip() or "Text 1"
+        items = read_items(text.encode("utf-8"), origin="pasted text 1", kind=kind, source=name, max_bytes=None)
+    return [i for i in items if isinstance(i, RawDocument)], [i for i in items if isinstance(i, Skipped)]
 
 
 def documents_from_upload(name: str, data: bytes) -> tuple[list[RawDocument], list[Skipped]]:

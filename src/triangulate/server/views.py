@@ -30,7 +30,7 @@ from triangulate.server.app import (
     ApiError,
     bearer_token,
     cached_response,
-    documents_from_records,
+    documents_from_paste,
     documents_from_texts,
     documents_from_upload,
     etag_for,
@@ -620,8 +620,6 @@ def ingest_form(request: Request) -> Response:
 @router.post("/ingest", response_class=HTMLResponse)
 async def ingest_submit(request: Request) -> Response:
     """Ingest pasted JSON records / text and URLs, follow a feed, or poll the feeds now."""
-    import json
-
     from starlette.concurrency import run_in_threadpool
 
     _same_origin(request)
@@ -649,17 +647,7 @@ async def ingest_submit(request: Request) -> Response:
         pasted = str(form.get("records") or "").strip()
         docs, skips = [], []
         if pasted:
-            if pasted[:1] in "[{":
-                try:
-                    records = json.loads(pasted)
-                except ValueError:
-                    records = None
-                if records is not None:
-                    d, s = documents_from_records(records if isinstance(records, list) else [records], origin="form")
-                else:  # JSON Lines
-                    d, s = documents_from_upload("pasted.jsonl", pasted.encode("utf-8"))
-            else:
-                d, s = documents_from_texts([(pasted, str(form.get("outlet") or ""))])
+            d, s = documents_from_paste(pasted, str(form.get("outlet") or ""))
             docs += d
             skips += s
             if len(docs) + len(skips) + len(urls) > MAX_INGEST_ITEMS:
