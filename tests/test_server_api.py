@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -738,6 +739,28 @@ def test_the_add_page_reads_pasted_text_whose_headline_opens_with_a_bracket_as_a
         # A paste that opens as JSON is still read as JSON: broken, it is one bad_json skip.
         broken = client.post("/ingest", data={"action": "articles", "records": '[{"title": "Bridge", "text": "The bridge\nis shut', "outlet": "A"})
         assert "1 skipped" in broken.text and broken.text.count("bad_json") == 1
+
+
+def test_the_add_page_takes_the_outlet_of_pasted_text_and_records_from_its_field_and_never_invents_one(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "form.db", embedder=embedder)
+    with TestClient(app) as client:
+        texts = [r["title"] + "\n\n" + r["text"] for r in FALLBACK]
+        # No outlet for a pasted article: the form again, with the error and the text as typed.
+        for text in texts:
+            refused = client.post("/ingest", data={"action": "articles", "records": text, "outlet": "  "})
+            assert refused.status_code == 422 and "give the outlet of the pasted article" in refused.text
+            assert f'<textarea name="records" rows="8">{escape(text)}</textarea>' in refused.text
+        record = {k: v for k, v in FALLBACK[1].items() if k != "source"}
+        refused = client.post("/ingest", data={"action": "articles", "records": json.dumps([record, {**record, "url": "https://south.example/b"}])})
+        assert refused.status_code == 422 and "give the outlet of 1 pasted record without source or url" in refused.text
+        assert client.get("/api/articles").json()["total"] == 0
+        # The field names the outlet of the text, and of a record that names none; a record's own source wins.
+        own = {"source": "North Herald", "title": "Porthaven ferry to run extra trips", "text": "The Porthaven ferry will run four extra trips a day while the Elm Street bridge is closed, the harbour office said on Tuesday."}
+        assert "1 new" in client.post("/ingest", data={"action": "articles", "records": texts[0], "outlet": "North Herald"}).text
+        assert "1 new" in client.post("/ingest", data={"action": "articles", "records": json.dumps(record), "outlet": "South Gazette"}).text
+        assert "1 new" in client.post("/ingest", data={"action": "articles", "records": json.dumps(own), "outlet": "South Gazette"}).text
+        listed = client.get("/api/articles").json()["articles"]
+        assert sorted(a["outlet"] for a in listed) == ["North Herald", "North Herald", "South Gazette"]
 
 
 def test_polling_from_the_add_page_lists_each_feed_in_words(tmp_path: Path, embedder: object) -> None:

@@ -946,19 +946,20 @@ def documents_from_paste(text: str, outlet: str | None) -> tuple[list[RawDocumen
 
     A paste that opens as JSON does but does not parse is skipped as ``bad_json`` (one skip per
     bad line of JSON Lines), not stored as an article.
+
+    ``outlet`` is the outlet of the text and of each record with neither ``source`` nor URL (as
+    ``--source`` is on the command line). Without it such a document has no ``source`` (and no
+    URL): the caller asks for the outlet rather than invent one that other pastes would share.
     """
     from triangulate.readers import read_items, sniff_kind
 
     text = without_surrogates(text)
+    name = without_surrogates(outlet or "").strip() or None
     kind = sniff_kind(text)
     if kind not in ("json", "jsonl") and _JSON_OPENING.match(text):
         kind = "json"
-    if kind in ("json", "jsonl"):
-        origin = "form" if kind == "json" else "pasted.jsonl"
-        items = read_items(text.encode("utf-8"), origin=origin, kind=kind, max_bytes=None)
-    else:
-        name = without_surrogates(outlet or "").strip() or "Text 1"
-        items = read_items(text.encode("utf-8"), origin="pasted text 1", kind=kind, source=name, max_bytes=None)
+    origin = {"json": "form", "jsonl": "pasted.jsonl"}.get(kind, "pasted text")
+    items = read_items(text.encode("utf-8"), origin=origin, kind=kind, source=name, max_bytes=None)
     return [i for i in items if isinstance(i, RawDocument)], [i for i in items if isinstance(i, Skipped)]
 
 

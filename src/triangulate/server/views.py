@@ -611,10 +611,30 @@ def _form_token_ok(request: Request, form: Any) -> bool:
     return token_matches(given, expected)
 
 
+#: The Add form's fields as typed, empty.
+_NOTHING_ENTERED = {"records": "", "outlet": "", "urls": "", "feed": ""}
+
+
+def _ingest_page(
+    request: Request,
+    *,
+    status: int = 200,
+    result: dict[str, Any] | None = None,
+    message: str | None = None,
+    error: ApiError | None = None,
+    entered: dict[str, str] | None = None,
+) -> Response:
+    """The Add page; ``entered`` is what the forms show typed in (after an error: what was sent)."""
+    feeds = service_of(request).feeds()
+    return page(
+        "ingest.html", request, status=status, title="Add articles and feeds", feeds=feeds,
+        result=result, message=message, error=error, entered=entered or _NOTHING_ENTERED,
+    )
+
+
 @router.get("/ingest", response_class=HTMLResponse)
 def ingest_form(request: Request) -> Response:
-    service = service_of(request)
-    return page("ingest.html", request, title="Add articles and feeds", feeds=service.feeds(), result=None, message=None, error=None)
+    return _ingest_page(request)
 
 
 @router.post("/ingest", response_class=HTMLResponse)
@@ -652,6 +672,10 @@ async def ingest_submit(request: Request) -> Response:
             skips += s
             if len(docs) + len(skips) + len(urls) > MAX_INGEST_ITEMS:
                 raise ApiError(413, f"at most {MAX_INGEST_ITEMS} items per request ({len(docs) + len(skips)} articles pasted)")
+            unnamed = sum(1 for doc in d if not doc.source and not doc.url)
+            if unnamed:
+                what = "the pasted article" if d[0].origin == "pasted text" else f"{_plural(unnamed, 'pasted record')} without source or url"
+                raise ApiError(422, f"give the outlet of {what}: fill in “Outlet of pasted text” (nothing was added)")
         d, s = service.fetch_documents(urls)
         docs += d
         skips += s
@@ -659,13 +683,14 @@ async def ingest_submit(request: Request) -> Response:
             raise ApiError(422, "nothing to add: paste articles or give URLs")
         return service.ingest(docs, skips), None
 
+    entered = {name: str(form.get(name) or "") for name in _NOTHING_ENTERED}
     try:
         result, message = await run_in_threadpool(work)
     except ApiError as exc:
         if exc.status in (401, 403, 413):
             raise
-        return page("ingest.html", request, status=exc.status, title="Add articles and feeds", feeds=service.feeds(), result=None, message=None, error=exc)
-    return page("ingest.html", request, title="Add articles and feeds", feeds=service.feeds(), result=result, message=message, error=None)
+        return _ingest_page(request, status=exc.status, error=exc, entered=entered)
+    return _ingest_page(request, result=result, message=message)
 
 
 __all__ = ["router", "render", "error_page", "report_context"]
