@@ -763,6 +763,28 @@ def test_the_add_page_takes_the_outlet_of_pasted_text_and_records_from_its_field
         assert sorted(a["outlet"] for a in listed) == ["North Herald", "North Herald", "South Gazette"]
 
 
+def test_the_article_link_of_a_claim_marks_it_when_the_article_writes_curly_or_low_quotes(tmp_path: Path, embedder: object) -> None:
+    records = [
+        {"source": "North Herald", "title": "Storm cuts power in Porthaven",
+         "text": "A storm cut power to 4,000 homes in Porthaven on Monday night, the grid operator said.\n\n"
+                 "\u201cWe expect to restore power by Thursday,\u201d a spokeswoman for the operator said."},
+        {"source": "Grenzland Bote", "title": "Storm leaves Porthaven homes without power",
+         "text": "The storm left 4,000 homes in Porthaven without power on Monday night, the grid operator said.\n\n"
+                 "\u201eWe expect to restore power by Thursday,\u201c a spokeswoman  for the operator said."},
+    ]
+    with TestClient(create_app(tmp_path / "quotes.db", embedder=embedder)) as c:
+        results = c.post("/api/ingest", json={"articles": records}).json()["results"]
+        story = results[0]["story_id"]
+        assert story == results[1]["story_id"]
+        claims = c.get(f"/api/stories/{story}").json()["report"]["claims"]
+        quoted = [k for k in claims if k["text"].startswith('"We expect')]
+        assert len(quoted) == 2, [k["text"] for k in claims]
+        for claim in quoted:
+            page = c.get(f"/articles/{claim['article_id']}", params={"story": story, "claim": claim["id"]}).text
+            (marked,) = re.findall(r"<mark>(.*?)</mark>", page, re.S)
+            assert marked.startswith(("&#8220;We expect", "\u201cWe expect", "\u201eWe expect")) and marked.endswith("operator said."), marked
+
+
 def test_polling_from_the_add_page_lists_each_feed_in_words(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "poll.db", embedder=embedder, allow_private=True)
     with TestClient(app) as client:

@@ -27,6 +27,10 @@ _QUOTE_MAP = str.maketrans(
     }
 )
 
+#: The characters :func:`normalize` writes otherwise (quotes straight, odd spaces plain), for
+#: ``str.translate``.
+QUOTE_MAP = _QUOTE_MAP
+
 _SPACE = re.compile(r"[ \t\f\v]+")
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W_]+(?:['\-][^\W_]+)*", re.UNICODE)
 

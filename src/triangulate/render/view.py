@@ -8,6 +8,7 @@ highlight) lives here so that the formats cannot drift apart.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,6 +16,7 @@ from datetime import datetime
 from triangulate.models import Article, Claim, Conflict, ConflictSide, Fact, Report, SingleSource, SourceRef
 from triangulate.report_json import conflict_span, wire_copies_in
 from triangulate.summarize import representative
+from triangulate.text import QUOTE_MAP
 from triangulate.times import time_of_day
 
 __all__ = [
@@ -408,18 +410,45 @@ def _default_title(report: Report) -> str:
     return f"How {_join(outlets)} report the story"
 
 
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` lower-cased and normalised as :func:`triangulate.text.normalize` does (curly
+    and low quotes straight, compatibility forms, runs of spaces as one), with the index in
+    ``text`` of each of its characters. Character by character, in decomposed form, so that
+    a composed and a decomposed accent fold alike."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKD", ch).translate(QUOTE_MAP).lower():
+            if c.isspace():
+                if out and out[-1] == " ":
+                    continue
+                c = " "
+            out.append(c)
+            origin.append(i)
+    return "".join(out), origin
+
+
 def split_highlight(text: str, span: str | None) -> list[tuple[str, bool]]:
     """``text`` cut into (segment, highlighted) pieces around the first occurrence of ``span``.
 
     >>> split_highlight("He left on Tuesday.", "Tuesday")
     [('He left on ', False), ('Tuesday', True), ('.', False)]
+    >>> split_highlight("„Wir bauen neu“, sagte er.", '"Wir bauen neu", sagte er.')
+    [('„Wir bauen neu“, sagte er.', True)]
     """
     if not span:
         return [(text, False)]
     start = text.lower().find(span.lower())
-    if start < 0:
-        return [(text, False)]
     end = start + len(span)
+    if start < 0:
+        # A claim's text is normalised (straight quotes, single spaces): look for it in the
+        # text normalised the same way, and mark what it stands for in the text as written.
+        folded, origin = _folded(text)
+        wanted = _folded(span)[0].strip()
+        at = folded.find(wanted) if wanted else -1
+        if at < 0:
+            return [(text, False)]
+        start, end = origin[at], origin[at + len(wanted) - 1] + 1
     pieces = [(text[:start], False), (text[start:end], True), (text[end:], False)]
     return [piece for piece in pieces if piece[0]]
 
