@@ -153,6 +153,42 @@ def test_story_page_shows_facts_conflicts_and_citations_and_a_citation_can_be_fo
     shot(page, "article.png")
 
 
+#: The citations a click's open evidence box leaves hidden (under it) among those on screen.
+HIDDEN_CITES = """() => [...document.querySelectorAll('a.cite')].filter(a => {
+    const r = a.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    if (!r.width || x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false;
+    const hit = document.elementFromPoint(x, y);
+    return hit !== a && !a.contains(hit);
+}).length"""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_citation_evidence_stays_inside_the_window_and_an_open_one_hides_no_other_citation(browser, site: dict, width: int) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{site['base']}/stories/{site['story']}")
+        cites = pg.locator("a.cite")
+        assert cites.count() >= 2
+        for i in range(cites.count()):
+            pg.keyboard.press("Escape")
+            cite = cites.nth(i)
+            cite.scroll_into_view_if_needed()
+            cite.hover()
+            box = pg.locator("#" + cite.get_attribute("data-cite")).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (i, box)
+            assert pg.evaluate("document.documentElement.scrollWidth") <= width, i  # no sideways scrolling
+            cite.click()
+            assert cite.get_attribute("aria-expanded") == "true"
+            opened = pg.locator(".evidence.open").bounding_box()
+            assert opened is not None and opened["x"] >= 0 and opened["x"] + opened["width"] <= width, (i, opened)
+            assert pg.evaluate(HIDDEN_CITES) == 0, i
+            cite.click()  # closed again
+    finally:
+        context.close()
+
+
 def test_article_page_greys_the_removed_boilerplate_with_its_reason(page, site: dict) -> None:  # type: ignore[no-untyped-def]
     seen = 0
     for article_id in site["articles"]:

@@ -21,6 +21,7 @@
         var open = !box.classList.contains("open");
         closeAll(box);
         box.classList.toggle("open", open);
+        place(box);
         cite.setAttribute("aria-expanded", open ? "true" : "false");
         // Following the citation also marks the fact it points to.
         var target = document.querySelector(cite.getAttribute("href"));
@@ -41,11 +42,27 @@
       document.querySelectorAll(".evidence").forEach(function (el) { el.classList.add("dismissed"); });
     }
   });
+  // A floating evidence box starts under its citation; near the end of a line it would run
+  // off the right edge of the window: it moves left as far as needed (never off the left).
+  function place(box) {
+    box.style.left = "";
+    if (getComputedStyle(box).position !== "absolute") return;
+    var rect = box.getBoundingClientRect();
+    if (!rect.width) return;
+    var margin = 8;
+    var room = document.documentElement.clientWidth - margin;
+    var shift = Math.min(0, room - rect.right);
+    if (rect.left + shift < margin) shift = margin - rect.left;
+    if (shift) box.style.left = shift + "px";
+  }
   function undismiss(event) {
     var cite = event.target.closest ? event.target.closest("a.cite") : null;
     if (cite) {
       var box = document.getElementById(cite.getAttribute("data-cite"));
-      if (box) box.classList.remove("dismissed");
+      if (box) {
+        box.classList.remove("dismissed");
+        place(box);
+      }
     }
   }
   document.addEventListener("focusin", undismiss);
