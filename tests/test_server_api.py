@@ -850,6 +850,29 @@ def test_the_search_page_offers_a_next_page_only_when_there_is_one(tmp_path: Pat
         assert 'rel="prev"' in later and 'rel="next"' not in later
 
 
+def test_the_search_and_story_pages_take_a_limit_and_send_a_page_past_the_end_to_the_last_page(tmp_path: Path, embedder: object) -> None:
+    app = create_app(tmp_path / "c.db", embedder=embedder)
+    records = [
+        {"url": f"https://five.example/{i}", "source": f"Five {i}", "title": f"Otter count {i}",
+         "text": f"Otters were counted on river {i} on day {i * 7} of the survey. The team recorded {i * 3 + 5} animals."}
+        for i in range(5)
+    ]
+    html = {"accept": "text/html"}
+    with TestClient(app) as c:
+        assert c.post("/api/ingest", json={"articles": records}).json()["new"] == 5
+        first = c.get("/search?q=otters&limit=2", headers=html).text
+        assert first.count('<p class="snippet">') == 2 and "Articles (5)" in first
+        assert 'href="/search?q=otters&amp;limit=2&amp;offset=2" rel="next"' in first
+        beyond = c.get("/search?q=otters&limit=2&offset=40", headers=html).text
+        assert '<p class="snippet">' not in beyond and "No article matches" not in beyond and 'rel="next"' not in beyond
+        assert 'href="/search?q=otters&amp;limit=2&amp;offset=4" rel="prev"' in beyond and "go to the last page" in beyond
+        assert 'href="/search?q=otters&amp;offset=0" rel="prev"' in c.get("/search?q=otters&offset=40", headers=html).text
+        total = c.get("/api/stories").json()["total"]
+        past = c.get("/?offset=100&limit=2", headers=html).text
+        assert "No story matches" not in past and "go to the last page" in past
+        assert f'href="/?offset={(total - 1) // 2 * 2}&amp;limit=2" rel="prev"' in past
+
+
 def test_search_is_paginated_as_the_other_lists_with_total_next_and_prev(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "c.db", embedder=embedder)
     records = [

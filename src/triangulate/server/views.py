@@ -362,6 +362,7 @@ async def stories_page(
             since=since or "",
             offset=offset,
             limit=limit,
+            past_end=not rows and offset > 0 and total > 0,
             next_link=link(offset + limit) if offset + limit < total else None,
             prev_link=link(prev_offset(total, limit, offset)) if offset > 0 else None,
             stats=service.stats(),
@@ -492,29 +493,38 @@ def outlets_page(request: Request) -> Response:
 def search_page(
     request: Request,
     q: str = Query("", max_length=500),
+    limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0, le=100_000),
 ) -> Response:
-    """Full-text search: matching stories and articles with highlighted snippets."""
+    """Full-text search: matching stories and articles with highlighted snippets, paged as
+    the API's search (``limit``, ``offset``; from past the end, the previous page is the last)."""
+    from triangulate.server.api import prev_offset
+
     service = service_of(request)
     hits: list[Any] = []
     stories: list[Any] = []
-    total_stories = 0
+    total = total_stories = 0
     if q.strip():
-        hits = service.search(q, limit=21, offset=offset)  # one more tells whether a next page exists
+        hits = service.search(q, limit=limit, offset=offset)
+        total = service.count_search(q)
         stories, total_stories = service.stories(query=q, limit=10)
-    more = len(hits) > 20
-    hits = hits[:20]
+
+    def link(off: int) -> str:
+        return "/search?" + urlencode({"q": q, **({"limit": limit} if limit != 20 else {}), "offset": off})
+
     return page(
         "search.html",
         request,
         title=f"Search: {q}" if q else "Search",
         q=q,
         hits=hits,
+        total=total,
         stories=[{"story": s, "meter": service.meter(s)} for s in stories],
         total_stories=total_stories,
         offset=offset,
-        next_link="/search?" + urlencode({"q": q, "offset": offset + 20}) if more else None,
-        prev_link="/search?" + urlencode({"q": q, "offset": max(offset - 20, 0)}) if offset > 0 else None,
+        past_end=not hits and offset > 0 and total > 0,
+        next_link=link(offset + limit) if offset + limit < total else None,
+        prev_link=link(prev_offset(total, limit, offset)) if offset > 0 and total > 0 else None,
     )
 
 
