@@ -701,6 +701,19 @@ def test_json_with_lone_surrogate_escapes_is_no_server_error(client: TestClient)
         assert response.json()["ok"] == (response.status_code == 200)
 
 
+def test_the_outlet_filter_ignores_case_and_the_spaces_around_the_name(client: TestClient, ids: dict) -> None:
+    name = next(s for s in client.get("/api/stories").json()["stories"] if s["id"] == ids["story"])["outlet_names"][0]
+    exact = client.get("/api/stories", params={"outlet": name}).json()
+    articles = client.get("/api/articles", params={"outlet": name}).json()
+    assert exact["total"] >= 1 and articles["total"] >= 1
+    for given in (name.upper(), f"  {name.lower()} "):
+        assert [s["id"] for s in client.get("/api/stories", params={"outlet": given}).json()["stories"]] == [s["id"] for s in exact["stories"]], given
+        assert client.get("/api/articles", params={"outlet": given}).json()["total"] == articles["total"], given
+        page = client.get("/", params={"outlet": given}).text
+        assert f'<p class="count">{exact["total"]} stor' in page and f'href="/stories/{ids["story"]}"' in page, given
+    assert client.get("/api/stories", params={"outlet": name + "x"}).json()["total"] == 0
+
+
 def test_the_story_form_with_its_min_sources_field_emptied_lists_as_by_default(client: TestClient) -> None:
     emptied = client.get("/", params={"q": "", "outlet": "", "min_sources": "", "since": ""})
     assert emptied.status_code == 200 and emptied.text == client.get("/").text

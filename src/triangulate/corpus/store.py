@@ -1556,6 +1556,16 @@ class Store:
     def registry(self) -> list[tuple[str, str | None, str | None, str]]:
         return [(r[0], r[1], r[2], r[3]) for r in self._query("SELECT name, domain, country, kind FROM outlets ORDER BY name")]
 
+    def outlet_named(self, given: str) -> str | None:
+        """The outlet name of stored articles that ``given`` means: that name itself, else the
+        one it is ignoring case and surrounding spaces; ``None`` when no article has such an outlet."""
+        name = given.strip()
+        if self._one("SELECT 1 FROM articles WHERE outlet = ? LIMIT 1", (name,)):
+            return name
+        wanted = name.casefold()
+        # The distinct names come from the outlet index, not from the articles.
+        return next((str(r[0]) for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet") if str(r[0]).casefold() == wanted), None)
+
     def outlet_for_domain(self, domain: str) -> str | None:
         """The registry name of the outlet at ``domain`` (or a parent domain of it)."""
         parts = domain.lower().split(".")

@@ -189,7 +189,7 @@ def api_index(request: Request) -> Response:
 async def list_stories(
     request: Request,
     since: str | None = Query(None, description="only stories active since this ISO time or age (24h, 7d)"),
-    outlet: str | None = Query(None, description="only stories this outlet covered"),
+    outlet: str | None = Query(None, description="only stories this outlet covered (its name in any case)"),
     min_sources: int = Query(1, ge=1, le=1000, description="only stories with at least this many independent sources"),
     q: str | None = Query(None, max_length=500, description="only stories with an article matching this full-text query"),
     limit: int = Query(50, ge=1, le=200),
