@@ -798,6 +798,16 @@ def test_the_article_link_of_a_claim_marks_it_when_the_article_writes_curly_or_l
             assert marked.startswith(("&#8220;We expect", "\u201cWe expect", "\u201eWe expect")) and marked.endswith("operator said."), marked
 
 
+def test_the_add_page_keeps_what_was_typed_when_something_was_skipped(tmp_path: Path, embedder: object) -> None:
+    with TestClient(create_app(tmp_path / "form.db", embedder=embedder)) as client:
+        typed = '{"title": "Quay 4 reopens", "text": "Quay 4 reopened."}\n{"title": "Quay 5", "text": "'
+        page = client.post("/ingest", data={"action": "articles", "records": typed, "outlet": "Quay News"})
+        assert page.status_code == 200 and "skipped" in page.text
+        assert f"{escape(typed)}</textarea>" in page.text and 'value="Quay News"' in page.text
+        added = client.post("/ingest", data={"action": "articles", "records": FALLBACK[0]["title"] + "\n\n" + FALLBACK[0]["text"], "outlet": "North Herald"})
+        assert "1 new" in added.text and '<textarea name="records" rows="8"></textarea>' in added.text  # all added: the form is empty again
+
+
 def test_polling_from_the_add_page_lists_each_feed_in_words(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "poll.db", embedder=embedder, allow_private=True)
     with TestClient(app) as client:

@@ -117,6 +117,20 @@ def test_the_ingest_form_needs_the_token_too(token_client: TestClient) -> None:
     assert_error_shape(response, 401)
 
 
+def test_a_browser_refused_on_a_form_gets_the_form_again_with_what_it_typed(token_client: TestClient, client: TestClient) -> None:
+    html = {"accept": "text/html", "origin": "http://testserver"}
+    typed = "Quay 4 reopens in Porthaven\n\nQuay 4 of Porthaven harbour reopened on Friday after repairs, the <port> office said."
+    wrong = token_client.post("/ingest", data={"action": "articles", "records": typed, "outlet": "Quay News", "token": "nope"}, headers=html)
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
+    assert "needs the server&#39;s token" in wrong.text and 'class="ingest-form"' in wrong.text
+    assert "the &lt;port&gt; office said.</textarea>" in wrong.text and 'value="Quay News"' in wrong.text and "nope" not in wrong.text
+    urls = "\n".join(f"https://quay.example/{i}" for i in range(21))
+    for path, data in (("/ingest", {"action": "articles", "records": typed, "urls": urls}), ("/compare", {"text": [typed, typed], "urls": urls})):
+        too_many = client.post(path, data=data, headers=html)
+        assert too_many.status_code == 413 and "at most 20 URLs" in too_many.text, path
+        assert "the &lt;port&gt; office said.</textarea>" in too_many.text and "https://quay.example/20" in too_many.text, path
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "file:///tmp/page.html"])
 @pytest.mark.parametrize("path", ["/ingest", "/compare"])
 def test_a_cross_site_form_post_gets_403(client: TestClient, origin: str, path: str) -> None:

@@ -39,6 +39,7 @@ from triangulate.server.app import (
     not_modified,
     service_of,
     token_matches,
+    wants_html,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -595,9 +596,12 @@ async def compare_submit(request: Request) -> Response:
     try:
         report, data, seconds = await run_in_threadpool(work)
     except ApiError as exc:
-        if exc.status in (413, 503, 403):
+        # A browser gets the form again with what was typed and the error; a script, the error.
+        if exc.status == 403 or (exc.status in (413, 503) and not wants_html(request)):
             raise
-        return page("compare.html", request, status=exc.status, title="Compare articles", texts=keep, urls="\n".join(urls), report=None, error=exc)
+        response = page("compare.html", request, status=exc.status, title="Compare articles", texts=keep, urls="\n".join(urls), report=None, error=exc)
+        response.headers.update(exc.headers)
+        return response
     context = report_context(report, data, article_links=False)
     return page(
         "compare.html",
@@ -636,10 +640,13 @@ def _ingest_page(
 ) -> Response:
     """The Add page; ``entered`` is what the forms show typed in (after an error: what was sent)."""
     feeds = service_of(request).feeds()
-    return page(
+    response = page(
         "ingest.html", request, status=status, title="Add articles and feeds", feeds=feeds,
         result=result, message=message, error=error, entered=entered or _NOTHING_ENTERED,
     )
+    if error is not None:
+        response.headers.update(error.headers)
+    return response
 
 
 @router.get("/ingest", response_class=HTMLResponse)
@@ -655,8 +662,12 @@ async def ingest_submit(request: Request) -> Response:
     _same_origin(request)
     form = await request.form(max_part_size=request.app.state.max_body)
     service = service_of(request)
+    entered = {name: str(form.get(name) or "") for name in _NOTHING_ENTERED}  # never the token
     if not _form_token_ok(request, form):
-        raise ApiError(401, "adding to the corpus needs the server's token", headers={"WWW-Authenticate": 'Bearer realm="triangulate"'})
+        refused = ApiError(401, "adding to the corpus needs the server's token", headers={"WWW-Authenticate": 'Bearer realm="triangulate"'})
+        if not wants_html(request):
+            raise refused
+        return _ingest_page(request, status=401, error=refused, entered=entered)
     action = str(form.get("action") or "articles")
     if action not in ("articles", "feed", "poll"):
         raise ApiError(422, f"unknown action {action!r}: articles, feed or poll")
@@ -693,14 +704,15 @@ async def ingest_submit(request: Request) -> Response:
             raise ApiError(422, "nothing to add: paste articles or give URLs")
         return service.ingest(docs, skips), None
 
-    entered = {name: str(form.get(name) or "") for name in _NOTHING_ENTERED}
     try:
         result, message = await run_in_threadpool(work)
     except ApiError as exc:
-        if exc.status in (401, 403, 413):
+        # A browser gets the form again with what was typed and the error; a script, the error.
+        if exc.status == 403 or (exc.status in (401, 413) and not wants_html(request)):
             raise
         return _ingest_page(request, status=exc.status, error=exc, entered=entered)
-    return _ingest_page(request, result=result, message=message)
+    # Something skipped: what was typed stays, to be corrected and sent again.
+    return _ingest_page(request, result=result, message=message, entered=entered if result and result.get("skipped") else None)
 
 
 __all__ = ["router", "render", "error_page", "report_context"]
