@@ -117,6 +117,21 @@ def test_the_ingest_form_needs_the_token_too(token_client: TestClient) -> None:
     assert_error_shape(response, 401)
 
 
+@pytest.mark.parametrize(
+    ("path", "wrong"),
+    [
+        ("/api/stories?min_sources=0&since=bogus&limit=0", ["min_sources", "since", "limit"]),
+        ("/api/articles?since=soon&offset=-1", ["since", "offset"]),
+        ("/?min_sources=0&limit=0", ["min_sources", "limit"]),
+        ("/?min_sources=two&since=bogus", ["min_sources", "since"]),
+    ],
+)
+def test_each_invalid_parameter_gets_its_own_error(client: TestClient, path: str, wrong: list[str]) -> None:
+    body = assert_error_shape(client.get(path), 422)
+    assert sorted(e.split(":")[0] for e in body["errors"]) == sorted(f"query.{name}" for name in wrong), body
+    assert not any("Value error" in e for e in body["errors"])
+
+
 def test_a_browser_refused_on_a_form_gets_the_form_again_with_what_it_typed(token_client: TestClient, client: TestClient) -> None:
     html = {"accept": "text/html", "origin": "http://testserver"}
     typed = "Quay 4 reopens in Porthaven\n\nQuay 4 of Porthaven harbour reopened on Friday after repairs, the <port> office said."

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from triangulate.server.app import (
@@ -112,6 +112,20 @@ def json_response(payload: dict[str, Any], status: int = 200, headers: dict[str,
     return Response(json_bytes(payload), status_code=status, media_type="application/json", headers=headers)
 
 
+def _checked_since(value: str | None) -> str | None:
+    """A ``since`` parameter as given, once it reads as a time or an age: checked with the
+    request's other parameters, so that its error is listed with theirs."""
+    if value:
+        from triangulate.corpus.store import parse_since
+
+        parse_since(value)  # ValueError: "query.since: not a date or an age ..."
+    return value
+
+
+#: The type of a ``since`` query parameter (see :func:`_checked_since`).
+Since = Annotated[str | None, AfterValidator(_checked_since)]
+
+
 def parse_since_param(since: str | None) -> str | None:
     if not since:
         return None
@@ -188,7 +202,7 @@ def api_index(request: Request) -> Response:
 @router.get("/stories", summary="List stories", responses=_ERRORS)
 async def list_stories(
     request: Request,
-    since: str | None = Query(None, description="only stories active since this ISO time or age (24h, 7d)"),
+    since: Annotated[Since, Query(description="only stories active since this ISO time or age (24h, 7d)")] = None,
     outlet: str | None = Query(None, description="only stories this outlet covered (its name in any case)"),
     min_sources: int = Query(1, ge=1, le=1000, description="only stories with at least this many independent sources"),
     q: str | None = Query(None, max_length=500, description="only stories with an article matching this full-text query"),
@@ -248,7 +262,7 @@ def list_articles(
     request: Request,
     story: str | None = Query(None, max_length=64),
     outlet: str | None = Query(None),
-    since: str | None = Query(None),
+    since: Annotated[Since, Query()] = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:

@@ -1300,7 +1300,9 @@ def create_app(
                 errors.append(problem)
                 continue
             where = ".".join(str(p) for p in loc if p != "body") or "request"
-            errors.append(f"{where}: {err.get('msg', 'invalid')}")
+            # A check of ours (a ValueError) in its own words, without pydantic's "Value error, ".
+            own = (err.get("ctx") or {}).get("error") if err.get("type") == "value_error" else None
+            errors.append(f"{where}: {own if own is not None else err.get('msg', 'invalid')}")
         return _respond(request, 422, "invalid request: " + "; ".join(errors), errors)
 
     @app.exception_handler(TriangulateError)

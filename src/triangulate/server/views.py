@@ -11,18 +11,20 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
+from pydantic import AfterValidator
 from starlette.datastructures import UploadFile
 
 from triangulate.corpus import SearchHit
 from triangulate.models import Report
 from triangulate.text import without_bidi_controls
+from triangulate.server.api import Since
 from triangulate.server.app import (
     cached_page,
     MAX_INGEST_ITEMS,
@@ -313,16 +315,27 @@ _env.filters["meter_svg"] = _meter_svg
 
 
 def _min_sources_field(value: str | None) -> int:
-    """The form's "min. independent sources": an emptied field means the default (1)."""
+    """The form's "min. independent sources": an emptied field means the default (1).
+
+    Raises:
+        ValueError: not a whole number from 1 to 1000 (as a parameter check: listed with the
+            request's other invalid parameters).
+    """
     if value is None or not value.strip():
         return 1
     try:
         number = int(value.strip())
     except ValueError:
-        raise ApiError(422, f"min_sources: not a whole number: {value!r}") from None
+        raise ValueError(f"not a whole number: {value!r}") from None
     if not 1 <= number <= 1000:
-        raise ApiError(422, f"min_sources: must be from 1 to 1000, got {number}")
+        raise ValueError(f"must be from 1 to 1000, got {number}")
     return number
+
+
+def _checked_min_sources(value: str | None) -> str | None:
+    """The form's "min. independent sources" as given, once it reads (see :func:`_min_sources_field`)."""
+    _min_sources_field(value)
+    return value
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -330,8 +343,8 @@ async def stories_page(
     request: Request,
     q: str | None = Query(None, max_length=500),
     outlet: str | None = Query(None, max_length=200),
-    min_sources_field: str | None = Query(None, alias="min_sources", max_length=20),
-    since: str | None = Query(None, max_length=40),
+    min_sources_field: Annotated[str | None, AfterValidator(_checked_min_sources), Query(alias="min_sources", max_length=20)] = None,
+    since: Annotated[Since, Query(max_length=40)] = None,
     limit: int = Query(30, ge=1, le=200),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Response:
