@@ -56,7 +56,7 @@ def test_a_count_past_what_sqlite_holds_is_a_usage_error_not_a_traceback(env: di
 
 
 def test_an_empty_db_path_is_refused_by_reading_and_writing_commands(env: dict[str, object]) -> None:
-    for args in (["ingest", str(env["folder"])], ["stories"]):
+    for args in (["ingest", str(env["folder"])], ["stories"], ["serve", "--get", "/api/stories"]):
         result = CliRunner().invoke(cli, [*args, "--db", ""])
         assert result.exit_code != 0 and "[E504] no corpus database named" in result.output, args
 

@@ -182,7 +182,6 @@ def _dispute_text(conflict: Conflict, side_a: Sequence[str], side_b: Sequence[st
             ((names_a, verb_a, a.text), (names_b, verb_b)) if a.value == "negated" else ((names_b, verb_b, b.text), (names_a, verb_a))
         )
         return f'Reports differ: {no} say{no_verb} "{_as_quoted(said)}", {yes} say{yes_verb} otherwise.'
-
     if kind == "outcome":
         return f"Reports differ on what happened: {names_a} say{verb_a} {a.value}, {names_b} say{verb_b} {b.value}."
     return (

@@ -62,7 +62,13 @@ def serve(
     from triangulate.errors import TriangulateError
     from triangulate.server.app import create_app
 
-    path = db or str(default_db_path())
+    path = db if db is not None else str(default_db_path())
+    if not path.strip():
+        # An empty --db names no database, as for every corpus command (not ./triangulate.db).
+        from triangulate.corpus.store import EMPTY_DB_PATH
+        from triangulate.errors import StoreError
+
+        _fail(StoreError(EMPTY_DB_PATH, code="E504"))
     hosts = allowed_hosts or (LOOPBACK_HOSTS + ((host,) if host not in LOOPBACK_HOSTS else ()) if is_loopback(host) else ("*",))
     if get_path is not None:
         if not get_path.startswith("/"):
