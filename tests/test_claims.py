@@ -95,6 +95,7 @@ def test_numbers_written_in_words_are_read_as_their_value(text: str, kind: str, 
         ("A 1.5m wall fell.", []),
         ("The river rose 2m overnight.", []),
         ("She won the 400m hurdles.", []),
+        ("Among the 400m runners was Ada Lind.", []),  # a race: not 400 million runners
         ("He ran 5k.", []),
         ("It was 1.2 metres high.", [("number", "1.2 m")]),
     ],
@@ -133,6 +134,7 @@ def test_a_year_in_words_and_in_digits_is_one_year() -> None:
         ("Winds of 90 mph gusts hit the coast.", "140 km"),  # a unit stays the unit
         ("In the end 200 police were deployed.", "200 police"),
         ("Dahl won against 38,002 for Dale.", "38002"),  # no noun: not "38002 for"
+        ("The firm lost 2bn last year.", "2000000000"),  # not "2bn last"
     ],
 )
 def test_a_count_counts_the_plural_noun_after_the_words_that_describe_it(text: str, value: str) -> None:
@@ -527,3 +529,34 @@ def test_a_tally_after_a_word_for_a_vote_is_a_score() -> None:
     assert values("The storm passed 10-15 km north of the town.", "score") == []  # a range of distances
     assert values("Regulators approved 2-3 percent rate rises.", "score") == []
     assert values("Regulators approved 2-3 percent rate rises.", "percent") == ["3"]
+
+
+def test_a_full_name_written_out_is_its_own_person_even_when_the_surname_was_someone_elses() -> None:
+    claims = extract_claims(article(
+        '"This budget is balanced," Finance Minister Ana Berg said.',
+        '"This budget is not balanced," opposition leader Peter Berg said.',
+        '"We will vote against it," Berg told reporters.',
+    ))
+    assert [c.speaker for c in claims] == ["Ana Berg", "Peter Berg", "Ana Berg"]  # a bare surname: the first named
+
+
+def test_same_person_compares_surnames_without_accents_and_refuses_two_first_names() -> None:
+    from triangulate.claims import same_person
+
+    assert same_person("Ana Kovač", "Kovac") and same_person("Minister Ana Berg", "A. Berg")
+    assert not same_person("Ana Berg", "Peter Berg") and not same_person("Ana Berg", "Ana Brandt")
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "speakers"),
+    [
+        (['"The valves were checked every month," said Brenmark\'s former safety manager, Ola Dahl.'], ["Ola Dahl"]),
+        (['"We will appeal," said Brenmark lawyer Stefan Haller.'], ["Stefan Haller"]),  # not "Brenmark la..."
+        # The person asked is not the speaker, and the answer to a question is not the asker's.
+        (['"Will you resign?" a reporter asked Winter.'], [None]),
+        (['"Will you resign?" asked Winter.'], ["Winter"]),
+        (['"Did you see the defendant that night?" prosecutor Anna Berg asked the witness.', '"No, I did not."'], ["Anna Berg", None]),
+    ],
+)
+def test_an_owner_a_person_asked_and_an_answer_are_not_taken_for_the_speaker(paragraphs: list[str], speakers: list[str | None]) -> None:
+    assert [c.speaker for c in extract_claims(article(*paragraphs))] == speakers

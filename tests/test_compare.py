@@ -821,3 +821,21 @@ def test_two_people_of_one_surname_are_two_names_for_the_alignment_guard():
                  claim("B", "Prime Minister Ana Kovac met Chancellor Eva Lindqvist in Ostmark.")]
     assert disagreeing_kinds(shortened, np.array([0]), np.array([1])).tolist() == [0]
     assert disagreeing_kinds(different, np.array([0]), np.array([1])).tolist() == [1]
+
+
+def test_one_outlet_quoting_two_people_alike_keeps_two_remarks(embedder):
+    a = art("Zagora Daily", '"This budget is balanced," Finance Minister Ana Berg said.',
+            '"This budget is not balanced," opposition leader Peter Berg said.')
+    b = art("Adriatic Wire", '"This budget is balanced," said Finance Minister Ana Berg.')
+    report = compare_articles([a, b], embedder=embedder)
+    (quote,) = [f for f in report.facts if f.kind == "quote"]
+    assert quote.speaker == "Ana Berg" and all("not balanced" not in c.text for c in quote.claims)
+
+
+def test_a_date_with_and_without_its_year_and_a_possessive_place_do_not_keep_one_fact_apart(embedder):
+    a = art("Post A", "Hana Vidal beat Tom Berg in yesterday's mayoral vote in Porthaven by 4,210 votes.",
+            published="2026-03-10T09:00:00+01:00")
+    b = art("Post B", "Hana Vidal beat Tom Berg in Porthaven's mayoral vote on March 9 by 4,210 votes.",
+            published="2026-03-10T10:00:00+01:00")
+    report = compare_articles([a, b], embedder=embedder)
+    assert [len(f.claims) for f in report.facts] == [2] and report.conflicts == ()

@@ -424,3 +424,20 @@ def test_a_result_with_the_winner_and_loser_swapped_is_an_outcome_conflict(b: st
 )
 def test_the_same_result_written_another_way_is_no_conflict(b: str) -> None:
     assert kinds("Kestrel Town beat Marlow Athletic 2-1 at Ferris Park on Saturday.", b) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # Two legs of a tie: each version's result of Tuesday is the same.
+        ("Marlow Athletic beat Kestrel Town 3-0 on Tuesday to overturn a 2-1 first-leg defeat.",
+         "Kestrel beat Marlow 2-1 in the first leg but lost 3-0 to Marlow on Tuesday."),
+        ("In January Kestrel beat Marlow 4-0, but on Tuesday Marlow beat Kestrel 3-0.",
+         "Kestrel Town were beaten 3-0 by Marlow Athletic on Tuesday."),
+        # An earlier result, and results without a score (an election), are not compared.
+        ("Vidal defeated Berg by 4,210 votes on Monday to become mayor of Porthaven.",
+         "Four years after Berg beat Vidal, the independent defeated him by 4,210 votes on Monday."),
+    ],
+)
+def test_results_of_two_different_matches_or_without_a_score_are_no_outcome_conflict(a: str, b: str) -> None:
+    assert "outcome" not in kinds(a, b)

@@ -30,6 +30,8 @@ def test_iso_8601_and_rfc_2822_are_read_and_a_time_without_a_zone_is_utc() -> No
         ("Mar 9 2026 9 p.m.", 21, 0),
         ("Monday, March 9, 2026 12:30 PM", 12, 30),
         ("March 9, 2026 12:15 AM", 0, 15),
+        ("March 9, 2026 at 1:00 PM", 13, 0),
+        ("Mar. 9, 2026 1:00PM", 13, 0),
     ],
 )
 def test_a_time_on_the_twelve_hour_clock_is_read_with_its_half_of_the_day(written: str, hour: int, minute: int) -> None:

@@ -15,14 +15,13 @@ so a chain of "same topic" links cannot glue a story's claims into one blob.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
-from triangulate.claims import is_weekday_of_date
+from triangulate.claims import TITLE_WORDS, is_weekday_of_date, same_person
 from triangulate.models import Claim
 from triangulate.text import STOPWORDS, tokens
 
@@ -105,13 +104,7 @@ _SLOT_OF = {"entity": "names", "number": "figures", "money": "figures", "percent
 _SLOTS = ("names", "figures", "date", "weekday", "duration", "time")
 #: Words of a name that say what someone is, not who: "Mayor Ilse Brandt" and
 #: "Ilse Brandt" name one person.
-_TITLE_WORDS = frozenset(
-    """mayor president vice prime minister ministry secretary chief director inspector captain
-    councillor councilor governor senator sen rep representative general gen officer commander
-    spokesman spokeswoman spokesperson deputy ambassador judge justice king queen prince
-    princess pope sir lord lady mr mrs ms dr prof professor alternate defense defence foreign
-    interior finance health police fire state head leader chairman chairwoman""".split()
-)
+_TITLE_WORDS = TITLE_WORDS
 
 
 def _slot_values(claim: Claim) -> dict[str, set[str]]:
@@ -125,8 +118,11 @@ def _slot_values(claim: Claim) -> dict[str, set[str]]:
             # is that date again, not a second kind of detail to disagree on.
             continue
         value = d.value.lower()
+        if slot == "date" and d.unit == "date" and len(value) == 10:
+            value = value[5:]  # "2026-03-09" (a year given, or "yesterday") is the "March 9" of another version
         if slot == "names":
-            words = [w for w in value.split() if w not in _TITLE_WORDS]
+            # "Porthaven's mayoral vote" names Porthaven.
+            words = [w.removesuffix("'s").removesuffix("\u2019s") for w in value.split() if w not in _TITLE_WORDS]
         elif slot == "figures":
             words = value.split()[:1]
         else:
@@ -176,7 +172,11 @@ def disagreeing_kinds(claims: Sequence[Claim], left: np.ndarray, right: np.ndarr
 
 def _name_list(claim: Claim) -> list[tuple[str, ...]]:
     """A claim's names, each as its words without title words (the words of its names slot)."""
-    names = (tuple(w for w in d.value.lower().split() if w not in _TITLE_WORDS) for d in claim.details if d.kind == "entity")
+    names = (
+        tuple(w.removesuffix("'s").removesuffix("\u2019s") for w in d.value.lower().split() if w not in _TITLE_WORDS)
+        for d in claim.details
+        if d.kind == "entity"
+    )
     return [name for name in names if name]
 
 
@@ -197,20 +197,9 @@ def _names_disagree(a: Sequence[tuple[str, ...]], b: Sequence[tuple[str, ...]]) 
     return extra(a, b) and extra(b, a)
 
 
-def speaker_key(speaker: str | None) -> str:
-    """The surname two outlets' speakers are compared by, without accents or case: "Ana
-    Kovač" and "Kovac" are one speaker ("" for none)."""
-    if not speaker:
-        return ""
-    folded = unicodedata.normalize("NFKD", speaker.split()[-1]).encode("ascii", "ignore").decode("ascii")
-    return folded.casefold() or speaker.split()[-1].casefold()
-
-
 def same_speaker(a: Claim, b: Claim) -> bool:
-    """True when both claims name the same speaker (by surname) or one names none."""
-    if not a.speaker or not b.speaker:
-        return True
-    return speaker_key(a.speaker) == speaker_key(b.speaker)
+    """True when both claims name the same speaker or one names none (:func:`same_person`)."""
+    return not a.speaker or not b.speaker or same_person(a.speaker, b.speaker)
 
 
 def candidate_pairs(
@@ -505,9 +494,7 @@ def _score_edges(
     both_quoted = np.nonzero(has_quote[left] & has_quote[right])[0]
     qcos = np.zeros(len(left), dtype=np.float32)
     qcos[both_quoted] = _row_dots(quote_vecs, left[both_quoted], right[both_quoted])
-    surname = np.array([speaker_key(c.speaker) for c in claims])
-    sa, sb = surname[left], surname[right]
-    same = (sa == sb) | (sa == "") | (sb == "")
+    same = np.array([same_speaker(claims[i], claims[j]) for i, j in zip(left.tolist(), right.tolist())], dtype=bool)
     via_quote = has_quote[left] & has_quote[right] & (qcos >= settings.quote_cosine) & same
     match = cos >= settings.match_cosine
     if figure_blind is not None:
@@ -619,6 +606,8 @@ def _grow_facts(
             vx = values(x)
             for y in ys:
                 if groups[x] == groups[y]:
+                    if claims[x].quote and claims[y].quote and not same_speaker(claims[x], claims[y]):
+                        return False  # one source quoting two people: two remarks, however alike
                     continue
                 vy = values(y)
                 disagree = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -64,7 +65,7 @@ _QTY = rf"(?:{_NUM}|{_NUMWORD}|an?)"
 _UP = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
 _LOW = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower())
 _CAP = rf"(?:(?:[A-Z]\.){{2,}}|[{_UP}][\w'\-]*[\w]|[A-Z])"
-_NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|van|von|al|bin|da|del|der|la|le)){{0,4}}"
+_NAME = rf"{_CAP}(?:\s+(?:{_CAP}|(?:de|van|von|al|bin|da|del|der|la|le)\b)){{0,4}}"
 
 #: The units a duration is counted in (one capturing group).
 _TIME_UNIT = r"(second|minute|hour|day|week|fortnight|month|year|decade)"
@@ -163,7 +164,7 @@ _COUNTED_AFTER_SCALE = (
 _NUMBER = re.compile(
     rf"(?<![\w\-$€£.])({_NUM}|{_NUMWORD}|an?(?=\s+(?:thousand|million|billion|trillion)\b))"  # "a thousand jobs"
     # "2bn", "1.5mn" are billions and millions; "1.5m"/"1.2k" only before what they count.
-    rf"(?:\s+(thousand|million|billion|trillion)|(?<=\d)(bn|mn)|(?<=\d)([mk]){_COUNTED_AFTER_SCALE})?"
+    rf"(?:\s+(thousand|million|billion|trillion)|(?<=\d)(bn|mn)|(?<!\b[Tt]he\s\d)(?<!\b[Tt]he\s\d\d)(?<!\b[Tt]he\s\d\d\d)(?<=\d)([mk]){_COUNTED_AFTER_SCALE})?"
     # Not the "1" of "1.5m" or "1.2 metres" read short, nor a part of "1,2345".
     r"\b(?!-\w)(?![.,]\d)",
     re.IGNORECASE,
@@ -212,6 +213,39 @@ _NOT_ROLE_WORDS = (
 #: A role between an organisation and a person: "said Rovers coach Tom Hale".
 _ROLE = "|".join(sorted(_ROLE_WORDS | _PERSON_WORDS, key=len, reverse=True))
 
+#: Words of a name that say what someone is, not who: "Mayor Ilse Brandt" and
+#: "Ilse Brandt" name one person.
+TITLE_WORDS = frozenset(
+    """mayor president vice prime minister ministry secretary chief director inspector captain
+    councillor councilor governor senator sen rep representative general gen officer commander
+    spokesman spokeswoman spokesperson deputy ambassador judge justice king queen prince
+    princess pope sir lord lady mr mrs ms dr prof professor alternate defense defence foreign
+    interior finance health police fire state head leader chairman chairwoman""".split()
+)
+
+
+def _folded(word: str) -> str:
+    """A name word without accents or case: "Kovač" -> "kovac"."""
+    plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
+    return (plain or word).casefold()
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two speakers' names may be one person: the same surname, without accents or
+    case ("Ana Kovač" and "Kovac"), and no two different first names ("Ana Berg" and "Peter
+    Berg" are two people; an initial agrees with its name: "A. Berg")."""
+    wa = [_folded(w.strip(".")) for w in a.split() if w.lower().strip(".") not in TITLE_WORDS]
+    wb = [_folded(w.strip(".")) for w in b.split() if w.lower().strip(".") not in TITLE_WORDS]
+    if not wa or not wb:  # a title alone ("Minister"): compared as it is written
+        return bool(a.split()) and bool(b.split()) and _folded(a.split()[-1]) == _folded(b.split()[-1])
+    if wa[-1] != wb[-1]:
+        return False
+    ga, gb = wa[:-1], wb[:-1]
+    if not ga or not gb:
+        return True
+    return ga[0] == gb[0] or (len(ga[0]) == 1 and gb[0].startswith(ga[0])) or (len(gb[0]) == 1 and ga[0].startswith(gb[0]))
+
+
 # Speaker patterns, tried outside the quoted text of a sentence.
 #: An age set off by commas may follow the name: "Stanek, 61, told reporters".
 _SPEAKER_BEFORE = re.compile(
@@ -237,7 +271,7 @@ _SPEAKER_ROLE_NAME = re.compile(
 #: A role, then the name set off by a comma, after the verb: "said the minister of the
 #: interior, Dario Pel." (the name ends the sentence or is set off by another comma).
 _SPEAKER_AFTER_ROLE_NAME = re.compile(
-    rf"\b(?:{SPEECH_VERBS})\s+(?:the|a|an|his|her|its|their)\s+[^,\"|]{{1,60}},\s+(?P<who>{_NAME})(?=\s*(?:[,.;|]|$))"
+    rf"\b(?:{SPEECH_VERBS})\s+(?:the|a|an|his|her|its|their|{_NAME}['\u2019]s)\s+[^,\"|]{{1,60}},\s+(?P<who>{_NAME})(?=\s*(?:[,.;|]|$))"
 )
 _ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?P<who>(?:[a-z]+\s+){{0,3}}?{_NAME})")
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
@@ -322,7 +356,8 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
             elif sent.quote and last_speaker and sent.opens_quote:
                 # The continuation of a quote opened earlier in the article.
                 speaker = last_speaker
-            quoted_before = speaker if sent.quote else None
+            # A question is answered by someone else: the quote after it is not the asker's.
+            quoted_before = speaker if sent.quote and not sent.quote.rstrip(" ,.\"").endswith("?") else None
             parts = _split_clauses(sent.text) if split_clauses and not sent.quote else [sent.text]
             for part in parts:
                 claims.append(
@@ -506,10 +541,16 @@ def _find_speaker(sentence: _Sentence, people: dict[str, str], last: _Recent) ->
     outside = _strip_outside(sentence.text, sentence)
     for pattern in (_SPEAKER_NAME_ROLE, _SPEAKER_ROLE_NAME, _SPEAKER_BEFORE, _SPEAKER_AFTER_ROLE_NAME, _SPEAKER_AFTER, _ACCORDING):
         for match in pattern.finditer(outside):
+            if pattern is _SPEAKER_AFTER and _ADDRESSED.match(outside, match.start()) and re.search(r"\w", outside[: match.start()]):
+                continue  # "a reporter asked Winter": Winter is asked, someone else speaks
             who = _resolve(match.group("who"), people, last)
             if who:
                 return who
     return None
+
+
+#: A verb whose object is the person spoken to: after a subject, the name it takes is no speaker.
+_ADDRESSED = re.compile(r"(?:asked|asks|told|tells)\b")
 
 
 def _subject(sentence: _Sentence, people: dict[str, str]) -> str | None:
@@ -547,6 +588,8 @@ def _resolve(raw: str, people: dict[str, str], recent: _Recent) -> str | None:
         head = low.split()[-1]
         last = recent.names[0] if recent.names else None
         return _resolve_description(low[4:], people) or (last if head in _ROLE_WORDS or head in _PERSON_WORDS else None)
+    if who.endswith(("'s", "\u2019s")):
+        return None  # "said Brenmark's former safety manager, ...": an owner, not the speaker
     words = who.split()
     # Keep the name after the last lower-case word ("ministry spokesman John Doe", "Harlow
     # Rovers coach Tom Hale"): the words before are an organisation or a role.
@@ -559,7 +602,10 @@ def _resolve(raw: str, people: dict[str, str], recent: _Recent) -> str | None:
         return None
     name = " ".join(words)
     surname = words[-1]
-    return people.get(surname, name)
+    known = people.get(surname)
+    if known is not None and not same_person(known, name):
+        return " ".join(w for w in words if w.lower() not in TITLE_WORDS)  # another person of that surname
+    return known or name
 
 
 #: Words that say a person is a man or a woman when they stand right before the name ("Mr
@@ -1006,7 +1052,9 @@ _IRREGULAR_PLURALS = frozenset("people children men women".split())
 _UNIT_SYMBOLS = frozenset("km kg m cm mm mph kph kmh ha ft lb lbs mw gw kw kwh".split())
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
 #: Words after a count that say it counts nothing named: "38,002 for Dale", "12 in all".
-_NO_NOUN_AFTER = frozenset("for to in on at by with from against than per and or but into onto".split())
+_NO_NOUN_AFTER = frozenset(
+    "for to in on at by with from against than per and or but into onto the a an this that these those last next each every".split()
+)
 
 
 def _is_plural(word: str) -> bool:

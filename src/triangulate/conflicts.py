@@ -19,8 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triangulate.align import _TITLE_WORDS
-from triangulate.claims import NEGATIVE_WORDS, is_converted, is_weekday_of_date, number_value
+from triangulate.claims import MONTHS, NEGATIVE_WORDS, TITLE_WORDS as _TITLE_WORDS, WEEKDAYS, is_converted, is_weekday_of_date, number_value
 from triangulate.models import Claim, Conflict, ConflictSide, Detail, Fact
 from triangulate.text import STOPWORDS, tokens
 
@@ -86,6 +85,9 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
                 continue  # "more than three years" and "485 years" can both be true
             if not any(_same_referent(a.text, x, b.text, y, matcher is not None) for x in va for y in vb):
                 continue  # "38.4% of the vote" and "turnout was 64%": figures of two things
+            implied = [(x, y) for x in va for y in vb if is_weekday_of_date(x) or is_weekday_of_date(y)]
+            if implied and not any(_word_before(a.text, x) == _word_before(b.text, y) is not None for x, y in implied):
+                continue  # a date's weekday is compared with the day of what the same word tells: "walked out on"
             out.append(_conflict(fact_id, kind, a, b, _show(va), _show(vb), unit))
     out.extend(_currency_conflict(fact_id, a, b))
     out.extend(_negation_conflict(fact_id, a, b))
@@ -191,6 +193,15 @@ def _around(text: str, detail: Detail) -> tuple[list[str], list[str]] | None:
     if at < 0:
         return None
     return tokens(text[:at]), tokens(text[at + len(detail.text) :])
+
+
+def _word_before(text: str, detail: Detail) -> str | None:
+    """The content word nearest before a detail ("walked out on Monday" -> "walked"), or None:
+    what a date or a weekday is the day of ("began on 9 March" is not "would end on Friday")."""
+    around = _around(text, detail)
+    if around is None:
+        return None
+    return next((w for w in reversed(around[0][-4:]) if w.isalpha() and w not in STOPWORDS), None)
 
 
 def _window(around: tuple[list[str], list[str]], width: int) -> list[str]:
@@ -381,29 +392,40 @@ def _outcome_conflict(fact_id: str, a: Claim, b: Claim, replaced: list[tuple[lis
 
 #: A side's name in a result: capitalised words ("Kestrel Town", "FC Marlow", "St. Ives").
 _SIDE = r"((?:[A-Z][\w.'\-]*)(?:\s+(?:[A-Z][\w.'\-]*|de|of|and))*)"
-_SCORE_AT = r"(?:\s+\d{1,3}\s*[-\u2013]\s*\d{1,3})?"
-#: Who beat whom: the winner first ("A beat B", "A won against B"), or second ("A lost to B",
-#: "A were beaten by B").
+_SCORE_AT = r"\s+(\d{1,3})\s*[-\u2013]\s*(\d{1,3})"
+#: Who beat whom, and by what score: the winner first ("A beat B 2-1", "A beat B by 2-1"), or
+#: second ("A lost 2-1 to B", "A were beaten 2-1 by B").
 _WINNER_FIRST = re.compile(
-    rf"{_SIDE}\s+(?:beat|beats|defeated|defeats|overcame|overcome|edged|edges|thrashed|routed|won\s+against|"
-    rf"won\s+over|triumphed\s+over){_SCORE_AT}\s+(?:the\s+)?{_SIDE}"
+    rf"{_SIDE}\s+(?:beat|beats|defeated|defeats|overcame|edged|thrashed|routed|won\s+against|won\s+over)"
+    rf"\s+(?:the\s+)?{_SIDE}(?:\s+by)?{_SCORE_AT}"
 )
 _WINNER_SECOND = re.compile(
-    rf"{_SIDE}\s+(?:lost|loses|fell|falls|went\s+down){_SCORE_AT}\s+to\s+(?:the\s+)?{_SIDE}"
+    rf"{_SIDE}\s+(?:lost|loses|went\s+down){_SCORE_AT}\s+to\s+(?:the\s+)?{_SIDE}"
     rf"|{_SIDE}\s+(?:were|was|are|is|got)\s+(?:beaten|defeated|thrashed|routed|edged){_SCORE_AT}\s+by\s+(?:the\s+)?{_SIDE}"
 )
+#: Words that open a sentence or a clause before a side's name: "In January Kestrel beat ...".
+_NOT_SIDE = frozenset(w.capitalize() for w in (*MONTHS, *WEEKDAYS, "in", "on", "at", "after", "before", "then", "but", "and", "when", "while", "last", "this"))
 
 
-def _winner_and_loser(text: str) -> tuple[str, str] | None:
-    """Who won and who lost, as the sentence names them, or None when it names no result."""
-    m = _WINNER_FIRST.search(text)
-    if m:
-        return m.group(1), m.group(2)
-    m = _WINNER_SECOND.search(text)
-    if m:
-        loser, winner = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        return winner, loser
-    return None
+def _side(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[0] in _NOT_SIDE:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _results(text: str) -> list[tuple[str, str, str]]:
+    """Every result a sentence names with its score: (winner, loser, "high-low")."""
+    out: list[tuple[str, str, str]] = []
+    for m in _WINNER_FIRST.finditer(text):
+        high, low = sorted((int(m.group(3)), int(m.group(4))), reverse=True)
+        out.append((_side(m.group(1)), _side(m.group(2)), f"{high}-{low}"))
+    for m in _WINNER_SECOND.finditer(text):
+        g = m.groups()
+        loser, x, y, winner = g[0:4] if g[0] else g[4:8]
+        high, low = sorted((int(x), int(y)), reverse=True)
+        out.append((_side(winner), _side(loser), f"{high}-{low}"))
+    return out
 
 
 def _same_side(x: str, y: str) -> bool:
@@ -413,13 +435,19 @@ def _same_side(x: str, y: str) -> bool:
 
 def _winner_conflict(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     """Two versions of one result with the sides swapped: "Kestrel Town beat Marlow Athletic
-    2-1" / "Marlow Athletic beat Kestrel Town 2-1" (or "Kestrel Town lost 2-1 to ...")."""
-    result_a, result_b = _winner_and_loser(a.text), _winner_and_loser(b.text)
-    if result_a is None or result_b is None:
-        return []
-    (won_a, lost_a), (won_b, lost_b) = result_a, result_b
-    if _same_side(won_a, lost_b) and _same_side(lost_a, won_b) and not _same_side(won_a, won_b):
-        return [_outcome(fact_id, a, b, f"{won_a} won", f"{won_b} won", verb="says")]
+    2-1" / "Marlow Athletic beat Kestrel Town 2-1" (or "Kestrel Town lost 2-1 to ..."). Only a
+    result each version gives with the same score counts, and only when neither version gives
+    that score the other way round too (a first leg and a return leg, last year's result)."""
+    results_a, results_b = _results(a.text), _results(b.text)
+    for won_a, lost_a, score in results_a:
+        same_score = [(w, lost) for w, lost, s in results_b if s == score]
+        if not same_score or len([r for r in results_a if r[2] == score]) > 1:
+            continue
+        if any(_same_side(won_a, w) and _same_side(lost_a, lost) for w, lost in same_score):
+            continue
+        for won_b, lost_b in same_score:
+            if _same_side(won_a, lost_b) and _same_side(lost_a, won_b) and not _same_side(won_a, won_b):
+                return [_outcome(fact_id, a, b, f"{won_a} won", f"{won_b} won", verb="says")]
     return []
 
 

@@ -74,8 +74,9 @@ _TWELVE_HOUR = re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?(:\d\d)?\s*([ap])\.?\s?m\b
 
 
 def _twenty_four_hour(text: str) -> str:
-    """``text`` with a twelve-hour time written on the 24-hour clock ("March 9, 2026 1:00 PM"
-    -> "March 9, 2026 13:00"), which the RFC 2822 reader understands (it drops "PM")."""
+    """``text`` as the RFC 2822 reader understands it: a twelve-hour time on the 24-hour clock
+    ("March 9, 2026 1:00 PM" -> "March 9, 2026 13:00"; the reader drops "PM"), without the
+    "at" before a time or the stop after a month's abbreviation ("Mar. 9, 2026 at 1:00PM")."""
 
     def written(m: re.Match[str]) -> str:
         hour = int(m.group(1))
@@ -84,7 +85,12 @@ def _twenty_four_hour(text: str) -> str:
         hour = hour % 12 + (12 if m.group(4).lower() == "p" else 0)
         return f"{hour:02d}:{m.group(2) or '00'}{m.group(3) or ''}"
 
+    text = _AT_TIME.sub(" ", _MONTH_STOP.sub(r"\1", text))  # "Mar. 9, 2026 at 1:00PM"
     return _TWELVE_HOUR.sub(written, text)
+
+
+_AT_TIME = re.compile(r",?\s+at\s+(?=\d)", re.IGNORECASE)
+_MONTH_STOP = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:t)?\.", re.IGNORECASE)
 
 
 def _with_zone(moment: datetime) -> datetime:
