@@ -160,6 +160,21 @@ def test_an_ingest_stopped_by_a_database_error_half_way_says_what_it_stored(env:
     assert "[E505] cannot write" in result.stderr and "what is counted above is stored" in result.stderr
 
 
+def test_an_ingest_in_json_stopped_by_a_busy_database_before_its_first_batch_still_prints_its_summary(
+    env: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triangulate.corpus.ingest import Ingester
+    from triangulate.errors import StoreError
+
+    def busy(self: Ingester, *args: object, **kwargs: object) -> object:
+        raise StoreError("the corpus database c.db is busy (database is locked); is another process writing?", code="E512")
+
+    monkeypatch.setattr(Ingester, "_write", busy)
+    result = CliRunner().invoke(cli, ["ingest", str(env["folder"]), "--db", str(env["db"]), "-f", "json"])
+    assert result.exit_code == 5 and "[E512]" in result.stderr
+    assert json.loads(result.stdout) | {"new": 0, "stopped": "error E512"} == json.loads(result.stdout)  # one JSON object, as ever
+
+
 def test_search_takes_a_word_to_leave_out_as_written(env: dict[str, object]) -> None:
     db = str(env["db"])
     run("ingest", str(env["folder"]), "--db", db, "-q")

@@ -177,8 +177,8 @@ def ingest(
             err.print(f"{stopped_how()}: what is counted above is stored; run the same command again to finish", highlight=False, soft_wrap=True)
             sys.exit(stopped_status())
         except TriangulateError as exc:
-            if not so_far.total:
-                raise  # nothing stored yet: the error alone says it
+            if not so_far.total and fmt != "json":
+                raise  # nothing stored yet: the error alone says it (a script still gets its JSON object)
             # A database that became busy or full half-way: say what is stored before the error.
             so_far.seconds = time.perf_counter() - started
             _partial_summary(so_far, fmt, stopped=f"error {exc.code}")
