@@ -159,6 +159,29 @@ def test_a_read_only_copy_without_its_shm_is_read_immutable_without_its_log_and_
     assert "is read without its log c.db-wal" in str(out["stderr"])  # ...and the reader is told
 
 
+def test_a_read_only_copy_whose_data_is_all_in_its_log_says_so_rather_than_asking_for_a_migration(
+    tmp_path: Path, embedder: object, read_only_mounts: None
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    db = folder / "c.db"
+    # A first writer killed before anything was copied from the log into the file.
+    killed = subprocess.run(
+        [sys.executable, "-c", "import os\nfrom triangulate.corpus import Corpus\nfrom triangulate.models import RawDocument\n"
+         f"c = Corpus.open({str(db)!r})\nc.add(RawDocument(origin='valley-times.txt', content={QUAKE!r}))\nos._exit(0)\n"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert killed.returncode == 0, killed.stderr
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(db, copy / "c.db")
+    shutil.copy(folder / "c.db-wal", copy / "c.db-wal")
+    result = _read_only(copy, sys.executable, "-m", "triangulate", "stories", "--db", str(copy / "c.db"))
+    assert result.returncode == 5
+    assert "[E502]" in result.stderr and "holds nothing yet but its log c.db-wal does" in result.stderr
+    assert "needs schema migration" not in result.stderr  # it is no older version
+
+
 def test_a_corpus_that_cannot_be_opened_for_writing_is_opened_read_only_and_refuses_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

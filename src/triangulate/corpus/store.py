@@ -740,6 +740,15 @@ class Store:
         check_database(self.conn)  # before anything is written: another app's file stays as it is
         if readonly:
             missing = pending(self.conn)
+            wal = Path(self.path + "-wal")
+            if missing and not memory and wal.is_file() and wal.stat().st_size > 0 and not self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                # The file holds nothing yet: all of it is in the log, which cannot be read here.
+                raise StoreError(
+                    f"the corpus database {self.path} holds nothing yet but its log {wal.name} does, and the log cannot "
+                    f"be read here (a read-only folder without {Path(self.path).name}-shm): open it once where it can be "
+                    "written, or copy it after a checkpoint",
+                    code="E502",
+                )
             if missing:
                 raise StoreError(
                     f"the corpus database {self.path} needs schema migration {missing[0]}, and it cannot be written: "
