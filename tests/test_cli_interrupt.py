@@ -340,3 +340,26 @@ def test_a_command_run_in_process_puts_the_signal_handlers_back_and_leaves_no_st
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+def test_a_stopped_server_ends_past_a_report_still_being_computed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report computed in native threads at the interpreter's exit aborted the process
+    (SIGABRT, exit 134, "terminate called without an active exception"): the server ends
+    the process itself, status 0, while one runs; otherwise it exits as usual."""
+    import threading
+
+    from triangulate.server import cli as server_cli
+
+    ended: list[int] = []
+    monkeypatch.setattr(server_cli.os, "_exit", ended.append)
+    server_cli.exit_past_running_reports()
+    assert ended == []  # nothing running: the usual exit
+    release = threading.Event()
+    busy = threading.Thread(target=release.wait, name="triangulate-report-1", daemon=True)
+    busy.start()
+    try:
+        server_cli.exit_past_running_reports()
+    finally:
+        release.set()
+        busy.join()
+    assert ended == [0]

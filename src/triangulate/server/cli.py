@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -115,6 +116,22 @@ def serve(
     if stopped_by is not None:
         # Once it serves, a server's normal end is a stop, as a watch's is: it says so and exits 0.
         click.echo("stopped (SIGTERM)" if stopped_by == signal.SIGTERM else "stopped", err=True)
+    exit_past_running_reports()
+
+
+def exit_past_running_reports() -> None:
+    """End the process now when a story report is still being computed on a worker thread.
+
+    The model runs it in native threads that the interpreter's own exit would tear down
+    under it ("terminate called without an active exception", SIGABRT, exit 134). The
+    server has answered its requests and closed the corpus by then; the report was only
+    going to a cache, and SQLite rolls back a transaction left open, so nothing stored is lost.
+    """
+    busy = [t for t in threading.enumerate() if t.is_alive() and t.name.startswith(("triangulate-report", "triangulate-warm"))]
+    if busy:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _serve_until_stopped(config: Any, sock: socket.socket, serving: str) -> int | None:
