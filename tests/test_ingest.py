@@ -376,6 +376,22 @@ def test_a_publication_time_far_ahead_of_the_reading_is_not_stored_and_does_not_
     assert by_outlet["Marrow Courier"].story_id == by_outlet["Valley Times"].story_id
 
 
+def test_records_whose_url_is_no_web_address_are_two_articles_not_two_versions_of_one(tmp_path: Path, corpus: Corpus, caplog: pytest.LogCaptureFixture) -> None:
+    records = tmp_path / "placeholders.jsonl"
+    lines = [
+        {"url": "n/a", "source": "Bay Post", "title": QUAKE[0], "text": "\n\n".join(QUAKE[1])},
+        {"url": "n/a", "source": "Bay Post", "title": RULING[0], "text": "\n\n".join(RULING[1])},
+        {"url": "not a url", "title": "Harbour crane repaired", "text": "The harbour crane was repaired on Wednesday after a week out of service."},
+    ]
+    records.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    summary = corpus.ingest([str(records)])
+    assert (summary.new, summary.updated) == (3, 0)  # the ruling did not replace the quake story
+    stored = {a.title: a for a in corpus.articles()}
+    assert all(a.url is None and a.version == 1 for a in stored.values())
+    assert stored["Harbour crane repaired"].outlet == "placeholders"  # the file, not an outlet named "not a url"
+    assert "url 'n/a' is not a web address" in caplog.text
+
+
 def test_skips_are_recorded_and_the_run_goes_on(tmp_path: Path, corpus: Corpus) -> None:
     good = text_file(tmp_path / "valley-times.txt", *QUAKE)
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)

@@ -402,7 +402,12 @@ def _record_to_doc(
     if not content.strip():
         return Skipped(origin, "empty", "the record's text is empty")
     content = _text(content)
-    rec_url = _str_or_none(record.get("url")) or _str_or_none(record.get("link")) or url
+    written_url = _str_or_none(record.get("url")) or _str_or_none(record.get("link"))
+    rec_url = web_address(written_url) or url
+    if written_url is not None and rec_url != written_url:
+        # "n/a", "not a url": no site to name the outlet by, and no address that two different
+        # records could share (one would be stored as a new version of the other).
+        logger.warning("%s: url %r is not a web address; read as a record without one", origin, written_url)
     rec_source = _str_or_none(record.get("source")) or _str_or_none(record.get("outlet"))
     if rec_source is None and rec_url is None:
         rec_source = fallback_source
@@ -790,6 +795,23 @@ class _Utf8Lines:
 
 
 # ------------------------------------------------------------------------ outlets
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` when it is a web address (``https://host/...``, or ``www.host.tld/...``
+    without its scheme), else None: "n/a", "not a url", "garbage", "mailto:x@y"."""
+    if not url:
+        return None
+    text = url.strip()
+    if re.match(r"(?i)^https?://", text):
+        try:
+            host = urlsplit(text).hostname
+        except ValueError:
+            return None
+        return text if host and re.fullmatch(r"[\w.\-\[\]:]+", host) else None
+    if "://" not in text and ":" not in text.split("/", 1)[0] and re.fullmatch(r"[\w\-]+(?:\.[\w\-]+)+", text.split("/", 1)[0]):
+        return text  # "www.example.com/a": a site, written without its scheme
+    return None
 
 
 def domain_of(url: str | None) -> str | None:
