@@ -808,6 +808,23 @@ def test_the_add_page_keeps_what_was_typed_when_something_was_skipped(tmp_path: 
         assert "1 new" in added.text and '<textarea name="records" rows="8"></textarea>' in added.text  # all added: the form is empty again
 
 
+def test_the_add_page_keeps_what_was_typed_when_the_corpus_is_busy(tmp_path: Path, embedder: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triangulate.errors import StoreError
+
+    app = create_app(tmp_path / "busy.db", embedder=embedder)
+    with TestClient(app) as client:
+        def busy(*args: object, **kwargs: object) -> object:
+            raise StoreError("the corpus database busy.db is busy (database is locked); is another process writing?", code="E512")
+
+        monkeypatch.setattr(app.state.service, "ingest", busy)
+        typed = FALLBACK[0]["title"] + "\n\n" + FALLBACK[0]["text"]
+        page = client.post("/ingest", data={"action": "articles", "records": typed, "outlet": "North Herald"}, headers={"accept": "text/html"})
+        assert page.status_code == 503 and "[E512]" in page.text
+        assert f"{escape(typed)}</textarea>" in page.text and 'value="North Herald"' in page.text  # not a bare error page
+        script = client.post("/ingest", data={"action": "articles", "records": typed, "outlet": "North Herald"})
+        assert script.status_code == 503
+
+
 def test_polling_from_the_add_page_lists_each_feed_in_words(tmp_path: Path, embedder: object) -> None:
     app = create_app(tmp_path / "poll.db", embedder=embedder, allow_private=True)
     with TestClient(app) as client:

@@ -134,7 +134,8 @@ _STATUS_TEXT = {
 }
 
 
-def _status_for(exc: TriangulateError) -> int:
+def status_for(exc: TriangulateError) -> int:
+    """The HTTP status a library error is answered with."""
     if isinstance(exc, FetchError):
         return 422
     if isinstance(exc, InputError):
@@ -1307,7 +1308,7 @@ def create_app(
 
     @app.exception_handler(TriangulateError)
     async def _triangulate_error(request: Request, exc: TriangulateError) -> Response:
-        status = _status_for(exc)
+        status = status_for(exc)
         return _respond(request, status, str(exc))
 
     @app.exception_handler(Exception)

@@ -25,6 +25,7 @@ from triangulate.corpus import SearchHit
 from triangulate.models import Report
 from triangulate.text import without_bidi_controls
 from triangulate.server.api import Since
+from triangulate.errors import TriangulateError
 from triangulate.server.app import (
     cached_page,
     MAX_INGEST_ITEMS,
@@ -40,6 +41,7 @@ from triangulate.server.app import (
     meter_of,
     not_modified,
     service_of,
+    status_for,
     token_matches,
     wants_html,
 )
@@ -724,6 +726,12 @@ async def ingest_submit(request: Request) -> Response:
         if exc.status == 403 or (exc.status in (401, 413) and not wants_html(request)):
             raise
         return _ingest_page(request, status=exc.status, error=exc, entered=entered)
+    except TriangulateError as exc:
+        # A corpus busy with another writer (E512) or full: the same, with the library's error.
+        if not wants_html(request):
+            raise
+        status = status_for(exc)
+        return _ingest_page(request, status=status, error=ApiError(status, str(exc)), entered=entered)
     # Something skipped: what was typed stays, to be corrected and sent again.
     return _ingest_page(request, result=result, message=message, entered=entered if result and result.get("skipped") else None)
 
