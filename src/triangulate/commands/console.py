@@ -94,7 +94,7 @@ ID_COLUMNS = frozenset({"Article", "Story"})
 #: Columns whose values are never broken inside a word (ids, URLs, counts, the kind, the
 #: ids a note names), nor are times (every column whose name ends in "(UTC)"): their
 #: column is at least as wide as their longest word. The other columns take the squeeze.
-WHOLE_COLUMNS = ID_COLUMNS | {"URL", "Kind", "Articles", "Stories", "Reprints", "Sources", "Errors", "Note"}
+WHOLE_COLUMNS = ID_COLUMNS | {"URL", "Kind", "Articles", "Stories", "Reprints", "Sources", "Errors"}
 
 #: The most lines a cell of these columns takes: a title of 3,000 characters is cut with an
 #: ellipsis, not wrapped over a screen. Ids, URLs, times and counts are never cut.
