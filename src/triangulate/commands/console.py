@@ -91,8 +91,7 @@ def snippet_text(hit: Any) -> Text:
 #: Columns of ids: never wrapped, so that an id can be copied from the table.
 ID_COLUMNS = frozenset({"Article", "Story"})
 
-#: Columns whose values are never broken inside a word (ids, URLs, counts, the kind, the
-#: ids a note names), nor are times (every column whose name ends in "(UTC)"): their
+#: Columns whose values are never broken inside a word (ids, URLs, counts, the kind), nor are times (every column whose name ends in "(UTC)"): their
 #: column is at least as wide as their longest word. The other columns take the squeeze.
 WHOLE_COLUMNS = ID_COLUMNS | {"URL", "Kind", "Articles", "Stories", "Reprints", "Sources", "Errors"}
 
