@@ -566,3 +566,13 @@ def test_a_table_row_with_more_or_fewer_cells_than_columns_is_an_error_not_cut()
     for row in (["a", "b", "c"], ["a"]):
         with pytest.raises(ValueError):
             print_table(["One", "Two"], [row])
+
+
+def test_the_outlet_filter_of_stories_and_articles_ignores_case_and_surrounding_spaces(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    exact = json.loads(run("articles", "--db", db, "--outlet", "valley-times", "-f", "json"))
+    assert exact
+    for given in ("VALLEY-TIMES", "  Valley-Times "):
+        assert json.loads(run("articles", "--db", db, "--outlet", given, "-f", "json")) == exact, given
+        assert json.loads(run("stories", "--db", db, "--outlet", given, "-f", "json")), given

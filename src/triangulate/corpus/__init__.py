@@ -380,11 +380,19 @@ class Corpus:
         limit: int | None = 50,
         offset: int = 0,
     ) -> list[StoryInfo]:
-        """Stories, most recently active first (see :meth:`Store.stories`). ``since`` takes ``24h``, ``7d`` or a date."""
+        """Stories, most recently active first (see :meth:`Store.stories`). ``since`` takes ``24h``, ``7d`` or a date;
+        ``outlet`` is matched whatever its case and the spaces around it."""
         from triangulate.corpus.store import parse_since
 
         since_iso = parse_since(since) if since else None
-        return self.store.stories(since=since_iso, min_sources=min_sources, query=query, outlet=outlet, limit=limit, offset=offset)
+        return self.store.stories(since=since_iso, min_sources=min_sources, query=query, outlet=self._outlet(outlet), limit=limit, offset=offset)
+
+    def _outlet(self, given: str | None) -> str | None:
+        """The stored outlet name a filter means, whatever its case and the spaces around it
+        (as given, stripped, when no article has it: it then matches nothing)."""
+        if given is None or not given.strip():
+            return None
+        return self.store.outlet_named(given) or given.strip()
 
     def story(self, story_id: str) -> StoryDetail | None:
         """One story with its current articles (oldest first) and corrections; ``None`` when unknown."""
@@ -616,14 +624,14 @@ class Corpus:
         limit: int | None = 50,
         offset: int = 0,
     ) -> list[StoredArticle]:
-        """Articles, newest first."""
+        """Articles, newest first; ``outlet`` is matched whatever its case and the spaces around it."""
         from triangulate.corpus.store import parse_since
 
         sid = self.store.resolve_story(story) if story else None
         if story and sid is None:
             return []
         return self.store.articles(
-            story=sid, outlet=outlet, since=parse_since(since) if since else None,
+            story=sid, outlet=self._outlet(outlet), since=parse_since(since) if since else None,
             include_superseded=include_superseded, limit=limit, offset=offset,
         )
 
