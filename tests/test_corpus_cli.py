@@ -576,3 +576,13 @@ def test_the_outlet_filter_of_stories_and_articles_ignores_case_and_surrounding_
     for given in ("VALLEY-TIMES", "  Valley-Times "):
         assert json.loads(run("articles", "--db", db, "--outlet", given, "-f", "json")) == exact, given
         assert json.loads(run("stories", "--db", db, "--outlet", given, "-f", "json")), given
+
+
+def test_a_page_past_the_end_says_how_many_match_and_where_the_last_page_starts(env: dict[str, object]) -> None:
+    db = str(env["db"])
+    run("ingest", str(env["folder"]), "--db", db, "-q")
+    count = len(json.loads(run("articles", "--db", db, "-f", "json")))
+    assert run("articles", "--db", db, "--offset", "50").strip() == f"None from 51 on: {count} articles in all; the last page: --offset 0."
+    assert run("stories", "--db", db, "--offset", "50").startswith("None from 51 on: ")
+    assert run("search", "quake", "--db", db, "--offset", "50").startswith("None from 51 on: ")
+    assert run("articles", "--db", db, "--outlet", "nobody", "--offset", "50").strip() == "No articles match."

@@ -264,6 +264,19 @@ def _write_replacing(target: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
+def past_the_end(offset: int, limit: int, total: Callable[[], int], *, what: str) -> bool:
+    """For an empty page: when rows match before ``offset``, say so on stdout, with the offset
+    of the last page, and return True (False when nothing matches at all)."""
+    if offset == 0:
+        return False
+    count = total()
+    if count == 0:
+        return False
+    last = (count - 1) // limit * limit
+    click.echo(f"None from {offset + 1} on: {count} {what} in all; the last page: --offset {last}.")
+    return True
+
+
 def print_page_note(shown: int, offset: int, limit: int, total: Callable[[], int], *, what: str) -> None:
     """On stderr, when a listing stopped at ``limit``: which rows these are and how to see more."""
     if shown < limit:

@@ -25,6 +25,7 @@ from triangulate.commands.console import (
     FormatChoice,
     err_console,
     out_console,
+    past_the_end,
     print_error,
     print_page_note,
     print_report_warnings,
@@ -396,23 +397,26 @@ def stories(
             items = corpus.stories(since=since, min_sources=min_sources, query=query, outlet=outlet, limit=limit, offset=offset)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--since") from exc
+        from triangulate.corpus.store import parse_since
+
+        cutoff = parse_since(since) if since else None
+        named = corpus.store.outlet_named(outlet) or outlet.strip() if outlet and outlet.strip() else None
+
+        def total() -> int:
+            return int(corpus.store.count_stories(since=cutoff, min_sources=min_sources, query=query, outlet=named))
+
         if fmt == "json":
             _json([s.to_dict() for s in items])
         elif not items:
-            click.echo("No stories match.")
+            if not past_the_end(offset, limit, total, what="stories"):
+                click.echo("No stories match.")
             return
         else:
             print_table(
                 ["Story", "Title", "Articles", "Sources", "Outlets", "Last active (UTC)"],
                 [[s.id, s.title, s.articles, s.sources, ", ".join(s.outlet_names[:4]) + (" ..." if len(s.outlet_names) > 4 else ""), _short(s.last_published or s.updated)] for s in items],
             )
-        from triangulate.corpus.store import parse_since
-
-        cutoff = parse_since(since) if since else None
-        print_page_note(
-            len(items), offset, limit, what="stories",
-            total=lambda: corpus.store.count_stories(since=cutoff, min_sources=min_sources, query=query, outlet=outlet),
-        )
+        print_page_note(len(items), offset, limit, what="stories", total=total)
 
 
 @click.command()
@@ -547,24 +551,27 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
             items = corpus.articles(story=story_id, outlet=outlet, since=since, include_superseded=all_versions, limit=limit, offset=offset)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--since") from exc
+        from triangulate.corpus.store import parse_since
+
+        sid = corpus.store.resolve_story(story_id) if story_id else None
+        cutoff = parse_since(since) if since else None
+        named = corpus.store.outlet_named(outlet) or outlet.strip() if outlet and outlet.strip() else None
+
+        def total() -> int:
+            return int(corpus.store.count_articles(story=sid, outlet=named, since=cutoff, include_superseded=all_versions))
+
         if fmt == "json":
             _json([a.to_dict() for a in items])
         elif not items:
-            click.echo("No articles match.")
+            if not past_the_end(offset, limit, total, what="articles"):
+                click.echo("No articles match.")
             return
         else:
             print_table(
                 ["Article", "Outlet", "Title", "Published (UTC)", "Story", "Note"],
                 [[a.id, a.outlet, a.title, _short(a.published), a.story_id, _note(a)] for a in items],
             )
-        from triangulate.corpus.store import parse_since
-
-        sid = corpus.store.resolve_story(story_id) if story_id else None
-        cutoff = parse_since(since) if since else None
-        print_page_note(
-            len(items), offset, limit, what="articles",
-            total=lambda: corpus.store.count_articles(story=sid, outlet=outlet, since=cutoff, include_superseded=all_versions),
-        )
+        print_page_note(len(items), offset, limit, what="articles", total=total)
 
 
 def _note(a: Any) -> str:
@@ -693,17 +700,18 @@ def search(query: tuple[str, ...], db: str, limit: int, offset: int, fmt: str) -
     """
     with _corpus(db, existing=True) as corpus:
         hits = corpus.search(" ".join(query), limit=limit, offset=offset)
+        text = " ".join(query)
         if fmt == "json":
             _json([h.to_dict() for h in hits])
         elif not hits:
-            click.echo("No matches.")
+            if not past_the_end(offset, limit, lambda: corpus.store.count_search(text), what="matches"):
+                click.echo("No matches.")
             return
         else:
             print_table(
                 ["Article", "Outlet", "Title", "Story", "Snippet"],
                 [[h.article.id, h.article.outlet, h.article.title, h.article.story_id, snippet_text(h)] for h in hits],
             )
-        text = " ".join(query)
         print_page_note(len(hits), offset, limit, what="matches", total=lambda: corpus.store.count_search(text))
 
 
