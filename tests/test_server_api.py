@@ -727,7 +727,7 @@ def test_the_add_page_ingests_pasted_text_and_follows_feeds_only_when_public(tmp
         text = FALLBACK[0]["title"] + "\n\n" + FALLBACK[0]["text"]
         page = client.post("/ingest", data={"action": "articles", "records": text, "outlet": "North Herald"})
         assert page.status_code == 200
-        assert "1 new" in page.text
+        assert "1 new, 0 duplicate, 0 updated, 0 skipped." in page.text  # the command line's words: no "(0 reprints)"
         assert client.get("/api/stories").json()["stories"][0]["outlet_names"] == ["North Herald"]
         # Another pasted article is another article, not a new version of the first.
         other = FALLBACK[1]["title"] + "\n\n" + FALLBACK[1]["text"]

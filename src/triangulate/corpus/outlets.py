@@ -134,12 +134,12 @@ def parse_registry(text: str, *, fmt: str) -> list[Outlet]:
         entries = data[key] if key is not None else None
     else:
         entries = data
-        if entries == []:  # an empty registry says so by name (`outlets = []`), as --export writes it
+        if entries == []:  # an empty registry says so by name (`outlet = []`), as --export writes it
             entries = None
     if entries is None:
         raise ConfigError(
             "the outlet registry holds no list of outlets ([[outlet]] tables or an \"outlets\" list); "
-            "a registry of no outlets is written `outlets = []`",
+            "a registry of no outlets is written `outlet = []`",
             code="E222",
         )
     if not isinstance(entries, list):
