@@ -189,6 +189,30 @@ def test_citation_evidence_stays_inside_the_window_and_an_open_one_hides_no_othe
         context.close()
 
 
+def test_citation_evidence_near_the_bottom_of_the_window_opens_above_its_citation(browser, site: dict) -> None:  # type: ignore[no-untyped-def]
+    height = 440
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{site['base']}/stories/{site['story']}")
+        cites = pg.locator("a.cite")
+        low = 0
+        for i in range(cites.count()):
+            pg.keyboard.press("Escape")
+            cite = cites.nth(i)
+            cite.scroll_into_view_if_needed()
+            at = cite.bounding_box()
+            if at is None or at["y"] < height * 0.6:
+                continue  # only citations in the lower part of the window are tested
+            low += 1
+            cite.hover()
+            box = pg.locator("#" + cite.get_attribute("data-cite")).bounding_box()
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (i, at, box)
+        assert low, "no citation sat low in the window"
+    finally:
+        context.close()
+
+
 def test_article_page_greys_the_removed_boilerplate_with_its_reason(page, site: dict) -> None:  # type: ignore[no-untyped-def]
     seen = 0
     for article_id in site["articles"]:

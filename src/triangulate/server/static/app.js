@@ -44,8 +44,11 @@
   });
   // A floating evidence box starts under its citation; near the end of a line it would run
   // off the right edge of the window: it moves left as far as needed (never off the left).
+  // Near the bottom of the window it opens above its citation, where there is room for it.
   function place(box) {
     box.style.left = "";
+    box.style.top = "";
+    box.style.bottom = "";
     if (getComputedStyle(box).position !== "absolute") return;
     var rect = box.getBoundingClientRect();
     if (!rect.width) return;
@@ -54,6 +57,11 @@
     var shift = Math.min(0, room - rect.right);
     if (rect.left + shift < margin) shift = margin - rect.left;
     if (shift) box.style.left = shift + "px";
+    var wrap = box.parentElement ? box.parentElement.getBoundingClientRect() : null;
+    if (wrap && rect.bottom > window.innerHeight - margin && wrap.top - rect.height - margin >= 0) {
+      box.style.top = "auto";
+      box.style.bottom = "100%";
+    }
   }
   function undismiss(event) {
     var cite = event.target.closest ? event.target.closest("a.cite") : null;
