@@ -213,6 +213,33 @@ def test_citation_evidence_near_the_bottom_of_the_window_opens_above_its_citatio
         context.close()
 
 
+def test_an_opened_citation_leaves_the_other_citations_of_its_sentence_on_their_line(browser, site: dict) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{site['base']}/stories/{site['story']}")
+        groups = pg.locator("ol.summary-list > li")
+        checked = 0
+        for i in range(groups.count()):
+            cites = groups.nth(i).locator("a.cite")
+            if cites.count() < 2:
+                continue
+            pg.mouse.move(0, 0)
+            pg.keyboard.press("Escape")  # no box left open or shown by the last hover
+            before = [cites.nth(k).bounding_box()["y"] for k in range(cites.count())]  # type: ignore[index]
+            cites.nth(0).click()
+            after = [cites.nth(k).bounding_box()["y"] for k in range(cites.count())]  # type: ignore[index]
+            assert after == before, (i, before, after)
+            assert pg.locator(".evidence.open").count() == 1
+            cites.nth(0).click()  # closed again: hover shows it beside its citation once more
+            cites.nth(0).hover()
+            assert pg.locator("#" + cites.nth(0).get_attribute("data-cite")).is_visible()
+            checked += 1
+        assert checked
+    finally:
+        context.close()
+
+
 def test_article_page_greys_the_removed_boilerplate_with_its_reason(page, site: dict) -> None:  # type: ignore[no-untyped-def]
     seen = 0
     for article_id in site["articles"]:

@@ -7,9 +7,19 @@
       if (el !== except) {
         el.classList.remove("open");
         var cite = document.querySelector('[data-cite="' + el.id + '"]');
-        if (cite) cite.setAttribute("aria-expanded", "false");
+        if (cite) {
+          cite.setAttribute("aria-expanded", "false");
+          cite.parentElement.appendChild(el);  // back beside its citation, for hover and focus
+        }
       }
     });
+  }
+  // An opened box goes in the text after the last citation of its group, so that the
+  // sentence's other citations stay together on their line.
+  function afterGroup(cite, box) {
+    var last = cite.parentElement;
+    while (last.nextElementSibling && last.nextElementSibling.classList.contains("cite-wrap")) last = last.nextElementSibling;
+    last.parentNode.insertBefore(box, last.nextSibling);
   }
   document.addEventListener("click", function (event) {
     var cite = event.target.closest ? event.target.closest("a.cite") : null;
@@ -21,6 +31,8 @@
         var open = !box.classList.contains("open");
         closeAll(box);
         box.classList.toggle("open", open);
+        if (open) afterGroup(cite, box);
+        else cite.parentElement.appendChild(box);
         place(box);
         cite.setAttribute("aria-expanded", open ? "true" : "false");
         // Following the citation also marks the fact it points to.
