@@ -839,3 +839,11 @@ def test_a_date_with_and_without_its_year_and_a_possessive_place_do_not_keep_one
             published="2026-03-10T10:00:00+01:00")
     report = compare_articles([a, b], embedder=embedder)
     assert [len(f.claims) for f in report.facts] == [2] and report.conflicts == ()
+
+
+def test_a_label_before_the_chosen_headline_is_no_part_of_the_report_title(embedder):
+    a = Article(id="l1", outlet="Porthaven Post", title="LIVE: Porthaven election results, Vidal wins the mayoral vote",
+                paragraphs=("Hana Vidal won the mayoral vote in Porthaven on Monday by 4,210 votes.",))
+    b = Article(id="l2", outlet="Valdoria Times", title="Vidal wins Porthaven mayoral vote",
+                paragraphs=("Hana Vidal won Porthaven's mayoral vote on Monday by 4,210 votes.",))
+    assert compare_articles([a, b], embedder=embedder).title == "Porthaven election results, Vidal wins the mayoral vote"

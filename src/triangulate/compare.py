@@ -435,7 +435,11 @@ def _story_title(articles: Sequence[Article]) -> str:
         shouting = titled[i].isupper() and any(not t.isupper() for t in titled)
         return shouting, -shared, len(titled[i])
 
-    return titled[min(range(len(titled)), key=rank)]
+    return _LABEL.sub("", titled[min(range(len(titled)), key=rank)]) or titled[0]
+
+
+#: A label before a headline, no part of the story's title: "LIVE: ...", "Breaking - ...".
+_LABEL = re.compile(r"^(?:live|breaking|update|updated|watch|exclusive|opinion|analysis|explainer)\s*(?:[:|\-\u2013\u2014]\s*)", re.IGNORECASE)
 
 
 def _default_pair_score() -> PairScoreFn | None:
