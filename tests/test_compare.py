@@ -842,8 +842,10 @@ def test_a_date_with_and_without_its_year_and_a_possessive_place_do_not_keep_one
 
 
 def test_a_label_before_the_chosen_headline_is_no_part_of_the_report_title(embedder):
-    a = Article(id="l1", outlet="Porthaven Post", title="LIVE: Porthaven election results, Vidal wins the mayoral vote",
-                paragraphs=("Hana Vidal won the mayoral vote in Porthaven on Monday by 4,210 votes.",))
-    b = Article(id="l2", outlet="Valdoria Times", title="Vidal wins Porthaven mayoral vote",
-                paragraphs=("Hana Vidal won Porthaven's mayoral vote on Monday by 4,210 votes.",))
-    assert compare_articles([a, b], embedder=embedder).title == "Porthaven election results, Vidal wins the mayoral vote"
+    text = "Hana Vidal won the mayoral vote in Porthaven on Monday by 4,210 votes."
+    articles = [
+        Article(id="l1", outlet="Porthaven Post", title="LIVE: Porthaven mayoral election results, Vidal wins", paragraphs=(text,)),
+        Article(id="l2", outlet="Valdoria Times", title="Vidal wins Porthaven mayoral election", paragraphs=(text,)),
+        Article(id="l3", outlet="Harbour Herald", title="Porthaven election results: Vidal mayor", paragraphs=(text,)),
+    ]
+    assert compare_articles(articles, embedder=embedder).title == "Porthaven mayoral election results, Vidal wins"
