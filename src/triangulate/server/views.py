@@ -22,10 +22,10 @@ from pydantic import AfterValidator
 from starlette.datastructures import UploadFile
 
 from triangulate.corpus import SearchHit
-from triangulate.models import Report
-from triangulate.text import without_bidi_controls
-from triangulate.server.api import Since
 from triangulate.errors import TriangulateError
+from triangulate.models import Report
+from triangulate.server.api import Since
+from triangulate.text import without_bidi_controls
 from triangulate.server.app import (
     cached_page,
     MAX_INGEST_ITEMS,
