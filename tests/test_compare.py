@@ -849,3 +849,20 @@ def test_a_label_before_the_chosen_headline_is_no_part_of_the_report_title(embed
         Article(id="l3", outlet="Harbour Herald", title="Porthaven election results: Vidal mayor", paragraphs=(text,)),
     ]
     assert compare_articles(articles, embedder=embedder).title == "Porthaven mayoral election results, Vidal wins"
+
+
+def test_a_day_with_and_without_its_year_agree_for_the_alignment_guard_and_two_years_do_not():
+    import numpy as np
+
+    from triangulate.align import disagreeing_kinds
+    from triangulate.claims import extract_claims
+
+    def claim(outlet: str, text: str):
+        (c,) = extract_claims(Article(id=f"id-{outlet}", outlet=outlet, title="Vote", paragraphs=(text,)))
+        return c
+
+    with_year = claim("A", "The council vote on the harbour plan was held on September 10, 2012.")
+    without = claim("B", "The council vote on the harbour plan was held on September 10.")
+    other_year = claim("C", "The council vote on the harbour plan was held on September 10, 2010.")
+    claims = [with_year, without, other_year]
+    assert disagreeing_kinds(claims, np.array([0, 0]), np.array([1, 2])).tolist() == [0, 1]

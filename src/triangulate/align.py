@@ -119,7 +119,9 @@ def _slot_values(claim: Claim) -> dict[str, set[str]]:
             continue
         value = d.value.lower()
         if slot == "date" and d.unit == "date" and len(value) == 10:
-            value = value[5:]  # "2026-03-09" (a year given, or "yesterday") is the "March 9" of another version
+            # "2026-03-09" (a year given, or "yesterday") is also the "March 9" of another
+            # version, while "2010-09-10" and "2012-09-10" still disagree.
+            values.setdefault(slot, set()).add(value[5:])
         if slot == "names":
             # "Porthaven's mayoral vote" names Porthaven.
             words = [w.removesuffix("'s").removesuffix("\u2019s") for w in value.split() if w not in _TITLE_WORDS]
