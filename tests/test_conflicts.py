@@ -441,3 +441,14 @@ def test_the_same_result_written_another_way_is_no_conflict(b: str) -> None:
 )
 def test_results_of_two_different_matches_or_without_a_score_are_no_outcome_conflict(a: str, b: str) -> None:
     assert "outcome" not in kinds(a, b)
+
+
+def test_game_statistics_conflict_only_between_two_versions_of_one_sentence() -> None:
+    # A player's figures of two spans: the words around them agree, the things counted do not.
+    assert kinds("He has 189 rushing yards and two touchdowns in his last two games.",
+                 "Since Week 11, Thomas has eight touchdowns on 498 rushing yards and 176 receiving yards.") == []
+    assert kinds("Earl Clark finished with 25 points and 16 rebounds, both career highs.",
+                 "Earl Clark finished with 22 points and nine rebounds as Louisville opened its season.") == []
+    # One sentence told twice with another figure is a conflict.
+    assert kinds("Earl Clark finished the game with 25 points and 16 rebounds.",
+                 "Earl Clark finished the game with 22 points and 16 rebounds.") == ["number"]

@@ -81,6 +81,8 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
                 vb = [d for d in vb if _count(d) not in counts_a]
             if not va or not vb:
                 continue
+            if kind == "number" and unit in _GAME_STATISTICS and matcher is None:
+                continue  # a player's figures of another game, a season, a career: only one sentence told twice
             if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
                 continue  # "more than three years" and "485 years" can both be true
             if not any(_same_referent(a.text, x, b.text, y, matcher is not None) for x in va for y in vb):
@@ -98,6 +100,15 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
     if not out and a.quote and b.quote:
         out.extend(_quote_opposites(fact_id, a, b))
     return out
+
+
+#: Counts of a game's statistics. A player has many of each (this game, the season, a career,
+#: the last five games), and sentences that recall another span share every word around the
+#: figure ("189 rushing yards in his last two games" / "498 rushing yards since Week 11"):
+#: only two versions of one sentence compare them.
+_GAME_STATISTICS = frozenset(
+    "point rebound assist yard homer touchdown carry reception strikeout inning steal tackle sack rbi".split()
+)
 
 
 def _quote_opposites(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
