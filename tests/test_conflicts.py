@@ -452,3 +452,8 @@ def test_game_statistics_conflict_only_between_two_versions_of_one_sentence() ->
     # One sentence told twice with another figure is a conflict.
     assert kinds("Earl Clark finished the game with 25 points and 16 rebounds.",
                  "Earl Clark finished the game with 22 points and 16 rebounds.") == ["number"]
+
+
+def test_points_and_yards_outside_a_game_are_figures_like_any_other() -> None:
+    assert kinds("The FTSE 100 index fell 120 points on Monday as bank shares slid.",
+                 "London's FTSE 100 dropped 150 points on Monday, led by bank shares.") == ["number"]

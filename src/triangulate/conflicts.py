@@ -81,7 +81,9 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
                 vb = [d for d in vb if _count(d) not in counts_a]
             if not va or not vb:
                 continue
-            if kind == "number" and unit in _GAME_STATISTICS and matcher is None:
+            if kind == "number" and unit in _GAME_STATISTICS and matcher is None and (
+                unit not in _ALSO_OUTSIDE_GAMES or _GAME_WORDS.search(a.text) or _GAME_WORDS.search(b.text)
+            ):
                 continue  # a player's figures of another game, a season, a career: only one sentence told twice
             if kind in _RANGED and _ranges_meet([_range(a.text, d) for d in va], [_range(b.text, d) for d in vb]):
                 continue  # "more than three years" and "485 years" can both be true
@@ -108,6 +110,13 @@ def compare_claims(fact_id: str, a: Claim, b: Claim) -> list[Conflict]:
 #: only two versions of one sentence compare them.
 _GAME_STATISTICS = frozenset(
     "point rebound assist yard homer touchdown carry reception strikeout inning steal tackle sack rbi".split()
+)
+#: Units that also count outside a game ("the index fell 120 points", "200 yards from the
+#: school"): statistics only in a sentence about play.
+_ALSO_OUTSIDE_GAMES = frozenset({"point", "yard"})
+_GAME_WORDS = re.compile(
+    r"(?i)\b(?:game|games|season|career|scor\w*|rebounds?|assists?|touchdowns?|rush\w*|receiving|passing|carries|"
+    r"catch\w*|quarter|half|innings?|averag\w*|finished\s+with|led\s+all|team-high)\b"
 )
 
 
