@@ -560,3 +560,12 @@ def test_same_person_compares_surnames_without_accents_and_refuses_two_first_nam
 )
 def test_an_owner_a_person_asked_and_an_answer_are_not_taken_for_the_speaker(paragraphs: list[str], speakers: list[str | None]) -> None:
     assert [c.speaker for c in extract_claims(article(*paragraphs))] == speakers
+
+
+def test_a_word_that_opens_the_sentence_is_no_first_name_of_the_speaker() -> None:
+    claims = extract_claims(article(
+        "Ola Dahl, the Treasury's chief economist, said growth would slow.",
+        "Then Dahl said the recall would take months.",
+        "Later Dahl told reporters the deficit would shrink.",
+    ))
+    assert [c.speaker for c in claims] == ["Ola Dahl", "Ola Dahl", "Ola Dahl"]

@@ -866,3 +866,12 @@ def test_a_day_with_and_without_its_year_agree_for_the_alignment_guard_and_two_y
     other_year = claim("C", "The council vote on the harbour plan was held on September 10, 2010.")
     claims = [with_year, without, other_year]
     assert disagreeing_kinds(claims, np.array([0, 0]), np.array([1, 2])).tolist() == [0, 1]
+
+
+def test_a_hyphenated_first_word_of_the_title_is_no_label(embedder):
+    text = "A live-fire army exercise started a heath fire near Karwick on Monday, the fire service said."
+    articles = [
+        Article(id="h1", outlet="North Post", title="Live-fire exercise sparks blaze near Karwick", paragraphs=(text,)),
+        Article(id="h2", outlet="South Wind", title="Live-fire exercise blamed for Karwick heath blaze", paragraphs=(text,)),
+    ]
+    assert compare_articles(articles, embedder=embedder).title == "Live-fire exercise sparks blaze near Karwick"

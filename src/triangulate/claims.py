@@ -284,7 +284,8 @@ _QUANTITY_WORDS = frozenset(
 _ENTITY_STOP = frozenset(
     """The A An This That These Those It He She They We I In On At For But And Or If When While After
     Before As His Her Their Our Its There Here What Who Why How According Another One Some Most Many
-    Mr Mrs Ms Dr""".split()
+    Mr Mrs Ms Dr Then Later Now Meanwhile However Still Earlier Today Yesterday Tomorrow Also Finally
+    Instead So Yet Afterwards Separately Ironically Soon Again""".split()
 ) | {d.capitalize() for d in WEEKDAYS} | {m.capitalize() for m in MONTHS}
 
 # Clause boundaries: a comma followed by a word that starts a clause reporting

@@ -435,11 +435,19 @@ def _story_title(articles: Sequence[Article]) -> str:
         shouting = titled[i].isupper() and any(not t.isupper() for t in titled)
         return shouting, -shared, len(titled[i])
 
-    return _LABEL.sub("", titled[min(range(len(titled)), key=rank)]) or titled[0]
+    chosen = titled[min(range(len(titled)), key=rank)]
+    title = _LABEL.sub("", chosen) or chosen
+    return title[:1].upper() + title[1:]
 
 
 #: A label before a headline, no part of the story's title: "LIVE: ...", "Breaking - ...".
-_LABEL = re.compile(r"^(?:live|breaking|update|updated|watch|exclusive|opinion|analysis|explainer)\s*(?:[:|\-\u2013\u2014]\s*)", re.IGNORECASE)
+#: The dash of a label stands apart ("Breaking - ...") or after its number ("UPDATE 2-..."):
+#: "Live-fire exercise" and "Opinion-poll lead" are words.
+_LABEL = re.compile(
+    r"^(?:live|breaking|update|updated|watch|exclusive|opinion|analysis|explainer)(?:\s+\d+)?"
+    r"(?:\s*[:|]|\s+[\-\u2013\u2014]|(?<=\d)-)\s*",
+    re.IGNORECASE,
+)
 
 
 def _default_pair_score() -> PairScoreFn | None:
