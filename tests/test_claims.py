@@ -556,6 +556,9 @@ def test_same_person_compares_surnames_without_accents_and_refuses_two_first_nam
         (['"Will you resign?" a reporter asked Winter.'], [None]),
         (['"Will you resign?" asked Winter.'], ["Winter"]),
         (['"Did you see the defendant that night?" prosecutor Anna Berg asked the witness.', '"No, I did not."'], ["Anna Berg", None]),
+        # A question after a quote is not the last speaker's ("Ingrid Sol asked." is a sentence of its own).
+        (['"Growth will be slower next year," Finance Minister Ana Berg said.', '"Will you raise taxes?" Ingrid Sol asked.'],
+         ["Ana Berg", None, "Ingrid Sol"]),
     ],
 )
 def test_an_owner_a_person_asked_and_an_answer_are_not_taken_for_the_speaker(paragraphs: list[str], speakers: list[str | None]) -> None:

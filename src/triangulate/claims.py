@@ -342,10 +342,12 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                     if sentences[i].quote and not speakers[i]:
                         speakers[i] = named
         for sent, speaker, indirect in zip(sentences, speakers, attributed):
-            if sent.quote and not (speaker or indirect or sent.opens_quote) and _only_quoted(sent):
+            if sent.quote and not (speaker or indirect or sent.opens_quote) and _only_quoted(sent) and not _asks(sent.quote):
                 # A sentence that is nothing but a quote, right after a quote of a named
                 # speaker, continues that speaker ('"...," Lindqvist said. "But ..."'): like
-                # "he said", it is the person just quoted (nobody is named in between).
+                # "he said", it is the person just quoted (nobody is named in between). A
+                # question is not: it is mostly someone else's ('"Will you raise taxes?" Ingrid
+                # Sol asked.', written as two sentences).
                 speaker = quoted_before
             if speaker or indirect:
                 last_speaker = speaker or indirect
@@ -358,7 +360,7 @@ def extract_claims(article: Article, *, split_clauses: bool = True) -> list[Clai
                 # The continuation of a quote opened earlier in the article.
                 speaker = last_speaker
             # A question is answered by someone else: the quote after it is not the asker's.
-            quoted_before = speaker if sent.quote and not sent.quote.rstrip(" ,.\"").endswith("?") else None
+            quoted_before = speaker if sent.quote and not _asks(sent.quote) else None
             parts = _split_clauses(sent.text) if split_clauses and not sent.quote else [sent.text]
             for part in parts:
                 claims.append(
@@ -529,6 +531,11 @@ def _strip_outside(text: str, sentence: _Sentence) -> str:
     if not inside:
         out.append("".join(buf))
     return "".join(out)
+
+
+def _asks(quote: str) -> bool:
+    """Whether quoted words are a question."""
+    return quote.rstrip(" ,.\"'").endswith("?")
 
 
 def _only_quoted(sentence: _Sentence) -> bool:
