@@ -400,7 +400,7 @@ def stories(
         from triangulate.corpus.store import parse_since
 
         cutoff = parse_since(since) if since else None
-        named = corpus.store.outlet_named(outlet) or outlet.strip() if outlet and outlet.strip() else None
+        named = corpus.store.outlet_filter(outlet)
 
         def total() -> int:
             return int(corpus.store.count_stories(since=cutoff, min_sources=min_sources, query=query, outlet=named))
@@ -555,7 +555,7 @@ def articles(db: str, story_id: str | None, outlet: str | None, since: str | Non
 
         sid = corpus.store.resolve_story(story_id) if story_id else None
         cutoff = parse_since(since) if since else None
-        named = corpus.store.outlet_named(outlet) or outlet.strip() if outlet and outlet.strip() else None
+        named = corpus.store.outlet_filter(outlet)
 
         def total() -> int:
             return int(corpus.store.count_articles(story=sid, outlet=named, since=cutoff, include_superseded=all_versions))

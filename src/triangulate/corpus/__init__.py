@@ -385,14 +385,7 @@ class Corpus:
         from triangulate.corpus.store import parse_since
 
         since_iso = parse_since(since) if since else None
-        return self.store.stories(since=since_iso, min_sources=min_sources, query=query, outlet=self._outlet(outlet), limit=limit, offset=offset)
-
-    def _outlet(self, given: str | None) -> str | None:
-        """The stored outlet name a filter means, whatever its case and the spaces around it
-        (as given, stripped, when no article has it: it then matches nothing)."""
-        if given is None or not given.strip():
-            return None
-        return self.store.outlet_named(given) or given.strip()
+        return self.store.stories(since=since_iso, min_sources=min_sources, query=query, outlet=self.store.outlet_filter(outlet), limit=limit, offset=offset)
 
     def story(self, story_id: str) -> StoryDetail | None:
         """One story with its current articles (oldest first) and corrections; ``None`` when unknown."""
@@ -631,7 +624,7 @@ class Corpus:
         if story and sid is None:
             return []
         return self.store.articles(
-            story=sid, outlet=self._outlet(outlet), since=parse_since(since) if since else None,
+            story=sid, outlet=self.store.outlet_filter(outlet), since=parse_since(since) if since else None,
             include_superseded=include_superseded, limit=limit, offset=offset,
         )
 

@@ -1575,6 +1575,14 @@ class Store:
         # The distinct names come from the outlet index, not from the articles.
         return next((str(r[0]) for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet") if str(r[0]).casefold() == wanted), None)
 
+    def outlet_filter(self, given: str | None) -> str | None:
+        """The outlet name a filter (``--outlet``, ``?outlet=``) means: :meth:`outlet_named`,
+        else ``given`` stripped, which then matches nothing; ``None`` (no filter) for none or
+        spaces only."""
+        if given is None or not given.strip():
+            return None
+        return self.outlet_named(given) or given.strip()
+
     def outlet_for_domain(self, domain: str) -> str | None:
         """The registry name of the outlet at ``domain`` (or a parent domain of it)."""
         parts = domain.lower().split(".")

@@ -569,17 +569,10 @@ class CorpusService:
     ) -> tuple[list[StoryInfo], int]:
         """Live stories, most recently active first, and how many match in all."""
         store = self.store
-        outlet = self._outlet(outlet)
+        outlet = store.outlet_filter(outlet)
         items = store.stories(since=since, outlet=outlet, min_sources=min_sources, query=query, limit=limit, offset=offset)
         total = store.count_stories(since=since, outlet=outlet, min_sources=min_sources, query=query)
         return items, total
-
-    def _outlet(self, given: str | None) -> str | None:
-        """The outlet a filter names: its stored name, whatever the case and the spaces around
-        it as given (as given, stripped, when no article has it: it then matches nothing)."""
-        if given is None or not given.strip():
-            return None
-        return self.store.outlet_named(given) or given.strip()
 
     @_leased
     def story(self, story_id: str) -> StoryInfo | None:
@@ -775,7 +768,7 @@ class CorpusService:
         self, *, story: str | None = None, outlet: str | None = None, since: str | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[StoredArticle], int]:
         store = self.store
-        outlet = self._outlet(outlet)
+        outlet = self.store.outlet_filter(outlet)
         if story:
             found = store.resolve_story(story)
             if found is None:
