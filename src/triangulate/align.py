@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from triangulate.claims import TITLE_WORDS, is_weekday_of_date, same_person
+from triangulate.claims import TITLE_WORDS, is_weekday_of_date, person_key, same_person
 from triangulate.models import Claim
 from triangulate.text import STOPWORDS, tokens
 
@@ -496,7 +496,12 @@ def _score_edges(
     both_quoted = np.nonzero(has_quote[left] & has_quote[right])[0]
     qcos = np.zeros(len(left), dtype=np.float32)
     qcos[both_quoted] = _row_dots(quote_vecs, left[both_quoted], right[both_quoted])
-    same = np.array([same_speaker(claims[i], claims[j]) for i, j in zip(left.tolist(), right.tolist())], dtype=bool)
+    # Two quotes of one speaker: each speaker's name folded once, only quoted pairs compared.
+    keys = [person_key(c.speaker) if c.speaker and c.quote else None for c in claims]
+    same = np.ones(len(left), dtype=bool)
+    for k in both_quoted.tolist():
+        ka, kb = keys[left[k]], keys[right[k]]
+        same[k] = ka is None or kb is None or same_person(ka, kb)
     via_quote = has_quote[left] & has_quote[right] & (qcos >= settings.quote_cosine) & same
     match = cos >= settings.match_cosine
     if figure_blind is not None:

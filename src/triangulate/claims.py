@@ -230,14 +230,25 @@ def _folded(word: str) -> str:
     return (plain or word).casefold()
 
 
-def same_person(a: str, b: str) -> bool:
-    """Whether two speakers' names may be one person: the same surname, without accents or
-    case ("Ana Kovač" and "Kovac"), and no two different first names ("Ana Berg" and "Peter
-    Berg" are two people; an initial agrees with its name: "A. Berg")."""
-    wa = [_folded(w.strip(".")) for w in a.split() if w.lower().strip(".") not in TITLE_WORDS]
-    wb = [_folded(w.strip(".")) for w in b.split() if w.lower().strip(".") not in TITLE_WORDS]
+#: A speaker's name as :func:`same_person` compares it: its words without titles, folded,
+#: and its last word as written, folded (what a name of titles alone is compared by).
+PersonKey = tuple[tuple[str, ...], str]
+
+
+def person_key(name: str) -> PersonKey:
+    """What :func:`same_person` compares of a name: compute it once per speaker."""
+    words = name.split()
+    named = tuple(_folded(w.strip(".")) for w in words if w.lower().strip(".") not in TITLE_WORDS)
+    return named, _folded(words[-1]) if words else ""
+
+
+def same_person(a: str | PersonKey, b: str | PersonKey) -> bool:
+    """Whether two speakers' names (or their :func:`person_key`) may be one person: the same
+    surname, without accents or case ("Ana Kovač" and "Kovac"), and no two different first
+    names ("Ana Berg" and "Peter Berg" are two people; an initial agrees with its name: "A. Berg")."""
+    (wa, last_a), (wb, last_b) = (person_key(x) if isinstance(x, str) else x for x in (a, b))
     if not wa or not wb:  # a title alone ("Minister"): compared as it is written
-        return bool(a.split()) and bool(b.split()) and _folded(a.split()[-1]) == _folded(b.split()[-1])
+        return bool(last_a) and bool(last_b) and last_a == last_b
     if wa[-1] != wb[-1]:
         return False
     ga, gb = wa[:-1], wb[:-1]
