@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,18 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context.close()
 
 
+@contextmanager
+def story_page(browser, site: dict, *, width: int, height: int) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """The example story's page in a window of ``width`` x ``height``, closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        pg = context.new_page()
+        pg.goto(f"{site['base']}/stories/{site['story']}")
+        yield pg
+    finally:
+        context.close()
+
+
 def shot(pg, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -165,10 +178,7 @@ HIDDEN_CITES = """() => [...document.querySelectorAll('a.cite')].filter(a => {
 
 @pytest.mark.parametrize("width", [1280, 1024])
 def test_citation_evidence_stays_inside_the_window_and_an_open_one_hides_no_other_citation(browser, site: dict, width: int) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    pg = context.new_page()
-    try:
-        pg.goto(f"{site['base']}/stories/{site['story']}")
+    with story_page(browser, site, width=width, height=800) as pg:
         cites = pg.locator("a.cite")
         assert cites.count() >= 2
         for i in range(cites.count()):
@@ -185,16 +195,11 @@ def test_citation_evidence_stays_inside_the_window_and_an_open_one_hides_no_othe
             assert opened is not None and opened["x"] >= 0 and opened["x"] + opened["width"] <= width, (i, opened)
             assert pg.evaluate(HIDDEN_CITES) == 0, i
             cite.click()  # closed again
-    finally:
-        context.close()
 
 
 def test_citation_evidence_near_the_bottom_of_the_window_opens_above_its_citation(browser, site: dict) -> None:  # type: ignore[no-untyped-def]
     height = 440
-    context = browser.new_context(viewport={"width": 1280, "height": height})
-    pg = context.new_page()
-    try:
-        pg.goto(f"{site['base']}/stories/{site['story']}")
+    with story_page(browser, site, width=1280, height=height) as pg:
         cites = pg.locator("a.cite")
         low = 0
         for i in range(cites.count()):
@@ -209,15 +214,10 @@ def test_citation_evidence_near_the_bottom_of_the_window_opens_above_its_citatio
             box = pg.locator("#" + cite.get_attribute("data-cite")).bounding_box()
             assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (i, at, box)
         assert low, "no citation sat low in the window"
-    finally:
-        context.close()
 
 
 def test_an_opened_citation_leaves_the_other_citations_of_its_sentence_on_their_line(browser, site: dict) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    pg = context.new_page()
-    try:
-        pg.goto(f"{site['base']}/stories/{site['story']}")
+    with story_page(browser, site, width=1280, height=800) as pg:
         groups = pg.locator("ol.summary-list > li")
         checked = 0
         for i in range(groups.count()):
@@ -236,8 +236,6 @@ def test_an_opened_citation_leaves_the_other_citations_of_its_sentence_on_their_
             assert pg.locator("#" + cites.nth(0).get_attribute("data-cite")).is_visible()
             checked += 1
         assert checked
-    finally:
-        context.close()
 
 
 def test_article_page_greys_the_removed_boilerplate_with_its_reason(page, site: dict) -> None:  # type: ignore[no-untyped-def]
