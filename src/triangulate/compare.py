@@ -37,7 +37,7 @@ from triangulate.models import (
     stable_id,
 )
 from triangulate.summarize import summarize
-from triangulate.text import containment, jaccard, looks_english, shingles, tokens
+from triangulate.text import STOPWORDS, containment, jaccard, looks_english, shingles, tokens
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -423,8 +423,6 @@ def _story_title(articles: Sequence[Article]) -> str:
     """The headline that shares most words with the other headlines (the story as most
     outlets put it, not one outlet's angle); a headline in capitals only ("NORDVIK AXES 2,000
     JOBS") when every one is; the shorter of two equally shared."""
-    from triangulate.text import STOPWORDS, tokens
-
     titled = list(dict.fromkeys(a.title for a in articles if a.title))
     if not titled:
         return "Untitled story"
